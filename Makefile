@@ -1,0 +1,36 @@
+# Each target creates .venv on first use. Python 3.11+ required.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi.py
+
+.PHONY: run test bench lint translations db clean
+
+$(BIN)/flask: pyproject.toml
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(BIN)/flask
+
+MO := market/translations/zh_Hans/LC_MESSAGES/messages.mo
+$(MO): market/translations/zh_Hans/LC_MESSAGES/messages.po $(BIN)/flask
+	$(BIN)/pybabel compile -q -d market/translations
+
+translations: $(MO)
+
+db: $(BIN)/flask $(MO)
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+
+run: db
+	$(BIN)/flask demo seed
+	$(BIN)/flask run --host 127.0.0.1 --port $${PORT:-5000}
+
+test: $(BIN)/flask $(MO)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(BIN)/flask $(MO)
+	$(BIN)/python -m bench
+
+lint: $(BIN)/flask
+	$(BIN)/ruff check .

@@ -1,0 +1,103 @@
+"""Mutual Aid+ Market: create_app builds the Flask application."""
+
+from flask import Flask, request
+from flask_babel import format_date, format_datetime
+
+from config import Config, config_for_env
+from market.database import configure_sqlite, reset_write_intent, set_write_intent
+from market.extensions import babel, csrf, db, login_manager, migrate
+from market.i18n import is_english, localized, select_locale
+from market.money import format_money
+
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def create_app(config: type[Config] | dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=str(Config.INSTANCE_DIR),
+    )
+    app.config.from_object(config_for_env())
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    _refuse_insecure_production(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_cli(app)
+    from market.errors import register_error_pages
+
+    register_error_pages(app)
+    return app
+
+
+def _refuse_insecure_production(app: Flask) -> None:
+    from config.settings import DEV_SECRET_KEY
+
+    insecure = app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None)
+    if app.config["ENV_NAME"] == "production" and insecure:
+        raise RuntimeError("Refusing to start in production with the development SECRET_KEY")
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(
+        app, db, directory=str(app.root_path + "/../models/migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories="translations",
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+
+    @app.before_request
+    def _declare_write_intent():
+        request.environ["market.write_token"] = set_write_intent(request.method not in READ_METHODS)
+
+    @app.teardown_request
+    def _forget_write_intent(_exc):
+        token = request.environ.pop("market.write_token", None)
+        if token is not None:
+            reset_write_intent(token)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from market.accounts.views import bp as accounts_bp
+    from market.admin.views import bp as admin_bp
+    from market.catalog.views import bp as catalog_bp
+    from market.health import bp as health_bp
+    from market.manage.views import bp as manage_bp
+
+    for blueprint in (health_bp, catalog_bp, accounts_bp, manage_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from market.catalog.display import care_share_percent, home_datetime, percent
+
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt)
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt)
+    app.jinja_env.globals.update(
+        localized=localized,
+        is_english=is_english,
+        care_share_percent=care_share_percent,
+        percent=percent,
+        home_datetime=home_datetime,
+    )
+
+
+def _register_cli(app: Flask) -> None:
+    from market.demo.cli import demo_cli
+
+    app.cli.add_command(demo_cli)

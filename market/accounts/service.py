@@ -1,0 +1,100 @@
+"""Sign-up, log-in and roles. Plain functions: tests call them without a request."""
+
+import re
+
+from sqlalchemy import or_, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from models import Membership, User, db
+
+PHONE = re.compile(r"^(?:1[3-9]\d{9}|\+\d{6,15})$")
+# Hashed once so that an unknown identifier costs as much time as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class AccountError(ValueError):
+    """A sign-up or log-in the user must correct; str(error) is a translated message."""
+
+
+def normalize_identifier(identifier: str) -> tuple[str | None, str | None]:
+    """Split what a person typed into (email, phone); exactly one is set when valid."""
+    value = identifier.strip().replace(" ", "").replace("-", "")
+    if "@" in value:
+        return value.lower(), None
+    if PHONE.match(value):
+        return None, value
+    return None, None
+
+
+def find_user(identifier: str) -> User | None:
+    email, phone = normalize_identifier(identifier)
+    if not email and not phone:
+        return None
+    clause = User.email == email if email else User.phone == phone
+    return db.session.scalar(select(User).where(clause))
+
+
+def create_user(name: str, password: str, email: str | None = None, phone: str | None = None,
+                is_admin: bool = False) -> User:
+    from flask_babel import gettext as _
+
+    email = email.strip().lower() if email else None
+    phone = phone.strip() if phone else None
+    if not email and not phone:
+        raise AccountError(_("Give an email address or a mobile number."))
+    taken = db.session.scalar(
+        select(User.id).where(or_(User.email == email if email else False,
+                                  User.phone == phone if phone else False))
+    )
+    if taken:
+        raise AccountError(_("An account with this email or mobile number already exists."))
+    user = User(name=name.strip(), email=email, phone=phone, is_admin=is_admin,
+                password_hash=generate_password_hash(password))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(identifier: str, password: str) -> User | None:
+    """The user whose identifier and password match, or None (never says which was wrong)."""
+    user = find_user(identifier)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password and end every other session of this user."""
+    from flask_babel import gettext as _
+
+    if not check_password_hash(user.password_hash, current):
+        raise AccountError(_("Your current password is not right."))
+    user.password_hash = generate_password_hash(new)
+    user.session_version += 1
+    db.session.commit()
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login's loader: 'id:version' finds the user only while the version is current."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
+
+
+def set_locale(user: User, code: str) -> None:
+    user.locale = code
+    db.session.commit()
+
+
+def role_in_home(user, home_id: int) -> str | None:
+    """'staff', 'supervisor' or None for this user in this home."""
+    if user is None or not user.is_authenticated:
+        return None
+    return db.session.scalar(
+        select(Membership.role).where(Membership.user_id == user.id, Membership.home_id == home_id)
+    )

@@ -1,0 +1,66 @@
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from market.accounts import service
+from market.accounts.forms import LoginForm, PasswordForm, SignupForm
+from market.extensions import login_manager
+
+bp = Blueprint("accounts", __name__)
+login_manager.user_loader(service.load_session_user)
+
+
+def _safe_next(default: str) -> str:
+    target = request.args.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    form = SignupForm()
+    if form.validate_on_submit():
+        email, phone = service.normalize_identifier(form.identifier.data)
+        try:
+            user = service.create_user(form.name.data, form.password.data, email=email, phone=phone)
+        except service.AccountError as error:
+            form.identifier.errors.append(str(error))
+        else:
+            login_user(user)
+            flash(_("Welcome! Your account is ready."), "success")
+            return redirect(_safe_next(url_for("catalog.index")))
+    return render_template("accounts/signup.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = service.authenticate(form.identifier.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(url_for("catalog.index")))
+        form.password.errors.append(_("The account or password is not right."))
+    return render_template("accounts/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("catalog.index"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.change_password(current_user, form.current.data, form.password.data)
+        except service.AccountError as error:
+            form.current.errors.append(str(error))
+        else:
+            login_user(current_user)  # this browser stays logged in; all others are logged out
+            flash(_("Password changed. You were logged out everywhere else."), "success")
+            return redirect(url_for("catalog.index"))
+    return render_template("accounts/password.html", form=form), 400 if form.errors else 200

@@ -1,0 +1,88 @@
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from market.accounts.service import set_locale
+from market.catalog import service
+from market.i18n import LANG_COOKIE
+from models.catalog import KINDS
+
+bp = Blueprint("catalog", __name__)
+
+
+@bp.get("/")
+def index():
+    return render_template(
+        "catalog/index.html",
+        homes=service.featured_homes(),
+        featured=service.featured_by_kind(),
+    )
+
+
+@bp.get("/browse")
+@bp.get("/kind/<kind>")
+def browse(kind: str | None = None):
+    kind = kind or request.args.get("kind") or None
+    if kind is not None and kind not in KINDS:
+        abort(404)
+    filters = service.BrowseFilter(
+        kind=kind,
+        province=request.args.get("province") or None,
+        county=request.args.get("county") or None,
+        home_slug=request.args.get("home") or None,
+    )
+    page = request.args.get("page", 1, type=int) or 1
+    if page < 1 or page > 100_000:
+        abort(404)
+    result = service.browse(filters, page=page)
+    return render_template(
+        "catalog/browse.html", result=result, filters=filters, regions=service.regions()
+    )
+
+
+@bp.get("/homes/<slug>")
+def home(slug: str):
+    found = service.home_by_slug(slug) or abort(404)
+    return render_template(
+        "catalog/home.html",
+        home=found,
+        elders=service.public_elders(found),
+        listings=service.home_listings(found),
+    )
+
+
+@bp.get("/listings/<slug>")
+def listing(slug: str):
+    found = service.listing_by_slug(slug) or abort(404)
+    return render_template(
+        "catalog/listing.html",
+        listing=found,
+        elder=service.credited_elder(found),
+        sessions=service.upcoming_sessions(found) if found.kind == "tour" else [],
+        rooms=service.active_rooms(found) if found.kind == "homestay" else [],
+        stock_left=service.stock_left(found),
+    )
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    from flask import current_app
+
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    target = request.args.get("next") or url_for("catalog.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("catalog.index")
+    response = make_response(redirect(target))
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax")
+    if current_user.is_authenticated:
+        set_locale(current_user, code)
+    return response
+
+
+@bp.get("/media/<path:path>")
+def media(path: str):
+    """Uploaded photos (re-encoded on upload, so safe to serve as they are)."""
+    from flask import current_app, send_from_directory
+
+    response = send_from_directory(current_app.config["UPLOAD_ROOT"], path, max_age=86400)
+    return response

@@ -1,0 +1,39 @@
+"""Engine settings: SQLite gets foreign keys, WAL and write transactions that begin IMMEDIATE."""
+
+from contextvars import ContextVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+# Read-only requests begin DEFERRED so readers never queue behind writers; everything else
+# (POSTs, CLI commands, tests, background jobs) begins IMMEDIATE so concurrent writers wait
+# for the lock (busy_timeout) instead of failing half-way with "database is locked".
+_write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
+
+
+def set_write_intent(value: bool):
+    """Declare whether transactions begun from now on in this context may write."""
+    return _write_intent.set(value)
+
+
+def reset_write_intent(token) -> None:
+    _write_intent.reset(token)
+
+
+def configure_sqlite(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")

@@ -1,0 +1,130 @@
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import UTCDateTime, db, utcnow
+
+ORDER_STATUSES = (
+    "pending_payment",
+    "paid",
+    "fulfilled",
+    "cancelled",
+    "expired",
+    "refunded",
+    "partially_refunded",
+)
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("total_fen >= 0", name="total_nonneg"),
+        Index("ix_orders_status_hold", "status", "hold_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)  # short code buyers quote
+    # One checkout form submission makes one order, however often it is re-sent.
+    idempotency_token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(24), default="pending_payment")
+    provider: Mapped[str] = mapped_column(String(20), default="offline")
+    total_fen: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    contact_name: Mapped[str] = mapped_column(String(80))
+    contact_phone: Mapped[str] = mapped_column(String(20))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    ship_province: Mapped[str | None] = mapped_column(String(40))
+    ship_city: Mapped[str | None] = mapped_column(String(60))
+    ship_district: Mapped[str | None] = mapped_column(String(60))
+    ship_street: Mapped[str | None] = mapped_column(String(200))
+    carrier: Mapped[str | None] = mapped_column(String(60))
+    tracking_number: Mapped[str | None] = mapped_column(String(60))
+    locale: Mapped[str] = mapped_column(String(10), default="zh_Hans")
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when something needs a person: amount mismatch, dispute, late payment.
+    flag: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    lines: Mapped[list["OrderLine"]] = relationship(
+        back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"
+    )
+    events: Mapped[list["OrderEvent"]] = relationship(
+        back_populates="order", order_by="OrderEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class OrderLine(db.Model):
+    """One thing bought, priced and with its share rates copied at checkout."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("amount_fen >= 0", name="amount_nonneg"),
+        CheckConstraint("refunded_fen >= 0 AND refunded_fen <= amount_fen", name="refund_range"),
+        Index("ix_order_lines_home", "home_id", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"))
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))  # as shown when bought
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("tour_sessions.id"), index=True)
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"))
+    check_in: Mapped[date | None] = mapped_column(Date)
+    check_out: Mapped[date | None] = mapped_column(Date)
+    guests: Mapped[int | None] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)  # seats, nights or units
+    unit_price_fen: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    refunded_fen: Mapped[int] = mapped_column(Integer, default=0)
+    care_share_bps: Mapped[int] = mapped_column(Integer)
+    incentive_bps: Mapped[int] = mapped_column(Integer, default=0)
+    platform_fee_bps: Mapped[int] = mapped_column(Integer, default=0)
+    elder_id: Mapped[int | None] = mapped_column(ForeignKey("elders.id"))
+    # Whether this line still holds seats, nights or stock (False once released or cancelled).
+    holds_inventory: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class OrderEvent(db.Model):
+    """Every status change: who, when, why."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="events")
+
+
+class RoomNight(db.Model):
+    """A booked night: the unique (room, night) pair is what prevents double booking."""
+
+    __tablename__ = "room_nights"
+    __table_args__ = (UniqueConstraint("room_id", "night"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    night: Mapped[date] = mapped_column(Date)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), index=True)

@@ -1,0 +1,73 @@
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import UTCDateTime, db, utcnow
+
+PAYMENT_STATUSES = ("pending", "succeeded", "failed", "cancelled")
+REFUND_STATUSES = ("pending", "succeeded", "failed")
+
+
+class Payment(db.Model):
+    __tablename__ = "payments"
+    __table_args__ = (CheckConstraint("amount_fen >= 0", name="amount_nonneg"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    provider_ref: Mapped[str | None] = mapped_column(String(255), index=True)  # e.g. cs_…
+    provider_charge_ref: Mapped[str | None] = mapped_column(String(255), index=True)  # pi_/ch_
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    method: Mapped[str | None] = mapped_column(String(30))  # cash, transfer, card, alipay…
+    fee_fen: Mapped[int | None] = mapped_column(Integer)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    order: Mapped["Order"] = relationship()  # noqa: F821
+    refunds: Mapped[list["Refund"]] = relationship(back_populates="payment", order_by="Refund.id")
+
+
+class Refund(db.Model):
+    __tablename__ = "refunds"
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    # Stored before the provider is called, so a retry can never refund twice.
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
+    provider_ref: Mapped[str | None] = mapped_column(String(255), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    # JSON: {"<order_line_id>": fen, …}, how the refund splits over lines.
+    lines_json: Mapped[str] = mapped_column(Text, default="{}")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    failure: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    payment: Mapped[Payment] = relationship(back_populates="refunds")
+
+
+class WebhookEvent(db.Model):
+    """Inbox of provider events: each stored once, processed once."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (UniqueConstraint("provider", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    event_id: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
