@@ -30,7 +30,7 @@ test: $(BIN)/flask $(MO)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(BIN)/flask $(MO)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 lint: $(BIN)/flask
 	$(BIN)/ruff check .
