@@ -6,8 +6,16 @@ the interested domain *connects* a receiver at start-up (see `create_app`). Rece
 synchronously, inside the sender's database transaction, so the order change and its ledger
 entry commit together or not at all. A receiver must not commit.
 
+- `payment_confirmed` sender: a `Payment` a provider has just confirmed (offline: staff marked it
+                    received; stripe: a verified webhook). Orders connects: it marks the order
+                    paid (or, for an expired hold, re-reserves or refunds).
+- `payment_failed`  sender: a `Payment` that failed or whose checkout expired unpaid.
+- `payment_disputed` sender: a `Payment` the buyer disputed with their bank.
 - `order_paid`      sender: the `Order` that has just become paid (its `Payment` is recorded).
-- `refund_settled`  sender: the `Refund` whose money has actually gone back to the buyer.
+- `refund_settled`  sender: the `Refund` whose money has actually gone back to the buyer
+                    (`refund.amount_fen` is what the provider really returned, split over lines
+                    in `refund.lines_json`). Orders updates lines and status; the ledger posts
+                    the reversing entry.
 - `order_fulfilled` sender: the `Order` that has just been fulfilled (care-fund income may
                     later be released from pending to available).
 """
@@ -16,6 +24,9 @@ from blinker import Namespace
 
 _hooks = Namespace()
 
+payment_confirmed = _hooks.signal("payment-confirmed")
+payment_failed = _hooks.signal("payment-failed")
+payment_disputed = _hooks.signal("payment-disputed")
 order_paid = _hooks.signal("order-paid")
 refund_settled = _hooks.signal("refund-settled")
 order_fulfilled = _hooks.signal("order-fulfilled")
