@@ -27,6 +27,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     _refuse_insecure_production(app)
     _init_extensions(app)
     _register_blueprints(app)
+    _connect_hooks()
     _register_template_helpers(app)
     _register_cli(app)
     from market.errors import register_error_pages
@@ -80,6 +81,10 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (health_bp, catalog_bp, accounts_bp, manage_bp, admin_bp):
         app.register_blueprint(blueprint)
+
+
+def _connect_hooks() -> None:
+    """Each domain above another subscribes to the news it needs (see market/hooks.py)."""
 
 
 def _register_template_helpers(app: Flask) -> None:
