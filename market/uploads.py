@@ -1,0 +1,211 @@
+"""Uploaded files: images checked by decoding and re-encoded by Pillow; PDF receipts.
+
+Nothing a user uploads is stored as sent, except a PDF (recognised by its magic bytes): images
+are decoded (JPEG, PNG or WebP only, whatever the file is called), turned upright by their
+EXIF orientation, re-encoded without any metadata, and get a small thumbnail.
+Files get random names under `root`, e.g. `ab/cdef0123….jpg`; paths returned are relative
+to `root` (serve them with `catalog.media`).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
+# A decompression-bomb guard well below Pillow's own: 40 megapixels is a large phone photo.
+MAX_PIXELS = 40_000_000
+MAX_SIDE = 2048  # the stored image's longer side
+THUMB_SIDE = 480  # the thumbnail's longer side
+JPEG_QUALITY = 85
+THUMB_QUALITY = 80
+PDF_MAGIC = b"%PDF-"
+
+
+class UploadError(ValueError):
+    """An upload we refuse; str(error) is a translated message for the user."""
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    path: str  # relative to root
+    thumb_path: str  # relative to root
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A stored receipt: a PDF as sent, or an image re-encoded like a photo."""
+
+    path: str  # relative to root
+    content_type: str  # "application/pdf" or "image/jpeg"
+    size: int  # bytes stored
+    thumb_path: str | None = None  # images only
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.content_type == "application/pdf"
+
+
+def _read_limited(stream, max_bytes: int) -> bytes:
+    """Read at most max_bytes (+1 to detect more) from a file-like object or FileStorage."""
+    if stream is None:
+        raise UploadError(_("Please choose a file."))
+    if isinstance(stream, bytes | bytearray):
+        data = bytes(stream)
+    else:
+        reader = getattr(stream, "stream", stream)
+        data = reader.read(max_bytes + 1)
+    if not data:
+        raise UploadError(_("The file is empty. Please choose another one."))
+    if len(data) > max_bytes:
+        raise UploadError(
+            _("The file is too large: at most %(mb)s MB, please.", mb=_megabytes(max_bytes))
+        )
+    return data
+
+
+def _megabytes(count: int) -> str:
+    value = count / (1024 * 1024)
+    return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+
+
+def _decode(data: bytes) -> Image.Image:
+    """Decode fully, refusing other formats, corrupt files and decompression bombs."""
+    not_an_image = _("This file is not a JPEG, PNG or WebP picture.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+        except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise UploadError(not_an_image) from None
+        except (OSError, SyntaxError, ValueError):
+            raise UploadError(not_an_image) from None
+        if image.format not in ALLOWED_FORMATS:
+            raise UploadError(not_an_image)
+        if image.width < 1 or image.height < 1 or image.width * image.height > MAX_PIXELS:
+            raise UploadError(_("This picture has too many pixels. Please send a smaller one."))
+        try:
+            image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise UploadError(_("This picture has too many pixels. Please send a smaller one.")) from None
+        except (OSError, SyntaxError, ValueError, EOFError):
+            raise UploadError(_("This picture is damaged or incomplete.")) from None
+    return image
+
+
+def _upright_rgb(image: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation, then flatten to RGB (transparency onto white)."""
+    try:
+        image = ImageOps.exif_transpose(image)
+    except (OSError, SyntaxError, ValueError, TypeError, KeyError):
+        pass  # a broken EXIF block: keep the pixels as they are
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    if image.mode != "RGB":
+        return image.convert("RGB")
+    return image
+
+
+def _new_name(suffix: str) -> tuple[str, str]:
+    token = secrets.token_hex(16)
+    base = f"{token[:2]}/{token[2:]}"
+    return f"{base}{suffix}", f"{base}_t{suffix}"
+
+
+def _write_atomic(root: Path, relative: str, payload: bytes) -> None:
+    target = root / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(payload)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _jpeg_bytes(image: Image.Image, quality: int) -> bytes:
+    out = io.BytesIO()
+    # No exif= and no icc_profile=: the stored file carries no metadata at all.
+    image.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+def _store_decoded(image: Image.Image, root: Path) -> StoredImage:
+    image = _upright_rgb(image)
+    if max(image.size) > MAX_SIDE:
+        image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    thumb = image.copy()
+    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
+    main_bytes = _jpeg_bytes(image, JPEG_QUALITY)
+    thumb_bytes = _jpeg_bytes(thumb, THUMB_QUALITY)
+    path, thumb_path = _new_name(".jpg")
+    root = Path(root)
+    _write_atomic(root, path, main_bytes)
+    try:
+        _write_atomic(root, thumb_path, thumb_bytes)
+    except BaseException:
+        (root / path).unlink(missing_ok=True)
+        raise
+    return StoredImage(path=path, thumb_path=thumb_path, width=image.width, height=image.height)
+
+
+def store_image(stream, *, root: Path, max_bytes: int) -> StoredImage:
+    """Check, re-encode and store an uploaded picture plus a thumbnail.
+
+    `stream` is a file-like object (a werkzeug FileStorage works). Raises UploadError with a
+    translated message for anything but a JPEG/PNG/WebP of at most `max_bytes`.
+    """
+    data = _read_limited(stream, max_bytes)
+    image = _decode(data)
+    try:
+        return _store_decoded(image, Path(root))
+    finally:
+        image.close()
+
+
+def store_document(stream, *, root: Path, max_bytes: int) -> StoredDocument:
+    """Store a receipt: a PDF (by its `%PDF-` magic bytes) as sent, or a picture re-encoded."""
+    data = _read_limited(stream, max_bytes)
+    if data.startswith(PDF_MAGIC):
+        path, _thumb = _new_name(".pdf")
+        _write_atomic(Path(root), path, data)
+        return StoredDocument(path=path, content_type="application/pdf", size=len(data))
+    try:
+        image = _decode(data)
+    except UploadError:
+        raise UploadError(_("This file is not a PDF or a JPEG, PNG or WebP picture.")) from None
+    try:
+        stored = _store_decoded(image, Path(root))
+    finally:
+        image.close()
+    size = (Path(root) / stored.path).stat().st_size
+    return StoredDocument(path=stored.path, content_type="image/jpeg", size=size,
+                          thumb_path=stored.thumb_path, width=stored.width, height=stored.height)
+
+
+def remove_stored(root: Path, *paths: str | None) -> None:
+    """Delete stored files (after the database row is gone); missing files are fine."""
+    root = Path(root).resolve()
+    for relative in paths:
+        if not relative:
+            continue
+        target = (root / relative).resolve()
+        if root in target.parents:
+            target.unlink(missing_ok=True)
