@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test bench lint translations db clean
+.PHONY: run test bench lint translations db messages
 
 $(BIN)/flask: pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -34,3 +34,8 @@ bench: $(BIN)/flask $(MO)
 
 lint: $(BIN)/flask
 	$(BIN)/ruff check .
+
+# After changing user-visible text: refresh the catalog, then translate the new entries.
+messages: $(BIN)/flask
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o /tmp/market-messages.pot .
+	$(BIN)/pybabel update -i /tmp/market-messages.pot -d market/translations -l zh_Hans --ignore-obsolete

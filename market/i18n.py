@@ -2,7 +2,6 @@
 
 from flask import current_app, request
 from flask_babel import get_locale
-from flask_login import current_user
 
 LANG_COOKIE = "lang"
 
@@ -10,10 +9,10 @@ LANG_COOKIE = "lang"
 def select_locale() -> str:
     supported = current_app.config["LANGUAGES"]
     chosen = request.cookies.get(LANG_COOKIE)
+    # Only the cookie: looking at current_user here would load the user, and loading a user
+    # may itself translate a message. Logging in sets the cookie from the account's choice.
     if chosen in supported:
         return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in supported:
-        return current_user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -28,3 +27,9 @@ def localized(obj, field: str) -> str:
     if is_english():
         return getattr(obj, f"{field}_en") or zh
     return zh
+
+
+def remember_language(response, code: str):
+    """Set the language cookie on a response (a year; the account keeps the choice too)."""
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax")
+    return response

@@ -8,10 +8,12 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from config.settings import database_url
 from market import create_app
+from market.database import reset_write_intent, set_write_intent
 from models import Elder, Home, Listing, Membership, Room, TourSession, User, db, utcnow
 
 PG_URL = database_url(os.environ.get("TEST_DATABASE_URL", ""))
@@ -63,6 +65,19 @@ def _empty_database(template, tmp_path) -> dict:
     return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{target}", "SQLALCHEMY_ENGINE_OPTIONS": {}}
 
 
+class FreshContextClient(FlaskClient):
+    """Each request runs in its own app context, as in production: its own `g`, its own
+    database session. The test's session commits before and forgets after, so the request
+    sees what the test set up and the test then reads what the request wrote."""
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(database_template, tmp_path):
     settings = {
@@ -75,8 +90,13 @@ def app(database_template, tmp_path):
     }
     settings.update(_empty_database(database_template, tmp_path))
     application = create_app(settings)
+    application.test_client_class = FreshContextClient
     with application.app_context():
+        # The test body only sets up and reads; on SQLite its transactions begin DEFERRED so
+        # they never hold the write lock that the requests under test need.
+        token = set_write_intent(False)
         yield application
+        reset_write_intent(token)
         db.session.remove()
         db.engine.dispose()
 

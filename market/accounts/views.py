@@ -5,6 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from market.accounts import service
 from market.accounts.forms import LoginForm, PasswordForm, SignupForm
 from market.extensions import login_manager
+from market.i18n import remember_language
 
 bp = Blueprint("accounts", __name__)
 login_manager.user_loader(service.load_session_user)
@@ -38,7 +39,8 @@ def login():
         user = service.authenticate(form.identifier.data, form.password.data)
         if user is not None:
             login_user(user)
-            return redirect(_safe_next(url_for("catalog.index")))
+            response = redirect(_safe_next(url_for("catalog.index")))
+            return remember_language(response, user.locale) if user.locale else response
         form.password.errors.append(_("The account or password is not right."))
     return render_template("accounts/login.html", form=form), 400 if form.errors else 200
 

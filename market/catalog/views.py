@@ -3,7 +3,7 @@ from flask_login import current_user
 
 from market.accounts.service import set_locale
 from market.catalog import service
-from market.i18n import LANG_COOKIE
+from market.i18n import remember_language
 from models.catalog import KINDS
 
 bp = Blueprint("catalog", __name__)
@@ -73,7 +73,7 @@ def set_language(code: str):
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("catalog.index")
     response = make_response(redirect(target))
-    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax")
+    remember_language(response, code)
     if current_user.is_authenticated:
         set_locale(current_user, code)
     return response

@@ -1,0 +1,30 @@
+"""Money is integer fen; one helper formats it; prices typed as yuan parse exactly."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from market.money import format_money, minor_to_major_text, parse_major
+
+
+@pytest.mark.parametrize("text, fen", [("12", 1200), ("12.5", 1250), ("12.05", 1205),
+                                       (" 0.01 ", 1), ("88.80", 8880)])
+def test_parse_major_exact(text, fen):
+    assert parse_major(text) == fen
+
+
+@pytest.mark.parametrize("text", ["", "-1", "1.234", "abc", "1e3", "12,50", "NaN", "1.", ".5"])
+def test_parse_major_refuses_bad_input(text):
+    with pytest.raises(ValueError):
+        parse_major(text)
+
+
+@given(st.integers(min_value=0, max_value=10**11 - 1))
+def test_parse_and_print_round_trip(fen):
+    assert parse_major(minor_to_major_text(fen)) == fen
+
+
+def test_format_money_in_both_locales(app):
+    assert format_money(123456, "CNY", locale="zh_Hans") == "¥1,234.56"
+    assert format_money(1, "CNY", locale="en") == "CN¥0.01"
+    assert format_money(500, "JPY", locale="en") == "¥500"

@@ -1,0 +1,86 @@
+"""Site-wide behaviour: health check, language choice, error pages, configuration."""
+
+import pytest
+from sqlalchemy import text
+
+from config.settings import DEV_SECRET_KEY
+from market import create_app
+from models import db
+
+
+def test_healthz_answers_200_with_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["database"] is True
+
+
+def test_healthz_answers_503_without_database(tmp_path):
+    app = create_app({"TESTING": True,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+
+
+def test_chinese_is_the_default_and_english_is_one_click_away_and_remembered(client):
+    home = client.get("/").get_data(as_text=True)
+    assert 'lang="zh-Hans"' in home and "幸福院" in home
+    switched = client.get("/lang/en?next=/browse")
+    assert switched.status_code == 302 and switched.location.endswith("/browse")
+    page = client.get("/").get_data(as_text=True)
+    assert 'lang="en"' in page and "Happiness homes" in page
+    back = client.get("/lang/zh_Hans?next=/")
+    assert back.status_code == 302
+    assert 'lang="zh-Hans"' in client.get("/").get_data(as_text=True)
+
+
+def test_language_switch_refuses_offsite_redirect_and_unknown_language(client):
+    assert client.get("/lang/en?next=//evil.example.com").location.endswith("/")
+    assert "evil" not in client.get("/lang/en?next=https://evil.example.com").location
+    assert client.get("/lang/fr").status_code == 404
+
+
+@pytest.mark.parametrize("lang, words", [("zh_Hans", "找不到"), ("en", "Page not found")])
+def test_404_page_in_both_languages(client, lang, words):
+    client.get(f"/lang/{lang}")
+    response = client.get("/homes/no-such-home")
+    assert response.status_code == 404
+    assert words in response.get_data(as_text=True)
+
+
+def test_unexpected_error_shows_translated_500_and_rolls_back(app, client):
+    @app.get("/boom-test")
+    def boom():
+        db.session.execute(text("SELECT 1"))
+        raise RuntimeError("boom")
+
+    response = client.get("/boom-test")
+    assert response.status_code == 500
+    assert "没有保存" in response.get_data(as_text=True)
+
+
+def test_production_refuses_the_development_secret_key(monkeypatch):
+    monkeypatch.setenv("MARKET_ENV", "production")
+    with pytest.raises(RuntimeError):
+        create_app({"SECRET_KEY": DEV_SECRET_KEY, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app({"SECRET_KEY": "a-real-secret-from-the-environment",
+                      "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["ENV_NAME"] == "production"
+
+
+def test_database_connection_settings(app):
+    if db.engine.dialect.name == "sqlite":
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+    else:
+        assert db.engine.dialect.driver == "psycopg"
+
+
+def test_account_language_follows_the_user_to_a_new_browser(app, make):
+    from tests.conftest import login
+
+    user = make.user(locale="en")
+    browser = app.test_client()
+    assert 'lang="zh-Hans"' in browser.get("/").get_data(as_text=True)
+    login(browser, user)
+    assert 'lang="en"' in browser.get("/").get_data(as_text=True)
