@@ -5,7 +5,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, db, utcnow
 
-PAYMENT_STATUSES = ("pending", "succeeded", "failed", "cancelled")
+# needs_review: money arrived but not as expected (amount/currency mismatch): a person decides.
+PAYMENT_STATUSES = ("pending", "succeeded", "failed", "cancelled", "needs_review")
 REFUND_STATUSES = ("pending", "succeeded", "failed")
 
 
@@ -71,3 +72,6 @@ class WebhookEvent(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
+    # The provider object the event waits on (Stripe: the PaymentIntent id), so an event that
+    # arrived before the payment it refers to can be replayed once that payment is confirmed.
+    object_ref: Mapped[str | None] = mapped_column(String(255), index=True)
