@@ -85,6 +85,9 @@ def _register_blueprints(app: Flask) -> None:
 
 def _connect_hooks() -> None:
     """Each domain above another subscribes to the news it needs (see market/hooks.py)."""
+    from market.orders.service import connect_hooks as connect_orders
+
+    connect_orders()
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -38,6 +38,8 @@ class Order(db.Model):
     # One checkout form submission makes one order, however often it is re-sent.
     idempotency_token: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # Checkout makes one order per home: that home's staff run it and are paid for it.
+    home_id: Mapped[int | None] = mapped_column(ForeignKey("homes.id"), index=True)
     status: Mapped[str] = mapped_column(String(24), default="pending_payment")
     provider: Mapped[str] = mapped_column(String(20), default="offline")
     total_fen: Mapped[int] = mapped_column(Integer)
@@ -58,6 +60,7 @@ class Order(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    home: Mapped["Home | None"] = relationship()  # noqa: F821
     lines: Mapped[list["OrderLine"]] = relationship(
         back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"
     )

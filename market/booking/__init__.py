@@ -1,0 +1,1 @@
+"""Booking: availability and reservation of seats, room-nights and stock."""

@@ -1,0 +1,182 @@
+"""Reserving and releasing what is sold: seats, room-nights and stock.
+
+Every reservation is ONE conditional statement whose WHERE clause is the availability check,
+so two buyers can never both take the last seat, on SQLite (writers queue on BEGIN IMMEDIATE)
+or PostgreSQL (the row lock makes the second UPDATE re-check the condition):
+
+    UPDATE tour_sessions SET reserved = reserved + n WHERE id = ? AND capacity - reserved >= n
+    UPDATE listings SET reserved = reserved + n WHERE id = ? AND stock - reserved >= n
+    INSERT INTO room_nights … ON CONFLICT (room_id, night) DO NOTHING   (unique per night)
+
+Nothing is ever read first and written after. None of these functions commits.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, select, update
+
+from models import Listing, RoomNight, TourSession, db
+
+MAX_NIGHTS = 30
+MAX_QUANTITY = 999
+_INT = re.compile(r"^\s*\+?(\d{1,9})\s*$")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class BookingError(ValueError):
+    """Input the buyer must correct; str(error) is a translated message."""
+
+
+def parse_quantity(text, *, maximum: int = MAX_QUANTITY, what: str | None = None) -> int:
+    """A whole number from 1 to `maximum`, or BookingError with a clear message."""
+    match = _INT.match(str(text if text is not None else ""))
+    if not match:
+        raise BookingError(_("Please enter a whole number, such as 1 or 2."))
+    value = int(match.group(1))
+    if value < 1:
+        raise BookingError(_("Please choose at least 1."))
+    if value > maximum:
+        raise BookingError(_("Please choose at most %(num)d.", num=maximum))
+    return value
+
+
+def parse_date(text) -> date:
+    try:
+        return date.fromisoformat(str(text or "").strip())
+    except ValueError:
+        raise BookingError(_("Please enter a date like 2025-05-01.")) from None
+
+
+def local_today(now: datetime) -> date:
+    return now.astimezone(SHANGHAI).date()
+
+
+def nights_between(check_in: date, check_out: date) -> list[date]:
+    return [check_in + timedelta(days=i) for i in range((check_out - check_in).days)]
+
+
+def check_stay_dates(check_in: date, check_out: date, today: date) -> list[date]:
+    if check_in < today:
+        raise BookingError(_("The check-in date has passed. Please choose a later date."))
+    if check_out <= check_in:
+        raise BookingError(_("Check-out must be after check-in."))
+    nights = (check_out - check_in).days
+    if nights > MAX_NIGHTS:
+        raise BookingError(_("A stay can be at most %(num)d nights.", num=MAX_NIGHTS))
+    return nights_between(check_in, check_out)
+
+
+# ---- reading availability ------------------------------------------------------------------
+
+def seats_left(tour_session: TourSession) -> int:
+    return max(0, tour_session.capacity - tour_session.reserved)
+
+
+def booked_nights(room_id: int, nights: list[date]) -> list[date]:
+    if not nights:
+        return []
+    return list(db.session.scalars(
+        select(RoomNight.night).where(RoomNight.room_id == room_id, RoomNight.night.in_(nights))
+        .order_by(RoomNight.night)
+    ))
+
+
+def units_left(listing: Listing) -> int | None:
+    """None for made-to-order goods (no limit)."""
+    if listing.made_to_order or listing.stock is None:
+        return None
+    return max(0, listing.stock - listing.reserved)
+
+
+# ---- reserving (conditional statements only) -----------------------------------------------
+
+def reserve_seats(session_id: int, seats: int, now: datetime) -> bool:
+    """Take `seats` seats of a session that has not started; False when not enough are left."""
+    result = db.session.execute(
+        update(TourSession)
+        .where(TourSession.id == session_id,
+               TourSession.capacity - TourSession.reserved >= seats,
+               TourSession.starts_at > now)
+        .values(reserved=TourSession.reserved + seats)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def release_seats(session_id: int, seats: int) -> None:
+    db.session.execute(
+        update(TourSession)
+        .where(TourSession.id == session_id, TourSession.reserved >= seats)
+        .values(reserved=TourSession.reserved - seats)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def reserve_stock(listing_id: int, quantity: int) -> bool:
+    """Hold `quantity` units; False when fewer are left. Made-to-order goods always succeed."""
+    result = db.session.execute(
+        update(Listing)
+        .where(Listing.id == listing_id, Listing.stock.is_not(None),
+               Listing.made_to_order.is_(False),
+               Listing.stock - Listing.reserved >= quantity)
+        .values(reserved=Listing.reserved + quantity, updated_at=Listing.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def release_stock(listing_id: int, quantity: int) -> None:
+    """Give back units an unpaid hold kept."""
+    db.session.execute(
+        update(Listing)
+        .where(Listing.id == listing_id, Listing.reserved >= quantity)
+        .values(reserved=Listing.reserved - quantity, updated_at=Listing.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def consume_stock(listing_id: int, quantity: int) -> None:
+    """On payment a hold becomes a sale: the units leave both `reserved` and `stock`."""
+    db.session.execute(
+        update(Listing)
+        .where(Listing.id == listing_id, Listing.reserved >= quantity, Listing.stock >= quantity)
+        .values(reserved=Listing.reserved - quantity, stock=Listing.stock - quantity,
+                updated_at=Listing.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def restock(listing_id: int, quantity: int) -> None:
+    """A paid, unshipped sale was cancelled: its units can be sold again."""
+    db.session.execute(
+        update(Listing)
+        .where(Listing.id == listing_id, Listing.stock.is_not(None))
+        .values(stock=Listing.stock + quantity, updated_at=Listing.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _insert_ignoring_conflicts(rows: list[dict]):
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(RoomNight).values(rows).on_conflict_do_nothing(index_elements=["room_id", "night"])
+
+
+def reserve_nights(room_id: int, nights: list[date], order_line_id: int) -> bool:
+    """Insert one RoomNight per night; False when any night is taken (the caller rolls back)."""
+    if not nights:
+        return False
+    rows = [{"room_id": room_id, "night": night, "order_line_id": order_line_id} for night in nights]
+    result = db.session.execute(_insert_ignoring_conflicts(rows))
+    return result.rowcount == len(nights)
+
+
+def release_nights(order_line_id: int) -> None:
+    db.session.execute(delete(RoomNight).where(RoomNight.order_line_id == order_line_id))

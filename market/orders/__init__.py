@@ -1,0 +1,1 @@
+"""Orders: cart, checkout, order lifecycle, "My orders" and the staff order console."""

@@ -1,0 +1,1 @@
+"""Payments: providers (offline, stripe), payment records and refunds."""

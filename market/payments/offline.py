@@ -1,0 +1,42 @@
+"""The `offline` provider (the default): cash on arrival or a transfer to the home.
+
+Nothing is charged online. The order page shows how to pay and a short reference; the home's
+staff mark the order paid (`market.orders.service.mark_paid_offline`). Refunds are handed
+back by the home and recorded as settled at once.
+"""
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from market.payments.providers import PaymentProvider, StartResult, register
+
+
+class OfflineProvider(PaymentProvider):
+    name = "offline"
+
+    def label(self) -> str:
+        return _("Pay the home directly (cash on arrival or bank transfer)")
+
+    def hold_for(self, app) -> int:
+        return int(app.config.get("OFFLINE_HOLD_HOURS", 48)) * 60
+
+    def start(self, order) -> StartResult:
+        hours = current_app.config.get("OFFLINE_HOLD_HOURS", 48)
+        return StartResult(
+            reference=order.reference,
+            instructions=[
+                _("Pay the home in cash when you arrive, or by bank transfer to the home."),
+                _("Quote the reference %(reference)s with your payment.", reference=order.reference),
+                _("We keep your booking for %(hours)d hours. The home marks it paid when the money "
+                  "arrives.", hours=hours),
+            ],
+        )
+
+    def refund(self, refund) -> None:
+        from market.payments.service import apply_settle_refund
+
+        # The home hands the money back; the record is settled when staff or the buyer cancel.
+        apply_settle_refund(refund, refund.amount_fen)
+
+
+register(OfflineProvider())

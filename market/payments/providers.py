@@ -1,0 +1,90 @@
+"""The payment provider interface.
+
+A provider takes an order to payment (`start`) and asks for money back (`refund`). It never
+changes an order itself: it records what happened through `market.payments.service`
+(`apply_record_payment`, `apply_settle_refund`, `apply_fail_refund`), which sends the hooks the
+orders and ledger domains listen to. Providers register themselves by name in `PROVIDERS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask import Flask
+
+    from models import Order, Refund
+
+
+class ProviderError(Exception):
+    """The provider refused or could not be reached; str(error) is a translated message."""
+
+
+@dataclass
+class StartResult:
+    """What the buyer sees next: instructions to show, or a page to go to."""
+
+    instructions: list[str] = field(default_factory=list)
+    redirect_url: str | None = None
+    reference: str | None = None  # a code the buyer quotes when paying
+
+
+class PaymentProvider:
+    """Base class. Subclasses set `name` and implement `start` and `refund`."""
+
+    name: str = ""
+    #: How long an unpaid order keeps its reservation, in minutes (None: HOLD_MINUTES).
+    hold_minutes: int | None = None
+
+    def is_enabled(self, app: Flask) -> bool:
+        return True
+
+    def label(self) -> str:
+        return self.name
+
+    def hold_for(self, app: Flask) -> int:
+        """Minutes an unpaid order with this provider keeps its reservation."""
+        return app.config.get("HOLD_MINUTES", 15)
+
+    def start(self, order: Order) -> StartResult:
+        raise NotImplementedError
+
+    def refund(self, refund: Refund) -> None:
+        """Ask for `refund.amount_fen` back. The Refund is already stored (status pending) with
+        its idempotency key. Settle now with `apply_settle_refund`, fail with
+        `apply_fail_refund`, or leave it pending for a webhook. Must not commit."""
+        raise NotImplementedError
+
+
+PROVIDERS: dict[str, PaymentProvider] = {}
+
+
+def register(provider: PaymentProvider) -> PaymentProvider:
+    PROVIDERS[provider.name] = provider
+    return provider
+
+
+def _load_builtin() -> None:
+    # Import for the side effect of registering; each module registers its provider.
+    import market.payments.offline  # noqa: F401
+
+    try:
+        import market.payments.stripe_provider  # noqa: F401
+    except ImportError:
+        pass
+
+
+def get_provider(name: str) -> PaymentProvider:
+    """The provider called `name`; KeyError when unknown."""
+    if not PROVIDERS:
+        _load_builtin()
+    return PROVIDERS[name]
+
+
+def enabled_providers(app: Flask) -> list[str]:
+    """Names of the providers a buyer may choose, the default (`offline`) first."""
+    if not PROVIDERS:
+        _load_builtin()
+    names = [name for name, provider in PROVIDERS.items() if provider.is_enabled(app)]
+    return sorted(names, key=lambda name: (name != "offline", name))

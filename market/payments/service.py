@@ -1,0 +1,156 @@
+"""Payment records and refunds. Functions prefixed `apply_` never commit: the caller's use case
+does, so the payment, the order change and the ledger entry commit together or not at all.
+
+News goes back up only through `market.hooks`: `payment_confirmed` (orders marks the order
+paid), `refund_settled` (orders updates lines; the ledger reverses).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from market import hooks
+from market.payments.providers import get_provider
+from models import Order, Payment, Refund, db, utcnow
+
+
+class PaymentError(ValueError):
+    """A payment or refund that cannot be done; str(error) is a translated message."""
+
+
+def apply_record_payment(order: Order, provider: str, amount_fen: int, currency: str, method: str,
+                         actor=None, provider_ref: str | None = None,
+                         idempotency_key: str | None = None,
+                         provider_charge_ref: str | None = None,
+                         fee_fen: int | None = None) -> Payment:
+    """Store a confirmed payment of `order` and send `hooks.payment_confirmed`.
+
+    With an `idempotency_key` already recorded, returns that payment and sends nothing.
+    """
+    if idempotency_key:
+        existing = db.session.scalar(select(Payment).where(Payment.idempotency_key == idempotency_key))
+        if existing is not None:
+            return existing
+    if amount_fen < 0:
+        raise PaymentError(_("The amount cannot be negative."))
+    attempts = db.session.scalar(select(func.count(Payment.id)).where(Payment.order_id == order.id))
+    now = utcnow()
+    payment = Payment(
+        order_id=order.id, order=order, provider=provider, attempt=(attempts or 0) + 1,
+        idempotency_key=idempotency_key, provider_ref=provider_ref,
+        provider_charge_ref=provider_charge_ref, status="succeeded", amount_fen=amount_fen,
+        currency=currency, method=method, fee_fen=fee_fen,
+        recorded_by_id=getattr(actor, "id", None), created_at=now, confirmed_at=now,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    hooks.payment_confirmed.send(payment)
+    return payment
+
+
+def succeeded_payment(order: Order) -> Payment | None:
+    return db.session.scalar(
+        select(Payment)
+        .where(Payment.order_id == order.id, Payment.status == "succeeded")
+        .order_by(Payment.id.desc())
+        .limit(1)
+    )
+
+
+def refundable_by_line(order: Order) -> dict[int, int]:
+    """Per line, what may still be refunded: amount − refunded − refunds still pending."""
+    pending: dict[int, int] = {}
+    for refund in db.session.scalars(
+        select(Refund).where(Refund.order_id == order.id, Refund.status == "pending")
+    ):
+        for line_id, fen in json.loads(refund.lines_json or "{}").items():
+            pending[int(line_id)] = pending.get(int(line_id), 0) + int(fen)
+    return {
+        line.id: line.amount_fen - line.refunded_fen - pending.get(line.id, 0) for line in order.lines
+    }
+
+
+def apply_request_refund(order: Order, amounts_by_line: dict[int, int], reason: str, actor=None,
+                         idempotency_key: str | None = None) -> Refund:
+    """Store a refund of `amounts_by_line` ({order_line_id: fen}) and ask the provider.
+
+    The Refund (status pending, with its idempotency key) is flushed BEFORE the provider is
+    called, so a retry can never refund twice. The provider may settle at once
+    (`apply_settle_refund`) or later (webhook).
+    """
+    if idempotency_key:
+        existing = db.session.scalar(select(Refund).where(Refund.idempotency_key == idempotency_key))
+        if existing is not None:
+            return existing
+    payment = succeeded_payment(order)
+    if payment is None:
+        raise PaymentError(_("This order has no payment to refund."))
+    left = refundable_by_line(order)
+    cleaned: dict[int, int] = {}
+    for line_id, fen in amounts_by_line.items():
+        line_id, fen = int(line_id), int(fen)
+        if line_id not in left:
+            raise PaymentError(_("That line is not part of this order."))
+        if fen < 0 or fen > left[line_id]:
+            raise PaymentError(_("You cannot refund more than was paid for a line."))
+        if fen:
+            cleaned[line_id] = fen
+    amount = sum(cleaned.values())
+    if amount <= 0:
+        raise PaymentError(_("There is nothing left to refund."))
+    refund = Refund(
+        payment_id=payment.id, payment=payment, order_id=order.id,
+        idempotency_key=idempotency_key or f"refund-{order.id}-{uuid.uuid4().hex[:20]}",
+        status="pending", amount_fen=amount, currency=order.currency,
+        lines_json=json.dumps({str(k): v for k, v in sorted(cleaned.items())}),
+        reason=reason or "", requested_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(refund)
+    db.session.flush()
+    get_provider(payment.provider).refund(refund)
+    return refund
+
+
+def _rescale(lines: dict[str, int], amount_fen: int) -> dict[str, int]:
+    """Split `amount_fen` over lines in proportion to `lines` (largest remainder)."""
+    total = sum(lines.values())
+    if total == amount_fen or total == 0:
+        return dict(lines)
+    shares = {k: v * amount_fen // total for k, v in lines.items()}
+    rest = amount_fen - sum(shares.values())
+    order = sorted(lines, key=lambda k: (-(lines[k] * amount_fen % total), k))
+    for key in order[:rest]:
+        shares[key] += 1
+    return shares
+
+
+def apply_settle_refund(refund: Refund, amount_fen: int) -> None:
+    """The money is back with the buyer: mark succeeded and send `hooks.refund_settled` once."""
+    if refund.status == "succeeded":
+        return
+    if amount_fen <= 0 or amount_fen > refund.amount_fen:
+        raise PaymentError(_("The refunded amount does not match the request."))
+    if amount_fen != refund.amount_fen:
+        lines = {k: int(v) for k, v in json.loads(refund.lines_json).items()}
+        refund.lines_json = json.dumps(_rescale(lines, amount_fen))
+        refund.amount_fen = amount_fen
+    refund.status = "succeeded"
+    refund.settled_at = utcnow()
+    db.session.flush()
+    hooks.refund_settled.send(refund)
+
+
+def apply_fail_refund(refund: Refund, failure: str) -> None:
+    """The provider could not refund: record why and flag the order for a person."""
+    if refund.status != "pending":
+        return
+    refund.status = "failed"
+    refund.failure = failure
+    order = db.session.get(Order, refund.order_id)
+    if order is not None:
+        order.flag = (f"refund {refund.id} failed: {failure}")[:200]
+    db.session.flush()
