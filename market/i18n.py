@@ -1,6 +1,6 @@
 """Language choice and bilingual model fields."""
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 
 LANG_COOKIE = "lang"
@@ -8,6 +8,8 @@ LANG_COOKIE = "lang"
 
 def select_locale() -> str:
     supported = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and background jobs
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.cookies.get(LANG_COOKIE)
     # Only the cookie: looking at current_user here would load the user, and loading a user
     # may itself translate a message. Logging in sets the cookie from the account's choice.
