@@ -24,6 +24,7 @@ db: $(BIN)/flask $(MO)
 
 run: db
 	$(BIN)/flask demo seed
+	$(BIN)/flask search reindex
 	$(BIN)/flask run --host 127.0.0.1 --port $${PORT:-5000}
 
 test: $(BIN)/flask $(MO)

@@ -78,9 +78,13 @@ def _register_blueprints(app: Flask) -> None:
     from market.catalog.views import bp as catalog_bp
     from market.health import bp as health_bp
     from market.manage.views import bp as manage_bp
+    from market.search import service as search_service
+    from market.search.views import bp as search_bp
 
     for blueprint in (health_bp, catalog_bp, accounts_bp, manage_bp, admin_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(search_bp)
+    search_service.init_app(app)
 
 
 def _connect_hooks() -> None:
@@ -109,3 +113,6 @@ def _register_cli(app: Flask) -> None:
     from market.demo.cli import demo_cli
 
     app.cli.add_command(demo_cli)
+    from market.search.cli import search_cli
+
+    app.cli.add_command(search_cli)

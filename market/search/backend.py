@@ -1,0 +1,104 @@
+"""The small interface between the search service and an index engine.
+
+A backend indexes plain `Document`s, removes them by listing id, answers a `Query` with
+`Results` (ids in order, total, facet counts, a spelling suggestion) and rebuilds itself from an
+iterable of documents. Nothing here knows about SQLAlchemy or Flask, so a second backend can
+replace Whoosh without touching the views.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+FACETS = ("kind", "province", "home", "price_band")
+SORTS = ("relevance", "price", "price_desc", "soonest")
+
+# Price bands in fen: key -> (low inclusive, high exclusive or None).
+PRICE_BANDS: dict[str, tuple[int, int | None]] = {
+    "0-50": (0, 5000),
+    "50-100": (5000, 10000),
+    "100-300": (10000, 30000),
+    "300-1000": (30000, 100000),
+    "1000-": (100000, None),
+}
+
+
+def price_band(price_fen: int) -> str:
+    for key, (low, high) in PRICE_BANDS.items():
+        if price_fen >= low and (high is None or price_fen < high):
+            return key
+    return "1000-"
+
+
+@dataclass
+class Document:
+    """What the index knows about one published listing."""
+
+    listing_id: int
+    kind: str
+    home_id: int
+    province: str
+    price_fen: int
+    next_date: date | None
+    title_zh: str = ""
+    title_en: str = ""
+    description_zh: str = ""
+    description_en: str = ""
+    tags: str = ""
+    place_zh: str = ""  # home name, village, county, province
+    place_en: str = ""
+    kind_words: str = ""
+
+    @property
+    def price_band(self) -> str:
+        return price_band(self.price_fen)
+
+
+@dataclass
+class Query:
+    words: list[str] = field(default_factory=list)  # already split (analysis.query_words)
+    kind: str | None = None
+    province: str | None = None
+    home_id: int | None = None
+    price_band: str | None = None
+    only_ids: set[int] | None = None  # availability filters resolved by the database
+    sort: str = "relevance"
+    offset: int = 0
+    limit: int = 20
+
+
+@dataclass
+class Results:
+    ids: list[int]
+    total: int
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None = None
+
+
+class SearchBackend:
+    """Interface. Implementations must be safe with several processes reading while one writes."""
+
+    def index(self, documents: Iterable[Document]) -> None:
+        """Add or replace these listings' documents."""
+        raise NotImplementedError
+
+    def remove(self, listing_ids: Iterable[int]) -> None:
+        raise NotImplementedError
+
+    def update(self, documents: Iterable[Document], removed_ids: Iterable[int]) -> None:
+        """Add/replace and remove in one write."""
+        raise NotImplementedError
+
+    def search(self, query: Query) -> Results:
+        raise NotImplementedError
+
+    def rebuild(self, documents: Iterable[Document]) -> int:
+        """Build a fresh index from all documents and swap it in atomically; returns the count."""
+        raise NotImplementedError
+
+    def rebuilding(self) -> bool:
+        """True while a rebuild runs (writes made meanwhile must also be queued)."""
+        return False
+
+    def doc_count(self) -> int:
+        raise NotImplementedError

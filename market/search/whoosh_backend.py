@@ -1,0 +1,357 @@
+"""The Whoosh backend (whoosh-reloaded, the maintained fork of Whoosh 2.7).
+
+Layout under the index folder (SEARCH_INDEX_DIR):
+
+    CURRENT          name of the live index folder, replaced atomically (os.replace)
+    ix-<stamp>/      a Whoosh index; `rebuild` writes a new one beside the live one, then
+                     points CURRENT at it and deletes all but the previous one
+    REBUILDING       present while a rebuild runs
+
+Readers keep one searcher per thread and process, re-read CURRENT and refresh the searcher on
+every search (cheap when nothing changed). Writers take Whoosh's file lock, so several
+processes can search while one writes and concurrent writers wait their turn.
+"""
+
+import fcntl
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterable
+from contextlib import contextmanager
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.fields import ID, NUMERIC, TEXT, Schema
+
+from market.search.analysis import (
+    chinese_analyzer,
+    english_analyzer,
+    has_cjk,
+    pinyin_terms,
+    plain_analyzer,
+)
+from market.search.backend import FACETS, Document, Query, Results, SearchBackend
+
+NO_DATE = 99_999_999  # sorts after every real date (dates are stored as YYYYMMDD)
+STALE_REBUILD_SECONDS = 3600
+
+# (field, boost) searched for a Chinese word and for any other word.
+CJK_FIELDS = (("title_zh", 4.0), ("tags_zh", 2.0), ("desc_zh", 1.0), ("place_zh", 1.5),
+              ("kind_words", 1.5))
+LATIN_FIELDS = (("title_en", 4.0), ("tags_en", 2.0), ("desc_en", 1.0), ("place_en", 1.5),
+                ("pinyin", 2.5), ("kind_words", 1.5))
+
+
+def make_schema() -> Schema:
+    zh = chinese_analyzer()
+    en = english_analyzer()
+    plain = plain_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        listing_id=NUMERIC(int, bits=64, sortable=True),
+        kind=ID(sortable=True),
+        province=ID(sortable=True),
+        home=ID(sortable=True),
+        price_band=ID(sortable=True),
+        price=NUMERIC(int, bits=64, sortable=True),
+        next_date=NUMERIC(int, bits=32, sortable=True),
+        title_zh=TEXT(analyzer=zh, phrase=False),
+        desc_zh=TEXT(analyzer=zh, phrase=False),
+        tags_zh=TEXT(analyzer=zh, phrase=False),
+        place_zh=TEXT(analyzer=zh, phrase=False),
+        title_en=TEXT(analyzer=en, phrase=False),
+        desc_en=TEXT(analyzer=en, phrase=False),
+        tags_en=TEXT(analyzer=en, phrase=False),
+        place_en=TEXT(analyzer=en, phrase=False),
+        kind_words=TEXT(analyzer=zh, phrase=False),
+        pinyin=TEXT(analyzer=plain, phrase=False),
+        spell=TEXT(analyzer=plain, phrase=False),
+    )
+
+
+def to_fields(doc: Document) -> dict:
+    romanised = " ".join(pinyin_terms(" ".join((doc.title_zh, doc.tags, doc.place_zh))))
+    next_date = NO_DATE
+    if doc.next_date is not None:
+        next_date = doc.next_date.year * 10000 + doc.next_date.month * 100 + doc.next_date.day
+    joined_pinyin = " ".join(t for t in romanised.split() if len(t) > 2)
+    return dict(
+        id=str(doc.listing_id),
+        listing_id=doc.listing_id,
+        kind=doc.kind,
+        province=doc.province,
+        home=str(doc.home_id),
+        price_band=doc.price_band,
+        price=doc.price_fen,
+        next_date=next_date,
+        title_zh=doc.title_zh,
+        desc_zh=doc.description_zh,
+        tags_zh=doc.tags,
+        place_zh=doc.place_zh,
+        title_en=doc.title_en,
+        desc_en=doc.description_en,
+        tags_en=doc.tags,
+        place_en=doc.place_en,
+        kind_words=doc.kind_words,
+        pinyin=romanised,
+        spell=" ".join((doc.title_en, doc.tags, doc.place_en, joined_pinyin)),
+    )
+
+
+_local = threading.local()
+
+
+class WhooshBackend(SearchBackend):
+    def __init__(self, base_dir: str | os.PathLike, write_timeout: float = 10.0):
+        self.base = Path(base_dir)
+        self.write_timeout = write_timeout
+        self.schema = make_schema()
+
+    # ---- locations ---------------------------------------------------------------------
+
+    def _current_name(self) -> str | None:
+        try:
+            name = (self.base / "CURRENT").read_text().strip()
+        except FileNotFoundError:
+            return None
+        return name if name and (self.base / name).is_dir() else None
+
+    def _point_current(self, name: str) -> None:
+        tmp = self.base / f"CURRENT.{os.getpid()}.tmp"
+        with open(tmp, "w") as handle:
+            handle.write(name)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.base / "CURRENT")
+
+    @contextmanager
+    def _base_lock(self):
+        self.base.mkdir(parents=True, exist_ok=True)
+        with open(self.base / ".lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _new_dir(self) -> tuple[str, Path]:
+        name = f"ix-{time.time_ns()}-{os.getpid()}"
+        path = self.base / name
+        path.mkdir(parents=True)
+        return name, path
+
+    def _writable_index(self):
+        name = self._current_name()
+        if name is None:
+            with self._base_lock():
+                name = self._current_name()
+                if name is None:
+                    name, path = self._new_dir()
+                    whoosh_index.create_in(str(path), self.schema)
+                    self._point_current(name)
+        return whoosh_index.open_dir(str(self.base / name))
+
+    def current_path(self) -> Path | None:
+        name = self._current_name()
+        return None if name is None else self.base / name
+
+    # ---- writing -----------------------------------------------------------------------
+
+    def index(self, documents: Iterable[Document]) -> None:
+        self.update(documents, ())
+
+    def remove(self, listing_ids: Iterable[int]) -> None:
+        self.update((), listing_ids)
+
+    def update(self, documents: Iterable[Document], removed_ids: Iterable[int]) -> None:
+        documents = list(documents)
+        removed_ids = list(removed_ids)
+        if not documents and not removed_ids:
+            return
+        ix = self._writable_index()
+        writer = ix.writer(timeout=self.write_timeout)
+        try:
+            for listing_id in removed_ids:
+                writer.delete_by_term("id", str(listing_id))
+            for doc in documents:
+                writer.update_document(**to_fields(doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def rebuilding(self) -> bool:
+        marker = self.base / "REBUILDING"
+        try:
+            return time.time() - marker.stat().st_mtime < STALE_REBUILD_SECONDS
+        except FileNotFoundError:
+            return False
+
+    def rebuild(self, documents: Iterable[Document], after_swap=None) -> int:
+        """Build into a new folder beside the live one, then swap CURRENT to it atomically.
+
+        `after_swap()` runs after the swap but before the REBUILDING marker goes away: the
+        service uses it to apply changes queued while the build ran.
+        """
+        self.base.mkdir(parents=True, exist_ok=True)
+        marker = self.base / "REBUILDING"
+        marker.write_text(str(os.getpid()))
+        try:
+            name, path = self._new_dir()
+            ix = whoosh_index.create_in(str(path), self.schema)
+            writer = ix.writer(limitmb=256)
+            count = 0
+            try:
+                for doc in documents:
+                    writer.add_document(**to_fields(doc))
+                    count += 1
+            except BaseException:
+                writer.cancel()
+                shutil.rmtree(path, ignore_errors=True)
+                raise
+            writer.commit()
+            with self._base_lock():
+                previous = self._current_name()
+                self._point_current(name)
+            if after_swap is not None:
+                after_swap()
+            self._remove_old(keep={name, previous})
+            return count
+        finally:
+            marker.unlink(missing_ok=True)
+
+    def _remove_old(self, keep: set) -> None:
+        # The previous index stays, so a reader still holding it finishes its request.
+        for entry in self.base.iterdir():
+            if entry.is_dir() and entry.name.startswith("ix-") and entry.name not in keep:
+                shutil.rmtree(entry, ignore_errors=True)
+
+    # ---- reading -----------------------------------------------------------------------
+
+    def _searcher(self):
+        name = self._current_name()
+        if name is None:
+            return None
+        cache = getattr(_local, "searchers", None)
+        if cache is None:
+            cache = _local.searchers = {}
+        key = str(self.base)
+        held = cache.get(key)
+        if held is not None and held[0] == name:
+            searcher = held[1].refresh()
+        else:
+            if held is not None:
+                held[1].close()
+            searcher = whoosh_index.open_dir(str(self.base / name)).searcher()
+        cache[key] = (name, searcher)
+        return searcher
+
+    def doc_count(self) -> int:
+        searcher = self._searcher()
+        return 0 if searcher is None else searcher.doc_count()
+
+    def index_size(self) -> int:
+        path = self.current_path()
+        if path is None:
+            return 0
+        return sum(f.stat().st_size for f in path.iterdir() if f.is_file())
+
+    def _word_query(self, word: str):
+        fields = CJK_FIELDS if has_cjk(word) else LATIN_FIELDS
+        alternatives = []
+        for fieldname, boost in fields:
+            analyzer = self.schema[fieldname].analyzer
+            texts = [t.text for t in analyzer(word, mode="query")]
+            if not texts:
+                continue
+            terms = [wq.Term(fieldname, text, boost=boost) for text in texts]
+            alternatives.append(terms[0] if len(terms) == 1 else wq.And(terms))
+        if not alternatives:
+            return None
+        return wq.Or(alternatives)
+
+    def _text_query(self, words: list[str]):
+        clauses = [clause for clause in (self._word_query(w) for w in words) if clause is not None]
+        if not words:
+            return wq.Every()
+        if not clauses:
+            return wq.NullQuery
+        return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+
+    def _filter(self, query: Query):
+        parts = []
+        if query.kind:
+            parts.append(wq.Term("kind", query.kind))
+        if query.province:
+            parts.append(wq.Term("province", query.province))
+        if query.home_id is not None:
+            parts.append(wq.Term("home", str(query.home_id)))
+        if query.price_band:
+            parts.append(wq.Term("price_band", query.price_band))
+        if query.only_ids is not None:
+            parts.append(wq.Or([wq.Term("id", str(i)) for i in sorted(query.only_ids)]))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else wq.And(parts)
+
+    def _sort(self, query: Query):
+        if query.sort == "price":
+            return [sorting.FieldFacet("price"), sorting.FieldFacet("listing_id")]
+        if query.sort == "price_desc":
+            return [sorting.FieldFacet("price", reverse=True), sorting.FieldFacet("listing_id")]
+        if query.sort == "soonest":
+            return [sorting.FieldFacet("next_date"), sorting.FieldFacet("price")]
+        if not query.words:
+            return sorting.FieldFacet("listing_id", reverse=True)
+        return None  # by score
+
+    def search(self, query: Query) -> Results:
+        empty = Results([], 0, {name: {} for name in FACETS})
+        searcher = self._searcher()
+        if searcher is None or query.only_ids == set():
+            return empty
+        text_query = self._text_query(query.words)
+        if text_query is wq.NullQuery:
+            empty.suggestion = self._suggest(searcher, query.words)
+            return empty
+        groups = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
+        results = searcher.search(
+            text_query,
+            filter=self._filter(query),
+            limit=max(1, query.offset + query.limit),
+            sortedby=self._sort(query),
+            groupedby=groups,
+            terms=False,
+        )
+        total = len(results)
+        hits = results[query.offset: query.offset + query.limit]
+        ids = [int(hit["id"]) for hit in hits]
+        facets = {name: dict(results.groups(name)) for name in FACETS}
+        suggestion = self._suggest(searcher, query.words) if total == 0 and query.words else None
+        return Results(ids, total, facets, suggestion)
+
+    def _suggest(self, searcher, words: list[str]) -> str | None:
+        """Whoosh's corrector, word by word: English/pinyin words against the unstemmed words
+        of titles, tags and places; Chinese words against the Chinese titles."""
+        changed = False
+        out = []
+        for word in words:
+            fieldname = "title_zh" if has_cjk(word) else "spell"
+            known = any(
+                searcher.doc_frequency(f, t.text) for f, _ in (CJK_FIELDS if has_cjk(word)
+                                                             else LATIN_FIELDS)
+                for t in self.schema[f].analyzer(word, mode="query")
+            )
+            if known or len(word) < 2:
+                out.append(word)
+                continue
+            found = searcher.corrector(fieldname).suggest(word, limit=1, maxdist=2 if len(word) > 3 else 1)
+            if found and found[0] != word:
+                out.append(found[0])
+                changed = True
+            else:
+                out.append(word)
+        return " ".join(out) if changed else None
