@@ -92,6 +92,9 @@ def _connect_hooks() -> None:
     from market.orders.service import connect_hooks as connect_orders
 
     connect_orders()
+    from market.ledger import connect_hooks as connect_ledger
+
+    connect_ledger()
 
 
 def _register_template_helpers(app: Flask) -> None:

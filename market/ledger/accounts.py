@@ -1,0 +1,70 @@
+"""Account codes of the care-fund ledger.
+
+Postings are signed fen, DEBIT POSITIVE. Every home account is a *credit-normal* bucket of
+value that belongs to (or is owed to) the home, so its balance as people read it is
+``-sum(postings)``; `balance()` already flips the sign, so every figure shown is positive.
+
+Home accounts
+- ``care_fund:pending``   care-fund share of sales not yet past fulfilment + cancellation.
+- ``care_fund:available`` care fund the home may spend (released sales, donations, grants).
+- ``care_fund:spent``     care fund spent through approved disbursements (cumulative).
+- ``elder_incentive``     incentives owed for credited elders (until settled).
+- ``home_operations``     the home's operating share of sales (until settled).
+- ``settlements_paid``    money the platform has paid out to the home (cumulative).
+
+Platform accounts
+- ``payments_clearing``   money received from buyers and donors (debit-normal asset).
+- ``fee_revenue``         the platform fee share of sales (credit-normal income).
+- ``processing_costs``    costs the platform absorbs, e.g. a refund of care-fund money the
+                          home has already spent (debit-normal expense).
+- ``external_income``     counterpart of money that reached a home outside the platform's
+                          payments: subsidies and grants (debit-normal).
+"""
+
+CARE_PENDING = "care_fund:pending"
+CARE_AVAILABLE = "care_fund:available"
+CARE_SPENT = "care_fund:spent"
+ELDER_INCENTIVE = "elder_incentive"
+HOME_OPERATIONS = "home_operations"
+SETTLEMENTS_PAID = "settlements_paid"
+
+PAYMENTS_CLEARING = "payments_clearing"
+FEE_REVENUE = "fee_revenue"
+PROCESSING_COSTS = "processing_costs"
+EXTERNAL_INCOME = "external_income"
+
+HOME_CODES = (CARE_PENDING, CARE_AVAILABLE, CARE_SPENT, ELDER_INCENTIVE, HOME_OPERATIONS, SETTLEMENTS_PAID)
+PLATFORM_CODES = (PAYMENTS_CLEARING, FEE_REVENUE, PROCESSING_COSTS, EXTERNAL_INCOME)
+
+# Accounts whose natural balance is a credit: shown as -sum(postings).
+CREDIT_NORMAL = frozenset(HOME_CODES) | {FEE_REVENUE}
+
+# Accounts a settlement may pay out from.
+SETTLEABLE = (HOME_OPERATIONS, ELDER_INCENTIVE)
+
+# Shares of a sale line (allocation.split_line keys) and where each is credited.
+SHARE_CARE = "care"
+SHARE_INCENTIVE = "incentive"
+SHARE_FEE = "fee"
+SHARE_OPERATIONS = "operations"
+SHARE_TOTAL = "total"  # the clearing side of a line
+SHARES = (SHARE_CARE, SHARE_INCENTIVE, SHARE_FEE, SHARE_OPERATIONS)
+SHARE_ACCOUNT = {
+    SHARE_CARE: CARE_PENDING,
+    SHARE_INCENTIVE: ELDER_INCENTIVE,
+    SHARE_FEE: FEE_REVENUE,
+    SHARE_OPERATIONS: HOME_OPERATIONS,
+}
+PLATFORM_SHARES = frozenset({SHARE_FEE})
+
+
+def is_credit_normal(code: str) -> bool:
+    return code in CREDIT_NORMAL
+
+
+def is_home_code(code: str) -> bool:
+    return code in HOME_CODES
+
+
+def is_platform_code(code: str) -> bool:
+    return code in PLATFORM_CODES

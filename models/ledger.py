@@ -1,0 +1,187 @@
+"""The care-fund ledger: accounts, journal entries, postings and Merkle tree heads.
+
+Amounts are signed integer fen, DEBIT POSITIVE: the postings of an entry sum to zero.
+Entries and postings are append-only: the ORM refuses to update or delete them (see
+`market/ledger/immutability.py`) and on PostgreSQL a row trigger refuses it too (below).
+`market/ledger/service.py::post()` is the only writer.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    DDL,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Session as OrmSession
+
+from models.base import UTCDateTime, db, utcnow
+
+
+class Account(db.Model):
+    """A ledger account of one home (home_id) or of the platform (home_id NULL)."""
+
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (
+        UniqueConstraint("home_id", "code", "commodity"),
+        # NULLs are distinct in a unique constraint: platform accounts need their own index.
+        Index(
+            "uq_ledger_accounts_platform_code",
+            "code",
+            "commodity",
+            unique=True,
+            sqlite_where=db.text("home_id IS NULL"),
+            postgresql_where=db.text("home_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    home_id: Mapped[int | None] = mapped_column(ForeignKey("homes.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    commodity: Mapped[str] = mapped_column(String(3), default="CNY")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        owner = f"home {self.home_id}" if self.home_id is not None else "platform"
+        return f"<Account {owner} {self.code} {self.commodity}>"
+
+
+class JournalEntry(db.Model):
+    """One balanced entry; `seq` (1, 2, 3, …) is its position in the Merkle log (leaf seq-1)."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        CheckConstraint("seq > 0", name="seq_positive"),
+        Index("ix_ledger_entries_home_seq", "home_id", "seq"),
+        Index("ix_ledger_entries_home_occurred", "home_id", "occurred_at"),
+        Index("ix_ledger_entries_order_kind", "order_id", "kind"),
+        Index("ix_ledger_entries_source", "source_type", "source_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    # sale, refund, release, donation, grant, disbursement, settlement, adjustment
+    kind: Mapped[str] = mapped_column(String(20))
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    memo: Mapped[str] = mapped_column(Text, default="")
+    home_id: Mapped[int | None] = mapped_column(ForeignKey("homes.id"))
+    commodity: Mapped[str] = mapped_column(String(3), default="CNY")
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the entry is about (all optional): an order / refund, or a fund record
+    # (source_type "donation" | "grant" | "disbursement" | "settlement", source_id its id).
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"), index=True)
+    source_type: Mapped[str | None] = mapped_column(String(20))
+    source_id: Mapped[int | None] = mapped_column(Integer)
+    # Grants: the funder type (government, township, …); disbursements: the spending
+    # category (meals, medical, …); settlements: the account settled.
+    category: Mapped[str | None] = mapped_column(String(30))
+    leaf_hash: Mapped[str] = mapped_column(String(64))  # hex SHA-256(0x00 || canonical bytes)
+
+    postings: Mapped[list["Posting"]] = relationship(
+        back_populates="entry", order_by="Posting.id", lazy="selectin"
+    )
+
+
+class Posting(db.Model):
+    __tablename__ = "ledger_postings"
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="amount_nonzero"),
+        Index("ix_ledger_postings_account_entry", "account_id", "entry_id"),
+        Index("ix_ledger_postings_line", "order_line_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
+    amount: Mapped[int] = mapped_column(Integer)  # fen, debit positive
+    # Sales, refunds and releases: which order line and which share (care, incentive, fee,
+    # operations, total) the amount belongs to, so refunds never take back more than received.
+    order_line_id: Mapped[int | None] = mapped_column(ForeignKey("order_lines.id"))
+    share: Mapped[str | None] = mapped_column(String(12))
+
+    entry: Mapped[JournalEntry] = relationship(back_populates="postings")
+    account: Mapped[Account] = relationship(lazy="joined")
+
+
+class TreeHead(db.Model):
+    """A recorded head of the Merkle log: its size (leaves) and root, with the compact
+    range ("frontier": the roots of the perfect subtrees left to right) so the next head
+    is computed from the new leaves only."""
+
+    __tablename__ = "ledger_tree_heads"
+    __table_args__ = (CheckConstraint("size >= 0", name="size_nonneg"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    size: Mapped[int] = mapped_column(Integer, index=True)
+    root: Mapped[str] = mapped_column(String(64))
+    frontier: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of hex hashes
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# ---- PostgreSQL: append-only at the database too ----------------------------------------
+# Row-level only, so TRUNCATE (tests clearing tables) still works. Tree heads are append-only
+# as well. Tell the migration: the same three statements per table.
+
+IMMUTABLE_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'ledger rows are append-only: %% on %% refused', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql
+"""
+
+
+def _trigger_sql(table: str) -> str:
+    return (
+        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()"
+    )
+
+
+for _table in (JournalEntry.__table__, Posting.__table__, TreeHead.__table__):
+    event.listen(
+        _table, "after_create", DDL(IMMUTABLE_FUNCTION_SQL).execute_if(dialect="postgresql")
+    )
+    event.listen(_table, "after_create", DDL(_trigger_sql(_table.name)).execute_if(dialect="postgresql"))
+
+
+# ---- the ORM refuses to change or delete ledger rows ----------------------------------------
+
+class LedgerImmutableError(RuntimeError):
+    """Raised when code tries to update or delete a journal entry, posting or tree head."""
+
+
+_APPEND_ONLY = (JournalEntry, Posting, TreeHead)
+
+
+def _refuse(action: str):
+    def listener(_mapper, _connection, target):
+        raise LedgerImmutableError(
+            f"{type(target).__name__} rows are append-only: {action} refused; post a reversing entry"
+        )
+
+    return listener
+
+
+for _model in _APPEND_ONLY:
+    event.listen(_model, "before_update", _refuse("update"))
+    event.listen(_model, "before_delete", _refuse("delete"))
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _refuse_bulk_changes(state):
+    """`session.execute(update(JournalEntry)…)` and bulk deletes skip the mapper events."""
+    if state.is_update or state.is_delete:
+        tables = {getattr(m, "local_table", None) for m in state.all_mappers}
+        if tables & {m.__table__ for m in _APPEND_ONLY}:
+            raise LedgerImmutableError("ledger rows are append-only: bulk update/delete refused")
