@@ -83,6 +83,11 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (health_bp, catalog_bp, accounts_bp, manage_bp, admin_bp):
         app.register_blueprint(blueprint)
+    from market.payments.admin_views import bp as payments_admin_bp
+    from market.payments.webhooks import bp as stripe_webhooks_bp
+
+    app.register_blueprint(stripe_webhooks_bp)
+    app.register_blueprint(payments_admin_bp)
     app.register_blueprint(search_bp)
     search_service.init_app(app)
 
@@ -116,6 +121,9 @@ def _register_cli(app: Flask) -> None:
     from market.demo.cli import demo_cli
 
     app.cli.add_command(demo_cli)
+    from market.payments.cli import payments_cli
+
+    app.cli.add_command(payments_cli)
     from market.search.cli import search_cli
 
     app.cli.add_command(search_cli)

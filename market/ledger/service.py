@@ -284,3 +284,10 @@ def post_settlement(*, home_id: int, amount_fen: int, settlement_id: int, accoun
         category=account_code,
         postings=[(source, amount), (account(home_id, codes.SETTLEMENTS_PAID, commodity), -amount)],
     )
+
+
+def release_due(now: datetime | None = None, home_id: int | None = None) -> int:
+    """Release pending care-fund income that is due (see release.py). Never commits."""
+    from market.ledger.release import release_due as _release_due
+
+    return _release_due(now, home_id=home_id)
