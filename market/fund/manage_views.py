@@ -1,0 +1,220 @@
+"""The fund part of a home's staff console: /manage/<home_slug>/fund/…
+
+Members of the home see it; anyone else gets 404 (an admin may record grants and settlements).
+"""
+
+from flask import Blueprint, abort, flash, redirect, render_template, send_from_directory, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from market.accounts.service import role_in_home
+from market.errors import render_error
+from market.fund import service
+from market.fund.forms import (
+    CancelForm,
+    ConfirmDonationForm,
+    DecisionForm,
+    DisbursementForm,
+    GrantForm,
+    SettlementForm,
+)
+from market.fund.service import FundError, FundForbidden, FundNotFound
+from market.ledger import service as ledger
+from models import Home, db
+
+bp = Blueprint("fund_manage", __name__, url_prefix="/manage/<home_slug>/fund")
+
+
+@bp.before_request
+@login_required
+def _logged_in():
+    return None
+
+
+def _home_for(slug: str, *, admin_ok: bool = False) -> tuple[Home, str | None]:
+    home = db.session.scalar(select(Home).where(Home.slug == slug))
+    if home is None:
+        abort(404)
+    role = role_in_home(current_user, home.id)
+    if role is None and not (admin_ok and current_user.is_admin):
+        abort(404)
+    return home, role
+
+
+def _fail(error: FundError, code: int = 409):
+    if isinstance(error, FundNotFound):
+        return render_error(404, str(error))
+    if isinstance(error, FundForbidden):
+        return render_error(403, str(error))
+    return render_error(code, str(error))
+
+
+@bp.get("/")
+def index(home_slug: str):
+    home, role = _home_for(home_slug, admin_ok=True)
+    service.release_due_income()
+    return render_template(
+        "fund/manage/index.html", home=home, role=role,
+        balances=ledger.home_balances(home.id),
+        proposals=service.home_disbursements(home.id, "proposed"),
+        decided=service.home_disbursements(home.id, limit=20),
+        pending_donations=service.home_donations(home.id, "pending"),
+        grants=service.home_grants(home.id, limit=10),
+        settlements=service.home_settlements(home.id, limit=10),
+    )
+
+
+@bp.route("/disbursements/new", methods=["GET", "POST"])
+def propose(home_slug: str):
+    home, role = _home_for(home_slug)
+    form = DisbursementForm()
+    available = service.available_fen(home.id)
+    if form.validate_on_submit():
+        proposal = service.Proposal(
+            category=form.category.data, amount_fen=form.amount.fen, payee=form.payee.data,
+            spent_on=form.spent_on.data, description=form.description.data or "",
+        )
+        try:
+            disbursement = service.propose_disbursement(home.id, current_user, proposal, form.receipt.data)
+        except FundNotFound:
+            abort(404)
+        except FundError as error:
+            return render_template("fund/manage/propose.html", home=home, form=form,
+                                   available=available, error=str(error)), 400
+        flash(_("Spending proposed. A supervisor of the home will approve or reject it."), "success")
+        return redirect(url_for(".disbursement", home_slug=home.slug, disbursement_id=disbursement.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("fund/manage/propose.html", home=home, form=form, available=available), status
+
+
+@bp.get("/disbursements/<int:disbursement_id>")
+def disbursement(home_slug: str, disbursement_id: int):
+    home, role = _home_for(home_slug)
+    try:
+        found = service.get_disbursement(home.id, disbursement_id)
+    except FundNotFound:
+        abort(404)
+    return render_template("fund/manage/disbursement.html", home=home, role=role, d=found,
+                           form=DecisionForm(), available=service.available_fen(home.id))
+
+
+@bp.post("/disbursements/<int:disbursement_id>/decide")
+def decide(home_slug: str, disbursement_id: int):
+    home, role = _home_for(home_slug)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return render_error(400)
+    approve = bool(form.approve.data) and not form.reject.data
+    try:
+        service.decide_disbursement(home.id, disbursement_id, current_user, approve=approve,
+                                    comment=form.comment.data or "")
+    except FundError as error:
+        return _fail(error)
+    flash(_("Approved: the spending is now in the public care fund record.") if approve
+          else _("Rejected. Nothing was paid from the care fund."), "success")
+    return redirect(url_for(".disbursement", home_slug=home.slug, disbursement_id=disbursement_id))
+
+
+@bp.get("/disbursements/<int:disbursement_id>/receipt")
+def receipt(home_slug: str, disbursement_id: int):
+    home, _role = _home_for(home_slug)
+    try:
+        found = service.get_disbursement(home.id, disbursement_id)
+    except FundNotFound:
+        abort(404)
+    if not found.receipt_path:
+        abort(404)
+    return send_from_directory(service.receipts_root(), found.receipt_path,
+                               mimetype=found.receipt_content_type, max_age=0)
+
+
+@bp.get("/donations")
+def donations(home_slug: str):
+    home, role = _home_for(home_slug)
+    items = service.home_donations(home.id)
+    forms = {}
+    for donation in items:
+        if donation.status == "pending":
+            confirm = ConfirmDonationForm(prefix=f"d{donation.id}")
+            confirm.prefill(donation)
+            forms[donation.id] = confirm
+    return render_template("fund/manage/donations.html", home=home, donations=items, forms=forms,
+                           cancel_form=CancelForm())
+
+
+@bp.post("/donations/<int:donation_id>/confirm")
+def confirm_donation(home_slug: str, donation_id: int):
+    home, role = _home_for(home_slug)
+    form = ConfirmDonationForm(prefix=f"d{donation_id}")
+    if not form.validate_on_submit():
+        message = next(iter(form.amount.errors), None) or _("Please correct the amount.")
+        return render_error(400, str(message))
+    try:
+        service.staff_confirm_donation(home.id, donation_id, current_user, form.amount.fen)
+    except FundError as error:
+        return _fail(error)
+    flash(_("Donation received and added to the care fund."), "success")
+    return redirect(url_for(".donations", home_slug=home.slug))
+
+
+@bp.post("/donations/<int:donation_id>/cancel")
+def cancel_donation(home_slug: str, donation_id: int):
+    home, role = _home_for(home_slug)
+    if not CancelForm().validate_on_submit():
+        return render_error(400)
+    try:
+        service.staff_cancel_donation(home.id, donation_id, current_user)
+    except FundError as error:
+        return _fail(error)
+    flash(_("Donation cancelled."), "success")
+    return redirect(url_for(".donations", home_slug=home.slug))
+
+
+@bp.route("/grants/new", methods=["GET", "POST"])
+def new_grant(home_slug: str):
+    home, role = _home_for(home_slug, admin_ok=True)
+    if role != "supervisor" and not current_user.is_admin:
+        return render_error(403, _("Only a supervisor of this home or an administrator can record a grant."))
+    form = GrantForm()
+    if form.validate_on_submit():
+        try:
+            service.record_grant(home.id, current_user, source=form.source.data,
+                                 source_name=form.source_name.data, amount_fen=form.amount.fen,
+                                 received_on=form.received_on.data, note=form.note.data or "")
+        except FundError as error:
+            if isinstance(error, FundNotFound | FundForbidden):
+                return _fail(error)
+            return render_template("fund/manage/grant.html", home=home, form=form, error=str(error)), 400
+        flash(_("Funding recorded in the care fund."), "success")
+        return redirect(url_for(".index", home_slug=home.slug))
+    status = 400 if form.is_submitted() else 200
+    return render_template("fund/manage/grant.html", home=home, form=form), status
+
+
+@bp.route("/settlements/new", methods=["GET", "POST"])
+def new_settlement(home_slug: str):
+    home, role = _home_for(home_slug, admin_ok=True)
+    if not current_user.is_admin:
+        return render_error(403, _("Only an administrator can record a settlement."))
+    form = SettlementForm()
+    balances = ledger.home_balances(home.id)
+    if form.validate_on_submit():
+        try:
+            service.record_settlement(home.id, current_user, account_code=form.account_code.data,
+                                      amount_fen=form.amount.fen, paid_on=form.paid_on.data,
+                                      reference=form.reference.data or "")
+        except FundError as error:
+            if isinstance(error, FundNotFound | FundForbidden):
+                return _fail(error)
+            return render_template("fund/manage/settlement.html", home=home, form=form,
+                                   balances=balances, error=str(error)), 400
+        flash(_("Settlement recorded."), "success")
+        return redirect(url_for(".index", home_slug=home.slug))
+    status = 400 if form.is_submitted() else 200
+    return render_template("fund/manage/settlement.html", home=home, form=form, balances=balances), status
+
+
+@bp.app_template_global("status_label")
+def _status_label(status: str) -> str:
+    return service.status_label(status)

@@ -1,0 +1,173 @@
+"""Public care-fund pages (no login): /fund/ and /fund/<home_slug>, donations, receipts,
+exports and the printable monthly statement."""
+
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+
+from market.errors import render_error
+from market.fund import exports, public, service
+from market.fund.forms import DonationForm, ExportForm
+from market.fund.service import FundError
+from models import Home, db
+from models.fund import Donation
+
+bp = Blueprint("fund", __name__, url_prefix="/fund")
+
+
+def _active_home(slug: str) -> Home:
+    home = db.session.scalar(select(Home).where(Home.slug == slug, Home.status == "active"))
+    if home is None:
+        abort(404)
+    return home
+
+
+def _before_arg() -> int | None:
+    raw = request.args.get("before")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 12:
+        abort(404)
+    return int(raw)
+
+
+@bp.get("/")
+def platform():
+    service.release_due_income()
+    return render_template(
+        "fund/platform.html",
+        summary=public.summary(None),
+        homes=public.home_balances_table(),
+        page=public.entries_page(None, _before_arg()),
+        head=public.tree_head(),
+        log_size=public.log_size(),
+    )
+
+
+@bp.get("/<home_slug>")
+def home(home_slug: str):
+    found = _active_home(home_slug)
+    service.release_due_income()
+    return render_template(
+        "fund/home.html",
+        home=found,
+        summary=public.summary(found.id),
+        page=public.entries_page(found.id, _before_arg()),
+        head=public.tree_head(),
+        log_size=public.log_size(),
+        spending=public.recent_spending(found.id),
+        donations=public.recent_donations(found.id),
+        form=DonationForm(),
+        export_form=ExportForm(request.args),
+    )
+
+
+@bp.route("/<home_slug>/donate", methods=["GET", "POST"])
+def donate(home_slug: str):
+    found = _active_home(home_slug)
+    form = DonationForm()
+    if form.validate_on_submit():
+        try:
+            donation = service.create_donation(
+                found.id, form.amount_fen(), donor_name=form.donor_name.data or "",
+                anonymous=bool(form.anonymous.data), message=form.message.data or "",
+                provider="offline", donor_user=current_user,
+            )
+        except FundError as error:
+            return render_template("fund/donate.html", home=found, form=form, error=str(error)), 400
+        return redirect(url_for(".donation", reference=donation.reference))
+    status = 400 if form.is_submitted() else 200
+    return render_template("fund/donate.html", home=found, form=form), status
+
+
+@bp.get("/donations/<reference>")
+def donation(reference: str):
+    found = db.session.scalar(select(Donation).where(Donation.reference == reference[:16]))
+    if found is None:
+        abort(404)
+    return render_template("fund/donation.html", donation=found, home=found.home)
+
+
+@bp.get("/<home_slug>/receipts/<int:disbursement_id>")
+def receipt(home_slug: str, disbursement_id: int):
+    """The receipt of APPROVED spending only; proposals and rejections stay private."""
+    found = _active_home(home_slug)
+    try:
+        item = service.get_disbursement(found.id, disbursement_id)
+    except FundError:
+        abort(404)
+    if item.status != "approved" or not item.receipt_path:
+        abort(404)
+    return send_from_directory(service.receipts_root(), item.receipt_path,
+                               mimetype=item.receipt_content_type, max_age=3600)
+
+
+def _range() -> tuple[date | None, date | None]:
+    form = ExportForm(request.args)
+    if not form.validate():
+        abort(400)
+    start, end = form.start.data, form.end.data
+    if start and end and end < start:
+        abort(400)
+    return start, end
+
+
+@bp.get("/<home_slug>/entries.csv")
+def export_csv(home_slug: str):
+    found = _active_home(home_slug)
+    start, end = _range()
+    body = exports.home_csv(found, start, end)
+    name = f"care-fund-{found.slug}-{start or 'start'}-{end or 'today'}.csv"
+    return Response(body, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/<home_slug>/entries.json")
+def export_json(home_slug: str):
+    found = _active_home(home_slug)
+    start, end = _range()
+    body = exports.home_json(found, start, end)
+    name = f"care-fund-{found.slug}-{start or 'start'}-{end or 'today'}.json"
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@bp.get("/<home_slug>/statement/<int:year>-<int:month>")
+def statement(home_slug: str, year: int, month: int):
+    found = _active_home(home_slug)
+    if not (2000 <= year <= 2200 and 1 <= month <= 12):
+        abort(404)
+    data = exports.monthly_statement(found, year, month)
+    return render_template("fund/statement.html", home=found, s=data)
+
+
+@bp.get("/<home_slug>/statement")
+def statement_latest(home_slug: str):
+    found = _active_home(home_slug)
+    today = public.local_today()
+    return redirect(url_for(".statement", home_slug=found.slug, year=today.year, month=today.month))
+
+
+@bp.errorhandler(FundError)
+def _fund_error(error):  # pragma: no cover - views catch these; a safety net only
+    current_app.logger.info("fund error: %s", error)
+    return render_error(409, str(error))
+
+
+@bp.app_template_global("fund_line_split")
+def _line_split(line):
+    from market.fund.receipt_split import line_split
+
+    return line_split(line)
