@@ -90,6 +90,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(payments_admin_bp)
     app.register_blueprint(search_bp)
     search_service.init_app(app)
+    from market.fund.manage_views import bp as fund_manage_bp
+    from market.fund.views import bp as fund_bp
+
+    app.register_blueprint(fund_bp)
+    app.register_blueprint(fund_manage_bp)
 
 
 def _connect_hooks() -> None:
