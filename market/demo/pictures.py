@@ -103,5 +103,5 @@ def picture(palette: str, kind: str | None, seed: int) -> bytes:
         _house(draw, rng, accent)
         _walkers(draw, rng, accent)
     out = io.BytesIO()
-    image.save(out, "PNG")
+    image.save(out, "PNG", compress_level=1)  # fast: store_image re-encodes it anyway
     return out.getvalue()
