@@ -55,7 +55,8 @@ class FakeStripe(HTTPClient):
     # ---- test controls -------------------------------------------------------------------
 
     def fail_next(self, path_prefix: str, kind: str = "500", times: int = 1) -> None:
-        """The next `times` requests whose path starts with `path_prefix` fail (500 or timeout)."""
+        """The next `times` requests whose path starts with `path_prefix` fail: "500", "timeout"
+        (nothing done), or "lost" (done at Stripe and stored for the key, but the answer is lost)."""
         self._failures.extend([(path_prefix, kind)] * times)
 
     def requests_to(self, method: str, path_prefix: str) -> list[RecordedRequest]:
@@ -77,9 +78,13 @@ class FakeStripe(HTTPClient):
         key = headers.get("Idempotency-Key")
         method = method.upper()
         self.requests.append(RecordedRequest(method, parts.path, params, headers, key))
+        lost = False
         for i, (prefix, kind) in enumerate(self._failures):
             if parts.path.startswith(prefix):
                 del self._failures[i]
+                if kind == "lost":  # Stripe does the work, the answer never arrives
+                    lost = True
+                    break
                 if kind == "timeout":
                     raise stripe.APIConnectionError("Request timed out (fake)", should_retry=True)
                 return self._answer({"error": {"type": "api_error", "message": "fake 500"}}, 500)
@@ -90,6 +95,8 @@ class FakeStripe(HTTPClient):
         text, status, rheaders = self._answer(payload, status)
         if key and method == "POST":
             self._replies[key] = (text, status)
+        if lost:
+            raise stripe.APIConnectionError("Request timed out (fake)", should_retry=True)
         return text, status, rheaders
 
     def request_stream(self, *args, **kwargs):

@@ -101,7 +101,8 @@ class StripeProvider(PaymentProvider):
         return _("Pay online now (%(methods)s)", methods=", ".join(methods))
 
     def hold_for(self, app) -> int:
-        return max(int(app.config.get("HOLD_MINUTES", 15)), int(MIN_EXPIRY.total_seconds() // 60))
+        # Stripe needs at least 30 minutes; a few more so the session can expire with the hold.
+        return max(int(app.config.get("HOLD_MINUTES", 15)), int(MIN_EXPIRY.total_seconds() // 60) + 4)
 
     # ---- start -----------------------------------------------------------------------------
 

@@ -1,0 +1,208 @@
+"""Stripe checkout: enabled only with keys; the session is built from the order as stored; a
+Stripe 500 or timeout leaves the order payable and a retry reuses the idempotency key."""
+
+from datetime import timedelta
+
+from market.payments import stripe_provider
+from market.payments.providers import enabled_providers
+from models import Order, Payment, db, utcnow
+from tests.stripe_fake import SECRET_KEY
+from tests.stripe_fixtures import (  # noqa: F401 - fixtures
+    WEBHOOK,
+    event,
+    fake,
+    place,
+    post_event,
+    reload,
+    session_of,
+    start,
+    tour,
+)
+
+
+def test_without_keys_stripe_never_appears(app, client, make):
+    assert enabled_providers(app) == ["offline"]
+    assert client.post(WEBHOOK, data=b"{}").status_code == 404
+    assert client.get("/payments/stripe/return?session_id=cs_test_1").status_code == 404
+    home = make.home()
+    listing = make.listing(home, "produce")
+    client.post("/cart/add", data={"listing_id": listing.id, "quantity": 1})
+    page = client.get("/checkout").get_data(as_text=True)
+    assert "stripe" not in page.lower()
+    app.config.update(STRIPE_SECRET_KEY=SECRET_KEY)  # one key alone is not enough
+    assert enabled_providers(app) == ["offline"]
+
+
+def test_with_keys_stripe_is_offered(app, fake):
+    assert enabled_providers(app) == ["offline", "stripe"]
+
+
+def test_session_is_built_from_the_order_as_stored(app, fake, tour):
+    order = place(tour, seats=2)
+    result = start(order)
+    assert result.redirect_url.startswith("https://checkout.stripe.com/")
+    [request] = fake.requests_to("POST", "/v1/checkout/sessions")
+    p = request.params
+    payment = session_of(order)
+    assert request.idempotency_key == f"market-checkout-{order.id}-1" == payment.idempotency_key
+    assert p["line_items[0][price_data][unit_amount]"] == "8800"
+    assert p["line_items[0][quantity]"] == "2"
+    assert p["line_items[0][price_data][currency]"] == "cny" == p["currency"]
+    assert p["metadata[order_id]"] == str(order.id) == p["client_reference_id"]
+    assert p["metadata[payment_id]"] == str(payment.id)
+    assert p["payment_method_types[0]"] == "card"
+    assert p["payment_method_types[1]"] == "alipay"
+    assert p["payment_method_types[2]"] == "wechat_pay"
+    assert p["payment_method_options[wechat_pay][client]"] == "web"
+    assert p["customer_email"] == "buyer@example.com"
+    assert int(p["expires_at"]) == int(reload(order).hold_expires_at.timestamp())
+    assert int(p["expires_at"]) >= utcnow().timestamp() + 30 * 60
+    assert "{CHECKOUT_SESSION_ID}" in p["success_url"]
+    assert fake.sessions[payment.provider_ref]["amount_total"] == order.total_fen == 17600
+    assert payment.status == "pending" and payment.amount_fen == 17600 and payment.currency == "CNY"
+
+
+def test_amounts_come_from_the_database_not_the_cart(app, fake, tour):
+    order = place(tour, seats=1)
+    order.lines[0].unit_price_fen = order.lines[0].amount_fen = 100  # a stale or tampered form cannot
+    order.total_fen = 100                                           # matter: the stored order is sent
+    db.session.commit()
+    start(order)
+    [request] = fake.requests_to("POST", "/v1/checkout/sessions")
+    assert request.params["line_items[0][price_data][unit_amount]"] == "100"
+
+
+def test_showing_the_page_again_reuses_the_open_session(app, fake, tour):
+    order = place(tour)
+    first = start(order)
+    second = start(reload(order))
+    assert first.redirect_url == second.redirect_url
+    assert len(fake.requests_to("POST", "/v1/checkout/sessions")) == 1
+    assert db.session.query(Payment).filter_by(order_id=order.id).count() == 1
+
+
+def test_expires_at_is_clamped_into_stripes_window_and_the_hold_follows(app, fake, tour):
+    order = place(tour)
+    order.hold_expires_at = utcnow() + timedelta(minutes=5)
+    db.session.commit()
+    start(order)
+    [request] = fake.requests_to("POST", "/v1/checkout/sessions")
+    hold = reload(order).hold_expires_at
+    assert int(request.params["expires_at"]) == int(hold.timestamp())
+    assert hold >= utcnow() + timedelta(minutes=30)
+    other = place(tour, seats=1)
+    other.hold_expires_at = utcnow() + timedelta(hours=48)
+    db.session.commit()
+    start(other)
+    request = fake.requests_to("POST", "/v1/checkout/sessions")[-1]
+    assert int(request.params["expires_at"]) <= utcnow().timestamp() + 24 * 3600
+    assert int(request.params["expires_at"]) == int(reload(other).hold_expires_at.timestamp())
+
+
+def test_stripe_500_shows_a_message_and_retry_reuses_the_key(app, fake, tour):
+    order = place(tour)
+    fake.fail_next("/v1/checkout/sessions", "500", times=3)  # the client's own retries fail too
+    result = start(order)
+    assert result.redirect_url is None
+    assert "did not answer" in result.instructions[0]
+    order = reload(order)
+    assert order.status == "pending_payment"
+    keys = {r.idempotency_key for r in fake.requests_to("POST", "/v1/checkout/sessions")}
+    assert keys == {f"market-checkout-{order.id}-1"}
+    again = start(order)
+    assert again.redirect_url
+    attempts = fake.requests_to("POST", "/v1/checkout/sessions")
+    assert {r.idempotency_key for r in attempts} == {f"market-checkout-{order.id}-1"}
+    assert len({r.params["expires_at"] for r in attempts}) == 1  # identical request each time
+    assert len(fake.sessions) == 1
+    assert db.session.query(Payment).filter_by(order_id=order.id).count() == 1
+
+
+def test_timeout_after_stripe_created_the_session_gives_the_same_session(app, fake, tour):
+    order = place(tour)
+    app.config["STRIPE_MAX_NETWORK_RETRIES"] = 0
+    app.extensions.pop("stripe_client", None)
+    fake.fail_next("/v1/checkout/sessions", "lost")
+    result = start(order)
+    assert result.redirect_url is None and "did not answer" in result.instructions[0]
+    assert len(fake.sessions) == 1  # created at Stripe, but we never heard
+    again = start(reload(order))
+    assert again.redirect_url
+    assert len(fake.sessions) == 1  # the retry got the same session back, not a second one
+    payment = session_of(order)
+    assert payment.provider_ref in fake.sessions
+
+
+def test_timeout_message_and_order_stays_payable(app, fake, tour, client):
+    order = place(tour)
+    fake.fail_next("/v1/checkout/sessions", "timeout", times=3)
+    result = start(order)
+    assert "try again" in result.instructions[0]
+    assert reload(order).status == "pending_payment"
+    assert start(reload(order)).redirect_url
+
+
+def test_return_page_waits_for_the_webhook_then_links_the_receipt(app, fake, tour, client):
+    order = place(tour)
+    start(order)
+    payment = session_of(order)
+    url = f"/payments/stripe/return?session_id={payment.provider_ref}"
+    page = client.get(url)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "confirming your payment" in text.lower()
+    assert 'http-equiv="refresh"' in text
+    assert reload(order).status == "pending_payment"  # the redirect alone proves nothing
+    fake.pay(payment.provider_ref)  # paid at Stripe, but no webhook yet
+    assert "confirming your payment" in client.get(url).get_data(as_text=True).lower()
+    post_event(client, event("checkout.session.completed", fake.sessions[payment.provider_ref]))
+    text = client.get(url).get_data(as_text=True)
+    assert "Your payment is confirmed" in text
+    assert f"/orders/{order.reference}/receipt" in text
+    assert 'http-equiv="refresh"' not in text
+
+
+def test_webhook_before_the_buyer_returns(app, fake, tour, client):
+    order = place(tour)
+    start(order)
+    payment = session_of(order)
+    response = post_event(client, event("checkout.session.completed", fake.pay(payment.provider_ref)))
+    assert response.status_code == 200
+    assert reload(order).status == "paid"
+    text = client.get(f"/payments/stripe/return?session_id={payment.provider_ref}").get_data(as_text=True)
+    assert "Your payment is confirmed" in text
+
+
+def test_return_page_for_unknown_session_is_404(app, fake, client):
+    assert client.get("/payments/stripe/return?session_id=cs_test_nope").status_code == 404
+    assert client.get("/payments/stripe/return?session_id=x").status_code == 404
+
+
+def test_paid_session_is_not_offered_again(app, fake, tour):
+    order = place(tour)
+    start(order)
+    payment = session_of(order)
+    fake.pay(payment.provider_ref)
+    result = start(reload(order))
+    assert "/payments/stripe/return" in result.redirect_url
+    assert len(fake.requests_to("POST", "/v1/checkout/sessions")) == 1
+
+
+def test_expired_session_gets_a_new_attempt_with_a_new_key(app, fake, tour):
+    order = place(tour)
+    start(order)
+    fake.expire(session_of(order).provider_ref)
+    start(reload(order))
+    keys = [r.idempotency_key for r in fake.requests_to("POST", "/v1/checkout/sessions")]
+    assert keys == [f"market-checkout-{order.id}-1", f"market-checkout-{order.id}-2"]
+    assert db.session.query(Payment).filter_by(order_id=order.id, status="cancelled").count() == 1
+
+
+def test_the_order_page_offers_the_stripe_checkout(app, fake, tour, client):
+    order = place(tour)
+    with client.session_transaction() as s:
+        s["guest_orders"] = [order.reference]
+    page = client.get(f"/orders/{order.reference}")
+    assert page.status_code == 200
+    assert "checkout.stripe.com" in page.get_data(as_text=True)
+    assert db.session.get(Order, order.id).status == "pending_payment"
