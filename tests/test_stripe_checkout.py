@@ -1,23 +1,13 @@
+# ruff: noqa: F405
 """Stripe checkout: enabled only with keys; the session is built from the order as stored; a
 Stripe 500 or timeout leaves the order payable and a retry reuses the idempotency key."""
 
 from datetime import timedelta
 
-from market.payments import stripe_provider
 from market.payments.providers import enabled_providers
 from models import Order, Payment, db, utcnow
 from tests.stripe_fake import SECRET_KEY
-from tests.stripe_fixtures import (  # noqa: F401 - fixtures
-    WEBHOOK,
-    event,
-    fake,
-    place,
-    post_event,
-    reload,
-    session_of,
-    start,
-    tour,
-)
+from tests.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
 
 
 def test_without_keys_stripe_never_appears(app, client, make):
