@@ -222,3 +222,47 @@ class Factory:
 @pytest.fixture
 def make(app):
     return Factory()
+
+
+# ---- CI: REQUIRE_ALL_TESTS=1 (set by .ci/run) turns skips into failures -------------------
+
+REQUIRE_ALL = os.environ.get("REQUIRE_ALL_TESTS") == "1"
+_skipped: list[str] = []
+
+
+def pytest_sessionstart(session):
+    if REQUIRE_ALL and not PG_URL.startswith("postgresql"):
+        pytest.exit("REQUIRE_ALL_TESTS=1 needs TEST_DATABASE_URL pointing at PostgreSQL", returncode=1)
+
+
+def pytest_collectreport(report):
+    if report.skipped:
+        _skipped.append(f"{report.nodeid or 'collection'}: {_skip_reason(report)}")
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _skipped.append(f"{report.nodeid}: {_skip_reason(report)}")
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    return str(longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else longrepr)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if not REQUIRE_ALL:
+        return
+    if _skipped or exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not REQUIRE_ALL:
+        return
+    if _skipped:
+        terminalreporter.section("REQUIRE_ALL_TESTS=1: skipped tests count as failures", red=True)
+        for line in _skipped:
+            terminalreporter.write_line(f"SKIPPED {line}")
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        terminalreporter.write_line("REQUIRE_ALL_TESTS=1: no tests ran", red=True)
