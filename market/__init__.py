@@ -90,6 +90,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(payments_admin_bp)
     app.register_blueprint(search_bp)
     search_service.init_app(app)
+    from market.orders.staff import bp as staff_orders_bp
+    from market.orders.views import bp as orders_bp
+
+    app.register_blueprint(orders_bp)
+    app.register_blueprint(staff_orders_bp)
     from market.fund.manage_views import bp as fund_manage_bp
     from market.fund.views import bp as fund_bp
 
@@ -132,3 +137,6 @@ def _register_cli(app: Flask) -> None:
     from market.search.cli import search_cli
 
     app.cli.add_command(search_cli)
+    from market.orders.cli import orders_cli
+
+    app.cli.add_command(orders_cli)

@@ -55,6 +55,10 @@ class OrderError(ValueError):
     """A request the order's state or the rules do not allow; str(error) is translated."""
 
 
+class OrderStateError(OrderError):
+    """The order's status does not allow this (shown as 409)."""
+
+
 class SoldOut(OrderError):
     """Checkout could not reserve everything; `gone` names each item that ran out."""
 
@@ -503,7 +507,7 @@ def apply_transition(order: Order, to_status: str, *, actor=None, reason: str = 
                      now: datetime | None = None) -> OrderEvent:
     """Move `order` to `to_status` and record who, when and why; OrderError if not allowed."""
     if to_status not in TRANSITIONS.get(order.status, set()):
-        raise OrderError(_("This order cannot go from %(old)s to %(new)s.",
+        raise OrderStateError(_("This order cannot go from %(old)s to %(new)s.",
                            old=status_label(order.status), new=status_label(to_status)))
     event = OrderEvent(order_id=order.id, from_status=order.status, to_status=to_status,
                        actor_id=getattr(actor, "id", actor if isinstance(actor, int) else None),
@@ -593,7 +597,7 @@ def apply_fulfil(order: Order, actor, *, carrier: str | None = None, tracking_nu
                  reason: str = "") -> None:
     """Tour attended, stay checked out, goods shipped: → fulfilled, `hooks.order_fulfilled` sent."""
     if order.status not in ("paid", "partially_refunded"):
-        raise OrderError(_("Only a paid order can be marked done."))
+        raise OrderStateError(_("Only a paid order can be marked done."))
     has_goods = any(line.kind in GOODS for line in order.lines)
     if has_goods:
         carrier, tracking_number = (carrier or "").strip(), (tracking_number or "").strip()
@@ -743,9 +747,9 @@ def cancel_order(order: Order, *, actor=None, by_staff: bool = False, reason: st
     if len(reason) > 500:
         raise OrderError(_("Please keep the reason under 500 characters."))
     if order.status not in ("pending_payment", "paid", "partially_refunded"):
-        raise OrderError(_("This order can no longer be cancelled."))
+        raise OrderStateError(_("This order can no longer be cancelled."))
     if not by_staff and not can_customer_cancel(order, now):
-        raise OrderError(_("This order can no longer be cancelled online. Please contact the home."))
+        raise OrderStateError(_("This order can no longer be cancelled online. Please contact the home."))
     was_paid = order.status != "pending_payment"
     apply_release(order)
     order.hold_expires_at = None
@@ -770,7 +774,7 @@ def mark_paid_offline(order: Order, *, actor, method: str, amount_text: str,
     from market.payments.service import apply_record_payment
 
     if order.status not in ("pending_payment", "expired"):
-        raise OrderError(_("This order cannot be marked paid now (it is %(status)s).",
+        raise OrderStateError(_("This order cannot be marked paid now (it is %(status)s).",
                            status=status_label(order.status)))
     if method not in PAYMENT_METHODS:
         raise OrderError(_("Please choose how the money was paid."))
@@ -783,7 +787,7 @@ def mark_paid_offline(order: Order, *, actor, method: str, amount_text: str,
     apply_record_payment(order, "offline", amount, order.currency, method, actor=actor)
     if order.status != "paid":
         db.session.rollback()
-        raise OrderError(_("This order's booking has ended and could not be taken again. Please "
+        raise OrderStateError(_("This order's booking has ended and could not be taken again. Please "
                            "return the money."))
     db.session.commit()
     return order

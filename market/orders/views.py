@@ -1,0 +1,266 @@
+"""Cart, checkout and "My orders": thin views over market.orders.service."""
+
+import secrets
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, user_logged_in
+
+from market.booking.service import BookingError
+from market.i18n import is_english
+from market.orders import service
+from market.orders.forms import PROVINCES, CancelForm, CheckoutForm, LookupForm
+from market.payments.providers import enabled_providers, get_provider
+from models import Listing, db
+
+bp = Blueprint("orders", __name__)
+
+# Pages that show availability: expired holds are released before they are read.
+LAZY_RELEASE_ENDPOINTS = {"catalog.listing", "orders.cart", "orders.checkout"}
+GUEST_ORDERS = "guest_orders"
+
+
+def cart_owner(create: bool = False) -> str | None:
+    if current_user.is_authenticated:
+        return f"u:{current_user.id}"
+    key = session.get("cart_key")
+    if not key and create:
+        key = session["cart_key"] = secrets.token_urlsafe(18)
+    return f"s:{key}" if key else None
+
+
+def _remember_guest_orders(orders) -> None:
+    refs = [order.reference for order in orders] + list(session.get(GUEST_ORDERS, []))
+    session[GUEST_ORDERS] = list(dict.fromkeys(refs))[:50]
+
+
+def _may_see(order) -> bool:
+    if current_user.is_authenticated and order.user_id == current_user.id:
+        return True
+    return order.reference in session.get(GUEST_ORDERS, [])
+
+
+def _order_or_404(reference: str):
+    order = service.order_by_reference(reference)
+    if order is None or not _may_see(order):
+        abort(404)
+    return order
+
+
+@bp.before_app_request
+def _lazy_release():
+    if request.endpoint in LAZY_RELEASE_ENDPOINTS and request.method == "GET":
+        service.lazy_release()
+
+
+@bp.app_context_processor
+def _cart_globals():
+    return {"order_status_label": service.status_label}
+
+
+def _merge_cart_at_login(_app, user, **_extra):
+    key = session.pop("cart_key", None)
+    if key:
+        service.merge_carts(f"s:{key}", f"u:{user.id}")
+
+
+user_logged_in.connect(_merge_cart_at_login)
+
+
+# ---- cart ----------------------------------------------------------------------------------
+
+@bp.post("/cart/add")
+def cart_add():
+    form = request.form
+    listing_id = form.get("listing_id", "")
+    try:
+        service.add_to_cart(
+            cart_owner(create=True), listing_id, quantity=form.get("quantity"),
+            session_id=form.get("session_id"), room_id=form.get("room_id"),
+            check_in=form.get("check_in"), check_out=form.get("check_out"), guests=form.get("guests"),
+        )
+    except BookingError as error:
+        db.session.rollback()
+        listing = db.session.get(Listing, int(listing_id)) if listing_id.isdigit() else None
+        return render_template("booking/problem.html", message=str(error), listing=listing), 400
+    flash(_("Added to your cart. Nothing is reserved until you confirm the order."), "success")
+    return redirect(url_for("orders.cart"))
+
+
+@bp.get("/cart")
+def cart():
+    owner = cart_owner()
+    review = service.review_cart(owner) if owner else service.Review()
+    return render_template("orders/cart.html", review=review)
+
+
+@bp.post("/cart/remove/<int:item_id>")
+def cart_remove(item_id: int):
+    owner = cart_owner()
+    if owner:
+        service.remove_from_cart(owner, item_id)
+    flash(_("Removed from your cart."), "success")
+    return redirect(url_for("orders.cart"))
+
+
+# ---- checkout ------------------------------------------------------------------------------
+
+def _province_choices(review):
+    allowed = review.ship_regions()
+    names = dict(PROVINCES)
+    english = is_english()
+    provinces = allowed if allowed is not None else [zh for zh, _en in PROVINCES]
+    return [("", _("Choose…"))] + [(zh, names.get(zh, zh) if english else zh) for zh in provinces]
+
+
+def _prepare(form: CheckoutForm, review):
+    form.ship_province.choices = _province_choices(review)
+    providers = enabled_providers(current_app)
+    form.provider.choices = [(name, get_provider(name).label()) for name in providers]
+    if not form.provider.data:
+        form.provider.data = providers[0] if providers else "offline"
+    if not form.token.data:
+        form.token.data = service.new_checkout_token()
+    form.expected_total.data = str(review.total_fen)
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+def checkout():
+    owner = cart_owner()
+    review = service.review_cart(owner) if owner else service.Review()
+    form = CheckoutForm()
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            form.contact_name.data = form.contact_name.data or current_user.name
+            form.contact_phone.data = form.contact_phone.data or current_user.phone
+            form.contact_email.data = form.contact_email.data or current_user.email
+        _prepare(form, review)
+        return render_template("orders/checkout.html", form=form, review=review)
+
+    if not form.validate_on_submit():
+        _prepare(form, review)
+        return render_template("orders/checkout.html", form=form, review=review), 400
+    token = form.token.data or ""
+    done = service.orders_for_token(token)
+    if done:
+        return _placed(done)
+    if not review.lines:
+        flash(_("Your cart is empty."), "error")
+        return redirect(url_for("orders.cart"))
+    contact = service.Contact(
+        name=form.contact_name.data or "", phone=form.contact_phone.data or "",
+        email=form.contact_email.data or None, province=form.ship_province.data or None,
+        city=form.ship_city.data, district=form.ship_district.data, street=form.ship_street.data,
+    )
+    errors = service.check_contact(contact, review)
+    status = 400
+    if errors:
+        for name, message in errors.items():
+            getattr(form, name).errors = list(getattr(form, name).errors) + [message]
+    else:
+        try:
+            orders = service.checkout(
+                owner, contact, token, form.expected_total.data,
+                user_id=current_user.id if current_user.is_authenticated else None,
+                provider_name=form.provider.data or "offline", locale=str(get_locale() or "zh_Hans"),
+            )
+        except service.PriceChanged as error:
+            db.session.rollback()
+            flash(str(error), "warning")
+            review, status = service.review_cart(owner), 409
+        except service.SoldOut as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            review, status = service.review_cart(owner), 409
+        except service.OrderError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            review = service.review_cart(owner)
+        else:
+            return _placed(orders)
+    _prepare(form, review)
+    return render_template("orders/checkout.html", form=form, review=review), status
+
+
+def _placed(orders):
+    _remember_guest_orders(orders)
+    if len(orders) == 1:
+        flash(_("Thank you! Your order is placed."), "success")
+        return redirect(url_for("orders.detail", reference=orders[0].reference))
+    flash(_("Thank you! Your orders are placed, one for each home."), "success")
+    return redirect(url_for("orders.my_orders"))
+
+
+# ---- my orders -----------------------------------------------------------------------------
+
+@bp.get("/orders")
+def my_orders():
+    orders = service.user_orders(current_user.id) if current_user.is_authenticated else []
+    seen = {order.id for order in orders}
+    guest = [o for o in service.orders_by_references(session.get(GUEST_ORDERS, [])) if o.id not in seen]
+    return render_template("orders/my_orders.html", orders=orders + guest, lookup=LookupForm())
+
+
+@bp.post("/orders/lookup")
+def lookup():
+    form = LookupForm()
+    order = None
+    if form.validate_on_submit():
+        order = service.find_guest_order(form.reference.data or "", form.phone.data or "")
+    if order is None:
+        flash(_("No order matches this reference and mobile number."), "error")
+        return render_template("orders/my_orders.html", orders=[], lookup=form), 404
+    _remember_guest_orders([order])
+    return redirect(url_for("orders.detail", reference=order.reference))
+
+
+@bp.get("/orders/<reference>")
+def detail(reference: str):
+    order = _order_or_404(reference)
+    payment = None
+    if order.status == "pending_payment":
+        try:
+            payment = get_provider(order.provider).start(order)
+        except KeyError:
+            payment = None
+    return render_template(
+        "orders/detail.html", order=order, payment=payment, cancel_form=CancelForm(),
+        can_cancel=service.can_customer_cancel(order),
+    )
+
+
+@bp.get("/orders/<reference>/receipt")
+def receipt(reference: str):
+    order = _order_or_404(reference)
+    return render_template("orders/receipt.html", order=order)
+
+
+@bp.post("/orders/<reference>/cancel")
+def cancel(reference: str):
+    order = _order_or_404(reference)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        service.cancel_order(order, actor=current_user if current_user.is_authenticated else None,
+                             reason=form.reason.data or "")
+    except service.OrderError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return render_template(
+            "orders/detail.html", order=service.order_by_reference(reference), payment=None,
+            cancel_form=form, can_cancel=False,
+        ), 409
+    flash(_("Your order is cancelled."), "success")
+    return redirect(url_for("orders.detail", reference=order.reference))
