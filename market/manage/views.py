@@ -1,12 +1,442 @@
-"""Home staff console (filled in by the foundation's console work)."""
+"""Home staff console: thin views over market.manage.service.
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+Access is decided once, before every view of this blueprint: anonymous visitors go to the
+log-in page; a user who does not belong to the home in the URL gets 404 (the home's console
+does not exist for them); a supervisor may read (GET) but every POST is 403. Rows named by id
+in the URL are then looked up only inside that home, so another home's ids are 404 too.
+"""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from market.i18n import is_english
+from market.manage import service
+from market.manage.forms import (
+    ActionForm,
+    ElderForm,
+    ListingForm,
+    PhotoForm,
+    RoomForm,
+    SessionForm,
+)
+from market.money import minor_to_major_text
+from market.uploads import UploadError, remove_stored, store_image
+from models.catalog import KINDS
+from models.catalog import LISTING_STATUSES as STATUSES
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+@bp.before_request
+def _guard():
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    slug = (request.view_args or {}).get("home_slug")
+    if slug is None:
+        return None
+    home, role = service.home_and_role(current_user, slug)
+    if home is None:
+        abort(404)
+    if request.method not in READ_METHODS and role != "staff":
+        abort(403)
+    g.home, g.role, g.can_edit = home, role, role == "staff"
+    return None
+
+
+@bp.context_processor
+def _console_globals():
+    return {
+        "home": g.get("home"),
+        "can_edit": g.get("can_edit", False),
+        "action_form": ActionForm(),
+        "minor_to_major_text": minor_to_major_text,
+        "province_name": _province_name,
+    }
+
+
+def _province_name(zh: str) -> str:
+    if not is_english():
+        return zh
+    return dict(service.PROVINCES).get(zh, zh)
+
+
+# ---- lookups inside g.home -------------------------------------------------------------
+
+def _listing(listing_id: int):
+    return service.listing_in(g.home, listing_id) or abort(404)
+
+
+def _with_field_error(form, error: service.ManageError) -> None:
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None and hasattr(target, "errors"):
+        if not isinstance(target.errors, list):
+            target.errors = list(target.errors)
+        target.errors.append(str(error))
+    else:
+        form.form_errors.append(str(error))
+
+
+def _form_page(template: str, form, **context):
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(template, form=form, **context), status
+
+
+# ---- homes -------------------------------------------------------------------------------
 
 @bp.get("/")
-@login_required
 def index():
-    return render_template("manage/index.html")
+    return render_template("manage/index.html", memberships=service.memberships_of(current_user))
+
+
+@bp.get("/<home_slug>/")
+def home(home_slug: str):
+    listings = service.home_listings(g.home)
+    by_status = {status: [item for item in listings if item.status == status] for status in STATUSES}
+    return render_template("manage/home.html", by_status=by_status, kinds=KINDS)
+
+
+# ---- listings ----------------------------------------------------------------------------
+
+def _listing_input(form: ListingForm) -> service.ListingInput:
+    return service.ListingInput(
+        title_zh=form.title_zh.data or "",
+        title_en=form.title_en.data or "",
+        description_zh=form.description_zh.data or "",
+        description_en=form.description_en.data or "",
+        tags=form.tags.data or "",
+        price_fen=form.price.fen,
+        unit_zh=form.unit_zh.data or "",
+        unit_en=form.unit_en.data or "",
+        elder_id=form.elder_id.data or None,
+        care_share_bps=form.care_share.bps,
+        cancel_hours=form.cancel_hours.number,
+        stock=form.stock.number,
+        made_to_order=bool(form.made_to_order.data),
+        lead_days=form.lead_days.number,
+        harvest_date=form.harvest_date.data,
+        ships_to=list(form.ships_to.data or []),
+    )
+
+
+def _listing_initial(listing) -> dict:
+    return {
+        "title_zh": listing.title_zh, "title_en": listing.title_en,
+        "description_zh": listing.description_zh, "description_en": listing.description_en,
+        "tags": listing.tags.replace(",", ", "), "price": listing.price_fen,
+        "unit_zh": listing.unit_zh, "unit_en": listing.unit_en, "elder_id": listing.elder_id or 0,
+        "care_share": listing.care_share_bps, "cancel_hours": listing.cancel_hours,
+        "stock": listing.stock, "made_to_order": listing.made_to_order, "lead_days": listing.lead_days,
+        "harvest_date": listing.harvest_date,
+        "ships_to": [name for name in listing.ships_to.split(",") if name],
+    }
+
+
+def _listing_form(data=None, rooms_price: bool = False) -> ListingForm:
+    form = ListingForm(data=data, elders=service.home_elders(g.home), english=is_english())
+    if rooms_price:
+        form.price.required = False
+    return form
+
+
+@bp.route("/<home_slug>/listings/new/<any(tour, homestay, produce, craft):kind>", methods=["GET", "POST"])
+def listing_new(home_slug: str, kind: str):
+    form = _listing_form()
+    if form.validate_on_submit():
+        try:
+            listing = service.create_listing(g.home, kind, _listing_input(form))
+        except service.ManageError as error:
+            _with_field_error(form, error)
+        else:
+            flash(_("Saved as a draft. Publish it when it is ready."), "success")
+            return redirect(url_for(".listing", home_slug=g.home.slug, listing_id=listing.id))
+    return _form_page("manage/listing_form.html", form, kind=kind, listing=None)
+
+
+@bp.get("/<home_slug>/listings/<int:listing_id>")
+def listing(home_slug: str, listing_id: int):
+    found = _listing(listing_id)
+    return render_template(
+        "manage/listing.html", listing=found, statuses=STATUSES,
+        booked={session.id for session in found.sessions if service.session_has_bookings(session)},
+        session_end=service.session_end,
+    )
+
+
+@bp.route("/<home_slug>/listings/<int:listing_id>/edit", methods=["GET", "POST"])
+def listing_edit(home_slug: str, listing_id: int):
+    found = _listing(listing_id)
+    rooms_price = found.kind == "homestay" and any(room.active for room in found.rooms)
+    form = _listing_form(None if request.method == "POST" else _listing_initial(found), rooms_price)
+    if form.validate_on_submit():
+        try:
+            service.update_listing(g.home, found, _listing_input(form))
+        except service.ManageError as error:
+            _with_field_error(form, error)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for(".listing", home_slug=g.home.slug, listing_id=found.id))
+    return _form_page("manage/listing_form.html", form, kind=found.kind, listing=found,
+                      rooms_price=rooms_price)
+
+
+@bp.post("/<home_slug>/listings/<int:listing_id>/status")
+def listing_status(home_slug: str, listing_id: int):
+    found = _listing(listing_id)
+    status = request.form.get("status", "")
+    if status not in STATUSES:
+        abort(400)
+    try:
+        service.set_status(g.home, found, status)
+    except service.ManageError as error:
+        flash(str(error), "error")
+    else:
+        messages = {"published": _("Published: visitors can see it now."),
+                    "archived": _("Archived: visitors no longer see it."),
+                    "draft": _("Back to draft: visitors no longer see it.")}
+        flash(messages[status], "success")
+    return redirect(url_for(".listing", home_slug=g.home.slug, listing_id=found.id))
+
+
+# ---- tour sessions -----------------------------------------------------------------------
+
+def _session_input(form: SessionForm) -> service.SessionInput:
+    return service.SessionInput(
+        day=form.day.data, start=form.start.data, duration_minutes=form.duration_minutes.number,
+        capacity=form.capacity.number, meeting_point_zh=form.meeting_point_zh.data or "",
+        meeting_point_en=form.meeting_point_en.data or "", elder_id=form.elder_id.data or None,
+    )
+
+
+def _tour(listing_id: int):
+    found = _listing(listing_id)
+    if found.kind != "tour":
+        abort(404)
+    return found
+
+
+@bp.route("/<home_slug>/listings/<int:listing_id>/sessions/new", methods=["GET", "POST"])
+def session_new(home_slug: str, listing_id: int):
+    found = _tour(listing_id)
+    initial = None
+    if request.method != "POST":
+        initial = {"duration_minutes": 120, "capacity": 12, "elder_id": found.elder_id or 0}
+    form = SessionForm(data=initial, elders=service.home_elders(g.home), english=is_english())
+    if form.validate_on_submit():
+        try:
+            service.add_session(g.home, found, _session_input(form))
+        except service.ManageError as error:
+            _with_field_error(form, error)
+        else:
+            flash(_("Session added."), "success")
+            return redirect(url_for(".listing", home_slug=g.home.slug, listing_id=found.id))
+    return _form_page("manage/session_form.html", form, listing=found, session=None)
+
+
+@bp.route("/<home_slug>/listings/<int:listing_id>/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+def session_edit(home_slug: str, listing_id: int, session_id: int):
+    found = _tour(listing_id)
+    session = service.session_in(g.home, found, session_id) or abort(404)
+    initial = None
+    if request.method != "POST":
+        local = session.starts_at.astimezone(service.ZoneInfo(g.home.timezone or "Asia/Shanghai"))
+        initial = {
+            "day": local.date(), "start": local.time().replace(second=0, microsecond=0),
+            "duration_minutes": session.duration_minutes, "capacity": session.capacity,
+            "meeting_point_zh": session.meeting_point_zh, "meeting_point_en": session.meeting_point_en,
+            "elder_id": session.elder_id or 0,
+        }
+    form = SessionForm(data=initial, elders=service.home_elders(g.home), english=is_english())
+    if form.validate_on_submit():
+        try:
+            service.update_session(g.home, session, _session_input(form))
+        except service.ManageError as error:
+            _with_field_error(form, error)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for(".listing", home_slug=g.home.slug, listing_id=found.id))
+    return _form_page("manage/session_form.html", form, listing=found, session=session,
+                      has_bookings=service.session_has_bookings(session))
+
+
+@bp.post("/<home_slug>/listings/<int:listing_id>/sessions/<int:session_id>/delete")
+def session_delete(home_slug: str, listing_id: int, session_id: int):
+    found = _tour(listing_id)
+    session = service.session_in(g.home, found, session_id) or abort(404)
+    try:
+        service.delete_session(g.home, session)
+    except service.ManageError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("Session deleted."), "success")
+    return redirect(url_for(".listing", home_slug=g.home.slug, listing_id=found.id))
+
+
+# ---- homestay rooms ----------------------------------------------------------------------
+
+def _room_input(form: RoomForm) -> service.RoomInput:
+    return service.RoomInput(
+        name_zh=form.name_zh.data or "", name_en=form.name_en.data or "",
+        nightly_price_fen=form.price.fen, max_guests=form.max_guests.number,
+        amenities_zh=form.amenities_zh.data or "", amenities_en=form.amenities_en.data or "",
+        active=bool(form.active.data),
+    )
+
+
+def _homestay(listing_id: int):
+    found = _listing(listing_id)
+    if found.kind != "homestay":
+        abort(404)
+    return found
+
+
+@bp.route("/<home_slug>/listings/<int:listing_id>/rooms/new", methods=["GET", "POST"])
+def room_new(home_slug: str, listing_id: int):
+    found = _homestay(listing_id)
+    form = RoomForm(data=None if request.method == "POST" else {"max_guests": 2, "active": True})
+    if form.validate_on_submit():
+        try:
+            service.add_room(g.home, found, _room_input(form))
+        except service.ManageError as error:
+            _with_field_error(form, error)
+        else:
+            flash(_("Room added."), "success")
+            return redirect(url_for(".listing", home_slug=g.home.slug, listing_id=found.id))
+    return _form_page("manage/room_form.html", form, listing=found, room=None)
+
+
+@bp.route("/<home_slug>/listings/<int:listing_id>/rooms/<int:room_id>/edit", methods=["GET", "POST"])
+def room_edit(home_slug: str, listing_id: int, room_id: int):
+    found = _homestay(listing_id)
+    room = service.room_in(g.home, found, room_id) or abort(404)
+    initial = None
+    if request.method != "POST":
+        initial = {"name_zh": room.name_zh, "name_en": room.name_en, "price": room.nightly_price_fen,
+                   "max_guests": room.max_guests, "amenities_zh": room.amenities_zh,
+                   "amenities_en": room.amenities_en, "active": room.active}
+    form = RoomForm(data=initial)
+    if form.validate_on_submit():
+        try:
+            service.update_room(g.home, room, _room_input(form))
+        except service.ManageError as error:
+            _with_field_error(form, error)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for(".listing", home_slug=g.home.slug, listing_id=found.id))
+    return _form_page("manage/room_form.html", form, listing=found, room=room)
+
+
+# ---- photos ------------------------------------------------------------------------------
+
+def _upload(form: PhotoForm, listing=None) -> bool:
+    config = current_app.config
+    try:
+        stored = store_image(form.photo.data, root=config["UPLOAD_ROOT"],
+                             max_bytes=config["UPLOAD_MAX_BYTES"])
+    except UploadError as error:
+        form.photo.errors.append(str(error))
+        return False
+    try:
+        service.add_photo(g.home, stored, listing=listing, alt_zh=form.alt_zh.data or "",
+                          alt_en=form.alt_en.data or "")
+    except BaseException:
+        remove_stored(config["UPLOAD_ROOT"], stored.path, stored.thumb_path)
+        raise
+    return True
+
+
+def _photos_page(form: PhotoForm, listing=None):
+    photos = listing.photos if listing is not None else service.home_photos(g.home)
+    status = 400 if form.errors else 200
+    return render_template("manage/photos.html", form=form, listing=listing, photos=photos), status
+
+
+@bp.route("/<home_slug>/photos", methods=["GET", "POST"])
+def home_photos(home_slug: str):
+    form = PhotoForm()
+    if form.validate_on_submit() and _upload(form):
+        flash(_("Photo added."), "success")
+        return redirect(url_for(".home_photos", home_slug=g.home.slug))
+    return _photos_page(form)
+
+
+@bp.route("/<home_slug>/listings/<int:listing_id>/photos", methods=["GET", "POST"])
+def listing_photos(home_slug: str, listing_id: int):
+    found = _listing(listing_id)
+    form = PhotoForm()
+    if form.validate_on_submit() and _upload(form, found):
+        flash(_("Photo added."), "success")
+        return redirect(url_for(".listing_photos", home_slug=g.home.slug, listing_id=found.id))
+    return _photos_page(form, found)
+
+
+@bp.post("/<home_slug>/photos/<int:photo_id>/delete")
+def photo_delete(home_slug: str, photo_id: int):
+    photo = service.photo_in(g.home, photo_id) or abort(404)
+    listing_id = photo.listing_id
+    service.remove_photo(g.home, photo, current_app.config["UPLOAD_ROOT"])
+    flash(_("Photo removed."), "success")
+    if listing_id:
+        return redirect(url_for(".listing_photos", home_slug=g.home.slug, listing_id=listing_id))
+    return redirect(url_for(".home_photos", home_slug=g.home.slug))
+
+
+# ---- elders ------------------------------------------------------------------------------
+
+def _elder_input(form: ElderForm) -> service.ElderInput:
+    return service.ElderInput(
+        display_name_zh=form.display_name_zh.data or "", display_name_en=form.display_name_en.data or "",
+        role=form.role.data, bio_zh=form.bio_zh.data or "", bio_en=form.bio_en.data or "",
+        consent_public=bool(form.consent_public.data), incentive_bps=form.incentive.bps or 0,
+    )
+
+
+@bp.get("/<home_slug>/elders")
+def elders(home_slug: str):
+    return render_template("manage/elders.html", elders=service.home_elders(g.home))
+
+
+@bp.route("/<home_slug>/elders/new", methods=["GET", "POST"])
+def elder_new(home_slug: str):
+    form = ElderForm()
+    if form.validate_on_submit():
+        try:
+            service.create_elder(g.home, _elder_input(form))
+        except service.ManageError as error:
+            _with_field_error(form, error)
+        else:
+            flash(_("Elder added."), "success")
+            return redirect(url_for(".elders", home_slug=g.home.slug))
+    return _form_page("manage/elder_form.html", form, elder=None)
+
+
+@bp.route("/<home_slug>/elders/<int:elder_id>/edit", methods=["GET", "POST"])
+def elder_edit(home_slug: str, elder_id: int):
+    elder = service.elder_in(g.home, elder_id) or abort(404)
+    initial = None
+    if request.method != "POST":
+        initial = {"display_name_zh": elder.display_name_zh, "display_name_en": elder.display_name_en,
+                   "role": elder.role, "bio_zh": elder.bio_zh, "bio_en": elder.bio_en,
+                   "consent_public": elder.consent_public, "incentive": elder.incentive_bps}
+    form = ElderForm(data=initial)
+    if form.validate_on_submit():
+        try:
+            service.update_elder(g.home, elder, _elder_input(form))
+        except service.ManageError as error:
+            _with_field_error(form, error)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for(".elders", home_slug=g.home.slug))
+    return _form_page("manage/elder_form.html", form, elder=elder)

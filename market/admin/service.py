@@ -1,0 +1,156 @@
+"""Platform admin use cases: homes, their care share, staff and supervisors. One commit each."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from market.accounts.service import find_user
+from models import Home, Membership, db
+from models.accounts import ROLES
+from models.catalog import HOME_STATUSES
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class AdminError(ValueError):
+    """A change the admin pages refuse; str(error) is a translated message. Nothing was saved."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class HomeInput:
+    slug: str
+    name_zh: str
+    name_en: str
+    province_zh: str
+    province_en: str
+    county_zh: str
+    county_en: str
+    village_zh: str
+    village_en: str
+    story_zh: str = ""
+    story_en: str = ""
+    care_share_bps: int | None = 2000
+    status: str = "active"
+
+
+LIMITS = {
+    "name_zh": 120, "name_en": 120, "province_zh": 40, "province_en": 60, "county_zh": 40,
+    "county_en": 60, "village_zh": 60, "village_en": 80,
+}
+
+
+def list_homes() -> list[tuple[Home, int]]:
+    """Every home with its number of members, by name."""
+    counts = (
+        select(Membership.home_id, func.count(Membership.id).label("members"))
+        .group_by(Membership.home_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Home, func.coalesce(counts.c.members, 0))
+        .outerjoin(counts, counts.c.home_id == Home.id)
+        .order_by(Home.name_zh)
+    )
+    return [(home, members) for home, members in rows]
+
+
+def home_members(home: Home) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .where(Membership.home_id == home.id)
+            .options(selectinload(Membership.user))
+            .order_by(Membership.role, Membership.id)
+        )
+    )
+
+
+def _check_home(data: HomeInput, home: Home | None) -> None:
+    slug = (data.slug or "").strip()
+    if not slug or len(slug) > 80 or not SLUG.match(slug):
+        raise AdminError(
+            _("The web name may use small letters a–z, digits and single hyphens, e.g. qiantun-village."),
+            "slug",
+        )
+    taken = db.session.scalar(select(Home.id).where(Home.slug == slug))
+    if taken is not None and (home is None or taken != home.id):
+        raise AdminError(_("Another home already uses this web name."), "slug")
+    for name, limit in LIMITS.items():
+        value = (getattr(data, name) or "").strip()
+        if not value:
+            raise AdminError(_("Please fill in this field."), name)
+        if len(value) > limit:
+            raise AdminError(_("At most %(num)d characters, please.", num=limit), name)
+    if data.care_share_bps is None or not 0 <= data.care_share_bps <= 10000:
+        raise AdminError(_("The care share must be between 0 and 100 percent."), "care_share")
+    if data.status not in HOME_STATUSES:
+        raise AdminError(_("Choose a status from the list."), "status")
+
+
+def _apply_home(home: Home, data: HomeInput) -> None:
+    home.slug = data.slug.strip()
+    for name in LIMITS:
+        setattr(home, name, getattr(data, name).strip())
+    home.story_zh = (data.story_zh or "").strip()
+    home.story_en = (data.story_en or "").strip()
+    home.care_share_bps = data.care_share_bps
+    home.status = data.status
+
+
+def create_home(data: HomeInput) -> Home:
+    _check_home(data, None)
+    home = Home()
+    _apply_home(home, data)
+    db.session.add(home)
+    db.session.commit()
+    return home
+
+
+def update_home(home: Home, data: HomeInput) -> Home:
+    """Change a home. A new care share applies to future sales only (order lines copy it)."""
+    _check_home(data, home)
+    _apply_home(home, data)
+    db.session.commit()
+    return home
+
+
+def assign_member(home: Home, identifier: str, role: str) -> Membership:
+    """Make the user with this email or mobile number staff or supervisor of the home."""
+    if role not in ROLES:
+        raise AdminError(_("Choose a role from the list."), "role")
+    user = find_user(identifier or "")
+    if user is None:
+        raise AdminError(_("No account has this email or mobile number. They must sign up first."),
+                         "identifier")
+    membership = db.session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.home_id == home.id)
+    )
+    if membership is None:
+        membership = Membership(user_id=user.id, home_id=home.id, role=role)
+        db.session.add(membership)
+    else:
+        membership.role = role
+    db.session.commit()
+    return membership
+
+
+def membership_in(home: Home, membership_id: int) -> Membership | None:
+    return db.session.scalar(
+        select(Membership).where(Membership.id == membership_id, Membership.home_id == home.id)
+    )
+
+
+def remove_member(home: Home, membership: Membership) -> None:
+    if membership.home_id != home.id:
+        raise AdminError(_("This membership belongs to another home."))
+    db.session.delete(membership)
+    db.session.commit()

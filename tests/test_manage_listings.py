@@ -1,0 +1,393 @@
+"""The home staff console: listings of every kind, sessions, rooms, stock, elders, photos."""
+
+import io
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from models import Elder, Listing, Photo, Room, TourSession, db, utcnow
+from tests.conftest import login, post_form
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def staff_home(client, make):
+    home = make.home(slug="qiantun")
+    staff = make.member(home, "staff")
+    login(client, staff)
+    return home
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count(model.id)))
+
+
+def _listing_data(**fields) -> dict:
+    data = {"title_zh": "红色故事讲述", "title_en": "Red history stories", "description_zh": "听老人讲",
+            "description_en": "Listen", "tags": "历史, 故事，history", "price": "68.50",
+            "elder_id": "0", "care_share": "", "cancel_hours": "24"}
+    data.update(fields)
+    return data
+
+
+def _png_bytes(size=(640, 480), color=(200, 30, 30)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_console_lists_only_my_homes(client, make):
+    mine, other = make.home(), make.home()
+    user = make.member(mine, "staff")
+    login(client, user)
+    page = client.get("/manage/").get_data(as_text=True)
+    assert mine.name_zh in page and other.name_zh not in page
+
+
+def test_create_tour_listing_stores_fen_and_draft(client, staff_home):
+    response = post_form(client, "/manage/qiantun/listings/new/tour", _listing_data())
+    assert response.status_code == 302
+    listing = db.session.scalar(select(Listing))
+    assert listing.price_fen == 6850 and listing.status == "draft" and listing.kind == "tour"
+    assert listing.tags == "历史,故事,history"
+    assert listing.cancel_hours == 24 and listing.care_share_bps is None
+    assert listing.home_id == staff_home.id
+
+
+def test_care_share_override_in_percent(client, staff_home):
+    post_form(client, "/manage/qiantun/listings/new/craft",
+              _listing_data(care_share="12.5", stock="10", unit_zh="刀", unit_en="ream"))
+    listing = db.session.scalar(select(Listing))
+    assert listing.care_share_bps == 1250 and listing.stock == 10 and listing.unit_en == "ream"
+
+
+BAD_LISTINGS = [
+    ({"title_zh": ""}, "title"),
+    ({"title_zh": "长" * 500}, "title"),
+    ({"price": "-5"}, "price"),
+    ({"price": "0"}, "price"),
+    ({"price": "0.00"}, "price"),
+    ({"price": "abc"}, "price"),
+    ({"price": "12.345"}, "price"),
+    ({"price": ""}, "price"),
+    ({"care_share": "120"}, "care_share"),
+    ({"care_share": "1.234"}, "care_share"),
+    ({"cancel_hours": "lots"}, "cancel_hours"),
+]
+
+
+@pytest.mark.parametrize(("fields", "field"), BAD_LISTINGS)
+def test_bad_listing_input_gets_a_message_and_saves_nothing(client, staff_home, fields, field):
+    response = post_form(client, "/manage/qiantun/listings/new/tour", _listing_data(**fields))
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert 'class="error"' in text and "has-error" in text
+    assert _count(Listing) == 0
+
+
+def test_bad_input_message_is_translated(client, staff_home):
+    response = post_form(client, "/manage/qiantun/listings/new/tour", _listing_data(price="12.345"))
+    assert response.status_code == 400
+    client.get("/lang/en")
+    response = post_form(client, "/manage/qiantun/listings/new/tour", _listing_data(price="12.345"))
+    assert "at most two decimals" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("stock", ["-1", "-100"])
+def test_negative_stock_is_refused(client, staff_home, stock):
+    response = post_form(client, "/manage/qiantun/listings/new/produce",
+                         _listing_data(stock=stock, unit_zh="斤"))
+    assert response.status_code == 400
+    assert _count(Listing) == 0
+
+
+def test_stock_cannot_go_below_reserved(client, staff_home, make):
+    listing = make.listing(staff_home, "produce", stock=10, reserved=4)
+    url = f"/manage/qiantun/listings/{listing.id}/edit"
+    response = post_form(client, url, _listing_data(stock="3", unit_zh="斤"))
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Listing, listing.id).stock == 10
+    assert post_form(client, url, _listing_data(stock="4", unit_zh="斤")).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Listing, listing.id).stock == 4
+
+
+def test_made_to_order_with_lead_days_harvest_and_regions(client, staff_home):
+    data = _listing_data(made_to_order="y", lead_days="20", stock="", harvest_date="2027-05-01",
+                         ships_to=["河北省", "北京市"], unit_zh="斤")
+    assert post_form(client, "/manage/qiantun/listings/new/produce", data).status_code == 302
+    listing = db.session.scalar(select(Listing))
+    assert listing.made_to_order and listing.lead_days == 20 and listing.stock is None
+    assert listing.harvest_date == date(2027, 5, 1)
+    assert listing.ships_to == "北京市,河北省"
+
+
+def test_made_to_order_needs_lead_days(client, staff_home):
+    data = _listing_data(made_to_order="y", lead_days="", stock="")
+    assert post_form(client, "/manage/qiantun/listings/new/craft", data).status_code == 400
+    assert _count(Listing) == 0
+
+
+def test_unknown_province_refused(client, staff_home):
+    data = _listing_data(stock="5", ships_to=["Atlantis"])
+    assert post_form(client, "/manage/qiantun/listings/new/produce", data).status_code == 400
+    assert _count(Listing) == 0
+
+
+def test_edit_listing(client, staff_home, make):
+    listing = make.listing(staff_home, "craft", stock=5)
+    url = f"/manage/qiantun/listings/{listing.id}/edit"
+    assert "商品" in client.get(url).get_data(as_text=True)
+    response = post_form(client, url, _listing_data(title_zh="宣纸", price="120", stock="8"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    changed = db.session.get(Listing, listing.id)
+    assert (changed.title_zh, changed.price_fen, changed.stock) == ("宣纸", 12000, 8)
+
+
+def test_elder_of_another_home_cannot_be_credited(client, staff_home, make):
+    other_elder = make.elder(make.home())
+    response = post_form(client, "/manage/qiantun/listings/new/tour",
+                         _listing_data(elder_id=str(other_elder.id)))
+    assert response.status_code == 400
+    assert _count(Listing) == 0
+
+
+def test_credit_own_elder(client, staff_home, make):
+    elder = make.elder(staff_home)
+    post_form(client, "/manage/qiantun/listings/new/tour", _listing_data(elder_id=str(elder.id)))
+    assert db.session.scalar(select(Listing.elder_id)) == elder.id
+
+
+def test_publish_archive_and_back_to_draft(client, staff_home, make):
+    listing = make.listing(staff_home, "tour", status="draft")
+    url = f"/manage/qiantun/listings/{listing.id}/status"
+    form_url = f"/manage/qiantun/listings/{listing.id}"
+    for status in ("published", "archived", "draft", "published"):
+        assert post_form(client, url, {"status": status}, form_url=form_url).status_code == 302
+        db.session.expire_all()
+        assert db.session.get(Listing, listing.id).status == status
+    assert client.get(f"/listings/{listing.slug}").status_code == 200
+
+
+def test_unknown_status_is_400(client, staff_home, make):
+    listing = make.listing(staff_home, "tour", status="draft")
+    response = post_form(client, f"/manage/qiantun/listings/{listing.id}/status", {"status": "gone"},
+                         form_url=f"/manage/qiantun/listings/{listing.id}")
+    assert response.status_code == 400
+
+
+def test_console_lists_all_statuses(client, staff_home, make):
+    for status in ("draft", "published", "archived"):
+        make.listing(staff_home, "craft", status=status, title_zh=f"状态{status}")
+    page = client.get("/manage/qiantun/").get_data(as_text=True)
+    for status in ("draft", "published", "archived"):
+        assert f"状态{status}" in page
+
+
+# ---- sessions ----------------------------------------------------------------------------
+
+def _session_data(**fields) -> dict:
+    day = (datetime.now(SHANGHAI) + timedelta(days=10)).date()
+    data = {"day": day.isoformat(), "start": "09:30", "duration_minutes": "90", "capacity": "12",
+            "meeting_point_zh": "村口", "meeting_point_en": "Village gate", "elder_id": "0"}
+    data.update(fields)
+    return data
+
+
+def test_add_session_converts_shanghai_time_to_utc(client, staff_home, make):
+    listing = make.listing(staff_home, "tour")
+    data = _session_data()
+    response = post_form(client, f"/manage/qiantun/listings/{listing.id}/sessions/new", data)
+    assert response.status_code == 302
+    session = db.session.scalar(select(TourSession))
+    day = date.fromisoformat(data["day"])
+    expected = datetime(day.year, day.month, day.day, 9, 30, tzinfo=SHANGHAI).astimezone(UTC)
+    assert session.starts_at == expected
+    assert session.starts_at.hour == 1 and session.starts_at.minute == 30
+    assert (session.duration_minutes, session.capacity, session.meeting_point_zh) == (90, 12, "村口")
+
+
+BAD_SESSIONS = [
+    {"capacity": "0"},
+    {"capacity": "100000"},
+    {"capacity": "many"},
+    {"duration_minutes": "0"},
+    {"duration_minutes": "-30"},
+    {"day": (date.today() - timedelta(days=2)).isoformat()},
+    {"day": ""},
+    {"start": ""},
+    {"day": "2026-02-30"},
+]
+
+
+@pytest.mark.parametrize("fields", BAD_SESSIONS)
+def test_bad_session_input_saves_nothing(client, staff_home, make, fields):
+    listing = make.listing(staff_home, "tour")
+    response = post_form(client, f"/manage/qiantun/listings/{listing.id}/sessions/new",
+                         _session_data(**fields))
+    assert response.status_code == 400
+    assert 'class="error"' in response.get_data(as_text=True)
+    assert _count(TourSession) == 0
+
+
+def test_edit_session_and_capacity_not_below_booked(client, staff_home, make):
+    listing = make.listing(staff_home, "tour")
+    session = make.session(listing, capacity=10, reserved=6)
+    url = f"/manage/qiantun/listings/{listing.id}/sessions/{session.id}/edit"
+    assert post_form(client, url, _session_data(capacity="5")).status_code == 400
+    db.session.expire_all()
+    assert db.session.get(TourSession, session.id).capacity == 10
+    assert post_form(client, url, _session_data(capacity="30")).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(TourSession, session.id).capacity == 30
+
+
+def test_delete_session_only_without_bookings(client, staff_home, make):
+    listing = make.listing(staff_home, "tour")
+    free = make.session(listing)
+    booked = make.session(listing, reserved=2)
+    form_url = f"/manage/qiantun/listings/{listing.id}"
+    base = f"/manage/qiantun/listings/{listing.id}/sessions"
+    post_form(client, f"{base}/{booked.id}/delete", form_url=form_url)
+    post_form(client, f"{base}/{free.id}/delete", form_url=form_url)
+    remaining = list(db.session.scalars(select(TourSession.id)))
+    assert remaining == [booked.id]
+
+
+def test_sessions_only_for_tours(client, staff_home, make):
+    listing = make.listing(staff_home, "produce")
+    assert client.get(f"/manage/qiantun/listings/{listing.id}/sessions/new").status_code == 404
+
+
+# ---- rooms -------------------------------------------------------------------------------
+
+def _room_data(**fields) -> dict:
+    data = {"name_zh": "东厢房", "name_en": "East room", "price": "188", "max_guests": "2",
+            "amenities_zh": "热水", "amenities_en": "Hot water", "active": "y"}
+    data.update(fields)
+    return data
+
+
+def test_homestay_price_follows_lowest_active_room(client, staff_home, make):
+    response = post_form(client, "/manage/qiantun/listings/new/homestay", _listing_data(price="300"))
+    assert response.status_code == 302
+    listing = db.session.scalar(select(Listing))
+    base = f"/manage/qiantun/listings/{listing.id}/rooms"
+    assert post_form(client, f"{base}/new", _room_data(price="188")).status_code == 302
+    assert post_form(client, f"{base}/new", _room_data(name_zh="西厢房", price="158.5")).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Listing, listing.id).price_fen == 15850
+    cheap = db.session.scalar(select(Room).where(Room.nightly_price_fen == 15850))
+    data = _room_data(name_zh="西厢房", price="158.5")
+    del data["active"]  # unticked: closed
+    assert post_form(client, f"{base}/{cheap.id}/edit", data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Listing, listing.id).price_fen == 18800
+
+
+def test_homestay_cannot_publish_without_rooms(client, staff_home, make):
+    listing = make.listing(staff_home, "homestay", status="draft")
+    post_form(client, f"/manage/qiantun/listings/{listing.id}/status", {"status": "published"},
+              form_url=f"/manage/qiantun/listings/{listing.id}")
+    db.session.expire_all()
+    assert db.session.get(Listing, listing.id).status == "draft"
+
+
+@pytest.mark.parametrize("fields", [{"price": "0"}, {"price": "-1"}, {"price": "1.001"},
+                                    {"max_guests": "0"}, {"name_zh": ""}])
+def test_bad_room_input_saves_nothing(client, staff_home, make, fields):
+    listing = make.listing(staff_home, "homestay")
+    response = post_form(client, f"/manage/qiantun/listings/{listing.id}/rooms/new", _room_data(**fields))
+    assert response.status_code == 400
+    assert _count(Room) == 0
+
+
+# ---- elders ------------------------------------------------------------------------------
+
+def test_add_and_edit_elder(client, staff_home):
+    data = {"display_name_zh": "李爷爷", "display_name_en": "Grandpa Li", "role": "storyteller",
+            "bio_zh": "", "bio_en": "", "consent_public": "y", "incentive": "5"}
+    assert post_form(client, "/manage/qiantun/elders/new", data).status_code == 302
+    elder = db.session.scalar(select(Elder))
+    assert (elder.incentive_bps, elder.consent_public, elder.home_id) == (500, True, staff_home.id)
+    data.pop("consent_public")
+    assert post_form(client, f"/manage/qiantun/elders/{elder.id}/edit", data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Elder, elder.id).consent_public is False
+    assert not hasattr(Elder, "age") and not hasattr(Elder, "health")
+
+
+def test_bad_elder_input(client, staff_home):
+    data = {"display_name_zh": "", "role": "storyteller", "incentive": "5"}
+    assert post_form(client, "/manage/qiantun/elders/new", data).status_code == 400
+    data = {"display_name_zh": "李爷爷", "role": "doctor", "incentive": "5"}
+    assert post_form(client, "/manage/qiantun/elders/new", data).status_code == 400
+    assert _count(Elder) == 0
+
+
+# ---- photos ------------------------------------------------------------------------------
+
+def test_upload_and_remove_listing_photo(client, staff_home, make, app):
+    listing = make.listing(staff_home, "craft")
+    url = f"/manage/qiantun/listings/{listing.id}/photos"
+    response = post_form(client, url, {"photo": (io.BytesIO(_png_bytes()), "paper.png"), "alt_zh": "宣纸"},
+                         content_type="multipart/form-data")
+    assert response.status_code == 302
+    photo = db.session.scalar(select(Photo))
+    assert photo.listing_id == listing.id and photo.home_id == staff_home.id
+    root = app.config["UPLOAD_ROOT"]
+    assert (root / photo.path).exists() and (root / photo.thumb_path).exists()
+    assert client.get(f"/media/{photo.thumb_path}").status_code == 200
+    stored = root / photo.path
+    post_form(client, f"/manage/qiantun/photos/{photo.id}/delete", form_url=url)
+    assert _count(Photo) == 0
+    assert not stored.exists()
+
+
+def test_upload_home_photo(client, staff_home):
+    response = post_form(client, "/manage/qiantun/photos",
+                         {"photo": (io.BytesIO(_png_bytes()), "home.png")},
+                         content_type="multipart/form-data")
+    assert response.status_code == 302
+    photo = db.session.scalar(select(Photo))
+    assert photo.listing_id is None and photo.home_id == staff_home.id
+
+
+@pytest.mark.parametrize(("payload", "name"), [
+    (b"just some text, not a picture", "note.txt"),
+    (b"this is text pretending to be a PNG", "photo.jpg"),
+    (b"\x89PNG\r\n\x1a\n" + b"garbage" * 100, "photo.png"),
+    (b"\xff\xd8\xff" + b"\0" * (20 * 1024 * 1024), "big.jpg"),
+])
+def test_bad_uploads_are_refused_and_save_nothing(client, staff_home, make, app, payload, name):
+    listing = make.listing(staff_home, "craft")
+    url = f"/manage/qiantun/listings/{listing.id}/photos"
+    response = post_form(client, url, {"photo": (io.BytesIO(payload), name)},
+                         content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert 'class="error"' in response.get_data(as_text=True)
+    assert _count(Photo) == 0
+    root = app.config["UPLOAD_ROOT"]
+    assert not root.exists() or not any(p.is_file() for p in root.rglob("*"))
+
+
+def test_missing_file_is_refused(client, staff_home, make):
+    listing = make.listing(staff_home, "craft")
+    response = post_form(client, f"/manage/qiantun/listings/{listing.id}/photos", {})
+    assert response.status_code == 400
+    assert _count(Photo) == 0
+
+
+def test_session_start_shown_in_home_time(client, staff_home, make):
+    listing = make.listing(staff_home, "tour")
+    start = datetime(2030, 3, 1, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
+    make.session(listing, starts_at=start)
+    page = client.get(f"/manage/qiantun/listings/{listing.id}").get_data(as_text=True)
+    assert "09:30" in page or "9:30" in page
+    assert utcnow() < start
