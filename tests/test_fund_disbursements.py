@@ -120,7 +120,8 @@ def test_non_image_and_oversized_receipts_refused(client, app, setup):
 
 def _proposal(home, user, fen=2000):
     return service.propose_disbursement(
-        home.id, user, service.Proposal("meals", fen, "Shop", date(2026, 11, 1), "rice"), io.BytesIO(png_bytes())
+        home.id, user, service.Proposal("meals", fen, "Shop", date(2026, 11, 1), "rice"),
+        io.BytesIO(png_bytes()),
     )
 
 

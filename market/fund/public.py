@@ -14,10 +14,10 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal_column, select
 from sqlalchemy.orm import lazyload
 
 from market.ledger.accounts import CARE_AVAILABLE, CARE_PENDING
@@ -37,9 +37,11 @@ SALE_KINDS = ("tour", "homestay", "produce", "craft")
 def _month_expr(column):
     """'YYYY-MM' of a UTC timestamp column, in Shanghai time, for the current dialect."""
     dialect = db.engine.dialect.name
+    name = f"{column.table.name}.{column.name}"
+    # Literal SQL (no bound parameters), so GROUP BY repeats exactly the selected expression.
     if dialect == "sqlite":
-        return func.strftime("%Y-%m", column, f"+{ZONE_HOURS} hours")
-    return func.to_char(column + timedelta(hours=ZONE_HOURS), "YYYY-MM")
+        return literal_column(f"strftime('%Y-%m', {name}, '+{ZONE_HOURS} hours')")
+    return literal_column(f"to_char({name} + interval '{ZONE_HOURS} hours', 'YYYY-MM')")
 
 
 def local_today(now: datetime | None = None) -> date:
@@ -71,8 +73,8 @@ def _grouped_query(home_id: int | None, after_seq: int, upto_seq: int):
     """(month, entry kind, sold kind, category, sum of care-fund postings) for entries in
     (after_seq, upto_seq], for one home or (home_id None) every home."""
     month = _month_expr(JournalEntry.occurred_at).label("month")
-    sold_kind = func.coalesce(OrderLine.kind, literal("")).label("sold_kind")
-    category = func.coalesce(JournalEntry.category, literal("")).label("category")
+    sold_kind = func.coalesce(OrderLine.kind, literal_column("''")).label("sold_kind")
+    category = func.coalesce(JournalEntry.category, literal_column("''")).label("category")
     query = (
         select(month, JournalEntry.kind, sold_kind, category, func.sum(Posting.amount))
         .select_from(JournalEntry)

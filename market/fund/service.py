@@ -95,7 +95,7 @@ def available_fen(home_id: int) -> int:
     return ledger.home_balances(home_id).get("care_fund:available", 0)
 
 
-def release_due_income() -> None:
+def release_due_income(home_id: int | None = None) -> None:
     """Move care-fund income that can no longer be refunded from pending to available.
 
     Called when pages read balances. The ledger provides `release_due(now)`; the caller's
@@ -105,8 +105,10 @@ def release_due_income() -> None:
     if release is None:
         return
     try:
-        release(utcnow())
-        db.session.commit()
+        if release(utcnow(), home_id=home_id):
+            db.session.commit()
+        else:
+            db.session.rollback()
     except Exception:  # a busy database must never break a read-only page
         db.session.rollback()
         current_app.logger.warning("care fund release skipped", exc_info=True)

@@ -59,7 +59,7 @@ def platform():
 @bp.get("/<home_slug>")
 def home(home_slug: str):
     found = _active_home(home_slug)
-    service.release_due_income()
+    service.release_due_income(found.id)
     return render_template(
         "fund/home.html",
         home=found,

@@ -1,0 +1,134 @@
+"""The public care-fund pages, exports, statement and the receipt split."""
+
+import json
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from market.fund import public, service
+from market.ledger import service as ledger
+from market.ledger.sales import post_order_paid
+from models import Order, OrderLine, db, utcnow
+from models.ledger import JournalEntry
+
+
+def paid_order(home, listing, amount=60_00, kind=None, elder=None, n=[0]):  # noqa: B006
+    n[0] += 1
+    order = Order(reference=f"T{n[0]:06d}", idempotency_token=f"tok-{n[0]}-{home.id}", status="paid",
+                  total_fen=amount, contact_name="Buyer Secretname", contact_phone="13800000000")
+    order.lines.append(OrderLine(home_id=home.id, listing_id=listing.id, kind=kind or listing.kind,
+                                 title="x", quantity=1, unit_price_fen=amount, amount_fen=amount,
+                                 care_share_bps=2000, incentive_bps=500 if elder else 0,
+                                 platform_fee_bps=500, elder_id=elder.id if elder else None))
+    db.session.add(order)
+    db.session.flush()
+    post_order_paid(order)
+    db.session.commit()
+    return order
+
+
+def test_home_fund_page_shows_income_by_source_and_chart(client, make):
+    home = make.home()
+    tour = make.listing(home, "tour", price_fen=6000)
+    eggs = make.listing(home, "produce")
+    paid_order(home, tour, 60_00)
+    paid_order(home, eggs, 100_00)
+    d = service.create_donation(home.id, 50_00, donor_name="Named Donor", anonymous=False)
+    service.confirm_donation(d.id, 50_00, "offline")
+    summary = public.summary(home.id)
+    assert summary.pending == 12_00 + 20_00
+    assert summary.available == 50_00
+    assert summary.income_month == {"sale:tour": 12_00, "sale:produce": 20_00, "donation": 50_00}
+    page = client.get(f"/fund/{home.slug}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "<svg" in html and "<title id=" in html and "<desc id=" in html
+    assert "Buyer Secretname" not in html
+    assert "Named Donor" in html
+    head = db.session.scalar(select(JournalEntry).order_by(JournalEntry.seq.desc()))
+    assert head.leaf_hash[:16] in html
+    assert client.get("/fund/").status_code == 200
+    assert client.get("/fund/no-such-home").status_code == 404
+
+
+def test_entries_paginate_by_seq(client, make):
+    home = make.home()
+    for i in range(public.PAGE_SIZE + 3):
+        ledger.post_grant(home_id=home.id, amount_fen=100 + i, grant_id=i + 1, source="township",
+                          memo=f"g{i}")
+    db.session.commit()
+    first = public.entries_page(home.id)
+    assert len(first.rows) == public.PAGE_SIZE and first.next_before
+    second = public.entries_page(home.id, first.next_before)
+    assert len(second.rows) == 3 and second.next_before is None
+    assert client.get(f"/fund/{home.slug}?before={first.next_before}").status_code == 200
+    assert client.get(f"/fund/{home.slug}?before=abc").status_code == 404
+
+
+def test_summary_cache_follows_new_entries(app, make):
+    home = make.home()
+    ledger.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township", memo="g")
+    db.session.commit()
+    assert public.summary(home.id).income_month == {"grant": 1000}
+    ledger.post_grant(home_id=home.id, amount_fen=500, grant_id=2, source="enterprise", memo="g")
+    db.session.commit()
+    assert public.summary(home.id).income_month == {"grant": 1500}
+    assert public.summary(None).income_month == {"grant": 1500}
+
+
+def test_exports_csv_json_and_statement(client, make):
+    home = make.home()
+    other = make.home()
+    ledger.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township", memo="=HYPERLINK()")
+    ledger.post_grant(home_id=other.id, amount_fen=700, grant_id=2, source="township", memo="other home")
+    db.session.commit()
+    csv_text = client.get(f"/fund/{home.slug}/entries.csv").get_data(as_text=True)
+    entry = db.session.scalar(select(JournalEntry).where(JournalEntry.home_id == home.id))
+    assert entry.leaf_hash in csv_text and "other home" not in csv_text
+    assert "'=HYPERLINK()" in csv_text
+    data = json.loads(client.get(f"/fund/{home.slug}/entries.json").get_data(as_text=True))
+    assert [e["leaf_hash"] for e in data["entries"]] == [entry.leaf_hash]
+    assert data["entries"][0]["care_fund_change_fen"] == 1000
+    today = public.local_today()
+    later = today + timedelta(days=40)
+    empty = client.get(f"/fund/{home.slug}/entries.json?start={later}&end={later}")
+    assert json.loads(empty.get_data(as_text=True))["entries"] == []
+    assert client.get(f"/fund/{home.slug}/entries.csv?start=2026-13-01").status_code == 400
+    assert client.get(f"/fund/{home.slug}/entries.csv?start=2026-02-01&end=2026-01-01").status_code == 400
+    statement = client.get(f"/fund/{home.slug}/statement/{today.year}-{today.month}")
+    assert statement.status_code == 200 and entry.leaf_hash in statement.get_data(as_text=True)
+    assert client.get(f"/fund/{home.slug}/statement/2026-13").status_code == 404
+    assert client.get(f"/fund/{home.slug}/statement").status_code == 302
+
+
+def test_line_split_partial(app, make):
+    from flask import render_template_string
+
+    home = make.home(name_en="Qiantun Happiness Home")
+    elder = make.elder(home)
+    tour = make.listing(home, "tour", elder_id=elder.id)
+    order = paid_order(home, tour, 60_00, elder=elder)
+    line = order.lines[0]
+    with app.test_request_context("/?lang=en", headers={"Cookie": "lang=en"}):
+        html = render_template_string(
+            '{% from "fund/_line_split.html" import line_split %}{{ line_split(line) }}', line=line)
+    text = re.sub(r"\s+", " ", html)
+    assert "storyteller incentive" in text
+    assert "Qiantun Happiness Home care fund" in text
+    for amount in ("12.00", "3.00", "42.00"):
+        assert amount in text
+    seq = db.session.scalar(select(JournalEntry.seq).where(JournalEntry.order_id == order.id))
+    assert f"/ledger/entries/{seq}/proof" in text
+
+
+def test_home_page_links_fund_and_has_donate_form(client, make):
+    home = make.home()
+    html = client.get(f"/homes/{home.slug}").get_data(as_text=True)
+    assert f"/fund/{home.slug}" in html and f"/fund/{home.slug}/donate" in html
+    assert "/fund/" in client.get("/").get_data(as_text=True)
+
+
+def test_month_keys():
+    assert public.last_months(3, date(2026, 2, 10)) == ["2025-12", "2026-01", "2026-02"]
+    assert public.local_today(utcnow()) is not None
