@@ -32,6 +32,10 @@ class BookingError(ValueError):
     """Input the buyer must correct; str(error) is a translated message."""
 
 
+class Unavailable(BookingError):
+    """What the buyer picked is sold out, booked or no longer open."""
+
+
 def parse_quantity(text, *, maximum: int = MAX_QUANTITY, what: str | None = None) -> int:
     """A whole number from 1 to `maximum`, or BookingError with a clear message."""
     match = _INT.match(str(text if text is not None else ""))
@@ -166,7 +170,8 @@ def _insert_ignoring_conflicts(rows: list[dict]):
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(RoomNight).values(rows).on_conflict_do_nothing(index_elements=["room_id", "night"])
+    table = RoomNight.__table__  # Core, not the ORM bulk path, so rowcount is exact
+    return insert(table).values(rows).on_conflict_do_nothing(index_elements=["room_id", "night"])
 
 
 def reserve_nights(room_id: int, nights: list[date], order_line_id: int) -> bool:
@@ -174,8 +179,9 @@ def reserve_nights(room_id: int, nights: list[date], order_line_id: int) -> bool
     if not nights:
         return False
     rows = [{"room_id": room_id, "night": night, "order_line_id": order_line_id} for night in nights]
-    result = db.session.execute(_insert_ignoring_conflicts(rows))
-    return result.rowcount == len(nights)
+    # RETURNING lists exactly the rows inserted (conflicting nights are skipped), on both databases.
+    inserted = db.session.execute(_insert_ignoring_conflicts(rows).returning(RoomNight.__table__.c.id))
+    return len(inserted.all()) == len(nights)
 
 
 def release_nights(order_line_id: int) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from market import hooks
 from market.booking import service as booking
-from market.booking.service import BookingError
+from market.booking.service import BookingError, Unavailable
 from market.catalog.service import effective_care_bps
 from market.database import reset_write_intent, set_write_intent
 from models import Home, Listing, Order, OrderEvent, OrderLine, Room, TourSession, db, utcnow
@@ -106,12 +106,12 @@ def _validate_tour(listing: Listing, session_id, seats: int, now: datetime) -> T
     if tour_session is None or tour_session.listing_id != listing.id:
         raise BookingError(_("Please choose one of the sessions shown."))
     if tour_session.starts_at <= now:
-        raise BookingError(_("This session has already started. Please choose a later one."))
+        raise Unavailable(_("This session has already started. Please choose a later one."))
     left = booking.seats_left(tour_session)
     if left <= 0:
-        raise BookingError(_("Sorry, this session is sold out."))
+        raise Unavailable(_("Sorry, this session is sold out."))
     if seats > left:
-        raise BookingError(_("Only %(num)d seats are left in this session.", num=left))
+        raise Unavailable(_("Only %(num)d seats are left in this session.", num=left))
     return tour_session
 
 
@@ -130,7 +130,7 @@ def _validate_stay(listing: Listing, room_id, check_in: date, check_out: date, g
         raise BookingError(_("This room sleeps at most %(num)d guests.", num=room.max_guests))
     taken = booking.booked_nights(room.id, nights)
     if taken:
-        raise BookingError(_("Sorry, this room is already booked on %(dates)s.",
+        raise Unavailable(_("Sorry, this room is already booked on %(dates)s.",
                              dates=", ".join(night.isoformat() for night in taken)))
     return room, nights
 
@@ -140,9 +140,9 @@ def _validate_goods(listing: Listing, quantity: int) -> None:
         raise BookingError(_("That item does not exist."))
     left = booking.units_left(listing)
     if left is not None and left <= 0:
-        raise BookingError(_("Sorry, this item is sold out."))
+        raise Unavailable(_("Sorry, this item is sold out."))
     if left is not None and quantity > left:
-        raise BookingError(_("Only %(num)d left.", num=left))
+        raise Unavailable(_("Only %(num)d left.", num=left))
 
 
 def add_to_cart(owner: str, listing_id, *, quantity=None, session_id=None, room_id=None,
@@ -252,6 +252,7 @@ class ReviewLine:
     quantity: int
     amount_fen: int
     problem: str | None = None
+    unavailable: bool = False
 
     @property
     def price_changed(self) -> bool:
@@ -314,6 +315,7 @@ def review_cart(owner: str, now: datetime | None = None) -> Review:
                 _validate_goods(listing, item.quantity)
         except BookingError as error:
             line.problem = str(error)
+            line.unavailable = isinstance(error, Unavailable)
             if listing.kind == "homestay" and item.room is not None:
                 line.unit_price_fen = item.room.nightly_price_fen
         line.amount_fen = line.unit_price_fen * line.quantity
@@ -417,6 +419,9 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
     review = review_cart(owner, now)
     if not review.lines:
         raise OrderError(_("Your cart is empty."))
+    gone = [line.title for line in review.lines if line.unavailable]
+    if gone:
+        raise SoldOut(gone)
     if review.problems:
         raise OrderError("; ".join(review.problems))
     try:
