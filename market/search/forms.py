@@ -1,6 +1,9 @@
 """The search form: a GET form read from the query string. Anything that does not parse is
 dropped with a message; the search still runs with the rest."""
 
+import datetime
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
@@ -11,6 +14,7 @@ from market.search.service import MAX_STAY_NIGHTS, SearchRequest
 from models.catalog import KINDS
 
 MAX_QUERY_CHARS = 200
+MAX_DAYS_AHEAD = 730
 
 
 class SearchForm(FlaskForm):
@@ -18,11 +22,11 @@ class SearchForm(FlaskForm):
         csrf = False  # a GET form that changes nothing
 
     q = StringField(_l("Search"), filters=[lambda v: (v or "").strip()[:MAX_QUERY_CHARS]])
-    kind = SelectField(_l("Kind"), choices=[("", "")] + [(k, k) for k in KINDS],
+    kind = SelectField(_l("Kind"), choices=["", *KINDS],
                        validators=[Optional()], validate_choice=True)
-    price = SelectField(_l("Price"), choices=[("", "")] + [(b, b) for b in PRICE_BANDS],
+    price = SelectField(_l("Price"), choices=["", *PRICE_BANDS],
                         validators=[Optional()])
-    sort = SelectField(_l("Sort by"), choices=[(s, s) for s in SORTS], validators=[Optional()])
+    sort = SelectField(_l("Sort by"), choices=list(SORTS), validators=[Optional()])
     province = StringField(_l("Province"), filters=[lambda v: (v or "").strip()[:40]])
     home = StringField(_l("Home"))
     date = DateField(_l("Tour date"), validators=[Optional()])
@@ -30,7 +34,7 @@ class SearchForm(FlaskForm):
     check_out = DateField(_l("Check-out"), validators=[Optional()])
     page = StringField(_l("Page"))
 
-    def to_request(self) -> tuple[SearchRequest, list[str]]:
+    def to_request(self, today: datetime.date) -> tuple[SearchRequest, list[str]]:
         """The usable parts of the form, and a message for each part that was dropped."""
         self.validate()
         notes: list[str] = []
@@ -55,8 +59,18 @@ class SearchForm(FlaskForm):
             page = int(self.page.data or 1)
         except ValueError:
             page = 1
-        check_in = self.check_in.data if ok("check_in") else None
-        check_out = self.check_out.data if ok("check_out") else None
+        earliest, latest = today - timedelta(days=1), today + timedelta(days=MAX_DAYS_AHEAD)
+
+        def in_range(name):
+            value = getattr(self, name).data if ok(name) else None
+            if value is not None and not earliest <= value <= latest:
+                notes.append(str(_l("Choose dates from today up to two years ahead; the date "
+                                    "given was ignored.")))
+                return None
+            return value
+
+        tour_date = in_range("date")
+        check_in, check_out = in_range("check_in"), in_range("check_out")
         if (check_in is None) != (check_out is None):
             if check_in or check_out:
                 notes.append(str(_l("Give both check-in and check-out to filter homestays.")))
@@ -75,7 +89,7 @@ class SearchForm(FlaskForm):
             home_id=home_id,
             price_band=(self.price.data or None) if ok("price") else None,
             sort=(self.sort.data or "relevance") if ok("sort") else "relevance",
-            tour_date=self.date.data if ok("date") else None,
+            tour_date=tour_date,
             check_in=check_in,
             check_out=check_out,
             page=page,

@@ -11,7 +11,7 @@ bp = Blueprint("search", __name__)
 @bp.get("/search")
 def search():
     form = SearchForm(formdata=request.args)
-    wanted, notes = form.to_request()
+    wanted, notes = form.to_request(service.local_today())
     page = service.search(wanted)
     return render_template(
         "search/results.html", form=form, page=page, notes=notes, kinds=KINDS,

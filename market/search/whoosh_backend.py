@@ -7,9 +7,10 @@ Layout under the index folder (SEARCH_INDEX_DIR):
                      points CURRENT at it and deletes all but the previous one
     REBUILDING       present while a rebuild runs
 
-Readers keep one searcher per thread and process, re-read CURRENT and refresh the searcher on
-every search (cheap when nothing changed). Writers take Whoosh's file lock, so several
-processes can search while one writes and concurrent writers wait their turn.
+Readers keep one searcher per thread and process, re-read CURRENT and check the searcher is up
+to date on every search (cheap when nothing changed; a new searcher when something did).
+Writers take Whoosh's file lock, so several processes can search while one writes and
+concurrent writers wait their turn.
 """
 
 import fcntl
@@ -42,7 +43,7 @@ STALE_REBUILD_SECONDS = 3600
 CJK_FIELDS = (("title_zh", 4.0), ("tags_zh", 2.0), ("desc_zh", 1.0), ("place_zh", 1.5),
               ("kind_words", 1.5))
 LATIN_FIELDS = (("title_en", 4.0), ("tags_en", 2.0), ("desc_en", 1.0), ("place_en", 1.5),
-                ("pinyin", 2.5), ("kind_words", 1.5))
+                ("pinyin", 2.5), ("kind_words", 1.5), ("title_zh", 2.0), ("desc_zh", 0.5))
 
 
 def make_schema() -> Schema:
@@ -241,12 +242,18 @@ class WhooshBackend(SearchBackend):
         key = str(self.base)
         held = cache.get(key)
         if held is not None and held[0] == name:
-            searcher = held[1].refresh()
+            _name, ix, searcher = held
+            if searcher.up_to_date():
+                return searcher
+            # Not searcher.refresh(): in whoosh-reloaded 2.7.5 it re-adds the segments a
+            # merge replaced, so updated documents show twice. A new searcher is correct.
+            searcher.close()
         else:
             if held is not None:
-                held[1].close()
-            searcher = whoosh_index.open_dir(str(self.base / name)).searcher()
-        cache[key] = (name, searcher)
+                held[2].close()
+            ix = whoosh_index.open_dir(str(self.base / name))
+        searcher = ix.searcher()
+        cache[key] = (name, ix, searcher)
         return searcher
 
     def doc_count(self) -> int:
