@@ -50,8 +50,11 @@ def seed_history(homes: list[Home]) -> None:
     """Hook for paid order history (orders, payments, ledger entries) through the services.
 
     Runs after the catalogue is committed; each service commits its own use case.
-    Does nothing yet.
+    See market/demo/history.py.
     """
+    from market.demo.history import seed_history as replay_history
+
+    replay_history(homes)
 
 
 def _add_home(spec: dict, today: date, stored: list[str]) -> Home:

@@ -1,0 +1,246 @@
+"""Demo history: months of paid orders, a partial refund, donations, a township subsidy and
+approved and rejected care-fund spending with receipts, for every demo home.
+
+Everything goes through the real services (payments → orders → ledger hooks; the fund's
+donation, grant and disbursement use cases), so the ledger, its Merkle log and the fund pages
+are exactly what real use would produce and `flask ledger verify` passes. Past dates come
+from a simulated clock: while a past event is replayed, the services' `utcnow` returns that
+moment. Orders are written as the checkout would price them (rates copied onto lines), but
+without holding inventory, since their dates have passed.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import secrets
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, date, datetime, timedelta
+from unittest import mock
+
+from flask import current_app
+from PIL import Image, ImageDraw
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from models import Elder, Home, Listing, Membership, Order, OrderLine, Room, User, db
+
+MONTHS = 6
+_CLOCKED = (
+    "models",
+    "market.orders.service",
+    "market.payments.service",
+    "market.ledger.service",
+    "market.ledger.release",
+    "market.fund.service",
+)
+
+
+@contextmanager
+def clock(moment: datetime):
+    """While inside, the services think it is `moment` (an aware UTC datetime)."""
+    import importlib
+
+    with ExitStack() as stack:
+        for name in _CLOCKED:
+            try:
+                module = importlib.import_module(name)
+            except ImportError:
+                continue
+            if hasattr(module, "utcnow"):
+                stack.enter_context(mock.patch.object(module, "utcnow", lambda: moment))
+        yield
+
+
+def receipt_image(title: str, amount_fen: int, day: date, seed: int) -> bytes:
+    """A plain drawn receipt (Pillow), as a phone photo of a paper receipt would be stored."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", (600, 800), (250, 248, 240))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((30, 30, 570, 770), outline=(120, 110, 90), width=3)
+    draw.text((60, 60), "RECEIPT", fill=(40, 40, 40))
+    draw.text((60, 110), title[:60], fill=(40, 40, 40))
+    draw.text((60, 160), day.isoformat(), fill=(40, 40, 40))
+    y = 220
+    for _ in range(rng.randint(3, 7)):
+        draw.line((60, y, 540, y), fill=(200, 195, 185), width=1)
+        y += 40
+    draw.text((60, y + 40), f"TOTAL CNY {amount_fen // 100}.{amount_fen % 100:02d}", fill=(20, 20, 20))
+    draw.ellipse((400, 600, 540, 740), outline=(190, 40, 40), width=4)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def _member(home: Home, role: str, n: int) -> User:
+    user = db.session.scalar(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.home_id == home.id, Membership.role == role).order_by(User.id).offset(n).limit(1)
+    )
+    if user is not None:
+        return user
+    from market.demo import data
+
+    label = "committee" if role == "supervisor" else "staff"
+    user = User(email=f"{label}{n + 2}.{home.slug}@demo.example.com",
+                name=f"{home.name_zh}{'监督员' if role == 'supervisor' else '工作人员'}{n + 2}",
+                password_hash=generate_password_hash(getattr(data, "PASSWORD", secrets.token_hex(8))))
+    db.session.add(user)
+    db.session.flush()
+    db.session.add(Membership(user_id=user.id, home_id=home.id, role=role))
+    db.session.commit()
+    return user
+
+
+def _new_order(home: Home, listing: Listing, quantity: int, when: datetime, rng: random.Random) -> Order:
+    from market.catalog.service import effective_care_bps
+
+    fee_bps = int(current_app.config.get("PLATFORM_FEE_BPS", 500))
+    unit = listing.price_fen
+    room_id = check_in = check_out = None
+    if listing.kind == "homestay":
+        room = db.session.scalar(select(Room).where(Room.listing_id == listing.id).order_by(Room.id).limit(1))
+        if room is not None:
+            room_id, unit = room.id, room.nightly_price_fen
+        check_in = when.date()
+        check_out = check_in + timedelta(days=quantity)
+    elder = db.session.get(Elder, listing.elder_id) if listing.elder_id else None
+    order = Order(
+        reference="H" + secrets.token_hex(4).upper(), idempotency_token=secrets.token_hex(16),
+        status="pending_payment", provider="offline", total_fen=unit * quantity, currency=listing.currency,
+        contact_name="演示买家", contact_phone=f"138{rng.randint(10_000_000, 99_999_999)}",
+        created_at=when, hold_expires_at=when + timedelta(hours=48),
+    )
+    order.lines.append(OrderLine(
+        home_id=home.id, listing_id=listing.id, kind=listing.kind, title=listing.title_zh,
+        room_id=room_id, check_in=check_in, check_out=check_out, guests=2 if room_id else None,
+        quantity=quantity, unit_price_fen=unit, amount_fen=unit * quantity,
+        care_share_bps=effective_care_bps(listing), incentive_bps=elder.incentive_bps if elder else 0,
+        platform_fee_bps=fee_bps, elder_id=elder.id if elder else None, holds_inventory=False,
+    ))
+    db.session.add(order)
+    db.session.flush()
+    return order
+
+
+def _pay(order: Order, staff: User, when: datetime) -> None:
+    from market.payments.service import apply_record_payment
+
+    with clock(when):
+        apply_record_payment(order, "offline", order.total_fen, order.currency, "cash", actor=staff)
+        db.session.commit()
+
+
+def _fulfil(order: Order, staff: User, when: datetime) -> None:
+    from market.orders.service import apply_fulfil
+
+    goods = any(line.kind in ("produce", "craft") for line in order.lines)
+    with clock(when):
+        apply_fulfil(order, staff, carrier="中国邮政" if goods else None,
+                     tracking_number=f"EMS{order.id:09d}" if goods else None)
+        db.session.commit()
+
+
+def _partial_refund(order: Order, staff: User, when: datetime) -> None:
+    from market.payments.service import apply_request_refund
+
+    line = order.lines[0]
+    with clock(when):
+        apply_request_refund(order, {line.id: line.amount_fen // 3}, "一件破损，部分退款", actor=staff)
+        db.session.commit()
+
+
+def seed_history(homes: list[Home], now: datetime | None = None, seed: int = 2026) -> None:
+    """Six months of history for each home; each step commits like the real use case."""
+    from market.fund import service as fund
+    from market.ledger import service as ledger
+
+    now = now or datetime.now(UTC)
+    rng = random.Random(seed)
+    start = now - timedelta(days=30 * MONTHS)
+    for home in homes:
+        home = db.session.get(Home, home.id)
+        staff = _member(home, "staff", 0)
+        supervisor = _member(home, "supervisor", 0)
+        listings = list(db.session.scalars(
+            select(Listing)
+            .where(Listing.home_id == home.id, Listing.status == "published")
+            .order_by(Listing.id)
+        ))
+        if not listings:
+            continue
+        by_kind: dict[str, list[Listing]] = {}
+        for listing in listings:
+            by_kind.setdefault(listing.kind, []).append(listing)
+        # A township subsidy at the start, and every quarter a village-collective grant.
+        with clock(start + timedelta(days=2)):
+            fund.record_grant(home.id, supervisor, source="township",
+                              source_name=f"{home.county_zh}乡镇养老补贴",
+                              amount_fen=rng.choice((1500_00, 2000_00, 3000_00)),
+                              received_on=(start + timedelta(days=2)).date(), note="季度运营补贴")
+        with clock(start + timedelta(days=95)):
+            fund.record_grant(home.id, supervisor, source="village_collective",
+                              source_name=f"{home.village_zh}村集体", amount_fen=800_00,
+                              received_on=(start + timedelta(days=95)).date())
+        refunded = False
+        for week in range(MONTHS * 4 + 2):
+            day = start + timedelta(days=7 * week + rng.randint(0, 5), hours=rng.randint(1, 10))
+            if day > now - timedelta(days=1):
+                break
+            # One order a week, the kinds in turn (a home without that kind skips the week).
+            for kind in (("tour", "homestay", "produce", "craft")[week % 4],):
+                choices = by_kind.get(kind)
+                if not choices:
+                    continue
+                listing = rng.choice(choices)
+                quantity = rng.randint(1, 3) if kind != "homestay" else rng.randint(1, 2)
+                order = _new_order(home, listing, quantity, day, rng)
+                _pay(order, staff, day)
+                if day < now - timedelta(days=10):
+                    _fulfil(order, staff, day + timedelta(days=rng.randint(1, 3)))
+                if not refunded and kind in ("produce", "craft"):
+                    _partial_refund(order, staff, day + timedelta(days=4))
+                    refunded = True
+            if week % 3 == 1:
+                name = rng.choice(("张先生", "City volunteers", ""))
+                donation = fund.create_donation(
+                    home.id, rng.choice((2000, 5000, 10000, 20000)),
+                    donor_name=name, anonymous=not name or rng.random() < 0.5,
+                    message=rng.choice(("祝老人们身体健康！", "", "For the dining table")),
+                )
+                with clock(day + timedelta(days=1)):
+                    fund.confirm_donation(donation.id, donation.amount_fen, "offline", actor=staff)
+        # Due care-fund income becomes available (goods: 7 days after shipping).
+        ledger.release_due(now)
+        db.session.commit()
+        _spending(home, staff, supervisor, now, rng)
+
+
+SPENDING = [
+    ("meals", "老年餐桌：米面油", "村供销社", 0.25),
+    ("medical_checks", "季度健康检查", "乡卫生院", 0.2),
+    ("activities", "重阳节活动", "文化站", 0.1),
+    ("facilities", "更换扶手与防滑垫", "五金店", 0.3),
+    ("daily_care", "理发与洗浴用品", "村理发店", 0.08),
+]
+
+
+def _spending(home: Home, staff: User, supervisor: User, now: datetime, rng: random.Random) -> None:
+    from market.fund import service as fund
+
+    for number, (category, description, payee, share) in enumerate(SPENDING):
+        when = now - timedelta(days=(len(SPENDING) - number) * 25 + rng.randint(0, 5))
+        available = fund.available_fen(home.id)
+        amount = max(100, int(available * share) // 100 * 100)
+        if amount > available or available <= 0:
+            continue
+        receipt = receipt_image(f"{payee} {description}", amount, when.date(), home.id * 100 + number)
+        proposal = fund.Proposal(category, amount, payee, when.date(), description)
+        with clock(when):
+            d = fund.propose_disbursement(home.id, staff, proposal, io.BytesIO(receipt))
+        with clock(when + timedelta(days=1)):
+            if number == 2:
+                fund.decide_disbursement(home.id, d.id, supervisor, approve=False,
+                                         comment="发票金额与清单不符，请重新提交")
+            else:
+                fund.decide_disbursement(home.id, d.id, supervisor, approve=True, comment="同意")
