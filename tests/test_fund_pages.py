@@ -40,6 +40,9 @@ def test_home_fund_page_shows_income_by_source_and_chart(client, make):
     assert summary.pending == 12_00 + 20_00
     assert summary.available == 50_00
     assert summary.income_month == {"sale:tour": 12_00, "sale:produce": 20_00, "donation": 50_00}
+    balances = ledger.home_balances(home.id)  # the cached sums agree with the ledger's SUMs
+    assert (summary.pending, summary.available) == (balances["care_fund:pending"],
+                                                     balances["care_fund:available"])
     page = client.get(f"/fund/{home.slug}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)

@@ -65,7 +65,7 @@ def last_months(count: int, today: date) -> list[str]:
 
 # ---- the grouped care-fund movements, cached by log position -------------------------------
 
-_cache: dict[tuple[str, object], tuple[int, str | None, dict]] = {}
+_cache: dict[tuple[str, object], tuple[int, str | None, dict]] = {}  # (db, home) → (seq, leaf, sums)
 _cache_lock = threading.Lock()
 
 
@@ -76,13 +76,13 @@ def _grouped_query(home_id: int | None, after_seq: int, upto_seq: int):
     sold_kind = func.coalesce(OrderLine.kind, literal_column("''")).label("sold_kind")
     category = func.coalesce(JournalEntry.category, literal_column("''")).label("category")
     query = (
-        select(month, JournalEntry.kind, sold_kind, category, func.sum(Posting.amount))
+        select(month, JournalEntry.kind, sold_kind, category, Account.code, func.sum(Posting.amount))
         .select_from(JournalEntry)
         .join(Posting, Posting.entry_id == JournalEntry.id)
         .join(Account, Account.id == Posting.account_id)
         .outerjoin(OrderLine, OrderLine.id == Posting.order_line_id)
         .where(Account.code.in_(CARE_CODES), JournalEntry.seq > after_seq, JournalEntry.seq <= upto_seq)
-        .group_by(month, JournalEntry.kind, sold_kind, category)
+        .group_by(month, JournalEntry.kind, sold_kind, category, Account.code)
     )
     # By the accounts, not JournalEntry.home_id: a sale spanning two homes names neither.
     if home_id is not None:
@@ -104,6 +104,15 @@ def _leaf_at(seq: int) -> str | None:
 
 def _monthly_rows(home_id: int | None) -> dict[tuple[str, str, str, str], int]:
     """{(month, kind, sold_kind, category): sum of care-fund postings (debit positive)}."""
+    totals: dict[tuple[str, str, str, str], int] = {}
+    for (month, kind, sold_kind, category, _code), amount in _grouped_rows(home_id).items():
+        group = (month, kind, sold_kind, category)
+        totals[group] = totals.get(group, 0) + amount
+    return totals
+
+
+def _grouped_rows(home_id: int | None) -> dict[tuple[str, str, str, str, str], int]:
+    """{(month, kind, sold_kind, category, account code): sum of care-fund postings}."""
     head_seq = db.session.scalar(select(func.coalesce(func.max(JournalEntry.seq), 0)))
     key = (_db_key(), home_id)
     with _cache_lock:
@@ -116,10 +125,10 @@ def _monthly_rows(home_id: int | None) -> dict[tuple[str, str, str, str], int]:
     if covered == head_seq:
         return totals
     merged = dict(totals)
-    for month, kind, sold_kind, category, amount in db.session.execute(
+    for month, kind, sold_kind, category, code, amount in db.session.execute(
         _grouped_query(home_id, covered, head_seq)
     ):
-        group = (month, kind, sold_kind or "", category or "")
+        group = (month, kind, sold_kind or "", category or "", code)
         merged[group] = merged.get(group, 0) + int(amount or 0)
     with _cache_lock:
         _cache[key] = (head_seq, _leaf_at(head_seq), merged)
@@ -189,7 +198,14 @@ def summary(home_id: int | None, now: datetime | None = None) -> FundSummary:
     result = FundSummary(this_month=month_key(today), this_year=f"{today.year:04d}")
     months = last_months(CHART_MONTHS, today)
     points = {m: MonthPoint(m) for m in months}
-    for (month, kind, sold_kind, category), amount in _monthly_rows(home_id).items():
+    grouped = _grouped_rows(home_id)
+    balances = {code: 0 for code in CARE_CODES}
+    by_group: dict[tuple[str, str, str, str], int] = {}
+    for (month, kind, sold_kind, category, code), amount in grouped.items():
+        balances[code] -= amount  # credit-normal: the balance people read is -sum
+        key = (month, kind, sold_kind, category)
+        by_group[key] = by_group.get(key, 0) + amount
+    for (month, kind, sold_kind, category), amount in by_group.items():
         credit = -amount  # care-fund accounts are credit-normal: money in is a credit
         source = source_key(kind, sold_kind, category)
         if source is not None:
@@ -210,8 +226,8 @@ def summary(home_id: int | None, now: datetime | None = None) -> FundSummary:
             if month in points:
                 points[month].spending += spent
     result.series = [points[m] for m in months]
-    pending, available = _care_balances(home_id)
-    result.pending, result.available = pending, available
+    # Balances from the same (cached, append-only) sums: equal to SUM over the accounts.
+    result.pending, result.available = balances[CARE_PENDING], balances[CARE_AVAILABLE]
     return result
 
 
@@ -258,6 +274,11 @@ class EntryRow:
     total: int  # the entry's size: the sum of its debits
     care_change: int  # + into the care fund (pending or available), - out of it
     home_slug: str | None = None
+
+    @property
+    def day(self) -> str:
+        """The entry's date in Shanghai, ISO (2026-11-22): readable in both languages."""
+        return self.entry.occurred_at.astimezone(ZONE).date().isoformat()
 
 
 @dataclass

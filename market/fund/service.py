@@ -95,15 +95,28 @@ def available_fen(home_id: int) -> int:
     return ledger.home_balances(home_id).get("care_fund:available", 0)
 
 
-def release_due_income(home_id: int | None = None) -> None:
+RELEASE_EVERY_SECONDS = 60
+_last_release: dict[tuple[str, int | None], float] = {}
+
+
+def release_due_income(home_id: int | None = None, *, force: bool = False) -> None:
     """Move care-fund income that can no longer be refunded from pending to available.
 
-    Called when pages read balances. The ledger provides `release_due(now)`; the caller's
-    transaction carries the release entries, so this commits them.
+    Called when pages read balances, at most once a minute per home and process (the ledger's
+    `release_due` looks at every fulfilled order; `flask ledger release` runs it in full).
+    The release entries are committed here.
     """
+    import time
+
     release = getattr(ledger, "release_due", None)
     if release is None:
         return
+    key = (str(db.engine.url), home_id)
+    moment = time.monotonic()
+    every = current_app.config.get("FUND_RELEASE_EVERY_SECONDS", RELEASE_EVERY_SECONDS)
+    if not force and moment - _last_release.get(key, -1e9) < every:
+        return
+    _last_release[key] = moment
     try:
         if release(utcnow(), home_id=home_id):
             db.session.commit()

@@ -2,6 +2,7 @@
 exports and the printable monthly statement."""
 
 from datetime import date
+from functools import lru_cache
 
 from flask import (
     Blueprint,
@@ -171,3 +172,18 @@ def _line_split(line):
     from market.fund.receipt_split import line_split
 
     return line_split(line)
+
+
+@lru_cache(maxsize=50_000)
+def _money_text(minor: int, currency: str, locale: str) -> str:
+    from market.money import format_money
+
+    return format_money(minor, currency, locale=locale)
+
+
+@bp.app_template_filter("fund_money")
+def _fund_money(minor: int, currency: str = "CNY") -> str:
+    """`money`, memoised per (amount, currency, locale): a fund page shows ~100 amounts."""
+    from flask_babel import get_locale
+
+    return _money_text(int(minor), currency, str(get_locale() or "zh_Hans"))
