@@ -1,0 +1,221 @@
+"""Stripe webhook processing rate, on SQLite and PostgreSQL, beside bare signature verification.
+
+A stream of 10,000 signed Stripe events (9,000 distinct + 10% duplicate deliveries), shuffled,
+goes through `market.payments.webhooks.receive` (verify, store once in the inbox, apply in one
+transaction with the order and ledger changes, commit) — the endpoint's code without HTTP.
+The orders follow seven stories (paid; expired; paid then refunded in the Stripe dashboard;
+paid with a stale "expired"; asynchronous success; asynchronous failure; wrong amount) and every
+order must end in the state its story's final event implies, whatever the delivery order.
+Prints events/s beside the rate of bare `stripe.WebhookSignature.verify_header` on the same
+payloads in the same run. PostgreSQL runs on postgresql:///test in a fresh schema, dropped after.
+Nothing reaches the network: the fake Stripe client answers any API call.
+"""
+
+import json
+import os
+import random
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import stripe
+
+EVENTS = 10_000
+DUPLICATE_SHARE = 0.10
+SEED = 5
+PROGRESS = int(os.environ.get("BENCH_PROGRESS", "0"))
+PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql:///test")
+STORIES = ("paid", "expired", "refunded", "paid_stale_expiry", "async_paid", "async_failed", "mismatch")
+EXPECTED = {"paid": "paid", "expired": "expired", "refunded": "refunded", "paid_stale_expiry": "paid",
+            "async_paid": "paid", "async_failed": "expired", "mismatch": "pending_payment"}
+
+
+def _events_for(story: str, order_id: int, payment_id: int, n: int, amount: int) -> list[dict]:
+    from tests.stripe_fake import event
+
+    sid, pi, ch, re_ = f"cs_bench_{n}", f"pi_bench_{n}", f"ch_bench_{n}", f"re_bench_{n}"
+    session = {"id": sid, "object": "checkout.session", "mode": "payment", "status": "complete",
+               "payment_status": "paid", "amount_total": amount, "currency": "cny",
+               "client_reference_id": str(order_id), "payment_intent": pi,
+               "payment_method_types": ["card"],
+               "metadata": {"order_id": str(order_id), "payment_id": str(payment_id)}}
+    unpaid = dict(session, payment_status="unpaid", payment_method_types=["alipay"])
+    expired = dict(session, status="expired", payment_status="unpaid", payment_intent=None)
+    if story == "paid":
+        return [event("checkout.session.completed", session)]
+    if story == "expired":
+        return [event("checkout.session.expired", expired)]
+    if story == "refunded":
+        refund = {"id": re_, "object": "refund", "amount": amount, "currency": "cny", "charge": ch,
+                  "payment_intent": pi, "status": "succeeded", "metadata": {}}
+        charge = {"id": ch, "object": "charge", "amount": amount, "amount_refunded": amount,
+                  "currency": "cny", "paid": True, "refunded": True, "status": "succeeded",
+                  "payment_intent": pi, "refunds": {"object": "list", "data": [refund]}}
+        return [event("checkout.session.completed", session), event("charge.refunded", charge)]
+    if story == "paid_stale_expiry":
+        return [event("checkout.session.completed", session), event("checkout.session.expired", session)]
+    if story == "async_paid":
+        return [event("checkout.session.completed", unpaid),
+                event("checkout.session.async_payment_succeeded", dict(unpaid, payment_status="paid"))]
+    if story == "async_failed":
+        return [event("checkout.session.completed", unpaid),
+                event("checkout.session.async_payment_failed", unpaid)]
+    if story == "mismatch":
+        return [event("checkout.session.completed", dict(session, amount_total=amount - 1))]
+    raise ValueError(story)
+
+
+def _seed(orders_wanted: int) -> list[tuple[int, int, str, int]]:
+    """Bulk-insert one tour and `orders_wanted` pending Stripe orders; returns (order, payment,
+    story, n) rows."""
+    from sqlalchemy import insert, select
+
+    from models import Home, Listing, Order, OrderEvent, OrderLine, Payment, TourSession, db, utcnow
+
+    now = utcnow()
+    home = Home(slug="bench-home", name_zh="基准幸福院", name_en="Bench Home", province_zh="河北省",
+                province_en="Hebei", county_zh="肥乡区", county_en="Feixiang", village_zh="村",
+                village_en="Village", story_zh="故事", story_en="Story", care_share_bps=2000)
+    db.session.add(home)
+    db.session.flush()
+    listing = Listing(home_id=home.id, kind="tour", slug="bench-tour", status="published",
+                      title_zh="讲故事", title_en="Stories", description_zh="描述", description_en="About",
+                      price_fen=8800)
+    db.session.add(listing)
+    db.session.flush()
+    tour = TourSession(listing_id=listing.id, starts_at=now + timedelta(days=30), capacity=orders_wanted,
+                       reserved=orders_wanted, meeting_point_zh="村口", meeting_point_en="Gate")
+    db.session.add(tour)
+    db.session.flush()
+    rng = random.Random(SEED)
+    stories = [STORIES[i % len(STORIES)] for i in range(orders_wanted)]
+    rng.shuffle(stories)
+    hold = now + timedelta(minutes=35)
+    db.session.execute(insert(Order), [dict(
+        reference=f"B{n:07d}", idempotency_token=f"bench:{n}", status="pending_payment", provider="stripe",
+        total_fen=8800, currency="CNY", contact_name="Bench", contact_phone="13800138000", locale="en",
+        hold_expires_at=hold, created_at=now) for n in range(orders_wanted)])
+    ids = dict(db.session.execute(select(Order.reference, Order.id)).all())
+    order_ids = [ids[f"B{n:07d}"] for n in range(orders_wanted)]
+    db.session.execute(insert(OrderLine), [dict(
+        order_id=oid, home_id=home.id, listing_id=listing.id, kind="tour", title="Stories",
+        session_id=tour.id, quantity=1, unit_price_fen=8800, amount_fen=8800, refunded_fen=0,
+        care_share_bps=2000, incentive_bps=0, platform_fee_bps=500, holds_inventory=True)
+        for oid in order_ids])
+    db.session.execute(insert(OrderEvent), [dict(
+        order_id=oid, from_status=None, to_status="pending_payment", reason="checkout", created_at=now)
+        for oid in order_ids])
+    db.session.execute(insert(Payment), [dict(
+        order_id=oid, provider="stripe", attempt=1, idempotency_key=f"market-checkout-{oid}-1",
+        provider_ref=f"cs_bench_{n}", status="pending", amount_fen=8800, currency="CNY", created_at=now)
+        for n, oid in enumerate(order_ids)])
+    pay_ids = dict(db.session.execute(select(Payment.order_id, Payment.id)).all())
+    db.session.commit()
+    return [(oid, pay_ids[oid], stories[n], n) for n, oid in enumerate(order_ids)]
+
+
+def _run(label: str, config: dict) -> bool:
+    from market import create_app
+    from market.payments import webhooks
+    from models import Order, WebhookEvent, db
+    from tests.stripe_fake import SECRET_KEY, WEBHOOK_SECRET, FakeStripe, sign
+
+    app = create_app({**config, "TESTING": False, "SERVER_NAME": "localhost",
+                      "STRIPE_SECRET_KEY": SECRET_KEY, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+                      "STRIPE_HTTP_CLIENT": FakeStripe(), "STRIPE_FETCH_FEES": False,
+                      "STRIPE_WEBHOOK_TOLERANCE": 3600})
+    import logging
+
+    logging.getLogger("market.payments").setLevel(logging.ERROR)
+    with app.app_context():
+        db.create_all()
+        per_order = sum(len(_events_for(s, 0, 0, 0, 8800)) for s in STORIES) / len(STORIES)
+        unique = int(EVENTS * (1 - DUPLICATE_SHARE))
+        rows = _seed(int(unique / per_order) + 100)
+        stream: list[dict] = []
+        covered: set[int] = set()
+        for oid, pid, story, n in rows:  # whole stories only, up to 9,000 events
+            events = _events_for(story, oid, pid, n, 8800)
+            if len(stream) + len(events) > unique:
+                break
+            stream.extend(events)
+            covered.add(oid)
+        rng = random.Random(SEED)
+        deliveries = []
+        for evt in stream:
+            payload = json.dumps(evt)
+            deliveries.append((payload.encode(), sign(payload, WEBHOOK_SECRET)))
+        deliveries += rng.sample(deliveries, EVENTS - len(deliveries))
+        rng.shuffle(deliveries)
+
+        started = time.perf_counter()
+        for body, header in deliveries:
+            stripe.WebhookSignature.verify_header(body, header, WEBHOOK_SECRET, 3600)
+        verify_rate = len(deliveries) / (time.perf_counter() - started)
+
+        outcomes: dict[str, int] = {}
+        started = time.perf_counter()
+        lap = started
+        for i, (body, header) in enumerate(deliveries, start=1):
+            status, note = webhooks.receive(body, header)
+            db.session.remove()  # as at the end of each request
+            outcomes[f"{status} {note}"] = outcomes.get(f"{status} {note}", 0) + 1
+            if PROGRESS and i % PROGRESS == 0:
+                now = time.perf_counter()
+                print(f"{'':>10}  {i:6d} events, last {PROGRESS} at {PROGRESS / (now - lap):.0f}/s", flush=True)
+                lap = now
+        elapsed = time.perf_counter() - started
+        rate = len(deliveries) / elapsed
+
+        db.session.expire_all()
+        status_of = dict(db.session.query(Order.id, Order.status).all())
+        wrong = [(oid, story, status_of[oid]) for oid, _pid, story, _n in rows
+                 if oid in covered and status_of[oid] != EXPECTED[story]]
+        stored = db.session.query(WebhookEvent).count()
+        waiting = db.session.query(WebhookEvent).filter(WebhookEvent.processed_at.is_(None)).count()
+        print(f"{label:>10}: {rate:8.0f} events/s ({len(deliveries)} deliveries, {elapsed:.1f} s) | "
+              f"bare signature verification {verify_rate:8.0f}/s | ratio {rate / verify_rate:.3f}")
+        print(f"{'':>10}  outcomes {dict(sorted(outcomes.items()))}; inbox {stored} events, "
+              f"{waiting} waiting; orders judged {len(covered)}, wrong final state {len(wrong)}")
+        if wrong:
+            print(f"{'':>10}  e.g. {wrong[:5]}")
+        db.session.remove()
+        db.engine.dispose()
+    return not wrong and stored == len(stream)
+
+
+def main() -> bool:
+    from sqlalchemy import create_engine, text
+
+    from config.settings import database_url
+
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        ok &= _run("SQLite", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
+                              "INSTANCE_DIR": Path(tmp), "SEARCH_INDEX_DIR": Path(tmp) / "search"})
+    url = database_url(PG_URL)
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    try:
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except Exception as exc:  # noqa: BLE001 - no PostgreSQL here: say so, do not fail SQLite's figure
+        print(f"PostgreSQL: skipped ({type(exc).__name__}: {exc})")
+        return ok
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            ok &= _run("PostgreSQL", {
+                "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": Path(tmp),
+                "SEARCH_INDEX_DIR": Path(tmp) / "search",
+                "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}}})
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
+    return ok
+
+
+if __name__ == "__main__":
+    main()
