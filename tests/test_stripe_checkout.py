@@ -14,17 +14,29 @@ def test_without_keys_stripe_never_appears(app, client, make):
     assert enabled_providers(app) == ["offline"]
     assert client.post(WEBHOOK, data=b"{}").status_code == 404
     assert client.get("/payments/stripe/return?session_id=cs_test_1").status_code == 404
-    home = make.home()
-    listing = make.listing(home, "produce")
-    client.post("/cart/add", data={"listing_id": listing.id, "quantity": 1})
-    page = client.get("/checkout").get_data(as_text=True)
-    assert "stripe" not in page.lower()
+    page = _checkout_page(client, make)
+    assert "Pay the home directly" in page
+    assert "stripe" not in page.lower() and "Pay online" not in page
     app.config.update(STRIPE_SECRET_KEY=SECRET_KEY)  # one key alone is not enough
     assert enabled_providers(app) == ["offline"]
+    assert client.post(WEBHOOK, data=b"{}").status_code == 404
 
 
-def test_with_keys_stripe_is_offered(app, fake):
+def _checkout_page(client, make) -> str:
+    from market.orders import service as orders
+
+    listing = make.listing(make.home(), "tour", price_fen=8800)
+    tour_session = make.session(listing)
+    with client.session_transaction() as session:
+        session["cart_key"] = "stripe-test-cart"
+    orders.add_to_cart("s:stripe-test-cart", listing.id, quantity="1", session_id=str(tour_session.id))
+    db.session.commit()
+    return client.get("/checkout").get_data(as_text=True)
+
+
+def test_with_keys_stripe_is_offered(app, fake, client, make):
     assert enabled_providers(app) == ["offline", "stripe"]
+    assert "Pay online now (card, Alipay, WeChat Pay)" in _checkout_page(client, make)
 
 
 def test_session_is_built_from_the_order_as_stored(app, fake, tour):
