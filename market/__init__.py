@@ -113,7 +113,7 @@ def _connect_hooks() -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from market.catalog.display import care_share_percent, home_datetime, percent
+    from market.catalog.display import cached_card, care_share_percent, home_datetime, percent
 
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt)
@@ -124,6 +124,7 @@ def _register_template_helpers(app: Flask) -> None:
         care_share_percent=care_share_percent,
         percent=percent,
         home_datetime=home_datetime,
+        cached_card=cached_card,
     )
 
 

@@ -79,6 +79,10 @@ class Listing(db.Model):
         CheckConstraint("reserved >= 0", name="reserved_nonneg"),
         Index("ix_listings_browse", "status", "kind", "id"),
         Index("ix_listings_home_status", "home_id", "status"),
+        # Deep browse pages: an index-only scan over published ids (bench_site).
+        Index("ix_listings_status_id", "status", "id"),
+        # Featured-first lists per kind on the home page, without sorting every listing.
+        Index("ix_listings_featured", "status", "kind", "featured", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

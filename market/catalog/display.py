@@ -4,7 +4,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_percent
+from flask import request
 from flask_babel import get_locale
+from markupsafe import Markup
 
 from market.catalog.service import effective_care_bps
 
@@ -23,3 +25,28 @@ def home_datetime(value: datetime, home=None) -> datetime:
     """A stored UTC time in the home's time zone (Asia/Shanghai unless the home says otherwise)."""
     zone = ZoneInfo(home.timezone if home is not None else "Asia/Shanghai")
     return value.astimezone(zone)
+
+
+# Rendered listing cards, keyed by everything a card shows. Browse, home and index pages
+# repeat the same cards; rendering one (translations, money formatting, two URLs) costs
+# about a millisecond, a lookup a few microseconds. Bounded: cleared when full.
+_CARDS: dict[tuple, Markup] = {}
+CARD_CACHE_SIZE = 20_000
+
+
+def cached_card(listing, render) -> Markup:
+    """`render(listing)` (the card macro), or the same card rendered before."""
+    home = listing.home
+    key = (
+        listing.id, listing.slug, listing.kind, listing.title_zh, listing.title_en,
+        listing.price_fen, listing.currency, listing.unit_zh, listing.unit_en,
+        getattr(listing, "thumb", None), home.name_zh, home.name_en, home.county_zh, home.county_en,
+        str(get_locale()), request.script_root,
+    )
+    html = _CARDS.get(key)
+    if html is None:
+        html = Markup(render(listing))
+        if len(_CARDS) >= CARD_CACHE_SIZE:
+            _CARDS.clear()
+        _CARDS[key] = html
+    return html

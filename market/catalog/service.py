@@ -1,9 +1,12 @@
 """Reading homes and listings for the public pages. Lean queries: no N+1, keyset paging."""
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
-from sqlalchemy import func, select
+from flask import current_app, has_app_context
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import Elder, Home, Listing, Room, TourSession, db, utcnow
@@ -80,32 +83,113 @@ class BrowseFilter:
         return query
 
 
-def browse(filters: BrowseFilter, page: int = 1, per_page: int = PAGE_SIZE) -> BrowsePage:
-    """One page of published listings, newest first.
+def _home_scope(filters: BrowseFilter) -> tuple[str, list[int]]:
+    """The browse page's home condition as a plain id list, so the paging query reads only
+    the listings index: ("in", ids) when filtering by place or home, else
+    ("not_in", inactive home ids), usually empty, so no condition at all."""
+    if filters.province or filters.county or filters.home_slug:
+        query = select(Home.id).where(Home.status == "active")
+        if filters.province:
+            query = query.where(Home.province_zh == filters.province)
+        if filters.county:
+            query = query.where(Home.county_zh == filters.county)
+        if filters.home_slug:
+            query = query.where(Home.slug == filters.home_slug)
+        return "in", list(db.session.scalars(query))
+    return "not_in", list(db.session.execute(_INACTIVE_HOMES).scalars())
 
-    Deep pages find their first id by an index-only scan over ids, then read only the rows
-    shown, so page 400 costs about what page 1 does.
+
+_INACTIVE_HOMES = select(Home.id).where(Home.status != "active")
+_ID_QUERIES: dict[tuple, object] = {}
+
+
+def _ids_query(kind: bool, scope: str, keyset: bool):
+    """The paging query, built once per shape (building a statement costs more than running it)."""
+    shape = (kind, scope, keyset)
+    if shape not in _ID_QUERIES:
+        query = select(Listing.id).where(Listing.status == "published")
+        if kind:
+            query = query.where(Listing.kind == bindparam("kind"))
+        if scope == "in":
+            query = query.where(Listing.home_id.in_(bindparam("home_ids", expanding=True)))
+        elif scope == "not_in":
+            query = query.where(Listing.home_id.not_in(bindparam("home_ids", expanding=True)))
+        if keyset:
+            query = query.where(Listing.id < bindparam("after"))
+        query = query.order_by(Listing.id.desc()).limit(bindparam("limit")).offset(bindparam("offset"))
+        _ID_QUERIES[shape] = query
+    return _ID_QUERIES[shape]
+
+
+def browse(filters: BrowseFilter, page: int = 1, per_page: int = PAGE_SIZE,
+           after: int | None = None) -> BrowsePage:
+    """One page of published listings, newest first, as light `Card`s.
+
+    `after` (the last id of the previous page, carried by the "next page" link) makes it a
+    keyset page: an index seek, whatever the depth. A bare `page=N` finds its ids by an
+    index-only scan over (status, [kind,] id) of the listings table alone (the home
+    condition is resolved to ids first). Either way only the rows shown are read.
     """
     page = max(1, page)
-    ids_query = filters.apply(
-        select(Listing.id)
-        .join(Home, Home.id == Listing.home_id)
-        .where(Listing.status == "published", Home.status == "active")
-    ).order_by(Listing.id.desc())
-    ids = list(db.session.scalars(ids_query.offset((page - 1) * per_page).limit(per_page + 1)))
+    scope, home_ids = _home_scope(filters)
+    if scope == "not_in" and not home_ids:
+        scope = "all"
+    params = {"limit": per_page + 1, "offset": 0 if after is not None else (page - 1) * per_page}
+    if filters.kind:
+        params["kind"] = filters.kind
+    if scope != "all":
+        params["home_ids"] = home_ids
+    if after is not None:
+        params["after"] = after
+    query = _ids_query(bool(filters.kind), scope, after is not None)
+    ids = list(db.session.execute(query, params).scalars())
     has_next = len(ids) > per_page
-    ids = ids[:per_page]
-    if not ids:
-        return BrowsePage([], page, False)
-    rows = db.session.scalars(
-        select(Listing)
-        .where(Listing.id.in_(ids))
-        .options(joinedload(Listing.home))
+    return BrowsePage(cards(ids[:per_page]), page, has_next)
+
+
+def _card_query():
+    from models import Photo
+
+    thumb = (
+        select(Photo.thumb_path)
+        .where(Photo.listing_id == Listing.id)
+        .order_by(Photo.position, Photo.id)
+        .limit(1)
+        .correlate(Listing)
+        .scalar_subquery()
+    )
+    return (
+        select(*CARD_COLUMNS, *(column.label(f"home_{column.key}") for column in CARD_HOME_COLUMNS),
+               thumb.label("thumb"))
+        .join(Home, Home.id == Listing.home_id)
+        .where(Listing.id.in_(bindparam("ids", expanding=True)))
         .order_by(Listing.id.desc())
     )
-    listings = list(rows)
-    _attach_thumbnails(listings)
-    return BrowsePage(listings, page, has_next)
+
+
+# What a listing card shows (templates/macros.html listing_card).
+CARD_COLUMNS = (Listing.id, Listing.home_id, Listing.kind, Listing.slug, Listing.status,
+                Listing.featured, Listing.title_zh, Listing.title_en, Listing.price_fen,
+                Listing.currency, Listing.unit_zh, Listing.unit_en, Listing.care_share_bps,
+                Listing.stock, Listing.reserved, Listing.made_to_order, Listing.lead_days)
+CARD_HOME_COLUMNS = (Home.slug, Home.name_zh, Home.name_en, Home.county_zh, Home.county_en,
+                     Home.province_zh, Home.province_en, Home.village_zh, Home.village_en,
+                     Home.care_share_bps, Home.timezone)
+_CARD_QUERY = _card_query()
+
+
+def cards(ids: list[int]) -> list:
+    """Light read-only cards for these listing ids (newest first): the card's listing fields,
+    `.home` with the home's names, `.thumb` the first photo's thumbnail. One query, no ORM."""
+    if not ids:
+        return []
+    result = []
+    for row in db.session.execute(_CARD_QUERY, {"ids": ids}).mappings():
+        fields = dict(row)
+        home = SimpleNamespace(id=fields["home_id"], **{column.key: fields.pop(f"home_{column.key}")
+                                             for column in CARD_HOME_COLUMNS})
+        result.append(SimpleNamespace(home=home, **fields))
+    return result
 
 
 def _attach_thumbnails(listings: list[Listing]) -> None:
@@ -115,29 +199,44 @@ def _attach_thumbnails(listings: list[Listing]) -> None:
     if not listings:
         return
     ids = [listing.id for listing in listings]
-    first = (
-        select(Photo.listing_id, func.min(Photo.id).label("photo_id"))
-        .where(Photo.listing_id.in_(ids))
-        .group_by(Photo.listing_id)
-        .subquery()
-    )
     rows = db.session.execute(
-        select(Photo.listing_id, Photo.thumb_path).join(first, Photo.id == first.c.photo_id)
+        select(Photo.listing_id, Photo.thumb_path)
+        .where(Photo.listing_id.in_(ids))
+        .order_by(Photo.position.desc(), Photo.id.desc())
     )
-    thumbs = dict(rows.all())
+    thumbs = dict(rows.all())  # the last one written per listing is its first photo
     for listing in listings:
         listing.thumb = thumbs.get(listing.id)
 
 
+_REGIONS_QUERY = (
+    select(Home.province_zh, Home.province_en, Home.county_zh, Home.county_en)
+    .where(Home.status == "active")
+    .distinct()
+    .order_by(Home.province_zh, Home.county_zh)
+)
+REGIONS_TTL = 60.0  # seconds; a change made in this process clears it at once
+
+
 def regions() -> list[tuple[str, str, str, str]]:
-    """Distinct (province_zh, province_en, county_zh, county_en) of active homes."""
-    query = (
-        select(Home.province_zh, Home.province_en, Home.county_zh, Home.county_en)
-        .where(Home.status == "active")
-        .distinct()
-        .order_by(Home.province_zh, Home.county_zh)
-    )
-    return [tuple(row) for row in db.session.execute(query)]
+    """Distinct (province_zh, province_en, county_zh, county_en) of active homes.
+
+    Every browse page shows them and they change only when an admin edits homes, so each
+    app (and worker) keeps them for a minute; saving a Home in this process forgets them."""
+    cache = current_app.extensions.setdefault("market.regions", {})
+    now = time.monotonic()
+    if cache.get("value") is None or now - cache["at"] > REGIONS_TTL:
+        cache["value"] = [tuple(row) for row in db.session.execute(_REGIONS_QUERY)]
+        cache["at"] = now
+    return cache["value"]
+
+
+@event.listens_for(Home, "after_insert")
+@event.listens_for(Home, "after_update")
+@event.listens_for(Home, "after_delete")
+def _forget_regions(_mapper, _connection, _home) -> None:
+    if has_app_context():
+        current_app.extensions.pop("market.regions", None)
 
 
 def home_by_slug(slug: str) -> Home | None:

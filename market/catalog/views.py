@@ -33,7 +33,8 @@ def browse(kind: str | None = None):
     page = request.args.get("page", 1, type=int) or 1
     if page < 1 or page > 100_000:
         abort(404)
-    result = service.browse(filters, page=page)
+    after = request.args.get("after", type=int)
+    result = service.browse(filters, page=page, after=after if after and after > 0 else None)
     return render_template(
         "catalog/browse.html", result=result, filters=filters, regions=service.regions()
     )
