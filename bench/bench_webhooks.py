@@ -164,7 +164,8 @@ def _run(label: str, config: dict) -> bool:
             outcomes[f"{status} {note}"] = outcomes.get(f"{status} {note}", 0) + 1
             if PROGRESS and i % PROGRESS == 0:
                 now = time.perf_counter()
-                print(f"{'':>10}  {i:6d} events, last {PROGRESS} at {PROGRESS / (now - lap):.0f}/s", flush=True)
+                print(f"{'':>10}  {i:6d} events, last {PROGRESS} at {PROGRESS / (now - lap):.0f}/s",
+                      flush=True)
                 lap = now
         elapsed = time.perf_counter() - started
         rate = len(deliveries) / elapsed
