@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import unicodedata
+from functools import lru_cache
 
 import jieba
 from whoosh.analysis import LowercaseFilter, StemmingAnalyzer, Token, Tokenizer
@@ -68,9 +69,8 @@ class JiebaTokenizer(Tokenizer):
         value = unicodedata.normalize("NFKC", value)
         cut_mode = "default" if mode == "query" else "search"
         pos = start_pos
-        for word, start, end in jieba.tokenize(value, mode=cut_mode, HMM=False):
-            if not _WORD.search(word):
-                continue
+        words = _short_cut(value, cut_mode) if len(value) <= 80 else _cut(value, cut_mode)
+        for word, start, end in words:
             token.text = word
             token.boost = 1.0
             token.stopped = False
@@ -83,6 +83,15 @@ class JiebaTokenizer(Tokenizer):
                 token.startchar = start_char + start
                 token.endchar = start_char + end
             yield token
+
+
+def _cut(value: str, cut_mode: str) -> tuple[tuple[str, int, int], ...]:
+    return tuple(item for item in jieba.tokenize(value, mode=cut_mode, HMM=False)
+                 if _WORD.search(item[0]))
+
+
+# Titles, tags and place names repeat across listings: cut each short text once.
+_short_cut = lru_cache(maxsize=100_000)(_cut)
 
 
 def chinese_analyzer():
@@ -121,21 +130,21 @@ def pinyin_terms(text: str) -> list[str]:
     words of two or more syllables, the initials ("xz"). So "xuanzhi", "xuan zhi" and "xz" all
     find 宣纸.
     """
-    from pypinyin import Style, lazy_pinyin  # loaded on first indexing only
-
     terms: list[str] = []
     for word in jieba.cut(unicodedata.normalize("NFKC", text or ""), HMM=False):
-        if not has_cjk(word):
-            continue
-        syllables = [s for s in lazy_pinyin(word, errors="ignore") if s.isascii() and s.isalpha()]
-        if not syllables:
-            continue
-        terms.extend(syllables)
-        if len(syllables) > 1:
-            terms.append("".join(syllables))
-            initials = lazy_pinyin(word, style=Style.FIRST_LETTER, errors="ignore")
-            terms.append("".join(i for i in initials if i.isascii() and i.isalpha()))
+        if has_cjk(word):
+            terms.extend(_word_pinyin(word))
     return terms
+
+
+@lru_cache(maxsize=50_000)
+def _word_pinyin(word: str) -> tuple[str, ...]:
+    from pypinyin import lazy_pinyin  # loaded on first indexing only
+
+    syllables = [s for s in lazy_pinyin(word, errors="ignore") if s.isascii() and s.isalpha()]
+    if len(syllables) < 2:
+        return tuple(syllables)
+    return (*syllables, "".join(syllables), "".join(s[0] for s in syllables))
 
 
 def query_words(text: str, limit: int = 32) -> list[str]:

@@ -47,7 +47,8 @@ def init_app(app: Flask) -> None:
     from market.search.whoosh_backend import WhooshBackend
 
     app.config.setdefault("SEARCH_SYNC", True)
-    app.extensions["search_backend"] = WhooshBackend(app.config["SEARCH_INDEX_DIR"])
+    app.extensions["search_backend"] = WhooshBackend(app.config["SEARCH_INDEX_DIR"],
+                                                     kind_words=KIND_WORDS)
     _listen_once()
 
 
@@ -167,7 +168,7 @@ def documents_for(session: Session, listing_ids: Iterable[int]) -> tuple[list[Do
 
 
 def all_documents(session: Session, batch: int = 1000) -> Iterator[Document]:
-    """Every visible listing, in id order, read in batches."""
+    """Every visible listing, in id order, read in batches (keyset paging by id)."""
     last = 0
     while True:
         listings = list(session.scalars(
@@ -175,12 +176,14 @@ def all_documents(session: Session, batch: int = 1000) -> Iterator[Document]:
             .where(Listing.status == "published", Home.status == "active", Listing.id > last)
             .options(joinedload(Listing.home)).order_by(Listing.id).limit(batch)))
         if not listings:
+            session.rollback()
             return
         dates = next_available(session, listings)
-        for listing in listings:
-            yield _document(listing, dates[listing.id])
+        documents = [_document(listing, dates[listing.id]) for listing in listings]
         last = listings[-1].id
         session.expunge_all()
+        session.rollback()  # one short read per batch: no lock held while the batch is indexed
+        yield from documents
 
 
 # ---- keeping the index in step ---------------------------------------------------------------

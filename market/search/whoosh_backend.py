@@ -22,10 +22,11 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
+from whoosh import columns, sorting
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh import sorting
-from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh.codec import whoosh3
+from whoosh.fields import COLUMN, ID, TEXT, Schema
 
 from market.search.analysis import (
     chinese_analyzer,
@@ -40,10 +41,34 @@ NO_DATE = 99_999_999  # sorts after every real date (dates are stored as YYYYMMD
 STALE_REBUILD_SECONDS = 3600
 
 # (field, boost) searched for a Chinese word and for any other word.
-CJK_FIELDS = (("title_zh", 4.0), ("tags_zh", 2.0), ("desc_zh", 1.0), ("place_zh", 1.5),
-              ("kind_words", 1.5))
+CJK_FIELDS = (("title_zh", 4.0), ("tags_zh", 2.0), ("desc_zh", 1.0), ("place_zh", 1.5))
 LATIN_FIELDS = (("title_en", 4.0), ("tags_en", 2.0), ("desc_en", 1.0), ("place_en", 1.5),
-                ("pinyin", 2.5), ("kind_words", 1.5), ("title_zh", 2.0), ("desc_zh", 0.5))
+                ("pinyin", 2.5), ("title_zh", 2.0), ("desc_zh", 0.5))
+KIND_BOOST = 1.5
+
+
+def _remember_missing_columns() -> None:
+    """Whoosh looks up a segment's length column once per posting and caches only the columns
+    it finds: for fields without one (ID fields) every posting costs a file-exists call, which
+    made building 50,000 listings several times slower. Segments never change once written, so
+    remembering "no such column" is safe."""
+    original = whoosh3.W3PerDocReader._cached_reader
+    if getattr(original, "remembers_missing", False):
+        return
+
+    def cached_reader(self, fieldname, column):
+        try:
+            return self._readers[fieldname]
+        except KeyError:
+            reader = original(self, fieldname, column)
+            self._readers[fieldname] = reader
+            return reader
+
+    cached_reader.remembers_missing = True
+    whoosh3.W3PerDocReader._cached_reader = cached_reader
+
+
+_remember_missing_columns()
 
 
 def make_schema() -> Schema:
@@ -52,13 +77,14 @@ def make_schema() -> Schema:
     plain = plain_analyzer()
     return Schema(
         id=ID(stored=True, unique=True),
-        listing_id=NUMERIC(int, bits=64, sortable=True),
+        # Sort keys only: columns, not indexed (no range queries needed).
+        listing_id=COLUMN(columns.NumericColumn("q")),
         kind=ID(sortable=True),
         province=ID(sortable=True),
         home=ID(sortable=True),
         price_band=ID(sortable=True),
-        price=NUMERIC(int, bits=64, sortable=True),
-        next_date=NUMERIC(int, bits=32, sortable=True),
+        price=COLUMN(columns.NumericColumn("q")),
+        next_date=COLUMN(columns.NumericColumn("i")),
         title_zh=TEXT(analyzer=zh, phrase=False),
         desc_zh=TEXT(analyzer=zh, phrase=False),
         tags_zh=TEXT(analyzer=zh, phrase=False),
@@ -67,14 +93,13 @@ def make_schema() -> Schema:
         desc_en=TEXT(analyzer=en, phrase=False),
         tags_en=TEXT(analyzer=en, phrase=False),
         place_en=TEXT(analyzer=en, phrase=False),
-        kind_words=TEXT(analyzer=zh, phrase=False),
         pinyin=TEXT(analyzer=plain, phrase=False),
         spell=TEXT(analyzer=plain, phrase=False),
     )
 
 
 def to_fields(doc: Document) -> dict:
-    romanised = " ".join(pinyin_terms(" ".join((doc.title_zh, doc.tags, doc.place_zh))))
+    romanised = " ".join(pinyin_terms(" ".join((doc.title_zh, doc.tags))))
     next_date = NO_DATE
     if doc.next_date is not None:
         next_date = doc.next_date.year * 10000 + doc.next_date.month * 100 + doc.next_date.day
@@ -96,9 +121,8 @@ def to_fields(doc: Document) -> dict:
         desc_en=doc.description_en,
         tags_en=doc.tags,
         place_en=doc.place_en,
-        kind_words=doc.kind_words,
         pinyin=romanised,
-        spell=" ".join((doc.title_en, doc.tags, doc.place_en, joined_pinyin)),
+        spell=" ".join((doc.title_en, doc.tags, joined_pinyin)),
     )
 
 
@@ -106,10 +130,18 @@ _local = threading.local()
 
 
 class WhooshBackend(SearchBackend):
-    def __init__(self, base_dir: str | os.PathLike, write_timeout: float = 10.0):
+    def __init__(self, base_dir: str | os.PathLike, write_timeout: float = 10.0,
+                 kind_words: dict[str, str] | None = None):
         self.base = Path(base_dir)
         self.write_timeout = write_timeout
         self.schema = make_schema()
+        # Words naming a kind ("民宿", "homestay") match every listing of that kind; resolved
+        # at query time rather than indexed into every document.
+        self.kind_terms: dict[str, set[str]] = {}
+        for kind, words in (kind_words or {}).items():
+            for fieldname in ("title_zh", "title_en"):
+                for token in self.schema[fieldname].analyzer(words):
+                    self.kind_terms.setdefault(token.text, set()).add(kind)
 
     # ---- locations ---------------------------------------------------------------------
 
@@ -276,6 +308,10 @@ class WhooshBackend(SearchBackend):
                 continue
             terms = [wq.Term(fieldname, text, boost=boost) for text in texts]
             alternatives.append(terms[0] if len(terms) == 1 else wq.And(terms))
+        for fieldname in ("title_zh", "title_en"):
+            for token in self.schema[fieldname].analyzer(word, mode="query"):
+                for kind in sorted(self.kind_terms.get(token.text, ())):
+                    alternatives.append(wq.Term("kind", kind, boost=KIND_BOOST))
         if not alternatives:
             return None
         return wq.Or(alternatives)
