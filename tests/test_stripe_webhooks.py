@@ -257,3 +257,27 @@ def test_deliver_without_http_uses_the_same_path(app, fake, tour):
     assert (status, note) == (200, "processed")
     assert db.session.get(Order, order.id).status == "paid"
     assert db.session.query(Payment).filter_by(order_id=order.id, status="succeeded").count() == 1
+
+
+def test_concurrent_duplicate_deliveries_apply_once(app, fake, tour):
+    import threading
+
+    order = place(tour)
+    evt = event("checkout.session.completed", fake.pay(_session(order)))
+    db.session.remove()
+    results, barrier = [], threading.Barrier(4)
+
+    def worker():
+        with app.app_context():
+            barrier.wait()
+            results.append(deliver(evt))
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(note for _status, note in results) == ["duplicate"] * 3 + ["processed"]
+    assert _count(OrderEvent, order_id=order.id, to_status="paid") == 1
+    assert _count(WebhookEvent) == 1
