@@ -16,6 +16,7 @@ Target: the fund page under 100 ms p99 at 100,000 entries.
 
 import os
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -199,6 +200,9 @@ def _run(label: str, url: str | None, engine_options: dict | None = None) -> boo
             _time(client, f"/fund/{slug}", max(20, READS // 10), no_cache))
     ok = worst < TARGET_MS
     print(f"  target p99 < {TARGET_MS:.0f} ms (warm): {'met' if ok else 'MISSED'}", flush=True)
+    with app.app_context():
+        db.engine.dispose()
+    shutil.rmtree(app.config["INSTANCE_DIR"], ignore_errors=True)
     return ok
 
 

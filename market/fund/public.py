@@ -76,13 +76,14 @@ def _grouped_query(home_id: int | None, after_seq: int, upto_seq: int):
     sold_kind = func.coalesce(OrderLine.kind, literal_column("''")).label("sold_kind")
     category = func.coalesce(JournalEntry.category, literal_column("''")).label("category")
     query = (
-        select(month, JournalEntry.kind, sold_kind, category, Account.code, func.sum(Posting.amount))
+        select(month, JournalEntry.kind, sold_kind, category, Account.code, Account.home_id,
+               func.sum(Posting.amount))
         .select_from(JournalEntry)
         .join(Posting, Posting.entry_id == JournalEntry.id)
         .join(Account, Account.id == Posting.account_id)
         .outerjoin(OrderLine, OrderLine.id == Posting.order_line_id)
         .where(Account.code.in_(CARE_CODES), JournalEntry.seq > after_seq, JournalEntry.seq <= upto_seq)
-        .group_by(month, JournalEntry.kind, sold_kind, category, Account.code)
+        .group_by(month, JournalEntry.kind, sold_kind, category, Account.code, Account.home_id)
     )
     # By the accounts, not JournalEntry.home_id: a sale spanning two homes names neither.
     if home_id is not None:
@@ -105,14 +106,14 @@ def _leaf_at(seq: int) -> str | None:
 def _monthly_rows(home_id: int | None) -> dict[tuple[str, str, str, str], int]:
     """{(month, kind, sold_kind, category): sum of care-fund postings (debit positive)}."""
     totals: dict[tuple[str, str, str, str], int] = {}
-    for (month, kind, sold_kind, category, _code), amount in _grouped_rows(home_id).items():
+    for (month, kind, sold_kind, category, _code, _home), amount in _grouped_rows(home_id).items():
         group = (month, kind, sold_kind, category)
         totals[group] = totals.get(group, 0) + amount
     return totals
 
 
-def _grouped_rows(home_id: int | None) -> dict[tuple[str, str, str, str, str], int]:
-    """{(month, kind, sold_kind, category, account code): sum of care-fund postings}."""
+def _grouped_rows(home_id: int | None) -> dict[tuple[str, str, str, str, str, int], int]:
+    """{(month, kind, sold_kind, category, account code, home id): sum of care-fund postings}."""
     head_seq = db.session.scalar(select(func.coalesce(func.max(JournalEntry.seq), 0)))
     key = (_db_key(), home_id)
     with _cache_lock:
@@ -125,10 +126,10 @@ def _grouped_rows(home_id: int | None) -> dict[tuple[str, str, str, str, str], i
     if covered == head_seq:
         return totals
     merged = dict(totals)
-    for month, kind, sold_kind, category, code, amount in db.session.execute(
+    for month, kind, sold_kind, category, code, owner, amount in db.session.execute(
         _grouped_query(home_id, covered, head_seq)
     ):
-        group = (month, kind, sold_kind or "", category or "", code)
+        group = (month, kind, sold_kind or "", category or "", code, owner)
         merged[group] = merged.get(group, 0) + int(amount or 0)
     with _cache_lock:
         _cache[key] = (head_seq, _leaf_at(head_seq), merged)
@@ -201,7 +202,7 @@ def summary(home_id: int | None, now: datetime | None = None) -> FundSummary:
     grouped = _grouped_rows(home_id)
     balances = {code: 0 for code in CARE_CODES}
     by_group: dict[tuple[str, str, str, str], int] = {}
-    for (month, kind, sold_kind, category, code), amount in grouped.items():
+    for (month, kind, sold_kind, category, code, _home), amount in grouped.items():
         balances[code] -= amount  # credit-normal: the balance people read is -sum
         key = (month, kind, sold_kind, category)
         by_group[key] = by_group.get(key, 0) + amount
@@ -235,33 +236,11 @@ def _add(target: dict, key: str, amount: int) -> None:
     target[key] = target.get(key, 0) + amount
 
 
-def _care_balances(home_id: int | None) -> tuple[int, int]:
-    """(pending, available) as positive figures: one SUM per account, in SQL."""
-    query = (
-        select(Account.code, func.coalesce(func.sum(Posting.amount), 0))
-        .join(Posting, Posting.account_id == Account.id)
-        .where(Account.code.in_(CARE_CODES))
-        .group_by(Account.code)
-    )
-    if home_id is not None:
-        query = query.where(Account.home_id == home_id)
-    else:
-        query = query.where(Account.home_id.is_not(None))
-    sums = {code: -int(total) for code, total in db.session.execute(query)}
-    return sums.get(CARE_PENDING, 0), sums.get(CARE_AVAILABLE, 0)
-
-
 def home_balances_table() -> list[tuple[Home, int, int]]:
-    """Every active home with its (pending, available) care fund: one GROUP BY."""
-    query = (
-        select(Account.home_id, Account.code, func.coalesce(func.sum(Posting.amount), 0))
-        .join(Posting, Posting.account_id == Account.id)
-        .where(Account.code.in_(CARE_CODES), Account.home_id.is_not(None))
-        .group_by(Account.home_id, Account.code)
-    )
-    sums: dict[int, dict[str, int]] = defaultdict(dict)
-    for home_id, code, total in db.session.execute(query):
-        sums[home_id][code] = -int(total)
+    """Every active home with its (pending, available) care fund, from the platform-wide sums."""
+    sums: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for (_m, _k, _s, _c, code, home_id), amount in _grouped_rows(None).items():
+        sums[home_id][code] -= amount
     homes = db.session.scalars(select(Home).where(Home.status == "active").order_by(Home.id))
     return [(h, sums[h.id].get(CARE_PENDING, 0), sums[h.id].get(CARE_AVAILABLE, 0)) for h in homes]
 
@@ -305,7 +284,10 @@ def entries_page(home_id: int | None, before: int | None = None, per_page: int =
         queries = [ids_query]
     found = []
     for query in queries:
-        found += db.session.execute(query.order_by(JournalEntry.seq.desc()).limit(per_page + 1)).all()
+        # Ordering by (home_id, seq) lets the (home_id, seq) index serve the range and order.
+        order = (JournalEntry.seq.desc(),) if home_id is None else (JournalEntry.home_id.desc(),
+                                                                    JournalEntry.seq.desc())
+        found += db.session.execute(query.order_by(*order).limit(per_page + 1)).all()
     found.sort(key=lambda row: row.seq, reverse=True)
     found = found[: per_page + 1]
     has_more = len(found) > per_page
