@@ -100,6 +100,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(fund_bp)
     app.register_blueprint(fund_manage_bp)
+    from market.ledger.views import bp as ledger_bp
+
+    app.register_blueprint(ledger_bp)
 
 
 def _connect_hooks() -> None:
@@ -132,6 +135,9 @@ def _register_cli(app: Flask) -> None:
     from market.demo.cli import demo_cli
 
     app.cli.add_command(demo_cli)
+    from market.ledger.cli import ledger_cli
+
+    app.cli.add_command(ledger_cli)
     from market.payments.cli import payments_cli
 
     app.cli.add_command(payments_cli)

@@ -1,0 +1,93 @@
+"""The JSON export of ledger entries, from which anyone can recompute the Merkle root.
+
+`entries_as_json(home_id=None, start=None, end=None)` returns::
+
+    {
+      "format": "mutual-aid-ledger/1",
+      "hashing": "RFC 6962: leaf = SHA-256(0x00 || canonical leaf), node = SHA-256(0x01 || l || r)",
+      "canonical": "JSON of `leaf`, keys sorted, separators (',', ':'), UTF-8, ensure_ascii=False",
+      "generated_at": "…", "home_id": 3 | null, "start": "…" | null, "end": "…" | null,
+      "complete": true,          # every entry 1..tree_head.size is included
+      "tree_head": {"size": 1234, "root": "<hex>", "created_at": "…"},
+      "entries": [
+        {"seq": 17, "leaf_index": 16, "leaf_hash": "<hex>",
+         "leaf": {…the canonical object, see canonical.py…},
+         "inclusion_proof": ["<hex>", …]}      # only when "complete" is false
+      ]
+    }
+
+A complete export (no home, no dates) carries every leaf, so the root is recomputed from the
+leaves alone; a partial one (a home's entries, a date range) carries each entry's audit path
+to the tree head instead. README.md has a ~30-line stdlib script that checks both.
+Amounts in `leaf.postings` are fen, debit positive; home accounts are credit-normal.
+"""
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+
+from market.ledger import log
+from market.ledger.stream import A, E, P, iter_entries, load_accounts
+from models import utcnow
+
+FORMAT = "mutual-aid-ledger/1"
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def _bound(value, end: bool):
+    """A date is a whole day in Asia/Shanghai (an end date is inclusive); a datetime is exact."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the export")
+        return value.astimezone(UTC)
+    if isinstance(value, date):
+        day = value + timedelta(days=1) if end else value
+        return datetime.combine(day, time(0), ZONE).astimezone(UTC)
+    raise TypeError("start and end are dates or aware datetimes")
+
+
+def home_filter(home_id: int):
+    """Entries that name the home or post to one of its accounts (a Core clause)."""
+    touching = select(P.c.entry_id).join(A, A.c.id == P.c.account_id).where(A.c.home_id == home_id)
+    return or_(E.c.home_id == home_id, E.c.id.in_(touching))
+
+
+def entries_as_json(home_id: int | None = None, start=None, end=None) -> dict:
+    head = log.latest_head()
+    size = head.size if head else 0
+    lo, hi = _bound(start, False), _bound(end, True)
+    conditions = []
+    if home_id is not None:
+        conditions.append(home_filter(home_id))
+    if lo is not None:
+        conditions.append(E.c.occurred_at >= lo)
+    if hi is not None:
+        conditions.append(E.c.occurred_at < hi)
+    complete = not conditions
+    clause = None
+    for condition in conditions:
+        clause = condition if clause is None else clause & condition
+    tree = None if complete else log.current_tree()
+    accounts = load_accounts()
+    rows = []
+    for entry in iter_entries(entry_filter=clause, upto_seq=size):
+        row = {"seq": entry.seq, "leaf_index": entry.seq - 1, "leaf_hash": entry.leaf_hash,
+               "leaf": entry.leaf(accounts)}
+        if tree is not None:
+            row["inclusion_proof"] = [h.hex() for h in tree.inclusion_proof(entry.seq - 1, size)]
+        rows.append(row)
+    return {
+        "format": FORMAT,
+        "hashing": "RFC 6962: leaf = SHA-256(0x00 || canonical leaf), node = SHA-256(0x01 || left || right)",
+        "canonical": "JSON of `leaf`: keys sorted, separators (',', ':'), UTF-8, ensure_ascii=False",
+        "generated_at": utcnow().isoformat(),
+        "home_id": home_id,
+        "start": lo.isoformat() if lo else None,
+        "end": hi.isoformat() if hi else None,
+        "complete": complete,
+        "tree_head": log.head_json(head),
+        "entries": rows,
+    }

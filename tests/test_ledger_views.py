@@ -1,0 +1,101 @@
+"""Public proof endpoints and the JSON export, checked with the README's stdlib script."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from market import hooks
+from market.ledger import merkle, service
+from market.ledger.export import entries_as_json
+from models import db
+from tests.test_ledger_core import make_refund, paid
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_script() -> str:
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Care-fund ledger") :]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_entry_page_json_and_proof(make, client):
+    orders = [paid(make) for _ in range(5)]
+    response = client.get("/ledger/entries/3?format=json")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["seq"] == 3 and data["kind"] == "sale"
+    assert sum(p["amount_fen"] for p in data["postings"]) == 0
+    assert "Buyer Secret" not in response.get_data(as_text=True)
+    assert "13800000000" not in response.get_data(as_text=True)
+    proof = client.get("/ledger/entries/3/proof").get_json()
+    head = client.get("/ledger/tree-head").get_json()
+    assert head["size"] == 5 and proof["tree_size"] == 5 and proof["root"] == head["root"]
+    assert merkle.verify_inclusion(
+        2,
+        5,
+        bytes.fromhex(data["leaf_hash"]),
+        [bytes.fromhex(h) for h in proof["audit_path"]],
+        bytes.fromhex(head["root"]),
+    )
+    page = client.get("/ledger/entries/3")
+    assert page.status_code == 200 and data["leaf_hash"] in page.get_data(as_text=True)
+    assert "Buyer Secret" not in page.get_data(as_text=True)
+    assert client.get("/ledger/entries/3.json").get_json()["leaf_hash"] == data["leaf_hash"]
+    assert orders
+
+
+def test_unknown_entries_and_bad_consistency_requests(make, client):
+    paid(make)
+    assert client.get("/ledger/entries/99").status_code == 404
+    assert client.get("/ledger/entries/99/proof").status_code == 404
+    assert client.get("/ledger/entries/99.json").status_code == 404
+    assert client.get("/ledger/consistency?first=x&second=1").status_code == 400
+    assert client.get("/ledger/consistency?first=0&second=9").status_code == 400
+
+
+def test_consistency_proof_endpoint(make, client):
+    for _ in range(3):
+        paid(make)
+    old = client.get("/ledger/tree-head").get_json()
+    for _ in range(4):
+        paid(make)
+    new = client.get("/ledger/tree-head").get_json()
+    data = client.get(f"/ledger/consistency?first={old['size']}&second={new['size']}").get_json()
+    assert merkle.verify_consistency(
+        3,
+        7,
+        bytes.fromhex(old["root"]),
+        bytes.fromhex(new["root"]),
+        [bytes.fromhex(h) for h in data["consistency_path"]],
+    )
+
+
+def test_exports_verify_with_the_readme_script(make, tmp_path):
+    orders = [paid(make) for _ in range(4)]
+    other = paid(make)
+    hooks.refund_settled.send(make_refund(orders[0], {orders[0].lines[0].id: 1234}))
+    service.post_donation(home_id=other.lines[0].home_id, amount_fen=999, donation_id=1, memo="捐赠 · 匿名")
+    db.session.commit()
+    script = tmp_path / "check.py"
+    script.write_text(readme_script(), encoding="utf-8")
+
+    full = entries_as_json()
+    assert full["complete"] and len(full["entries"]) == 7
+    partial = entries_as_json(home_id=other.lines[0].home_id)
+    assert not partial["complete"] and [e["seq"] for e in partial["entries"]] == [5, 7]
+    for name, export in (("full.json", full), ("home.json", partial)):
+        path = tmp_path / name
+        path.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
+        result = subprocess.run([sys.executable, str(script), str(path)], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        assert full["tree_head"]["root"] in result.stdout
+
+    # A changed amount in the export fails the check.
+    full["entries"][2]["leaf"]["postings"][0]["amount"] += 1
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(full, ensure_ascii=False), encoding="utf-8")
+    result = subprocess.run([sys.executable, str(script), str(bad)], capture_output=True, text=True)
+    assert result.returncode != 0 and "entry 3" in result.stderr
