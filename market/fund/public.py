@@ -29,6 +29,7 @@ ZONE = ZoneInfo("Asia/Shanghai")  # no daylight saving: a fixed +8 hours in SQL 
 ZONE_HOURS = 8
 PAGE_SIZE = 25
 CHART_MONTHS = 12
+TAIL_BY_ID = 5000  # entries appended since the cached sums: aggregated by id
 SALE_KINDS = ("tour", "homestay", "produce", "craft")
 
 
@@ -82,9 +83,18 @@ def _grouped_query(home_id: int | None, after_seq: int, upto_seq: int):
         .join(Posting, Posting.entry_id == JournalEntry.id)
         .join(Account, Account.id == Posting.account_id)
         .outerjoin(OrderLine, OrderLine.id == Posting.order_line_id)
-        .where(Account.code.in_(CARE_CODES), JournalEntry.seq > after_seq, JournalEntry.seq <= upto_seq)
+        .where(Account.code.in_(CARE_CODES))
         .group_by(month, JournalEntry.kind, sold_kind, category, Account.code, Account.home_id)
     )
+    if after_seq and upto_seq - after_seq <= TAIL_BY_ID:
+        # A short tail: name its entries, so the plan starts from them (by primary key) and
+        # never from the accounts' 100,000s of postings.
+        ids = list(db.session.scalars(
+            select(JournalEntry.id).where(JournalEntry.seq > after_seq, JournalEntry.seq <= upto_seq)
+        ))
+        query = query.where(JournalEntry.id.in_(ids or [-1]), Posting.entry_id.in_(ids or [-1]))
+    else:
+        query = query.where(JournalEntry.seq > after_seq, JournalEntry.seq <= upto_seq)
     # By the accounts, not JournalEntry.home_id: a sale spanning two homes names neither.
     if home_id is not None:
         query = query.where(Account.home_id == home_id)
