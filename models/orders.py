@@ -37,6 +37,9 @@ class Order(db.Model):
     reference: Mapped[str] = mapped_column(String(16), unique=True)  # short code buyers quote
     # One checkout form submission makes one order, however often it is re-sent.
     idempotency_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # The checkout form's token (one checkout may make one order per home; each order's
+    # idempotency_token is "<checkout_token>:<n>").
+    checkout_token: Mapped[str | None] = mapped_column(String(40), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     # Checkout makes one order per home: that home's staff run it and are paid for it.
     home_id: Mapped[int | None] = mapped_column(ForeignKey("homes.id"), index=True)

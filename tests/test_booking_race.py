@@ -120,3 +120,34 @@ def test_race_mixed_carts_never_deadlock_or_oversell(app, make):
     _assert_outcome(results, 6)
     assert db.session.get(TourSession, tour_session.id).reserved == 6 == live_seats(tour_session.id)
     assert db.session.get(Listing, rice.id).reserved == 6 == live_units(rice.id)
+
+
+def test_race_same_checkout_form_sent_twice_at_once_makes_one_order(app, make):
+    listing = make.listing(make.home(), "produce", stock=10)
+    service.add_to_cart("s:twice", listing.id, quantity="2")
+    total = service.review_cart("s:twice").total_fen
+    token = service.new_checkout_token()
+    db.session.commit()
+    barrier = threading.Barrier(2)
+    results, lock = [], threading.Lock()
+
+    def submit():
+        with app.app_context():
+            barrier.wait()
+            try:
+                outcome = [order.id for order in service.checkout("s:twice", CONTACT, token, total)]
+            except Exception as error:  # reported by the assertion below
+                outcome = repr(error)
+            with lock:
+                results.append(outcome)
+            db.session.remove()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    db.session.expire_all()
+    assert len(results) == 2 and results[0] == results[1], results
+    assert db.session.scalar(select(func.count(Order.id))) == 1
+    assert db.session.get(Listing, listing.id).reserved == 2

@@ -98,38 +98,39 @@ def units_left(listing: Listing) -> int | None:
 
 
 # ---- reserving (conditional statements only) -----------------------------------------------
+# Core statements on the tables (not the ORM bulk paths): leaner, and rowcount is exact.
+_SESSIONS = TourSession.__table__.c
+_LISTINGS = Listing.__table__.c
+
 
 def reserve_seats(session_id: int, seats: int, now: datetime) -> bool:
     """Take `seats` seats of a session that has not started; False when not enough are left."""
     result = db.session.execute(
-        update(TourSession)
-        .where(TourSession.id == session_id,
-               TourSession.capacity - TourSession.reserved >= seats,
-               TourSession.starts_at > now)
-        .values(reserved=TourSession.reserved + seats)
-        .execution_options(synchronize_session=False)
+        update(TourSession.__table__)
+        .where(_SESSIONS.id == session_id,
+               _SESSIONS.capacity - _SESSIONS.reserved >= seats,
+               _SESSIONS.starts_at > now)
+        .values(reserved=_SESSIONS.reserved + seats)
     )
     return result.rowcount == 1
 
 
 def release_seats(session_id: int, seats: int) -> None:
     db.session.execute(
-        update(TourSession)
-        .where(TourSession.id == session_id, TourSession.reserved >= seats)
-        .values(reserved=TourSession.reserved - seats)
-        .execution_options(synchronize_session=False)
+        update(TourSession.__table__)
+        .where(_SESSIONS.id == session_id, _SESSIONS.reserved >= seats)
+        .values(reserved=_SESSIONS.reserved - seats)
     )
 
 
 def reserve_stock(listing_id: int, quantity: int) -> bool:
     """Hold `quantity` units; False when fewer are left. Made-to-order goods always succeed."""
     result = db.session.execute(
-        update(Listing)
-        .where(Listing.id == listing_id, Listing.stock.is_not(None),
-               Listing.made_to_order.is_(False),
-               Listing.stock - Listing.reserved >= quantity)
-        .values(reserved=Listing.reserved + quantity, updated_at=Listing.updated_at)
-        .execution_options(synchronize_session=False)
+        update(Listing.__table__)
+        .where(_LISTINGS.id == listing_id, _LISTINGS.stock.is_not(None),
+               _LISTINGS.made_to_order.is_(False),
+               _LISTINGS.stock - _LISTINGS.reserved >= quantity)
+        .values(reserved=_LISTINGS.reserved + quantity, updated_at=_LISTINGS.updated_at)
     )
     return result.rowcount == 1
 
@@ -137,31 +138,28 @@ def reserve_stock(listing_id: int, quantity: int) -> bool:
 def release_stock(listing_id: int, quantity: int) -> None:
     """Give back units an unpaid hold kept."""
     db.session.execute(
-        update(Listing)
-        .where(Listing.id == listing_id, Listing.reserved >= quantity)
-        .values(reserved=Listing.reserved - quantity, updated_at=Listing.updated_at)
-        .execution_options(synchronize_session=False)
+        update(Listing.__table__)
+        .where(_LISTINGS.id == listing_id, _LISTINGS.reserved >= quantity)
+        .values(reserved=_LISTINGS.reserved - quantity, updated_at=_LISTINGS.updated_at)
     )
 
 
 def consume_stock(listing_id: int, quantity: int) -> None:
     """On payment a hold becomes a sale: the units leave both `reserved` and `stock`."""
     db.session.execute(
-        update(Listing)
-        .where(Listing.id == listing_id, Listing.reserved >= quantity, Listing.stock >= quantity)
-        .values(reserved=Listing.reserved - quantity, stock=Listing.stock - quantity,
-                updated_at=Listing.updated_at)
-        .execution_options(synchronize_session=False)
+        update(Listing.__table__)
+        .where(_LISTINGS.id == listing_id, _LISTINGS.reserved >= quantity, _LISTINGS.stock >= quantity)
+        .values(reserved=_LISTINGS.reserved - quantity, stock=_LISTINGS.stock - quantity,
+                updated_at=_LISTINGS.updated_at)
     )
 
 
 def restock(listing_id: int, quantity: int) -> None:
     """A paid, unshipped sale was cancelled: its units can be sold again."""
     db.session.execute(
-        update(Listing)
-        .where(Listing.id == listing_id, Listing.stock.is_not(None))
-        .values(stock=Listing.stock + quantity, updated_at=Listing.updated_at)
-        .execution_options(synchronize_session=False)
+        update(Listing.__table__)
+        .where(_LISTINGS.id == listing_id, _LISTINGS.stock.is_not(None))
+        .values(stock=_LISTINGS.stock + quantity, updated_at=_LISTINGS.updated_at)
     )
 
 

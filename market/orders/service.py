@@ -21,7 +21,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from market import hooks
 from market.booking import service as booking
@@ -116,7 +116,7 @@ def _validate_tour(listing: Listing, session_id, seats: int, now: datetime) -> T
 
 
 def _validate_stay(listing: Listing, room_id, check_in: date, check_out: date, guests: int,
-                   now: datetime) -> tuple[Room, list[date]]:
+                   now: datetime, look_up_nights: bool = True) -> tuple[Room, list[date]]:
     if listing.kind != "homestay":
         raise BookingError(_("That item does not exist."))
     try:
@@ -128,7 +128,7 @@ def _validate_stay(listing: Listing, room_id, check_in: date, check_out: date, g
     nights = booking.check_stay_dates(check_in, check_out, booking.local_today(now))
     if guests > room.max_guests:
         raise BookingError(_("This room sleeps at most %(num)d guests.", num=room.max_guests))
-    taken = booking.booked_nights(room.id, nights)
+    taken = booking.booked_nights(room.id, nights) if look_up_nights else []
     if taken:
         raise Unavailable(_("Sorry, this room is already booked on %(dates)s.",
                              dates=", ".join(night.isoformat() for night in taken)))
@@ -201,8 +201,8 @@ def add_to_cart(owner: str, listing_id, *, quantity=None, session_id=None, room_
 def cart_items(owner: str) -> list[CartItem]:
     return list(db.session.scalars(
         select(CartItem).where(CartItem.owner == owner)
-        .options(selectinload(CartItem.listing).selectinload(Listing.home),
-                 selectinload(CartItem.tour_session), selectinload(CartItem.room))
+        .options(joinedload(CartItem.listing).joinedload(Listing.home),
+                 joinedload(CartItem.tour_session), joinedload(CartItem.room))
         .order_by(CartItem.id)
     ))
 
@@ -294,8 +294,10 @@ class Review:
         return sorted(allowed) if allowed is not None else None
 
 
-def review_cart(owner: str, now: datetime | None = None) -> Review:
-    """The cart priced from the database now, each line checked again."""
+def review_cart(owner: str, now: datetime | None = None, look_up_nights: bool = True) -> Review:
+    """The cart priced from the database now, each line checked again.
+
+    Checkout passes look_up_nights=False: the unique room-night insert is the real check there."""
     now = now or utcnow()
     review = Review()
     for item in cart_items(owner):
@@ -308,7 +310,7 @@ def review_cart(owner: str, now: datetime | None = None) -> Review:
                 _validate_tour(listing, item.session_id, item.quantity, now)
             elif listing.kind == "homestay":
                 room, nights = _validate_stay(listing, item.room_id, item.check_in, item.check_out,
-                                              item.guests or 1, now)
+                                              item.guests or 1, now, look_up_nights)
                 line.unit_price_fen = room.nightly_price_fen
                 line.quantity = len(nights)
             else:
@@ -373,7 +375,7 @@ def orders_for_token(token: str) -> list[Order]:
     if not TOKEN.match(token or ""):
         return []
     return list(db.session.scalars(
-        select(Order).where(Order.idempotency_token.like(f"{token}:%")).order_by(Order.id)))
+        select(Order).where(Order.checkout_token == token).order_by(Order.id)))
 
 
 def _hold_minutes(provider_name: str) -> int:
@@ -404,20 +406,23 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
     """Turn the cart into orders (one per home), reserving everything at once or nothing.
 
     The same `token` (one per checkout form) always gives the same orders back, however often
-    the form is sent. Raises OrderError / SoldOut / PriceChanged, with nothing changed.
+    the form is sent: a second submission finds the cart empty and the orders made, or (when
+    both run at once) hits the unique idempotency_token and then finds the first one's orders.
+    Raises OrderError / SoldOut / PriceChanged, with nothing changed.
     """
     now = now or utcnow()
     if not TOKEN.match(token or ""):
         raise OrderError(_("The form expired. Please reload the page and try again."))
-    done = orders_for_token(token)
-    if done:
-        return done
     from market.payments.providers import enabled_providers
 
     if provider_name not in enabled_providers(current_app):
         raise OrderError(_("Please choose a way to pay."))
-    review = review_cart(owner, now)
+    review = review_cart(owner, now, look_up_nights=False)
     if not review.lines:
+        # The same form sent again after it went through: the cart is empty, the orders exist.
+        done = orders_for_token(token)
+        if done:
+            return done
         raise OrderError(_("Your cart is empty."))
     gone = [line.title for line in review.lines if line.unavailable]
     if gone:
@@ -445,7 +450,8 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
     for index, (home_id, lines) in enumerate(sorted(by_home.items()), start=1):
         home_goods = any(line.listing.kind in GOODS for line in lines)
         order = Order(
-            reference=_new_reference(), idempotency_token=f"{token}:{index}", user_id=user_id,
+            reference=_new_reference(), idempotency_token=f"{token}:{index}", checkout_token=token,
+            user_id=user_id,
             home_id=home_id, status="pending_payment", provider=provider_name,
             total_fen=sum(line.amount_fen for line in lines), currency=review.currency,
             contact_name=contact.name.strip(), contact_phone=normalize_phone(contact.phone),
@@ -492,7 +498,8 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
     if gone:
         db.session.rollback()
         raise SoldOut(list(dict.fromkeys(gone)))
-    db.session.execute(delete(CartItem).where(CartItem.owner == owner))
+    cart = CartItem.__table__
+    db.session.execute(delete(cart).where(cart.c.owner == owner))
     for order in orders:
         _queue_mail(order, "placed")
     try:

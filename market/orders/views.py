@@ -152,10 +152,10 @@ def checkout():
         _prepare(form, review)
         return render_template("orders/checkout.html", form=form, review=review), 400
     token = form.token.data or ""
-    done = service.orders_for_token(token)
-    if done:
-        return _placed(done)
     if not review.lines:
+        done = service.orders_for_token(token)
+        if done:  # the same form sent again after it went through
+            return _placed(done)
         flash(_("Your cart is empty."), "error")
         return redirect(url_for("orders.cart"))
     contact = service.Contact(
