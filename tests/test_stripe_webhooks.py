@@ -281,3 +281,13 @@ def test_concurrent_duplicate_deliveries_apply_once(app, fake, tour):
     assert sorted(note for _status, note in results) == ["duplicate"] * 3 + ["processed"]
     assert _count(OrderEvent, order_id=order.id, to_status="paid") == 1
     assert _count(WebhookEvent) == 1
+
+
+def test_payment_is_confirmed_even_when_the_fee_is_not_available(app, client, fake, tour):
+    order = place(tour)
+    session = fake.pay(_session(order))
+    fake.fail_next("/v1/payment_intents", "timeout")
+    assert post_event(client, event("checkout.session.completed", session)).status_code == 200
+    assert reload(order).status == "paid"
+    assert session_of(order).fee_fen is None
+    assert len(fake.requests_to("GET", "/v1/payment_intents")) == 1  # no retries inside the webhook

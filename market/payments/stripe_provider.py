@@ -388,8 +388,10 @@ def _fetch_fee(payment: Payment) -> None:
     if not payment.provider_charge_ref or not current_app.config.get("STRIPE_FETCH_FEES", True):
         return
     try:
+        # One try only: this runs inside the webhook's transaction; reconcile can fill it later.
         intent = client().v1.payment_intents.retrieve(
-            payment.provider_charge_ref, {"expand": ["latest_charge.balance_transaction"]})
+            payment.provider_charge_ref, {"expand": ["latest_charge.balance_transaction"]},
+            {"max_network_retries": 0})
     except stripe.StripeError as exc:
         log.info("stripe: no fee for %s yet: %s", payment.provider_charge_ref, exc)
         return
