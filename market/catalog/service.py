@@ -261,29 +261,28 @@ def public_elders(home: Home) -> list[Elder]:
     return [elder for elder in home.elders if elder.consent_public]
 
 
+# Built once: constructing a statement costs more than SQLite takes to run it.
+_LISTING_BY_SLUG = (
+    public_listings()
+    .where(Listing.slug == bindparam("slug"))
+    .options(joinedload(Listing.home), joinedload(Listing.elder), selectinload(Listing.photos))
+)
+_UPCOMING_SESSIONS = (
+    select(TourSession)
+    .where(TourSession.listing_id == bindparam("listing_id"), TourSession.starts_at > bindparam("now"))
+    .order_by(TourSession.starts_at)
+    .limit(bindparam("limit"))
+)
+
+
 def listing_by_slug(slug: str) -> Listing | None:
-    return db.session.scalar(
-        public_listings()
-        .where(Listing.slug == slug)
-        .options(
-            joinedload(Listing.home),
-            joinedload(Listing.elder),
-            selectinload(Listing.photos),
-        )
-    )
+    return db.session.execute(_LISTING_BY_SLUG, {"slug": slug}).scalar()
 
 
 def upcoming_sessions(listing: Listing, now: datetime | None = None, limit: int = 30):
-    """Future sessions with their seats left."""
-    now = now or utcnow()
-    query = (
-        select(TourSession)
-        .where(TourSession.listing_id == listing.id, TourSession.starts_at > now)
-        .options(joinedload(TourSession.elder))
-        .order_by(TourSession.starts_at)
-        .limit(limit)
-    )
-    return list(db.session.scalars(query))
+    """Future sessions with their seats left (the session's elder loads only if asked for)."""
+    params = {"listing_id": listing.id, "now": now or utcnow(), "limit": limit}
+    return list(db.session.execute(_UPCOMING_SESSIONS, params).scalars())
 
 
 def active_rooms(listing: Listing) -> list[Room]:
