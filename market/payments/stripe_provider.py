@@ -28,6 +28,7 @@ import stripe
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 import market.payments.offline  # noqa: F401 - registers the default provider first
 from market import hooks
@@ -119,7 +120,7 @@ class StripeProvider(PaymentProvider):
         except ProviderError as error:
             return StartResult(instructions=[str(error)], reference=order.reference)
 
-    def start_or_raise(self, order: Order) -> StartResult:
+    def start_or_raise(self, order: Order, _retried: bool = False) -> StartResult:
         """Like `start`, but raises ProviderError (translated message)."""
         if not is_configured(current_app):
             raise ProviderError(_("Online payment is not available."))
@@ -163,11 +164,19 @@ class StripeProvider(PaymentProvider):
                 amount_fen=order.total_fen, currency=order.currency,
             )
             db.session.add(payment)
-        db.session.commit()  # the key is stored before Stripe is called
+        try:
+            db.session.flush()
+            params = self.session_params(order, payment)
+            db.session.commit()  # the key is stored before Stripe is called
+        except IntegrityError:  # the same page shown twice at once: the other made the attempt
+            db.session.rollback()
+            if _retried:
+                raise
+            return self.start_or_raise(db.session.get(Order, order.id), _retried=True)
 
         try:
             session = api.v1.checkout.sessions.create(
-                self.session_params(order, payment), {"idempotency_key": payment.idempotency_key}
+                params, {"idempotency_key": payment.idempotency_key}
             )
         except stripe.IdempotencyError as exc:
             log.error("stripe: idempotency conflict for %s: %s", payment.idempotency_key, exc)
