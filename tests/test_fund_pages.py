@@ -92,7 +92,8 @@ def test_exports_csv_json_and_statement(client, make):
     assert "'=HYPERLINK()" in csv_text
     data = json.loads(client.get(f"/fund/{home.slug}/entries.json").get_data(as_text=True))
     assert [e["leaf_hash"] for e in data["entries"]] == [entry.leaf_hash]
-    assert data["entries"][0]["care_fund_change_fen"] == 1000
+    assert data["complete"] is False and "inclusion_proof" in data["entries"][0]
+    assert data["home"]["slug"] == home.slug
     today = public.local_today()
     later = today + timedelta(days=40)
     empty = client.get(f"/fund/{home.slug}/entries.json?start={later}&end={later}")
