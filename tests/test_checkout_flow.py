@@ -169,3 +169,36 @@ def test_guest_finds_order_by_reference_and_phone(client, make, app):
                       form_url="/orders")
     assert right.status_code == 302
     assert client.get(f"/orders/{order.reference}").status_code == 200
+
+
+def test_order_placed_mail_is_in_both_languages(app, make):
+    from market import mail
+
+    listing = make.listing(make.home(), "tour", title_zh="红色故事", title_en="Red stories")
+    tour_session = make.session(listing)
+    mail.outbox.clear()
+    service.add_to_cart("s:mail", listing.id, session_id=tour_session.id, quantity="1")
+    [order] = service.checkout("s:mail", CONTACT, service.new_checkout_token(),
+                               service.review_cart("s:mail").total_fen)
+    [message] = mail.outbox
+    body = message.get_content()
+    assert order.reference in message["Subject"]
+    chinese, english = body.split("----------")  # rendered once per language
+    assert order.reference in chinese and order.reference in english
+    assert "红色故事" in body
+    assert message["To"] == CONTACT.email
+
+
+def test_listing_pages_offer_the_right_booking_form(client, make):
+    home = make.home()
+    tour = make.listing(home, "tour")
+    make.session(tour)
+    stay = make.listing(home, "homestay")
+    make.room(stay)
+    rice = make.listing(home, "produce", stock=3)
+    sold_out = make.listing(home, "craft", stock=0)
+    assert 'name="session_id"' in client.get(f"/listings/{tour.slug}").get_data(as_text=True)
+    page = client.get(f"/listings/{stay.slug}").get_data(as_text=True)
+    assert 'name="check_in"' in page and 'name="room_id"' in page and 'name="guests"' in page
+    assert 'name="quantity"' in client.get(f"/listings/{rice.slug}").get_data(as_text=True)
+    assert "/cart/add" not in client.get(f"/listings/{sold_out.slug}").get_data(as_text=True)

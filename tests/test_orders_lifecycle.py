@@ -270,7 +270,11 @@ def test_late_payment_rereserves_or_refunds(app, make, received):
     apply_record_payment(lost, "offline", lost.total_fen, lost.currency, "cash")
     db.session.commit()
     assert lost.status == "refunded" and lost.flag
-    assert received["order_paid"] == [late.id]
+    assert [e.to_status for e in lost.events][-3:] == ["paid", "cancelled", "refunded"]
+    # Money in and money out both reach the books: one sale, one reversing refund.
+    assert received["order_paid"] == [late.id, lost.id]
+    assert len(received["refund_settled"]) == 1
+    assert db.session.get(TourSession, other.id).reserved == 1
 
 
 def test_wrong_amount_from_a_provider_flags_instead_of_paying(app, make, received):

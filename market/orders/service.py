@@ -642,11 +642,15 @@ def _on_payment_confirmed(payment, **_extra) -> None:
         if apply_rereserve(order):
             apply_mark_paid(order, payment)
         else:
-            order.flag = f"paid after the hold ended (payment {payment.id}); refunded: nothing left"[:200]
+            # Nothing left to hold: the money is recorded as received (so the books see it come
+            # in), then the order is cancelled and refunded in full through the provider.
             from market.payments.service import apply_request_refund
 
-            amounts = {line.id: line.amount_fen - line.refunded_fen for line in order.lines}
-            apply_request_refund(order, amounts, "late payment, sold out")
+            order.flag = f"paid after the hold ended (payment {payment.id}); sold out, refunded"[:200]
+            apply_mark_paid(order, payment)
+            apply_transition(order, "cancelled", reason="paid after the hold ended; sold out")
+            apply_request_refund(order, _full_refund_amounts(order), "paid after the hold ended; sold out")
+            _queue_mail(order, "cancelled")
     else:
         order.flag = f"paid again (payment {payment.id}); please refund"[:200]
 
