@@ -18,6 +18,7 @@ import os
 import shutil
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,6 +46,7 @@ CJK_FIELDS = (("title_zh", 4.0), ("tags_zh", 2.0), ("desc_zh", 1.0), ("place_zh"
 LATIN_FIELDS = (("title_en", 4.0), ("tags_en", 2.0), ("desc_en", 1.0), ("place_en", 1.5),
                 ("pinyin", 2.5), ("title_zh", 2.0), ("desc_zh", 0.5))
 KIND_BOOST = 1.5
+IGNORED = object()  # a query word that is only a stop word
 
 
 def _remember_missing_columns() -> None:
@@ -79,10 +81,11 @@ def make_schema() -> Schema:
         id=ID(stored=True, unique=True),
         # Sort keys only: columns, not indexed (no range queries needed).
         listing_id=COLUMN(columns.NumericColumn("q")),
-        kind=ID(sortable=True),
-        province=ID(sortable=True),
-        home=ID(sortable=True),
-        price_band=ID(sortable=True),
+        # Facets: few distinct values, so a reference column (cheap to open per query).
+        kind=ID(sortable=columns.RefBytesColumn()),
+        province=ID(sortable=columns.RefBytesColumn()),
+        home=ID(sortable=columns.RefBytesColumn()),
+        price_band=ID(sortable=columns.RefBytesColumn()),
         price=COLUMN(columns.NumericColumn("q")),
         next_date=COLUMN(columns.NumericColumn("i")),
         title_zh=TEXT(analyzer=zh, phrase=False),
@@ -298,14 +301,17 @@ class WhooshBackend(SearchBackend):
             return 0
         return sum(f.stat().st_size for f in path.iterdir() if f.is_file())
 
-    def _word_query(self, word: str):
+    def _word_query(self, word: str, reader):
         fields = CJK_FIELDS if has_cjk(word) else LATIN_FIELDS
         alternatives = []
+        analysed = False
         for fieldname, boost in fields:
             analyzer = self.schema[fieldname].analyzer
             texts = [t.text for t in analyzer(word, mode="query")]
-            if not texts:
-                continue
+            if fieldname != "pinyin":
+                analysed = analysed or bool(texts)
+            if not texts or not all((fieldname, text) in reader for text in texts):
+                continue  # a term the index lacks can match nothing here: skip its matcher
             terms = [wq.Term(fieldname, text, boost=boost) for text in texts]
             alternatives.append(terms[0] if len(terms) == 1 else wq.And(terms))
         for fieldname in ("title_zh", "title_en"):
@@ -313,14 +319,25 @@ class WhooshBackend(SearchBackend):
                 for kind in sorted(self.kind_terms.get(token.text, ())):
                     alternatives.append(wq.Term("kind", kind, boost=KIND_BOOST))
         if not alternatives:
-            return None
-        return wq.Or(alternatives)
+            return None if analysed else IGNORED
+        if len(alternatives) == 1:
+            return alternatives[0]
+        union = wq.Or(alternatives)
+        union.matcher_type = wq.Or.DEFAULT_MATCHER  # a union tree, not preloaded arrays
+        return union
 
-    def _text_query(self, words: list[str]):
-        clauses = [clause for clause in (self._word_query(w) for w in words) if clause is not None]
+    def _text_query(self, words: list[str], reader):
+        """Each word must match (And); a word matches in any of its fields (Or)."""
         if not words:
             return wq.Every()
-        if not clauses:
+        clauses = []
+        for word in words:
+            clause = self._word_query(word, reader)
+            if clause is None:
+                return wq.NullQuery  # a word found nowhere: nothing can match all words
+            if clause is not IGNORED:
+                clauses.append(clause)
+        if not clauses:  # only stop words ("the", "and")
             return wq.NullQuery
         return clauses[0] if len(clauses) == 1 else wq.And(clauses)
 
@@ -356,25 +373,40 @@ class WhooshBackend(SearchBackend):
         searcher = self._searcher()
         if searcher is None or query.only_ids == set():
             return empty
-        text_query = self._text_query(query.words)
+        text_query = self._text_query(query.words, searcher.reader())
         if text_query is wq.NullQuery:
             empty.suggestion = self._suggest(searcher, query.words)
             return empty
-        groups = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
         results = searcher.search(
             text_query,
             filter=self._filter(query),
             limit=max(1, query.offset + query.limit),
             sortedby=self._sort(query),
-            groupedby=groups,
             terms=False,
         )
         total = len(results)
         hits = results[query.offset: query.offset + query.limit]
         ids = [int(hit["id"]) for hit in hits]
-        facets = {name: dict(results.groups(name)) for name in FACETS}
+        facets = self._count_facets(searcher, results.docs())
         suggestion = self._suggest(searcher, query.words) if total == 0 and query.words else None
         return Results(ids, total, facets, suggestion)
+
+    def _count_facets(self, searcher, docnums) -> dict[str, dict[str, int]]:
+        """Facet counts over all matches. Whoosh's groupedby looks each document's values up
+        one by one; here each facet column is read once per searcher into a list, and counting
+        is a Counter over the matched document numbers."""
+        values = getattr(searcher, "market_facet_values", None)
+        if values is None:
+            reader = searcher.reader()
+            values = {name: list(reader.column_reader(name)) if reader.has_column(name) else []
+                      for name in FACETS}
+            searcher.market_facet_values = values
+        counts = {}
+        for name in FACETS:
+            column = values[name]
+            counted = Counter(map(column.__getitem__, docnums)) if column else Counter()
+            counts[name] = {value: n for value, n in counted.items() if value}
+        return counts
 
     def _suggest(self, searcher, words: list[str]) -> str | None:
         """Whoosh's corrector, word by word: English/pinyin words against the unstemmed words
