@@ -14,7 +14,7 @@ $(BIN)/flask: pyproject.toml
 
 MO := market/translations/zh_Hans/LC_MESSAGES/messages.mo
 $(MO): market/translations/zh_Hans/LC_MESSAGES/messages.po $(BIN)/flask
-	$(BIN)/pybabel compile -q -d market/translations
+	$(BIN)/pybabel -q compile -d market/translations
 
 translations: $(MO)
 
