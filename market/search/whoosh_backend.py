@@ -42,9 +42,11 @@ NO_DATE = 99_999_999  # sorts after every real date (dates are stored as YYYYMMD
 STALE_REBUILD_SECONDS = 3600
 
 # (field, boost) searched for a Chinese word and for any other word.
-CJK_FIELDS = (("title_zh", 4.0), ("tags_zh", 2.0), ("desc_zh", 1.0), ("place_zh", 1.5))
-LATIN_FIELDS = (("title_en", 4.0), ("tags_en", 2.0), ("desc_en", 1.0), ("place_en", 1.5),
-                ("pinyin", 2.5), ("title_zh", 2.0), ("desc_zh", 0.5))
+# Few fields per language, so a word is a union of two or three terms, not seven: title (with
+# the tags) boosted, and a body of description and place names.
+CJK_FIELDS = (("title_zh", 3.0), ("body_zh", 1.0))
+LATIN_FIELDS = (("title_en", 3.0), ("body_en", 1.0), ("pinyin", 2.5), ("title_zh", 1.5),
+                ("body_zh", 0.5))
 KIND_BOOST = 1.5
 IGNORED = object()  # a query word that is only a stop word
 
@@ -89,13 +91,9 @@ def make_schema() -> Schema:
         price=COLUMN(columns.NumericColumn("q")),
         next_date=COLUMN(columns.NumericColumn("i")),
         title_zh=TEXT(analyzer=zh, phrase=False),
-        desc_zh=TEXT(analyzer=zh, phrase=False),
-        tags_zh=TEXT(analyzer=zh, phrase=False),
-        place_zh=TEXT(analyzer=zh, phrase=False),
+        body_zh=TEXT(analyzer=zh, phrase=False),
         title_en=TEXT(analyzer=en, phrase=False),
-        desc_en=TEXT(analyzer=en, phrase=False),
-        tags_en=TEXT(analyzer=en, phrase=False),
-        place_en=TEXT(analyzer=en, phrase=False),
+        body_en=TEXT(analyzer=en, phrase=False),
         pinyin=TEXT(analyzer=plain, phrase=False),
         spell=TEXT(analyzer=plain, phrase=False),
     )
@@ -116,14 +114,10 @@ def to_fields(doc: Document) -> dict:
         price_band=doc.price_band,
         price=doc.price_fen,
         next_date=next_date,
-        title_zh=doc.title_zh,
-        desc_zh=doc.description_zh,
-        tags_zh=doc.tags,
-        place_zh=doc.place_zh,
-        title_en=doc.title_en,
-        desc_en=doc.description_en,
-        tags_en=doc.tags,
-        place_en=doc.place_en,
+        title_zh=f"{doc.title_zh}\n{doc.tags}",
+        body_zh=f"{doc.description_zh}\n{doc.place_zh}",
+        title_en=f"{doc.title_en}\n{doc.tags}",
+        body_en=f"{doc.description_en}\n{doc.place_en}",
         pinyin=romanised,
         spell=" ".join((doc.title_en, doc.tags, joined_pinyin)),
     )

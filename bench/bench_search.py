@@ -1,0 +1,240 @@
+"""Search at 1,000 / 10,000 / 50,000 generated listings (BENCH_SEARCH_SIZES to change).
+
+For each size: index build rate (listings/s, through `reindex`: database reads, next dates,
+analysis, Whoosh), index size, and p50/p99 latency of a fixed set of Chinese, pinyin and English
+queries with all four facets counted, printed beside a SQLite `LIKE '%…%'` scan that counts the
+same kind of matches over the same data in the same run; and Chinese recall against plain
+substring matching on the same queries.
+"""
+
+import os
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import insert, text
+
+TARGET_P50_MS, TARGET_P99_MS = 10.0, 50.0
+
+# (Chinese title, English title, kind, tags) — real products and tours of the three demo regions.
+ITEMS = [
+    ("泾县手工宣纸", "Handmade Xuan rice paper", "craft", "宣纸,书法"),
+    ("古法宣纸四尺单宣", "Traditional rice paper, four feet", "craft", "宣纸"),
+    ("宣纸制作体验课", "Papermaking workshop", "tour", "宣纸,非遗"),
+    ("老党员讲红色故事", "Elders' storytelling walk", "tour", "红色故事,讲故事"),
+    ("红色故事讲述之旅", "Red history storytelling tour", "tour", "红色故事"),
+    ("村史馆讲解", "Village history talk", "tour", "村史"),
+    ("非遗传承人手作团扇", "Round fan by a heritage master", "craft", "非遗,手工"),
+    ("婺源绿茶", "Wuyuan green tea", "produce", "茶叶,绿茶"),
+    ("太平猴魁", "Taiping Houkui tea", "produce", "茶叶"),
+    ("散养土鸡蛋", "Free-range eggs", "produce", "鸡蛋"),
+    ("篁岭茶园民宿", "Tea garden homestay", "homestay", "民宿"),
+    ("梯田边的老屋民宿", "Old house homestay by the terraces", "homestay", "民宿"),
+    ("竹编果篮", "Woven bamboo fruit basket", "craft", "竹编"),
+    ("剪纸窗花", "Paper-cut window flowers", "craft", "剪纸"),
+    ("农家腊肉", "Farmhouse cured pork", "produce", "腊肉"),
+    ("土蜂蜜", "Mountain honey", "produce", "蜂蜜"),
+    ("糯米糍粑", "Glutinous rice cakes", "produce", "糯米"),
+    ("研学体验：采茶制茶", "Study trip: picking and firing tea", "tour", "研学,茶叶"),
+    ("高山红茶", "Mountain black tea", "produce", "茶叶,红茶"),
+    ("手工挂面", "Hand-pulled noodles", "produce", "挂面"),
+    ("农家米酒", "Farmhouse rice wine", "produce", "米酒"),
+    ("野生香菇", "Wild shiitake mushrooms", "produce", "香菇"),
+    ("有机大米", "Organic rice", "produce", "大米"),
+    ("红薯粉条", "Sweet potato noodles", "produce", "粉条"),
+    ("土家辣椒酱", "Tujia chilli sauce", "produce", "辣椒酱"),
+    ("核桃仁", "Shelled walnuts", "produce", "核桃"),
+    ("小米", "Foxtail millet", "produce", "小米"),
+    ("柿饼", "Dried persimmons", "produce", "柿饼"),
+    ("虎头鞋", "Tiger-head baby shoes", "craft", "刺绣,虎头鞋"),
+    ("蓝印花布围巾", "Blue-and-white printed scarf", "craft", "蓝印花布"),
+    ("手工布鞋", "Handmade cloth shoes", "craft", "布鞋"),
+    ("陶土茶杯", "Clay tea cups", "craft", "陶器"),
+    ("木雕摆件", "Wood carving", "craft", "木雕"),
+    ("草编凉帽", "Woven straw hat", "craft", "草编"),
+    ("苗绣香包", "Miao embroidered sachet", "craft", "苗绣"),
+    ("农耕文化体验", "Farming culture day", "tour", "农耕"),
+    ("古村落徒步", "Old village walk", "tour", "徒步"),
+    ("包粽子体验", "Making rice dumplings", "tour", "粽子"),
+    ("星空露营", "Stargazing camp", "tour", "露营"),
+    ("溪边木屋", "Cabin by the stream", "homestay", "木屋"),
+    ("四合院客房", "Courtyard guest room", "homestay", "四合院"),
+    ("稻田小院", "Rice field cottage", "homestay", "小院"),
+]
+DESCRIPTIONS = [
+    ("{village}的老人亲手制作，{extra}。", "Made by hand by the elders of {village_en}; {extra_en}."),
+    ("来自{village}，{extra}。", "From {village_en}; {extra_en}."),
+    ("{village}出品，{extra}。", "Made in {village_en}; {extra_en}."),
+    ("{extra}。", "{extra_en}."),
+    ("跟着非遗传承人学习，{extra}。", "Learn from a master of intangible heritage; {extra_en}."),
+    ("幸福院的老人讲述村子七十年的故事，{extra}。",
+     "Elders tell seventy years of village stories; {extra_en}."),
+    ("{extra}，每一笔收入都有一部分进入幸福院的养老互助基金。",
+     "{extra_en}; part of every sale goes to the home's care fund."),
+]
+EXTRAS = [
+    ("适合书法与国画", "good for calligraphy and painting"),
+    ("可以带走自己做的一张宣纸", "take home a sheet of rice paper you made"),
+    ("讲抗战年代的红色故事", "with red stories from the war years"),
+    ("清晨去茶园采茶", "pick tea in the garden at dawn"),
+    ("山里散养", "raised free on the hill"),
+    ("宣纸扇面，竹制扇骨", "a rice paper face on a bamboo frame"),
+    ("老屋改造，干净整洁", "an old house, restored and clean"),
+    ("当季新鲜发货", "shipped fresh in season"),
+    ("不加防腐剂", "no preservatives"),
+    ("可以预约团体", "groups can book ahead"),
+    ("适合带孩子来", "good for children"),
+    ("包含午饭", "lunch included"),
+    ("每份都是手工", "each one made by hand"),
+    ("山泉水浇灌", "watered from a mountain spring"),
+    ("村里的合作社统一包装", "packed by the village cooperative"),
+    ("早晚温差大，味道足", "cool nights give it flavour"),
+    ("家常做法", "made the home way"),
+    ("送礼自用都合适", "good as a gift"),
+    ("附赠使用说明", "comes with instructions"),
+    ("量少，先到先得", "small batches, first come first served"),
+]
+PROVINCES = [("河北省", "Hebei", "肥乡区", "Feixiang"), ("安徽省", "Anhui", "泾县", "Jing County"),
+             ("江西省", "Jiangxi", "婺源县", "Wuyuan"), ("浙江省", "Zhejiang", "安吉县", "Anji"),
+             ("贵州省", "Guizhou", "雷山县", "Leishan")]
+VILLAGES = ["前屯村", "小岭村", "篁岭村", "西坡村", "东山村", "石门村", "桃源村", "龙潭村", "柳溪村",
+            "杏花村"]
+
+CHINESE_QUERIES = ["宣纸", "红色故事", "非遗传承人", "绿茶", "民宿", "猴魁", "土鸡蛋", "竹编"]
+PINYIN_QUERIES = ["xuanzhi", "xuan zhi", "hongse gushi", "minsu"]
+ENGLISH_QUERIES = ["rice paper", "storytelling", "green tea", "homestay"]
+
+
+def _generate(engine, n: int, seed: int = 42) -> None:
+    from models import Home, Listing
+
+    rng = random.Random(seed)
+    homes = []
+    for h in range(1, 101):
+        province, province_en, county, county_en = PROVINCES[h % len(PROVINCES)]
+        village = VILLAGES[h % len(VILLAGES)]
+        homes.append(dict(id=h, slug=f"home-{h}", name_zh=f"{village}幸福院{h}", name_en=f"Home {h}",
+                          province_zh=province, province_en=province_en, county_zh=county,
+                          county_en=county_en, village_zh=village, village_en=f"Village {h}",
+                          status="active" if h % 25 else "suspended"))
+    rows = []
+    for i in range(1, n + 1):
+        title_zh, title_en, kind, tags = rng.choice(ITEMS)
+        home = homes[rng.randrange(len(homes))]
+        d_zh, d_en = rng.choice(DESCRIPTIONS)
+        extra, extra_en = rng.choice(EXTRAS)
+        status = rng.choices(["published", "draft", "archived"], [90, 5, 5])[0]
+        rows.append(dict(
+            id=i, home_id=home["id"], kind=kind, slug=f"l-{i}", status=status,
+            title_zh=f"{title_zh}（{rng.randint(1, 999)}号）", title_en=f"{title_en} no. {i}",
+            description_zh=d_zh.format(village=home["village_zh"], extra=extra),
+            description_en=d_en.format(village_en=home["village_en"], extra_en=extra_en),
+            tags=tags, price_fen=rng.choice([1500, 3000, 6800, 12800, 18800, 35000, 128000]),
+            stock=rng.randint(0, 20) if kind in ("produce", "craft") else None, reserved=0))
+    with engine.begin() as conn:
+        conn.execute(insert(Home), homes)
+        for start in range(0, len(rows), 5000):
+            conn.execute(insert(Listing), rows[start:start + 5000])
+
+
+def _like_count(conn, q: str) -> int:
+    """Counting scan, as a site without an index would do it: every word must appear somewhere."""
+    clauses, params = [], {}
+    for k, word in enumerate(q.split()):
+        params[f"w{k}"] = f"%{word}%"
+        clauses.append("(" + " OR ".join(f"l.{col} LIKE :w{k}" for col in (
+            "title_zh", "title_en", "description_zh", "description_en", "tags")) + ")")
+    sql = ("SELECT count(*) FROM listings l JOIN homes h ON h.id = l.home_id "
+           "WHERE l.status = 'published' AND h.status = 'active' AND " + " AND ".join(clauses))
+    return conn.execute(text(sql), params).scalar()
+
+
+def _substring_ids(conn, q: str) -> set[int]:
+    rows = conn.execute(text(
+        "SELECT l.id, l.title_zh, l.description_zh, l.tags FROM listings l JOIN homes h "
+        "ON h.id = l.home_id WHERE l.status = 'published' AND h.status = 'active'"))
+    return {row[0] for row in rows if q in row[1] or q in row[2] or q in row[3]}
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def run_size(n: int, workdir: Path) -> dict:
+    from market import create_app
+    from market.search import service
+    from market.search.analysis import query_words
+    from market.search.backend import Query
+    from models import db
+
+    folder = workdir / f"n{n}"
+    folder.mkdir()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
+                      "SEARCH_INDEX_DIR": folder / "search", "SEARCH_SYNC": False})
+    result = {"n": n}
+    with app.app_context():
+        db.create_all()
+        _generate(db.engine, n)
+        started = time.perf_counter()
+        count = service.reindex()
+        build = time.perf_counter() - started
+        backend = service.backend()
+        result.update(indexed=count, build_s=build, rate=count / build,
+                      size_mb=backend.index_size() / 1e6)
+        queries = CHINESE_QUERIES + PINYIN_QUERIES + ENGLISH_QUERIES
+        prepared = [Query(words=query_words(q), limit=20) for q in queries]
+        prepared += [Query(words=query_words(q), kind="craft", sort="price", limit=20)
+                     for q in ("宣纸", "rice paper", "xuanzhi")]
+        for query in prepared:  # warm up: first searcher, OS cache
+            backend.search(query)
+        latencies = []
+        for _round in range(10):
+            for query in prepared:
+                t0 = time.perf_counter()
+                backend.search(query)
+                latencies.append((time.perf_counter() - t0) * 1000)
+        result.update(p50=_percentile(latencies, 50), p99=_percentile(latencies, 99),
+                      matches={q: backend.search(Query(words=query_words(q), limit=1)).total
+                               for q in queries})
+        like_latencies = []
+        with db.engine.connect() as conn:
+            for _round in range(2):
+                for q in queries:
+                    t0 = time.perf_counter()
+                    _like_count(conn, q)
+                    like_latencies.append((time.perf_counter() - t0) * 1000)
+            recalls = {}
+            for q in CHINESE_QUERIES:
+                expected = _substring_ids(conn, q)
+                found = set(backend.search(Query(words=query_words(q), limit=n)).ids)
+                recalls[q] = len(found & expected) / len(expected) if expected else 1.0
+        result.update(like_p50=_percentile(like_latencies, 50), like_p99=_percentile(like_latencies, 99),
+                      recall=min(recalls.values()), recalls=recalls)
+        db.engine.dispose()
+    return result
+
+
+def main() -> bool:
+    sizes = [int(s) for s in os.environ.get("BENCH_SEARCH_SIZES", "1000,10000,50000").split(",")]
+    print(f"{'listings':>9} {'build/s':>8} {'index MB':>9} {'p50 ms':>7} {'p99 ms':>7} "
+          f"{'LIKE p50':>9} {'LIKE p99':>9} {'x faster':>9} {'zh recall':>9}", flush=True)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
+        for n in sizes:
+            r = run_size(n, Path(tmp))
+            results.append(r)
+            print(f"{r['n']:>9} {r['rate']:>8.0f} {r['size_mb']:>9.1f} {r['p50']:>7.1f} {r['p99']:>7.1f} "
+                  f"{r['like_p50']:>9.1f} {r['like_p99']:>9.1f} {r['like_p50'] / r['p50']:>9.1f} "
+                  f"{r['recall']:>9.2f}", flush=True)
+            print("   matches per query:", " ".join(f"{q}={m}" for q, m in r["matches"].items()),
+                  flush=True)
+            if r["recall"] < 1.0:
+                print("   recall by query:", r["recalls"])
+    last = results[-1]
+    ok = (last["p50"] < TARGET_P50_MS and last["p99"] < TARGET_P99_MS
+          and last["p50"] < last["like_p50"] and last["recall"] == 1.0)
+    print(f"target at {last['n']} listings (p50 < {TARGET_P50_MS:.0f} ms, p99 < {TARGET_P99_MS:.0f} ms, "
+          f"faster than LIKE, recall 1.0): {'met' if ok else 'MISSED'}")
+    return ok
