@@ -14,6 +14,8 @@ Nothing reaches the network: the fake Stripe client answers any API call.
 import json
 import os
 import random
+import signal
+import sys
 import tempfile
 import time
 import uuid
@@ -192,6 +194,8 @@ def main() -> bool:
 
     from config.settings import database_url
 
+    # A stopped run (timeout, kill) still drops its PostgreSQL schema in the `finally` below.
+    signal.signal(signal.SIGTERM, lambda *_args: sys.exit(143))
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         ok &= _run("SQLite", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
