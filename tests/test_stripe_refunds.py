@@ -30,6 +30,8 @@ def test_cancelling_a_paid_order_asks_stripe_with_the_stored_key(app, client, fa
     assert post_event(client, event("refund.updated", settled)).status_code == 200
     assert reload(refund).status == "succeeded" and reload(refund).settled_at is not None
     assert reload(order).status == "refunded"
+    page = client.get(f"/payments/stripe/return?session_id={session_of(order).provider_ref}")
+    assert "cancelled and your payment is refunded" in page.get_data(as_text=True)
     assert post_event(client, event("refund.updated", settled)).status_code == 200  # new event id
     assert reload(refund).status == "succeeded"
     assert reload(order).lines[0].refunded_fen == 17600  # not twice

@@ -146,10 +146,9 @@ def returned():
 def _state(payment: Payment, order: Order) -> str:
     if payment.status == "succeeded" and order.status in ("paid", "fulfilled", "partially_refunded"):
         return "paid"
-    if payment.status == "succeeded" and order.paid_at is None and payment.refunds:
-        return "late_refund"  # paid after the hold ended and the place was gone: refunded
-    if payment.status == "succeeded" and order.status == "refunded":
-        return "refunded"
+    if payment.status == "succeeded" and payment.refunds and order.status in ("cancelled", "refunded",
+                                                                              "expired"):
+        return "late_refund" if _paid_late(order) else "refunded"
     if payment.status == "needs_review":
         return "review"
     if payment.status in ("failed", "cancelled"):
@@ -157,6 +156,17 @@ def _state(payment: Payment, order: Order) -> str:
     if payment.status == "succeeded":
         return "review"
     return "confirming"
+
+
+def _paid_late(order: Order) -> bool:
+    """The order had expired or been cancelled before the payment arrived."""
+    seen_end = False
+    for event in order.events:
+        if event.to_status in ("expired", "cancelled") and event.from_status == "pending_payment":
+            seen_end = True
+        if event.to_status == "paid":
+            return seen_end
+    return seen_end
 
 
 def _first_url(candidates: list[tuple[str, dict]]) -> str | None:
