@@ -16,9 +16,9 @@ from models import Order, OrderEvent, OrderLine, Payment, Refund, db, utcnow
 from models.ledger import JournalEntry, LedgerImmutableError, Posting, TreeHead
 
 
-def make_order(make, home=None, lines=((6000, 2000, 500, 500, "produce"),), status="paid"):
+def make_order(make, home=None, lines=((6000, 2000, 500, 500, "produce"),), status="paid", listing=None):
     home = home or make.home()
-    listing = make.listing(home)
+    listing = listing or make.listing(home)
     n = make._next()
     order = Order(
         reference=f"R{n:05d}",
@@ -47,6 +47,12 @@ def make_order(make, home=None, lines=((6000, 2000, 500, 500, "produce"),), stat
     db.session.add(order)
     db.session.flush()
     return order
+
+
+@pytest.fixture(autouse=True)
+def _no_search_sync(app):
+    """Ledger tests commit often; the search index (market/search) is not what they test."""
+    app.config["SEARCH_SYNC"] = False
 
 
 def paid(make, **kwargs):

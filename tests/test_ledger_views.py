@@ -10,7 +10,7 @@ from market import hooks
 from market.ledger import merkle, service
 from market.ledger.export import entries_as_json
 from models import db
-from tests.test_ledger_core import make_refund, paid
+from tests.test_ledger_core import _no_search_sync, make_refund, paid  # noqa: F401
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -77,9 +77,11 @@ def iter_entries(session=None, entry_filter=None, upto_seq: int | None = None) -
         .order_by(E.c.seq, P.c.id)
     )
     conn = session.connection()
-    options = {"yield_per": BATCH} if conn.dialect.name == "postgresql" else {}
-    entries = conn.execution_options(**options).execute(entries_q)
-    postings = iter(conn.execution_options(**options).execute(postings_q))
+    if conn.dialect.name == "postgresql":  # server-side cursors, per statement
+        entries_q = entries_q.execution_options(yield_per=BATCH)
+        postings_q = postings_q.execution_options(yield_per=BATCH)
+    entries = conn.execute(entries_q)
+    postings = iter(conn.execute(postings_q))
     pending = next(postings, None)
     for row in entries:
         seq = row[1]
