@@ -391,3 +391,67 @@ def test_session_start_shown_in_home_time(client, staff_home, make):
     page = client.get(f"/manage/qiantun/listings/{listing.id}").get_data(as_text=True)
     assert "09:30" in page or "9:30" in page
     assert utcnow() < start
+
+
+# ---- services, called without a request ---------------------------------------------------
+
+def test_service_refuses_stock_below_reserved_and_changes_nothing(make):
+    from market.manage import service
+
+    home = make.home()
+    listing = make.listing(home, "produce", stock=10, reserved=7)
+    data = service.ListingInput(title_zh="鸡蛋", price_fen=3000, stock=6)
+    with pytest.raises(service.ManageError) as caught:
+        service.update_listing(home, listing, data)
+    assert caught.value.field == "stock"
+    db.session.expire_all()
+    unchanged = db.session.get(Listing, listing.id)
+    assert (unchanged.stock, unchanged.title_zh) == (10, listing.title_zh)
+
+
+def test_session_with_an_order_cannot_be_deleted_even_when_released(make):
+    from market.manage import service
+    from models import Order, OrderLine
+
+    home = make.home()
+    listing = make.listing(home, "tour")
+    session = make.session(listing, reserved=0)
+    order = Order(reference="RX1", idempotency_token="tok-x", home_id=home.id, total_fen=5000,
+                  contact_name="张三", contact_phone="13800138000", status="cancelled")
+    db.session.add(order)
+    db.session.flush()
+    db.session.add(OrderLine(order_id=order.id, home_id=home.id, listing_id=listing.id, kind="tour",
+                             title="t", session_id=session.id, quantity=1, unit_price_fen=5000,
+                             amount_fen=5000, care_share_bps=2000, holds_inventory=False))
+    db.session.commit()
+    with pytest.raises(service.ManageError):
+        service.delete_session(home, session)
+    assert _count(TourSession) == 1
+
+
+def test_service_session_rules_use_the_home_time_zone(make):
+    from datetime import time
+
+    from market.manage import service
+
+    home = make.home()
+    listing = make.listing(home, "tour")
+    now = datetime(2030, 6, 1, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
+    early = service.SessionInput(day=date(2030, 6, 1), start=time(7, 30), duration_minutes=60, capacity=5)
+    with pytest.raises(service.ManageError):  # 07:30 Shanghai is already past
+        service.add_session(home, listing, early, now=now)
+    later = service.SessionInput(day=date(2030, 6, 1), start=time(8, 30), duration_minutes=60, capacity=5)
+    session = service.add_session(home, listing, later, now=now)
+    assert session.starts_at == datetime(2030, 6, 1, 0, 30, tzinfo=UTC)
+
+
+def test_another_homes_rows_are_refused_by_the_service(make):
+    from market.manage import service
+
+    home, other = make.home(), make.home()
+    foreign = make.listing(other, "tour")
+    assert service.listing_in(home, foreign.id) is None
+    with pytest.raises(service.ManageError):
+        service.set_status(home, foreign, "archived")
+    db.session.expire_all()
+    assert db.session.get(Listing, foreign.id).status == "published"

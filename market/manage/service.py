@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from market.uploads import StoredImage, remove_stored
@@ -304,6 +305,16 @@ def update_listing(home: Home, listing: Listing, data: ListingInput) -> Listing:
     _apply_listing(listing, listing.kind, data)
     if listing.kind == "homestay":
         sync_homestay_price(listing)
+    if listing.kind in GOODS and listing.stock is not None:
+        # Checkouts may have reserved units since we looked: check again under the row lock
+        # our UPDATE now holds, against the latest committed count.
+        db.session.flush()
+        reserved = db.session.scalar(select(Listing.reserved).where(Listing.id == listing.id))
+        if listing.stock < reserved:
+            db.session.rollback()
+            raise ManageError(
+                _("Stock cannot be lower than the %(num)d units held by open orders.", num=reserved), "stock"
+            )
     db.session.commit()
     return listing
 
@@ -395,6 +406,11 @@ def update_session(home: Home, session: TourSession, data: SessionInput,
         raise ManageError(_("This listing belongs to another home."))
     starts_at = _check_session(home, listing, data, session, now or utcnow())
     _apply_session(session, data, starts_at)
+    try:
+        db.session.flush()  # the database refuses capacity below seats booked meanwhile
+    except IntegrityError:
+        db.session.rollback()
+        raise ManageError(_("Capacity cannot be lower than the seats already booked."), "capacity") from None
     db.session.commit()
     return session
 
