@@ -30,6 +30,17 @@ DOMAIN_WORDS = (
     "剪纸", "草编", "手工纸", "红绿茶", "糯米", "腊肉", "土蜂蜜", "老党员", "民宿", "古法",
 )
 
+# English a buyer may type for the Chinese words of a title ("rice paper" for 宣纸): indexed
+# with the English title, so English queries find listings whose English text says otherwise.
+GLOSSES = {
+    "宣纸": "rice paper xuan paper", "书法": "calligraphy", "红色": "red history",
+    "故事": "story stories storytelling", "讲述": "storytelling", "村史": "village history storytelling",
+    "民宿": "homestay guesthouse", "绿茶": "green tea", "红茶": "black tea", "茶叶": "tea",
+    "非遗": "intangible heritage", "竹编": "bamboo weaving", "剪纸": "paper cutting papercut",
+    "土鸡蛋": "free range eggs", "鸡蛋": "eggs", "大米": "rice", "小米": "millet",
+    "采茶": "tea picking", "研学": "study trip", "徒步": "hiking walk",
+}
+
 _WORD = re.compile(r"\w", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -167,3 +178,9 @@ def query_words(text: str, limit: int = 32) -> list[str]:
             break
     seen: set[str] = set()
     return [w for w in words[:limit] if not (w in seen or seen.add(w))]
+
+
+def glosses(text: str) -> str:
+    """English glosses of the domain words in `text` (see GLOSSES)."""
+    found = [GLOSSES[w] for w in dict.fromkeys(jieba.cut(text or "", HMM=False)) if w in GLOSSES]
+    return " ".join(found)

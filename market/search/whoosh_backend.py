@@ -32,6 +32,7 @@ from whoosh.fields import COLUMN, ID, TEXT, Schema
 from market.search.analysis import (
     chinese_analyzer,
     english_analyzer,
+    glosses,
     has_cjk,
     pinyin_terms,
     plain_analyzer,
@@ -116,7 +117,7 @@ def to_fields(doc: Document) -> dict:
         next_date=next_date,
         title_zh=f"{doc.title_zh}\n{doc.tags}",
         body_zh=f"{doc.description_zh}\n{doc.place_zh}",
-        title_en=f"{doc.title_en}\n{doc.tags}",
+        title_en=f"{doc.title_en}\n{doc.tags}\n{glosses(doc.title_zh + ' ' + doc.tags)}",
         body_en=f"{doc.description_en}\n{doc.place_en}",
         pinyin=romanised,
         spell=" ".join((doc.title_en, doc.tags, joined_pinyin)),
