@@ -31,10 +31,13 @@ VERSION = 1
 def canonical_time(value) -> str:
     """UTC ISO 8601 with microseconds and Z, from an aware/naive-UTC datetime or a DB string."""
     if isinstance(value, str):
+        # SQLite's stored form, "2026-11-22 06:34:14.123456" (naive UTC): the fast path.
+        if len(value) == 26 and value[10] == " ":
+            return value[:10] + "T" + value[11:] + "Z"
         value = datetime.fromisoformat(value)
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.isoformat(timespec="microseconds") + "Z"
 
 
 def account_label(home_id: int | None, code: str) -> str:
@@ -67,8 +70,11 @@ def leaf_object(*, seq, kind, key, memo, home_id, commodity, occurred_at, create
     }
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def encode(obj: dict) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _ENCODER.encode(obj).encode("utf-8")
 
 
 def leaf_hash_hex(obj: dict) -> str:

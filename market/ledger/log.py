@@ -61,17 +61,19 @@ def _record_head_before_commit(session):
     if session.info.pop("ledger_posted", False):
         record_tree_head(session)
     session.info.pop("ledger_locked", None)
+    session.info.pop("ledger_next_seq", None)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session):
-    session.info.pop("ledger_posted", None)
-    session.info.pop("ledger_locked", None)
+    for key in ("ledger_posted", "ledger_locked", "ledger_next_seq"):
+        session.info.pop(key, None)
 
 
 @event.listens_for(Session, "after_commit")
 def _forget_after_commit(session):
     session.info.pop("ledger_locked", None)
+    session.info.pop("ledger_next_seq", None)
 
 
 # ---- proofs ----------------------------------------------------------------------------------
@@ -132,3 +134,9 @@ def head_json(head: TreeHead | None) -> dict:
     if head is None:
         return {"size": 0, "root": merkle.EMPTY_ROOT.hex(), "created_at": None}
     return {"size": head.size, "root": head.root, "created_at": head.created_at.isoformat()}
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_seq_after_savepoint(session, transaction):
+    if transaction.nested:  # a savepoint rolled back may have taken seq numbers with it
+        session.info.pop("ledger_next_seq", None)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, insert, inspect, select
 
 from market.ledger import accounts as codes
 from market.ledger.canonical import account_label, leaf_hash_hex, leaf_object
@@ -107,7 +107,11 @@ def post(*, kind: str, idempotency_key: str, memo: str, postings: Iterable, comm
     taken = session.scalar(select(JournalEntry.id).where(JournalEntry.idempotency_key == idempotency_key))
     if taken is not None:
         return None
-    seq = (session.scalar(select(func.max(JournalEntry.seq))) or 0) + 1
+    # Under the ledger lock nobody else appends until we commit, so the next seq can be
+    # remembered for the rest of this transaction (forgotten on commit/rollback, log.py).
+    seq = session.info.get("ledger_next_seq")
+    if seq is None:
+        seq = (session.scalar(select(func.max(JournalEntry.seq))) or 0) + 1
     now = utcnow()
     occurred = occurred_at or now
     if occurred.tzinfo is None:
@@ -125,10 +129,16 @@ def post(*, kind: str, idempotency_key: str, memo: str, postings: Iterable, comm
         refund_id=refund_id, source_type=source_type, source_id=source_id, category=category,
         leaf_hash=leaf_hash_hex(obj),
     )
-    entry.postings = [Posting(account=a, amount=amount, order_line_id=line, share=share)
-                      for a, amount, line, share in rows]
     session.add(entry)
-    session.flush()
+    session.flush([entry])
+    # Postings go in as one multi-row INSERT (the unit of work per posting object is the
+    # slowest part of posting); `entry.postings` loads them on first access.
+    session.execute(
+        insert(Posting),
+        [{"entry_id": entry.id, "account_id": a.id, "amount": amount, "order_line_id": line, "share": share}
+         for a, amount, line, share in rows],
+    )
+    session.info["ledger_next_seq"] = seq + 1
     session.info["ledger_posted"] = True  # a tree head is recorded before commit (log.py)
     return entry
 

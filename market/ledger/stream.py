@@ -8,7 +8,7 @@ in batches with server-side cursors on PostgreSQL. Used by `verify` and the JSON
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 
 from market.ledger.canonical import account_label, leaf_object
 from models import db
@@ -42,10 +42,19 @@ class StreamedEntry:
 
     def leaf(self, accounts: dict) -> dict:
         return leaf_object(
-            seq=self.seq, kind=self.kind, key=self.key, memo=self.memo, home_id=self.home_id,
-            commodity=self.commodity, occurred_at=self.occurred_at, created_at=self.created_at,
-            order_id=self.order_id, refund_id=self.refund_id, source_type=self.source_type,
-            source_id=self.source_id, category=self.category,
+            seq=self.seq,
+            kind=self.kind,
+            key=self.key,
+            memo=self.memo,
+            home_id=self.home_id,
+            commodity=self.commodity,
+            occurred_at=self.occurred_at,
+            created_at=self.created_at,
+            order_id=self.order_id,
+            refund_id=self.refund_id,
+            source_type=self.source_type,
+            source_id=self.source_id,
+            category=self.category,
             postings=[(accounts[a][3], amount, line, share) for a, amount, line, share in self.postings],
         )
 
@@ -65,11 +74,28 @@ def iter_entries(session=None, entry_filter=None, upto_seq: int | None = None) -
         conditions.append(entry_filter)
     if upto_seq is not None:
         conditions.append(E.c.seq <= upto_seq)
-    entries_q = select(
-        E.c.id, E.c.seq, E.c.kind, E.c.idempotency_key, E.c.memo, E.c.home_id, E.c.commodity,
-        E.c.occurred_at, E.c.created_at, E.c.order_id, E.c.refund_id, E.c.source_type, E.c.source_id,
-        E.c.category, E.c.leaf_hash,
-    ).where(*conditions).order_by(E.c.seq)
+    entries_q = (
+        select(
+            E.c.id,
+            E.c.seq,
+            E.c.kind,
+            E.c.idempotency_key,
+            E.c.memo,
+            E.c.home_id,
+            E.c.commodity,
+            # Raw stored times (SQLite: text; PostgreSQL: naive UTC datetimes), no per-row conversion.
+            type_coerce(E.c.occurred_at, String),
+            type_coerce(E.c.created_at, String),
+            E.c.order_id,
+            E.c.refund_id,
+            E.c.source_type,
+            E.c.source_id,
+            E.c.category,
+            E.c.leaf_hash,
+        )
+        .where(*conditions)
+        .order_by(E.c.seq)
+    )
     postings_q = (
         select(E.c.seq, P.c.account_id, P.c.amount, P.c.order_line_id, P.c.share)
         .join(E, E.c.id == P.c.entry_id)

@@ -1,0 +1,304 @@
+"""The ledger at 100,000 order-paid entries: posting and verification rates.
+
+For each database (SQLite file; PostgreSQL on a fresh schema of postgresql:///test, dropped
+after, unless BENCH_PG=0): create N paid orders of one line each (bulk rows; orders are not
+what is measured). The first POSTED orders' sale entries go through the real hook path
+(`hooks.order_paid` → `post_order_paid` → `post()`), committing every BATCH orders (a tree
+head is recorded with each commit): that is the posting rate. The rest are written in bulk
+with exactly the rows post() writes (same split, canonical bytes, leaf hashes, seq), because
+post() through the ORM would take far too long for 100,000 entries on a shared machine; then
+`verify_ledger()` (what `flask ledger verify` runs) checks all N, which proves the bulk rows
+are equivalent. Set LEDGER_BENCH_N / LEDGER_BENCH_POSTED for a quicker or longer run.
+
+Target: verification at least 20,000 entries/s.
+"""
+
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+N = int(os.environ.get("LEDGER_BENCH_N", 100_000))
+POSTED = int(os.environ.get("LEDGER_BENCH_POSTED", 3000))
+BATCH = 500
+TARGET_VERIFY = 20_000
+KINDS = ("tour", "homestay", "produce", "craft")
+
+
+def _app(url: str, engine_options: dict, tmp: str):
+    from market import create_app
+
+    return create_app(
+        {
+            "TESTING": False,
+            "SERVER_NAME": "localhost",
+            "INSTANCE_DIR": tmp,
+            "SEARCH_SYNC": False,
+            "UPLOAD_ROOT": os.path.join(tmp, "uploads"),
+            "SEARCH_INDEX_DIR": os.path.join(tmp, "search"),
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        }
+    )
+
+
+def _orders(count: int) -> None:
+    from sqlalchemy import insert
+
+    from models import Home, Listing, Order, OrderLine, db
+
+    home = Home(
+        slug="bench-home",
+        name_zh="基准幸福院",
+        name_en="Bench Home",
+        province_zh="河北省",
+        province_en="Hebei",
+        county_zh="肥乡区",
+        county_en="Feixiang",
+        village_zh="村",
+        village_en="Village",
+        care_share_bps=2000,
+    )
+    db.session.add(home)
+    db.session.flush()
+    listing = Listing(
+        home_id=home.id,
+        kind="produce",
+        slug="bench-millet",
+        status="published",
+        title_zh="小米",
+        title_en="Millet",
+        price_fen=5000,
+    )
+    db.session.add(listing)
+    db.session.commit()
+    start = datetime.now(UTC) - timedelta(days=365)
+    for first in range(1, count + 1, 5000):
+        ids = range(first, min(first + 5000, count + 1))
+        db.session.execute(
+            insert(Order),
+            [
+                dict(
+                    id=i,
+                    reference=f"B{i:09d}",
+                    idempotency_token=f"bench-{i}",
+                    status="paid",
+                    provider="offline",
+                    total_fen=1000 + i % 9000,
+                    currency="CNY",
+                    contact_name="Bench Buyer",
+                    contact_phone="13800000000",
+                    locale="zh_Hans",
+                    created_at=start + timedelta(seconds=300 * i),
+                    paid_at=start + timedelta(seconds=300 * i),
+                )
+                for i in ids
+            ],
+        )
+        db.session.execute(
+            insert(OrderLine),
+            [
+                dict(
+                    id=i,
+                    order_id=i,
+                    home_id=home.id,
+                    listing_id=listing.id,
+                    kind=KINDS[i % 4],
+                    title="Millet",
+                    quantity=1,
+                    unit_price_fen=1000 + i % 9000,
+                    amount_fen=1000 + i % 9000,
+                    refunded_fen=0,
+                    care_share_bps=2000,
+                    incentive_bps=500 if i % 3 == 0 else 0,
+                    platform_fee_bps=500,
+                    holds_inventory=False,
+                )
+                for i in ids
+            ],
+        )
+        db.session.commit()
+
+
+def _post_all(count: int) -> float:
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from market import hooks
+    from models import Order, db
+
+    started = time.perf_counter()
+    for first in range(1, count + 1, BATCH):
+        orders = db.session.scalars(
+            select(Order)
+            .where(Order.id >= first, Order.id < min(first + BATCH, count + 1))
+            .options(selectinload(Order.lines))
+            .order_by(Order.id)
+        ).all()
+        for order in orders:
+            hooks.order_paid.send(order)
+        db.session.commit()
+        db.session.expunge_all()
+    return time.perf_counter() - started
+
+
+def _bulk_post(first: int, last: int) -> float:
+    """Sale entries for orders first..last with the very rows post() would write."""
+    from sqlalchemy import insert, select
+
+    from market.ledger import accounts as codes
+    from market.ledger.canonical import account_label, leaf_hash_hex, leaf_object
+    from market.ledger.log import record_tree_head
+    from market.ledger.sales import line_shares
+    from market.ledger.service import account
+    from models import Order, OrderLine, db
+    from models.ledger import JournalEntry, Posting
+
+    started = time.perf_counter()
+    seq = (db.session.scalar(select(db.func.max(JournalEntry.seq))) or 0) + 1
+    entry_id = (db.session.scalar(select(db.func.max(JournalEntry.id))) or 0) + 1
+    home_id = db.session.scalar(select(OrderLine.home_id).limit(1))
+    accts = {
+        code: account(home_id, code)
+        for code in (codes.CARE_PENDING, codes.ELDER_INCENTIVE, codes.HOME_OPERATIONS)
+    }
+    accts[codes.FEE_REVENUE] = account(None, codes.FEE_REVENUE)
+    clearing = account(None, codes.PAYMENTS_CLEARING)
+    db.session.commit()
+    for chunk in range(first, last + 1, 5000):
+        upto = min(chunk + 5000, last + 1)
+        rows = db.session.execute(
+            select(Order.id, Order.reference, Order.paid_at, OrderLine)
+            .join(OrderLine, OrderLine.order_id == Order.id)
+            .where(Order.id >= chunk, Order.id < upto)
+            .order_by(Order.id)
+        ).all()
+        entries, postings = [], []
+        for order_id, reference, paid_at, line in rows:
+            shares = line_shares(line)
+            rows_p = [(clearing, line.amount_fen, None, codes.SHARE_TOTAL)]
+            for share, amount in shares.items():
+                if amount:
+                    rows_p.append((accts[codes.SHARE_ACCOUNT[share]], -amount, line.id, share))
+            now = datetime.now(UTC)
+            memo, key = f"Order {reference} paid", f"order:{order_id}:paid"
+            obj = leaf_object(
+                seq=seq,
+                kind="sale",
+                key=key,
+                memo=memo,
+                home_id=home_id,
+                commodity="CNY",
+                occurred_at=paid_at,
+                created_at=now,
+                order_id=order_id,
+                refund_id=None,
+                source_type=None,
+                source_id=None,
+                category=None,
+                postings=[(account_label(a.home_id, a.code), n, ln, sh) for a, n, ln, sh in rows_p],
+            )
+            entries.append(
+                dict(
+                    id=entry_id,
+                    seq=seq,
+                    kind="sale",
+                    idempotency_key=key,
+                    memo=memo,
+                    home_id=home_id,
+                    commodity="CNY",
+                    occurred_at=paid_at,
+                    created_at=now,
+                    order_id=order_id,
+                    leaf_hash=leaf_hash_hex(obj),
+                )
+            )
+            postings += [
+                dict(entry_id=entry_id, account_id=a.id, amount=n, order_line_id=ln, share=sh)
+                for a, n, ln, sh in rows_p
+            ]
+            seq += 1
+            entry_id += 1
+        db.session.execute(insert(JournalEntry), entries)
+        db.session.execute(insert(Posting), postings)
+        db.session.commit()
+    record_tree_head()
+    db.session.commit()
+    return time.perf_counter() - started
+
+
+def _run(label: str, url: str, engine_options: dict) -> bool:
+    from models import db
+
+    tmp = tempfile.mkdtemp(prefix="bench-ledger-")
+    try:
+        app = _app(url, engine_options, tmp)
+        with app.app_context():
+            db.create_all()
+            _orders(N)
+            posted = min(POSTED, N)
+            posting = _post_all(posted)
+            bulk = _bulk_post(posted + 1, N) if N > posted else 0.0
+            from market.ledger.verify import verify_ledger
+
+            db.session.remove()
+            report = verify_ledger()
+            db.session.rollback()
+            ok = report.ok and report.entries == N
+            print(
+                f"{label:<10} post() via hooks.order_paid: {posted:,} entries in {posting:.1f} s = "
+                f"{posted / posting:,.0f} entries/s; bulk rows for the other {N - posted:,}: {bulk:.1f} s",
+                flush=True,
+            )
+            print(
+                f"{label:<10} verify {report.entries:,} entries ({report.postings:,} postings, "
+                f"{report.heads:,} tree heads): {report.seconds:.2f} s = {report.rate:,.0f} entries/s "
+                f"{'OK' if ok else 'FAILED: ' + str(report.first_problem)}",
+                flush=True,
+            )
+            db.session.remove()
+            db.engine.dispose()
+            return ok and report.rate >= TARGET_VERIFY
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> bool:
+    from sqlalchemy import create_engine, text
+
+    from config.settings import database_url
+
+    print(
+        f"Ledger: {N:,} paid orders of one line; {min(POSTED, N):,} posted through post(), commit every "
+        f"{BATCH}; target verify >= {TARGET_VERIFY:,} entries/s"
+    )
+    results = []
+    tmp = tempfile.mkdtemp(prefix="bench-ledger-db-")
+    try:
+        results.append(_run("SQLite", f"sqlite:///{tmp}/ledger.sqlite3", {}))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if os.environ.get("BENCH_PG", "1") != "0":
+        url = database_url(os.environ.get("BENCH_PG_URL", "postgresql:///test"))
+        schema = f"bench_ledger_{uuid.uuid4().hex[:8]}"
+        engine = create_engine(url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f"CREATE SCHEMA {schema}"))
+        except Exception as exc:  # no PostgreSQL here: report SQLite only
+            print(f"PostgreSQL skipped: {exc.__class__.__name__}")
+            engine.dispose()
+            return all(results)
+        try:
+            results.append(_run("PostgreSQL", url, {"connect_args": {"options": f"-csearch_path={schema}"}}))
+        finally:
+            with engine.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            engine.dispose()
+    return all(results)
+
+
+if __name__ == "__main__":
+    main()
