@@ -103,9 +103,9 @@ def iter_entries(session=None, entry_filter=None, upto_seq: int | None = None) -
         .order_by(E.c.seq, P.c.id)
     )
     conn = session.connection()
-    if conn.dialect.name == "postgresql":  # server-side cursors, per statement
-        entries_q = entries_q.execution_options(yield_per=BATCH)
-        postings_q = postings_q.execution_options(yield_per=BATCH)
+    # Fetch in batches (server-side cursors on PostgreSQL), per statement.
+    entries_q = entries_q.execution_options(yield_per=BATCH)
+    postings_q = postings_q.execution_options(yield_per=BATCH)
     entries = conn.execute(entries_q)
     postings = iter(conn.execute(postings_q))
     pending = next(postings, None)
