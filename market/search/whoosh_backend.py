@@ -14,6 +14,7 @@ concurrent writers wait their turn.
 """
 
 import fcntl
+import heapq
 import os
 import shutil
 import threading
@@ -23,7 +24,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
-from whoosh import columns, sorting
+from whoosh import columns
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.codec import whoosh3
@@ -352,17 +353,6 @@ class WhooshBackend(SearchBackend):
             return None
         return parts[0] if len(parts) == 1 else wq.And(parts)
 
-    def _sort(self, query: Query):
-        if query.sort == "price":
-            return [sorting.FieldFacet("price"), sorting.FieldFacet("listing_id")]
-        if query.sort == "price_desc":
-            return [sorting.FieldFacet("price", reverse=True), sorting.FieldFacet("listing_id")]
-        if query.sort == "soonest":
-            return [sorting.FieldFacet("next_date"), sorting.FieldFacet("price")]
-        if not query.words:
-            return sorting.FieldFacet("listing_id", reverse=True)
-        return None  # by score
-
     def search(self, query: Query) -> Results:
         empty = Results([], 0, {name: {} for name in FACETS})
         searcher = self._searcher()
@@ -372,30 +362,67 @@ class WhooshBackend(SearchBackend):
         if text_query is wq.NullQuery:
             empty.suggestion = self._suggest(searcher, query.words)
             return empty
-        results = searcher.search(
-            text_query,
-            filter=self._filter(query),
-            limit=max(1, query.offset + query.limit),
-            sortedby=self._sort(query),
-            terms=False,
-        )
-        total = len(results)
-        hits = results[query.offset: query.offset + query.limit]
-        ids = [int(hit["id"]) for hit in hits]
-        facets = self._count_facets(searcher, results.docs())
+        # Matches as sets of document numbers, straight from the postings (set operations run in
+        # C); only the page shown is scored by Whoosh, or ordered by a column.
+        matched = self._docs(searcher, text_query)
+        filter_query = self._filter(query)
+        if filter_query is not None:
+            matched &= self._docs(searcher, filter_query)
+        total = len(matched)
+        columns_ = self._columns(searcher)
+        end = query.offset + query.limit
+        if query.words and query.sort == "relevance" and total:
+            results = searcher.search(text_query, filter=matched, limit=max(1, end), terms=False,
+                                      optimize=True)
+            page = [hit.docnum for hit in results[query.offset:end]]
+        else:
+            page = heapq.nsmallest(end, matched, key=self._sort_key(query, columns_))[query.offset:]
+        ids = [columns_["listing_id"][d] for d in page]
+        facets = self._count_facets(searcher, matched)
         suggestion = self._suggest(searcher, query.words) if total == 0 and query.words else None
         return Results(ids, total, facets, suggestion)
+
+    def _docs(self, searcher, q) -> set[int]:
+        """The document numbers a query matches, by set operations over term postings."""
+        if isinstance(q, wq.Every):
+            return set(searcher.reader().all_doc_ids())
+        if isinstance(q, wq.Term):
+            if (q.fieldname, q.text) not in searcher.reader():
+                return set()
+            return set(q.docs(searcher))
+        if isinstance(q, wq.And):
+            parts = sorted((self._docs(searcher, sub) for sub in q.subqueries), key=len)
+            return set.intersection(*parts) if parts else set()
+        if isinstance(q, wq.Or):
+            return set().union(*(self._docs(searcher, sub) for sub in q.subqueries))
+        return set(q.docs(searcher))
+
+    def _columns(self, searcher) -> dict[str, list]:
+        """Facet values and sort keys of every document, read once per searcher."""
+        values = getattr(searcher, "market_columns", None)
+        if values is None:
+            reader = searcher.reader()
+            values = {name: list(reader.column_reader(name)) if reader.has_column(name) else []
+                      for name in (*FACETS, "listing_id", "price", "next_date")}
+            searcher.market_columns = values
+        return values
+
+    @staticmethod
+    def _sort_key(query: Query, cols: dict[str, list]):
+        lid, price, nxt = cols["listing_id"], cols["price"], cols["next_date"]
+        if query.sort == "price":
+            return lambda d: (price[d], lid[d])
+        if query.sort == "price_desc":
+            return lambda d: (-price[d], lid[d])
+        if query.sort == "soonest":
+            return lambda d: (nxt[d], price[d], lid[d])
+        return lambda d: -lid[d]  # newest first when there is nothing to rank by
 
     def _count_facets(self, searcher, docnums) -> dict[str, dict[str, int]]:
         """Facet counts over all matches. Whoosh's groupedby looks each document's values up
         one by one; here each facet column is read once per searcher into a list, and counting
         is a Counter over the matched document numbers."""
-        values = getattr(searcher, "market_facet_values", None)
-        if values is None:
-            reader = searcher.reader()
-            values = {name: list(reader.column_reader(name)) if reader.has_column(name) else []
-                      for name in FACETS}
-            searcher.market_facet_values = values
+        values = self._columns(searcher)
         counts = {}
         for name in FACETS:
             column = values[name]
