@@ -66,8 +66,9 @@ def build_database(workdir: Path) -> str:
             for h in range(1, HOMES + 1) for p in [PROVINCES[h % len(PROVINCES)]]
         ])
         db.session.execute(insert(Elder), [
-            dict(id=(h - 1) * 3 + e, home_id=h, display_name_zh=f"王奶奶{e}", display_name_en=f"Grandma Wang {e}",
-                 role="storyteller", bio_zh="", bio_en="", consent_public=e != 3, incentive_bps=500)
+            dict(id=(h - 1) * 3 + e, home_id=h, display_name_zh=f"王奶奶{e}",
+                 display_name_en=f"Grandma Wang {e}", role="storyteller", bio_zh="", bio_en="",
+                 consent_public=e != 3, incentive_bps=500)
             for h in range(1, HOMES + 1) for e in (1, 2, 3)
         ])
         listings, sessions, rooms, photos = [], [], [], []
@@ -255,9 +256,10 @@ def main() -> bool:
         ratio = rps / base_rps
         verdict = ""
         if name in ("browse page 400", "listing"):
-            hit = ratio >= TARGET_RATIO and p99 < TARGET_P99_MS
-            ok = ok and hit
-            verdict = "  ok" if hit else f"  MISSED (target >= {TARGET_RATIO:.0%}, p99 < {TARGET_P99_MS:.0f} ms)"
+            missed = [f"throughput < {TARGET_RATIO:.0%}"] if ratio < TARGET_RATIO else []
+            missed += [f"p99 >= {TARGET_P99_MS:.0f} ms"] if p99 >= TARGET_P99_MS else []
+            ok = ok and not missed
+            verdict = f"  MISSED: {', '.join(missed)}" if missed else "  ok"
         print(f"{name:<18}{rps:>9.0f}{p50:>9.2f}{p99:>9.2f}{ratio:>11.0%}{verdict}")
     return ok
 
