@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, user_logged_in
 
 from market.booking.service import BookingError
+from market.database import reset_write_intent, set_write_intent
 from market.i18n import is_english
 from market.orders import service
 from market.orders.forms import PROVINCES, CancelForm, CheckoutForm, LookupForm
@@ -231,9 +232,18 @@ def detail(reference: str):
     payment = None
     if order.status == "pending_payment":
         try:
-            payment = get_provider(order.provider).start(order)
+            provider = get_provider(order.provider)
         except KeyError:
-            payment = None
+            provider = None
+        if provider is not None:
+            # A provider may record (and commit) a payment attempt: end this GET's read
+            # transaction and let it begin a write transaction of its own (IMMEDIATE on SQLite).
+            db.session.rollback()
+            token = set_write_intent(True)
+            try:
+                payment = provider.start(order)
+            finally:
+                reset_write_intent(token)
     return render_template(
         "orders/detail.html", order=order, payment=payment, cancel_form=CancelForm(),
         can_cancel=service.can_customer_cancel(order),
