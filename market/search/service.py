@@ -223,12 +223,15 @@ def update_listings(listing_ids: Iterable[int] = (), *, homes: Iterable[int] = (
         _queue(engine, ids or pending["listings"], f"{type(error).__name__}: {error}"[:200])
         return False
     if queued_rows or backend(app).rebuilding():
-        with Session(engine) as session:
-            if queued_rows:
-                session.execute(delete(SearchQueue).where(SearchQueue.id.in_(queued_rows)))
-            if backend(app).rebuilding():  # the rebuild replays these after its swap
-                session.add_all(SearchQueue(listing_id=i, reason="during rebuild") for i in ids)
-            session.commit()
+        try:
+            with Session(engine) as session:
+                if queued_rows:
+                    session.execute(delete(SearchQueue).where(SearchQueue.id.in_(queued_rows)))
+                if backend(app).rebuilding():  # the rebuild replays these after its swap
+                    session.add_all(SearchQueue(listing_id=i, reason="during rebuild") for i in ids)
+                session.commit()
+        except Exception:
+            log.exception("could not update the search queue")
     return True
 
 
