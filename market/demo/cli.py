@@ -15,4 +15,4 @@ def seed_command():
         return
     click.echo("Demo logins (password for all: demo-pass-2026):")
     for role, identifier in logins:
-        click.echo(f"  {role:<28} {identifier}")
+        click.echo(f"  {role:<30} {identifier}")
