@@ -1,5 +1,8 @@
 """Sign-up, log-in, log-out and 'log out everywhere' after a password change."""
 
+from urllib.parse import urlencode
+
+import pytest
 from sqlalchemy import func, select
 
 from models import User, db
@@ -98,3 +101,44 @@ def test_forms_without_csrf_token_are_refused(client):
                                             "password": "12345678", "confirm": "12345678"})
     assert response.status_code == 400
     assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_an_email_keeps_its_hyphens(client):
+    assert _signup(client, identifier="Mary-Jane@My-Village.example.com").status_code == 302
+    assert db.session.scalar(select(User.email)) == "mary-jane@my-village.example.com"
+
+
+def test_a_mainland_number_with_country_code_is_the_same_account(client):
+    assert _signup(client, identifier="13800138000").status_code == 302
+    for typed in ("+86 138-0013-8000", "008613800138000"):
+        response = _signup(client.application.test_client(), identifier=typed)
+        assert response.status_code == 400, typed
+        assert "已经存在" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def test_an_overlong_email_is_refused_with_a_message(client):
+    response = _signup(client, identifier="a" * 300 + "@example.com")
+    assert response.status_code == 400
+    assert "太长" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+@pytest.mark.parametrize("target", [
+    "//evil.example.com", "/\t/evil.example.com", "/\\evil.example.com",
+    "https://evil.example.com/", "javascript:alert(1)", "/\n/evil.example.com",
+])
+def test_next_never_leaves_the_site(client, make, target):
+    language = client.get("/lang/en", query_string={"next": target})
+    assert language.status_code == 302
+    assert language.headers["Location"] in ("/", "http://localhost/")
+    user = make.user(email="visitor@example.com")
+    response = post_form(client, "/login?" + urlencode({"next": target}),
+                         {"identifier": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] in ("/", "http://localhost/"), target
+
+
+def test_next_keeps_a_path_on_this_site(client):
+    response = client.get("/lang/en", query_string={"next": "/browse/tour?page=2"})
+    assert response.headers["Location"].endswith("/browse/tour?page=2")

@@ -16,7 +16,10 @@ def _email_or_phone(_form, field):
 
 class SignupForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=80)])
-    identifier = StringField(_l("Email or mobile number"), validators=[DataRequired(), _email_or_phone])
+    identifier = StringField(_l("Email or mobile number"), validators=[
+        DataRequired(), Length(max=254, message=_l("This is too long for an email address.")),
+        _email_or_phone,
+    ])
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(), Length(min=8, max=128, message=_l("Use at least 8 characters."))],

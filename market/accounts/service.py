@@ -3,11 +3,13 @@
 import re
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import Membership, User, db
 
 PHONE = re.compile(r"^(?:1[3-9]\d{9}|\+\d{6,15})$")
+MAINLAND_PREFIX = re.compile(r"^(?:\+|00)86(?=1[3-9]\d{9}$)")
 # Hashed once so that an unknown identifier costs as much time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -17,12 +19,17 @@ class AccountError(ValueError):
 
 
 def normalize_identifier(identifier: str) -> tuple[str | None, str | None]:
-    """Split what a person typed into (email, phone); exactly one is set when valid."""
-    value = identifier.strip().replace(" ", "").replace("-", "")
+    """Split what a person typed into (email, phone); exactly one is set when valid.
+
+    A mainland number is kept as its 11 digits, so "+86 138-0000-0000" and "13800000000" are
+    one account; an email keeps its hyphens.
+    """
+    value = identifier.strip()
     if "@" in value:
-        return value.lower(), None
-    if PHONE.match(value):
-        return None, value
+        return value.replace(" ", "").lower(), None
+    phone = MAINLAND_PREFIX.sub("", re.sub(r"[\s\-()]", "", value))
+    if PHONE.match(phone):
+        return None, phone
     return None, None
 
 
@@ -51,7 +58,11 @@ def create_user(name: str, password: str, email: str | None = None, phone: str |
     user = User(name=name.strip(), email=email, phone=phone, is_admin=is_admin,
                 password_hash=generate_password_hash(password))
     db.session.add(user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same sign-up sent twice at once: the other one won
+        db.session.rollback()
+        raise AccountError(_("An account with this email or mobile number already exists.")) from None
     return user
 
 

@@ -6,14 +6,14 @@ from market.accounts import service
 from market.accounts.forms import LoginForm, PasswordForm, SignupForm
 from market.extensions import login_manager
 from market.i18n import remember_language
+from market.redirects import local_path
 
 bp = Blueprint("accounts", __name__)
 login_manager.user_loader(service.load_session_user)
 
 
 def _safe_next(default: str) -> str:
-    target = request.args.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return local_path(request.args.get("next"), default)
 
 
 @bp.route("/signup", methods=["GET", "POST"])

@@ -4,6 +4,7 @@ from flask_login import current_user
 from market.accounts.service import set_locale
 from market.catalog import service
 from market.i18n import remember_language
+from market.redirects import local_path
 from models.catalog import KINDS
 
 bp = Blueprint("catalog", __name__)
@@ -70,9 +71,7 @@ def set_language(code: str):
 
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
-    target = request.args.get("next") or url_for("catalog.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("catalog.index")
+    target = local_path(request.args.get("next"), url_for("catalog.index"))
     response = make_response(redirect(target))
     remember_language(response, code)
     if current_user.is_authenticated:
