@@ -18,6 +18,9 @@ entry commit together or not at all. A receiver must not commit.
                     the reversing entry.
 - `order_fulfilled` sender: the `Order` that has just been fulfilled (care-fund income may
                     later be released from pending to available).
+- `availability_changed` sender: the database session; `listing_ids` whose seats or stock
+                    just ran out or came back, `room_ids` whose nights were booked or freed.
+                    Search connects: it re-indexes their next free date after the commit.
 """
 
 from blinker import Namespace
@@ -30,3 +33,4 @@ payment_disputed = _hooks.signal("payment-disputed")
 order_paid = _hooks.signal("order-paid")
 refund_settled = _hooks.signal("refund-settled")
 order_fulfilled = _hooks.signal("order-fulfilled")
+availability_changed = _hooks.signal("availability-changed")

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from market.search import service
-from models import Listing, SearchQueue, db
+from models import Listing, SearchQueue, db, utcnow
 from tests.search_fixtures import build_catalog
 
 
@@ -176,3 +176,38 @@ def test_reindex_gives_the_same_results_as_incremental_updates(app, catalog, mak
     service.reindex()
     folders = sorted(p.name for p in app.config["SEARCH_INDEX_DIR"].iterdir() if p.is_dir())
     assert len(folders) == 2 and after.name in folders and before.name not in folders
+
+
+def soonest_tours() -> list[str]:
+    return slugs(kind="tour", sort="soonest")
+
+
+def test_a_session_selling_out_or_opening_again_re_sorts_soonest_after_commit(catalog):
+    from market.booking import service as booking
+
+    story_session = catalog["session"]
+    assert soonest_tours()[0] == "red-stories"
+    assert booking.reserve_seats(story_session.id, story_session.capacity, utcnow())
+    assert soonest_tours()[0] == "red-stories"  # not committed yet
+    db.session.commit()
+    assert soonest_tours()[:2] == ["paper-workshop", "village-change"]
+    booking.release_seats(story_session.id, 1)
+    db.session.commit()
+    assert soonest_tours()[0] == "red-stories"
+
+
+def test_goods_selling_out_move_behind_goods_in_stock(catalog):
+    from market.booking import service as booking
+
+    eggs = catalog["eggs"]
+    eggs.stock = 2
+    db.session.commit()
+    assert slugs("鸡蛋", sort="soonest") == ["eggs"]
+    assert booking.reserve_stock(eggs.id, 2)
+    db.session.commit()
+    produce = slugs(kind="produce", sort="soonest")
+    assert produce.index("green-tea") < produce.index("eggs")
+    booking.release_stock(eggs.id, 1)
+    db.session.commit()
+    produce = slugs(kind="produce", sort="soonest")
+    assert produce.index("eggs") < produce.index("green-tea")

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
+from market.hooks import availability_changed
 from models import Listing, RoomNight, TourSession, db
 
 MAX_NIGHTS = 30
@@ -103,45 +104,66 @@ _SESSIONS = TourSession.__table__.c
 _LISTINGS = Listing.__table__.c
 
 
+def _announce(listing_ids=(), room_ids=()) -> None:
+    """Tell the domains above that what is left of these listings changed sides of zero
+    (sold out, or open again): search re-sorts them by their next free date."""
+    availability_changed.send(db.session, listing_ids=set(listing_ids), room_ids=set(room_ids))
+
+
 def reserve_seats(session_id: int, seats: int, now: datetime) -> bool:
     """Take `seats` seats of a session that has not started; False when not enough are left."""
-    result = db.session.execute(
+    taken = db.session.execute(
         update(TourSession.__table__)
         .where(_SESSIONS.id == session_id,
                _SESSIONS.capacity - _SESSIONS.reserved >= seats,
                _SESSIONS.starts_at > now)
         .values(reserved=_SESSIONS.reserved + seats)
-    )
-    return result.rowcount == 1
+        .returning(_SESSIONS.listing_id, _SESSIONS.capacity - _SESSIONS.reserved)
+    ).first()
+    if taken is not None and taken[1] == 0:
+        _announce(listing_ids=[taken[0]])
+    return taken is not None
 
 
 def release_seats(session_id: int, seats: int) -> None:
-    db.session.execute(
+    freed = db.session.execute(
         update(TourSession.__table__)
         .where(_SESSIONS.id == session_id, _SESSIONS.reserved >= seats)
         .values(reserved=_SESSIONS.reserved - seats)
-    )
+        .returning(_SESSIONS.listing_id, _SESSIONS.capacity - _SESSIONS.reserved)
+    ).first()
+    if freed is not None and freed[1] == seats:
+        _announce(listing_ids=[freed[0]])
+
+
+_UNITS_LEFT = _LISTINGS.stock - _LISTINGS.reserved
 
 
 def reserve_stock(listing_id: int, quantity: int) -> bool:
     """Hold `quantity` units; False when fewer are left. Made-to-order goods always succeed."""
-    result = db.session.execute(
+    left = db.session.execute(
         update(Listing.__table__)
         .where(_LISTINGS.id == listing_id, _LISTINGS.stock.is_not(None),
                _LISTINGS.made_to_order.is_(False),
                _LISTINGS.stock - _LISTINGS.reserved >= quantity)
         .values(reserved=_LISTINGS.reserved + quantity, updated_at=_LISTINGS.updated_at)
-    )
-    return result.rowcount == 1
+        .returning(_UNITS_LEFT)
+    ).scalar()
+    if left == 0:
+        _announce(listing_ids=[listing_id])
+    return left is not None
 
 
 def release_stock(listing_id: int, quantity: int) -> None:
     """Give back units an unpaid hold kept."""
-    db.session.execute(
+    left = db.session.execute(
         update(Listing.__table__)
         .where(_LISTINGS.id == listing_id, _LISTINGS.reserved >= quantity)
         .values(reserved=_LISTINGS.reserved - quantity, updated_at=_LISTINGS.updated_at)
-    )
+        .returning(_UNITS_LEFT)
+    ).scalar()
+    if left == quantity:
+        _announce(listing_ids=[listing_id])
 
 
 def consume_stock(listing_id: int, quantity: int) -> None:
@@ -156,11 +178,14 @@ def consume_stock(listing_id: int, quantity: int) -> None:
 
 def restock(listing_id: int, quantity: int) -> None:
     """A paid, unshipped sale was cancelled: its units can be sold again."""
-    db.session.execute(
+    left = db.session.execute(
         update(Listing.__table__)
         .where(_LISTINGS.id == listing_id, _LISTINGS.stock.is_not(None))
         .values(stock=_LISTINGS.stock + quantity, updated_at=_LISTINGS.updated_at)
-    )
+        .returning(_UNITS_LEFT)
+    ).scalar()
+    if left == quantity:
+        _announce(listing_ids=[listing_id])
 
 
 def _insert_ignoring_conflicts(rows: list[dict]):
@@ -179,8 +204,13 @@ def reserve_nights(room_id: int, nights: list[date], order_line_id: int) -> bool
     rows = [{"room_id": room_id, "night": night, "order_line_id": order_line_id} for night in nights]
     # RETURNING lists exactly the rows inserted (conflicting nights are skipped), on both databases.
     inserted = db.session.execute(_insert_ignoring_conflicts(rows).returning(RoomNight.__table__.c.id))
-    return len(inserted.all()) == len(nights)
+    if len(inserted.all()) != len(nights):
+        return False
+    _announce(room_ids=[room_id])
+    return True
 
 
 def release_nights(order_line_id: int) -> None:
-    db.session.execute(delete(RoomNight).where(RoomNight.order_line_id == order_line_id))
+    freed = db.session.execute(
+        delete(RoomNight).where(RoomNight.order_line_id == order_line_id).returning(RoomNight.room_id))
+    _announce(room_ids=set(freed.scalars()))

@@ -18,6 +18,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import and_, delete, event, exists, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from market.hooks import availability_changed
 from market.search.analysis import query_words
 from market.search.backend import FACETS, PRICE_BANDS, Document, Query, Results, SearchBackend
 from models import Home, Listing, Photo, Room, RoomNight, SearchQueue, TourSession, db, utcnow
@@ -275,18 +276,28 @@ def _listen_once() -> None:
     event.listen(FlaskSession, "after_flush", _collect)
     event.listen(FlaskSession, "after_commit", _apply)
     event.listen(FlaskSession, "after_rollback", _forget)
+    availability_changed.connect(_on_availability_changed)
     _listening = True
+
+
+def _pending(session) -> dict[str, set]:
+    return session.info.setdefault(_PENDING, {"listings": set(), "homes": set(), "rooms": set()})
 
 
 def mark_changed(session, listing_ids: Iterable[int]) -> None:
     """For writers that change listings through bulk statements (no ORM flush): the ids are
     re-indexed after the session commits."""
-    pending = session.info.setdefault(_PENDING, {"listings": set(), "homes": set(), "rooms": set()})
+    _pending(session)["listings"].update(listing_ids)
+
+
+def _on_availability_changed(session, listing_ids=(), room_ids=()) -> None:
+    pending = _pending(session)
     pending["listings"].update(listing_ids)
+    pending["rooms"].update(room_ids)
 
 
 def _collect(session, _flush_context) -> None:
-    pending = session.info.setdefault(_PENDING, {"listings": set(), "homes": set(), "rooms": set()})
+    pending = _pending(session)
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, Listing):
             pending["listings"].add(obj.id)
