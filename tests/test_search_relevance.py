@@ -81,3 +81,39 @@ def test_draft_archived_and_suspended_home_listings_are_never_found(catalog):
         assert hidden not in slugs("宣纸")
         assert hidden not in slugs("rice paper")
     assert service.search(service.SearchRequest(q="停业")).total == 0
+
+
+@pytest.mark.parametrize(("query", "slug"), [
+    ("the rice paper", "xuan-paper"),
+    ("paper for calligraphy", "xuan-paper"),
+    ("a walk with the elders", "red-stories"),
+    ("tea and eggs", None),  # no listing has both: nothing, but not because of "and"
+])
+def test_english_stop_words_are_ignored(catalog, query, slug):
+    found = slugs(query)
+    if slug is None:
+        assert found == []
+        assert service.search(service.SearchRequest(q="tea eggs")).total == 0
+    else:
+        assert found and found[0] == slug, (query, found)
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("茶", {"green-tea", "tea-house-stay"}),  # inside 绿茶, 茶园, 采茶: never a word of its own
+    ("纸", {"xuan-paper", "paper-workshop", "heritage-fan"}),
+    ("村七十年", {"village-change"}),  # not a dictionary word at all
+])
+def test_chinese_finds_every_listing_containing_the_characters(catalog, query, expected):
+    assert set(slugs(query)) >= expected
+
+
+def test_whole_word_matches_rank_above_character_matches(catalog):
+    assert slugs("宣纸")[0] == "xuan-paper"
+    assert slugs("茶")[0] in {"green-tea", "tea-house-stay"}
+
+
+def test_a_spelling_suggestion_is_never_a_stop_word(catalog):
+    page = service.search(service.SearchRequest(q="tee"))
+    assert page.suggestion != "the"
+    page = service.search(service.SearchRequest(q="storytellng and"))
+    assert page.suggestion == "storytelling and"

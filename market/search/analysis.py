@@ -18,7 +18,7 @@ import unicodedata
 from functools import lru_cache
 
 import jieba
-from whoosh.analysis import LowercaseFilter, StemmingAnalyzer, Token, Tokenizer
+from whoosh.analysis import LowercaseFilter, StemmingAnalyzer, StopFilter, Token, Tokenizer
 
 from config.settings import Config
 
@@ -130,8 +130,55 @@ class _SpaceTokenizer(Tokenizer):
 
 
 def plain_analyzer():
-    """Lower-case ASCII words, no stemming: pinyin and the spelling-suggestion words."""
+    """Lower-case ASCII words, no stemming: pinyin."""
     return _SpaceTokenizer()
+
+
+def spelling_analyzer():
+    """The words the spelling corrector may suggest: plain words without stop words ("the")."""
+    return _SpaceTokenizer() | StopFilter()
+
+
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def index_grams(text: str) -> list[str]:
+    """Every Chinese character and pair of neighbouring characters in `text`.
+
+    A word that occurs in a text has all its pairs in it, so matching a query word's pairs
+    finds at least every listing that contains the word: recall does not depend on how jieba
+    happened to cut either side.
+    """
+    grams: list[str] = []
+    for run in _CJK_RUN.findall(unicodedata.normalize("NFKC", text or "")):
+        grams.extend(run)
+        grams.extend(run[i:i + 2] for i in range(len(run) - 1))
+    return grams
+
+
+def query_grams(word: str) -> tuple[str, ...]:
+    """The pairs of a query word's Chinese characters (the character itself when alone)."""
+    grams: list[str] = []
+    for run in _CJK_RUN.findall(unicodedata.normalize("NFKC", word)):
+        grams.extend(run if len(run) == 1 else (run[i:i + 2] for i in range(len(run) - 1)))
+    return tuple(dict.fromkeys(grams))
+
+
+class _GramTokenizer(Tokenizer):
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, gram in enumerate(index_grams(value)):
+            token.text = gram
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos + pos
+            yield token
+
+
+def gram_analyzer():
+    return _GramTokenizer()
 
 
 def pinyin_terms(text: str) -> list[str]:

@@ -15,11 +15,12 @@ concurrent writers wait their turn.
 
 import fcntl
 import heapq
+import math
 import os
 import shutil
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,9 +35,12 @@ from market.search.analysis import (
     chinese_analyzer,
     english_analyzer,
     glosses,
+    gram_analyzer,
     has_cjk,
     pinyin_terms,
     plain_analyzer,
+    query_grams,
+    spelling_analyzer,
 )
 from market.search.backend import FACETS, Document, Query, Results, SearchBackend
 
@@ -50,6 +54,11 @@ CJK_FIELDS = (("title_zh", 3.0), ("body_zh", 1.0))
 LATIN_FIELDS = (("title_en", 3.0), ("body_en", 1.0), ("pinyin", 2.5), ("title_zh", 1.5),
                 ("body_zh", 0.5))
 KIND_BOOST = 1.5
+# Chinese characters pairs: found wherever the word occurs, however jieba cut it; ranked below
+# a whole-word match.
+GRAMS_FIELD, GRAMS_BOOST = "grams_zh", 0.5
+TF_SATURATION = 1.2  # BM25's k1: a second occurrence counts, a tenth hardly more
+WORD_CACHE_POSTINGS = 300_000  # scored documents kept per searcher (roughly 25 MB at most)
 IGNORED = object()  # a query word that is only a stop word
 
 
@@ -97,7 +106,8 @@ def make_schema() -> Schema:
         title_en=TEXT(analyzer=en, phrase=False),
         body_en=TEXT(analyzer=en, phrase=False),
         pinyin=TEXT(analyzer=plain, phrase=False),
-        spell=TEXT(analyzer=plain, phrase=False),
+        grams_zh=TEXT(analyzer=gram_analyzer(), phrase=False),
+        spell=TEXT(analyzer=spelling_analyzer(), phrase=False),
     )
 
 
@@ -121,6 +131,7 @@ def to_fields(doc: Document) -> dict:
         title_en=f"{doc.title_en}\n{doc.tags}\n{glosses(doc.title_zh + ' ' + doc.tags)}",
         body_en=f"{doc.description_en}\n{doc.place_en}",
         pinyin=romanised,
+        grams_zh="\n".join((doc.title_zh, doc.tags, doc.description_zh, doc.place_zh)),
         spell=" ".join((doc.title_en, doc.tags, joined_pinyin)),
     )
 
@@ -297,45 +308,86 @@ class WhooshBackend(SearchBackend):
             return 0
         return sum(f.stat().st_size for f in path.iterdir() if f.is_file())
 
-    def _word_query(self, word: str, reader):
-        fields = CJK_FIELDS if has_cjk(word) else LATIN_FIELDS
+    def _alternatives(self, word: str, reader):
+        """The ways one query word can match: [(field, terms that must all be there, boost)].
+
+        None when the word can match nothing; IGNORED for an English stop word ("the").
+        """
+        cjk = has_cjk(word)
         alternatives = []
-        analysed = False
-        for fieldname, boost in fields:
-            analyzer = self.schema[fieldname].analyzer
-            texts = [t.text for t in analyzer(word, mode="query")]
-            if fieldname != "pinyin":
-                analysed = analysed or bool(texts)
-            if not texts or not all((fieldname, text) in reader for text in texts):
-                continue  # a term the index lacks can match nothing here: skip its matcher
-            terms = [wq.Term(fieldname, text, boost=boost) for text in texts]
-            alternatives.append(terms[0] if len(terms) == 1 else wq.And(terms))
+        for fieldname, boost in CJK_FIELDS if cjk else LATIN_FIELDS:
+            texts = tuple(dict.fromkeys(
+                t.text for t in self.schema[fieldname].analyzer(word, mode="query")))
+            if texts and all((fieldname, text) in reader for text in texts):
+                alternatives.append((fieldname, texts, boost))
+        if cjk:
+            grams = query_grams(word)
+            if grams and all((GRAMS_FIELD, gram) in reader for gram in grams):
+                alternatives.append((GRAMS_FIELD, grams, GRAMS_BOOST))
         for fieldname in ("title_zh", "title_en"):
             for token in self.schema[fieldname].analyzer(word, mode="query"):
                 for kind in sorted(self.kind_terms.get(token.text, ())):
-                    alternatives.append(wq.Term("kind", kind, boost=KIND_BOOST))
-        if not alternatives:
-            return None if analysed else IGNORED
-        if len(alternatives) == 1:
-            return alternatives[0]
-        union = wq.Or(alternatives)
-        union.matcher_type = wq.Or.DEFAULT_MATCHER  # a union tree, not preloaded arrays
-        return union
+                    alternatives.append(("kind", (kind,), KIND_BOOST))
+        if alternatives:
+            return alternatives
+        if not cjk and not any(True for _ in self.schema["title_en"].analyzer(word, mode="query")):
+            return IGNORED
+        return None
 
-    def _text_query(self, words: list[str], reader):
-        """Each word must match (And); a word matches in any of its fields (Or)."""
-        if not words:
-            return wq.Every()
-        clauses = []
+    def _plan(self, words: list[str], reader):
+        """Each word's alternatives; None when some word can match nothing."""
+        plan = []
         for word in words:
-            clause = self._word_query(word, reader)
-            if clause is None:
-                return wq.NullQuery  # a word found nowhere: nothing can match all words
-            if clause is not IGNORED:
-                clauses.append(clause)
-        if not clauses:  # only stop words ("the", "and")
-            return wq.NullQuery
-        return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+            alternatives = self._alternatives(word, reader)
+            if alternatives is None:
+                return None
+            if alternatives is not IGNORED:
+                plan.append(alternatives)
+        return plan
+
+    @staticmethod
+    def _postings(searcher, fieldname: str, text: str) -> dict[int, float]:
+        """Document number -> term frequency, read a block at a time (Whoosh's matcher hands
+        out one posting per Python call, which was most of a query's time)."""
+        found: dict[int, float] = {}
+        for leaf, offset in searcher.reader().leaf_readers():
+            if (fieldname, text) not in leaf:
+                continue
+            deleted = leaf.deleted_docs_set if leaf.has_deletions() else ()
+            matcher = leaf.postings(fieldname, text)
+            raw = getattr(matcher, "child", matcher)  # under the deleted-documents filter
+            for ids, weights in _blocks(raw):
+                for docnum, weight in zip(ids, weights, strict=True):
+                    if docnum not in deleted:
+                        found[docnum + offset] = weight
+        return found
+
+    def _word_scores(self, searcher, alternatives) -> dict[int, float]:
+        """Documents a word matches, each with its best alternative's score. Kept per searcher
+        (which never changes once open), up to WORD_CACHE_POSTINGS documents in all."""
+        cache = getattr(searcher, "market_word_scores", None)
+        if cache is None:
+            cache = searcher.market_word_scores = _SizedCache(WORD_CACHE_POSTINGS)
+        key = tuple(alternatives)
+        found = cache.get(key)
+        if found is None:
+            found = self._score_word(searcher, alternatives)
+            cache.put(key, found)
+        return found
+
+    def _score_word(self, searcher, alternatives) -> dict[int, float]:
+        best: dict[int, float] = {}
+        for fieldname, texts, boost in alternatives:
+            postings = [self._postings(searcher, fieldname, text) for text in texts]
+            first = postings[0]
+            if len(postings) > 1:  # every term of the alternative must be there
+                common = set(first).intersection(*postings[1:])
+                first = {d: min(p[d] for p in postings) for d in common}
+            for docnum, tf in first.items():
+                score = boost * tf / (tf + TF_SATURATION)
+                if score > best.get(docnum, 0.0):
+                    best[docnum] = score
+        return best
 
     def _filter(self, query: Query):
         parts = []
@@ -358,23 +410,29 @@ class WhooshBackend(SearchBackend):
         searcher = self._searcher()
         if searcher is None or query.only_ids == set():
             return empty
-        text_query = self._text_query(query.words, searcher.reader())
-        if text_query is wq.NullQuery:
+        plan = self._plan(query.words, searcher.reader())
+        if plan is None or (query.words and not plan):
             empty.suggestion = self._suggest(searcher, query.words)
             return empty
-        # Matches as sets of document numbers, straight from the postings (set operations run in
-        # C); only the page shown is scored by Whoosh, or ordered by a column.
-        matched = self._docs(searcher, text_query)
+        # Matches as sets of document numbers straight from the postings; scores as sums over
+        # the words of idf x the best field's boosted, saturated term frequency.
+        per_word = sorted((self._word_scores(searcher, alternatives) for alternatives in plan), key=len)
+        matched = set(per_word[0]).intersection(*per_word[1:]) if per_word else self._all_docs(searcher)
         filter_query = self._filter(query)
         if filter_query is not None:
             matched &= self._docs(searcher, filter_query)
         total = len(matched)
         columns_ = self._columns(searcher)
         end = query.offset + query.limit
-        if query.words and query.sort == "relevance" and total:
-            results = searcher.search(text_query, filter=matched, limit=max(1, end), terms=False,
-                                      optimize=True)
-            page = [hit.docnum for hit in results[query.offset:end]]
+        if per_word and query.sort == "relevance":
+            listing_id = columns_["listing_id"]
+            size = searcher.doc_count_all()
+            weighted = [(math.log(1 + size / max(1, len(scores))), scores) for scores in per_word]
+
+            def rank(docnum):
+                return (sum(idf * scores[docnum] for idf, scores in weighted), listing_id[docnum])
+
+            page = heapq.nlargest(end, matched, key=rank)[query.offset:]
         else:
             page = heapq.nsmallest(end, matched, key=self._sort_key(query, columns_))[query.offset:]
         ids = [columns_["listing_id"][d] for d in page]
@@ -382,20 +440,20 @@ class WhooshBackend(SearchBackend):
         suggestion = self._suggest(searcher, query.words) if total == 0 and query.words else None
         return Results(ids, total, facets, suggestion)
 
+    @staticmethod
+    def _all_docs(searcher) -> set[int]:
+        return set(searcher.reader().all_doc_ids())
+
     def _docs(self, searcher, q) -> set[int]:
-        """The document numbers a query matches, by set operations over term postings."""
-        if isinstance(q, wq.Every):
-            return set(searcher.reader().all_doc_ids())
+        """The document numbers a filter query matches, by set operations over postings."""
         if isinstance(q, wq.Term):
-            if (q.fieldname, q.text) not in searcher.reader():
-                return set()
-            return set(q.docs(searcher))
+            return set(self._postings(searcher, q.fieldname, q.text))
         if isinstance(q, wq.And):
             parts = sorted((self._docs(searcher, sub) for sub in q.subqueries), key=len)
             return set.intersection(*parts) if parts else set()
         if isinstance(q, wq.Or):
             return set().union(*(self._docs(searcher, sub) for sub in q.subqueries))
-        return set(q.docs(searcher))
+        raise TypeError(f"not a filter query: {q!r}")
 
     def _columns(self, searcher) -> dict[str, list]:
         """Facet values and sort keys of every document, read once per searcher."""
@@ -442,7 +500,9 @@ class WhooshBackend(SearchBackend):
                                                              else LATIN_FIELDS)
                 for t in self.schema[f].analyzer(word, mode="query")
             )
-            if known or len(word) < 2:
+            stop_word = not has_cjk(word) and not any(
+                True for _ in self.schema["title_en"].analyzer(word, mode="query"))
+            if known or stop_word or len(word) < 2:
                 out.append(word)
                 continue
             found = searcher.corrector(fieldname).suggest(word, limit=1, maxdist=2 if len(word) > 3 else 1)
@@ -452,3 +512,49 @@ class WhooshBackend(SearchBackend):
             else:
                 out.append(word)
         return " ".join(out) if changed else None
+
+
+class _SizedCache:
+    """Least recently used dicts, evicted when their total length passes `limit`."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.size = 0
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value: dict) -> None:
+        if len(value) > self.limit:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = value
+            self.size += len(value)
+            while self.size > self.limit:
+                _key, dropped = self._items.popitem(last=False)
+                self.size -= len(dropped)
+
+
+def _blocks(matcher):
+    """(ids, weights) of each posting block of a whoosh3 leaf matcher; any other matcher
+    one posting at a time."""
+    if not hasattr(matcher, "_read_ids"):
+        while matcher.is_active():
+            yield (matcher.id(),), (matcher.weight(),)
+            matcher.next()
+        return
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_weights()
+        yield matcher._ids, matcher._weights
+        if matcher._lastblock:
+            return
+        matcher._next_block()
