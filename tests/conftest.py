@@ -106,6 +106,17 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def english(app, client):
+    """Pages (through `client`) and service messages in English, for tests that check what a
+    message says; tests/test_translations.py checks that each one has its Chinese."""
+    from flask_babel import force_locale
+
+    client.set_cookie("lang", "en")
+    with force_locale("en"):
+        yield
+
+
 # ---- form helpers -------------------------------------------------------------------------
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -3,12 +3,15 @@
 import io
 from datetime import date
 
+import pytest
 from PIL import Image
 
 from market.fund import service
 from market.ledger import service as ledger
 from models import db
 from tests.conftest import login, post_form
+
+pytestmark = pytest.mark.usefixtures("english")  # these tests check English wording
 
 
 def _png() -> bytes:

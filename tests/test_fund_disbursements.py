@@ -14,6 +14,8 @@ from models.fund import Disbursement
 from models.ledger import JournalEntry
 from tests.conftest import login, post_form
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests check English wording
+
 
 def png_bytes(size=(40, 30)) -> bytes:
     out = io.BytesIO()

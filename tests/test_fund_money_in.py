@@ -12,6 +12,8 @@ from models.fund import Donation, Grant, Settlement
 from models.ledger import JournalEntry
 from tests.conftest import login, post_form
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests check English wording
+
 
 def entries() -> int:
     return db.session.scalar(select(func.count(JournalEntry.id)))

@@ -4,10 +4,14 @@ Stripe 500 or timeout leaves the order payable and a retry reuses the idempotenc
 
 from datetime import timedelta
 
+import pytest
+
 from market.payments.providers import enabled_providers
 from models import Order, Payment, db, utcnow
 from tests.stripe_fake import SECRET_KEY
 from tests.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
+
+pytestmark = pytest.mark.usefixtures("english")  # these tests check English wording
 
 
 def test_without_keys_stripe_never_appears(app, client, make):

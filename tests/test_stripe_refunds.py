@@ -4,11 +4,15 @@ actual amounts), reconciliation, and the admin payments list."""
 
 from datetime import timedelta
 
+import pytest
+
 from market.orders import service as orders
 from market.payments.service import apply_request_refund
 from models import Refund, db, utcnow
 from tests.conftest import login
 from tests.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
+
+pytestmark = pytest.mark.usefixtures("english")  # these tests check English wording
 
 
 def _cancel(order):

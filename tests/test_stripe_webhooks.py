@@ -4,12 +4,16 @@ transitions whatever the order of delivery, amount checks, late payments."""
 
 import time
 
+import pytest
+
 from market import hooks
 from market.orders import service as orders
 from market.payments import stripe_provider
 from models import Order, OrderEvent, Payment, Refund, TourSession, WebhookEvent, db
 from tests.stripe_fake import sign, signed
 from tests.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
+
+pytestmark = pytest.mark.usefixtures("english")  # these tests check English wording
 
 
 def _session(order):

@@ -28,7 +28,7 @@ class SearchForm(FlaskForm):
                         validators=[Optional()])
     sort = SelectField(_l("Sort by"), choices=list(SORTS), validators=[Optional()])
     province = StringField(_l("Province"), filters=[lambda v: (v or "").strip()[:40]])
-    home = StringField(_l("Home"))
+    home = StringField(_l("Village home"))
     date = DateField(_l("Tour date"), validators=[Optional()])
     check_in = DateField(_l("Check-in"), validators=[Optional()])
     check_out = DateField(_l("Check-out"), validators=[Optional()])
