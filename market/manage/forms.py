@@ -198,7 +198,3 @@ class ElderForm(FlaskForm):
             ("artisan", str(_l("artisan"))),
             ("grower", str(_l("grower"))),
         ]
-
-
-class ActionForm(FlaskForm):
-    """A button's form: only the CSRF token."""
