@@ -117,6 +117,7 @@ def _connect_hooks() -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from market.catalog.display import cached_card, care_share_percent, home_datetime, percent
+    from market.provinces import province_list
 
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt)
@@ -128,6 +129,7 @@ def _register_template_helpers(app: Flask) -> None:
         percent=percent,
         home_datetime=home_datetime,
         cached_card=cached_card,
+        province_list=province_list,
     )
 
 

@@ -15,8 +15,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from market.manage.service import PROVINCES
 from market.money import minor_to_major_text, parse_major
+from market.provinces import PROVINCES
 from models.catalog import ELDER_ROLES
 
 

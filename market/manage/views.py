@@ -61,14 +61,7 @@ def _console_globals():
         "home": g.get("home"),
         "can_edit": g.get("can_edit", False),
         "minor_to_major_text": minor_to_major_text,
-        "province_name": _province_name,
     }
-
-
-def _province_name(zh: str) -> str:
-    if not is_english():
-        return zh
-    return dict(service.PROVINCES).get(zh, zh)
 
 
 # ---- lookups inside g.home -------------------------------------------------------------
