@@ -1,7 +1,6 @@
 """Site-wide behaviour: health check, language choice, error pages, configuration."""
 
 import pytest
-from sqlalchemy import text
 
 from config.settings import DEV_SECRET_KEY
 from market import create_app
@@ -48,13 +47,10 @@ def test_production_refuses_the_development_secret_key(monkeypatch):
     assert app.config["ENV_NAME"] == "production"
 
 
-def test_database_connection_settings(app):
-    if db.engine.dialect.name == "sqlite":
-        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
-    else:
-        assert db.engine.dialect.driver == "psycopg"
+@pytest.mark.postgres
+def test_postgresql_runs_on_psycopg_3(app):
+    """(SQLite's settings: tests/test_sqlite.py.)"""
+    assert db.engine.dialect.name == "postgresql" and db.engine.dialect.driver == "psycopg"
 
 
 def test_account_language_follows_the_user_to_a_new_browser(app, make):
