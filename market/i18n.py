@@ -7,15 +7,17 @@ LANG_COOKIE = "lang"
 
 
 def select_locale() -> str:
-    supported = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands and background jobs
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    chosen = request.cookies.get(LANG_COOKIE)
     # Only the cookie: looking at current_user here would load the user, and loading a user
     # may itself translate a message. Logging in sets the cookie from the account's choice.
-    if chosen in supported:
-        return chosen
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return chosen_language() or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def chosen_language() -> str | None:
+    """The language chosen on this device (the cookie), if it is one the site speaks."""
+    chosen = request.cookies.get(LANG_COOKIE)
+    return chosen if chosen in current_app.config["LANGUAGES"] else None
 
 
 def is_english() -> bool:

@@ -61,3 +61,17 @@ def test_account_language_follows_the_user_to_a_new_browser(app, make):
     assert 'lang="zh-Hans"' in browser.get("/").get_data(as_text=True)
     login(browser, user)
     assert 'lang="en"' in browser.get("/").get_data(as_text=True)
+
+
+def test_language_chosen_on_this_device_wins_at_login_and_is_saved(app, client, make):
+    from tests.conftest import login
+
+    user = make.user(locale="en")
+    client.get("/lang/zh_Hans")  # chosen before logging in
+    login(client, user)
+    assert 'lang="zh-Hans"' in client.get("/").get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.locale == "zh_Hans"
+    laptop = app.test_client()  # the account now carries the choice to a new browser
+    login(laptop, user)
+    assert 'lang="zh-Hans"' in laptop.get("/").get_data(as_text=True)

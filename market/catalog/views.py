@@ -3,8 +3,10 @@ from flask_login import current_user
 
 from market.accounts.service import set_locale
 from market.catalog import service
+from market.database import writing
 from market.i18n import remember_language
 from market.redirects import local_path
+from models import db
 from models.catalog import KINDS
 
 bp = Blueprint("catalog", __name__)
@@ -79,8 +81,9 @@ def set_language(code: str):
     target = local_path(request.args.get("next"), url_for("catalog.index"))
     response = make_response(redirect(target))
     remember_language(response, code)
-    if current_user.is_authenticated:
-        set_locale(current_user, code)
+    if current_user.is_authenticated and current_user.locale != code:
+        with writing(db.session):
+            set_locale(current_user, code)
     return response
 
 
