@@ -1,7 +1,9 @@
 """Language choice and bilingual model fields."""
 
+from datetime import date, datetime
+
 from flask import current_app, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import format_date, format_time, get_locale
 
 LANG_COOKIE = "lang"
 
@@ -37,3 +39,17 @@ def remember_language(response, code: str):
     """Set the language cookie on a response (a year; the account keeps the choice too)."""
     response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax")
     return response
+
+
+def format_day(value: date | datetime, fmt: str = "medium") -> str:
+    """A date with the month by name: '2026年12月7日', 'Dec 7, 2026'. 'short' is read as
+    'medium': '12/7/26' means different days to different readers."""
+    return format_date(value, "medium" if fmt == "short" else fmt)
+
+
+def format_moment(value: datetime, fmt: str = "medium") -> str:
+    """A moment to the minute, never the second: '2026年12月7日 14:00', 'Dec 7, 2026, 2:00 PM';
+    `fmt` chooses the date's length ('full' adds the weekday)."""
+    pattern = get_locale().datetime_formats["medium"]  # how this language joins date and time
+    return pattern.replace("'", "").replace("{0}", format_time(value, "short")).replace(
+        "{1}", format_day(value, fmt))

@@ -2,6 +2,7 @@
 browsing by kind, place and home narrows to exactly those listings, however deep the page."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -204,3 +205,44 @@ def test_next_links_page_by_keyset_and_match_the_numbered_pages(client, make, qu
         assert f"page={number + 1}" in url and "after=" in url
     total = PAGE_SIZE * 3 + 5 + (0 if query else 7)
     assert number == 4 and len(seen) == len(set(seen)) == total
+
+
+# ---- how prices and times read -----------------------------------------------------------
+
+def test_homestay_price_reads_from_price_per_night(client, make, qiantun):
+    stay = make.listing(qiantun, kind="homestay", price_fen=10800)
+    make.room(stay, nightly_price_fen=10800)
+    english = _page(client, f"/listings/{stay.slug}", "en")
+    assert "from CN¥108 / night" in english and "108.00" not in _main(english)
+    assert "from CN¥108 / night" in _page(client, "/kind/homestay", "en")  # the card
+    chinese = _main(_page(client, f"/listings/{stay.slug}"))
+    assert "¥108" in chinese and "108.00" not in chinese
+
+
+def test_prices_keep_their_fen_when_not_whole(client, make, qiantun):
+    tea = make.listing(qiantun, kind="produce", price_fen=6850, unit_zh="斤", unit_en="jin")
+    assert "¥68.50 / 斤" in _page(client, f"/listings/{tea.slug}")
+    assert "CN¥68.50 / jin" in _page(client, f"/listings/{tea.slug}", "en")
+
+
+@pytest.mark.parametrize("lang, when", [
+    ("zh_Hans", "2030年12月2日星期一 14:00"), ("en", "Monday, December 2, 2030, 2:00 PM"),
+])
+def test_session_times_read_to_the_minute_with_the_month_by_name(client, make, qiantun, lang, when):
+    tour = make.listing(qiantun, kind="tour")
+    make.session(tour, starts_at=datetime(2030, 12, 2, 6, 0, tzinfo=UTC))  # 14:00 in the village
+    page = _main(_page(client, f"/listings/{tour.slug}", lang)).replace("\u202f", " ")
+    assert page.count(when) == 2  # what is left, and the booking form's choice
+    assert "14:00:00" not in page and "2:00:00" not in page and "12/2/30" not in page
+
+
+def test_each_session_is_a_choice_and_full_ones_cannot_be_chosen(client, make, qiantun):
+    tour = make.listing(qiantun, kind="tour")
+    full = make.session(tour, days=2, capacity=4, reserved=4)
+    open_ = make.session(tour, days=3, capacity=4, reserved=1)
+    later = make.session(tour, days=4, capacity=4)
+    page = _page(client, f"/listings/{tour.slug}")
+    radios = dict(re.findall(r'<input type="radio" name="session_id" value="(\d+)"([^>]*)>', page))
+    assert set(radios) == {str(full.id), str(open_.id), str(later.id)}
+    assert "disabled" in radios[str(full.id)]
+    assert "checked" in radios[str(open_.id)] and "checked" not in radios[str(later.id)]
