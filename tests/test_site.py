@@ -75,3 +75,16 @@ def test_language_chosen_on_this_device_wins_at_login_and_is_saved(app, client, 
     laptop = app.test_client()  # the account now carries the choice to a new browser
     login(laptop, user)
     assert 'lang="zh-Hans"' in laptop.get("/").get_data(as_text=True)
+
+
+def test_print_buttons_say_how_to_print_without_javascript(client, make):
+    """The button needs a script; without one it is hidden (<noscript> style) and a hint shows."""
+    import re
+
+    home = make.home()
+    client.set_cookie("lang", "en")
+    page = client.get(f"/fund/{home.slug}/statement/2026-11").get_data(as_text=True)
+    assert re.search(r"<noscript><style>\.needs-js \{ display: none !important; \}</style></noscript>", page)
+    button = re.search(r'<button[^>]*onclick="window\.print\(\)"[^>]*>', page).group(0)
+    assert 'class="needs-js"' in button
+    assert "<noscript>To print this page, choose Print in your browser's menu.</noscript>" in page

@@ -77,6 +77,11 @@ class WholeNumberField(StringField):
 
     number: int | None = None
 
+    def __init__(self, label=None, validators=None, **kwargs):
+        # A phone opens its number pad; the field stays text so the service can name a bad value.
+        kwargs["render_kw"] = {"inputmode": "numeric", **kwargs.get("render_kw", {})}
+        super().__init__(label, validators, **kwargs)
+
     def process_data(self, value):
         self.data = "" if value is None else str(value)
 
