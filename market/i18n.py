@@ -1,9 +1,11 @@
 """Language choice and bilingual model fields."""
 
 from datetime import date, datetime
+from functools import lru_cache
 
+from babel import Locale
 from flask import current_app, has_request_context, request
-from flask_babel import format_date, format_time, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 
 LANG_COOKIE = "lang"
 
@@ -50,6 +52,13 @@ def format_day(value: date | datetime, fmt: str = "medium") -> str:
 def format_moment(value: datetime, fmt: str = "medium") -> str:
     """A moment to the minute, never the second: '2026年12月7日 14:00', 'Dec 7, 2026, 2:00 PM';
     `fmt` chooses the date's length ('full' adds the weekday)."""
-    pattern = get_locale().datetime_formats["medium"]  # how this language joins date and time
-    return pattern.replace("'", "").replace("{0}", format_time(value, "short")).replace(
-        "{1}", format_day(value, fmt))
+    return format_datetime(value, _moment_pattern(str(get_locale()), fmt))
+
+
+@lru_cache(maxsize=32)
+def _moment_pattern(locale_name: str, fmt: str) -> str:
+    """The language's date pattern and short (minutes) time pattern, joined its own way."""
+    locale = Locale.parse(locale_name)
+    day = locale.date_formats["medium" if fmt == "short" else fmt].pattern
+    joined = locale.datetime_formats["medium"]  # e.g. '{1} {0}' or '{1}, {0}'
+    return joined.replace("{1}", day).replace("{0}", locale.time_formats["short"].pattern)
