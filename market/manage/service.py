@@ -44,7 +44,6 @@ MAX_GUESTS_MAX = 20
 GOODS = ("produce", "craft")
 
 
-
 class ManageError(ValueError):
     """A change the console refuses; str(error) is a translated message. Nothing was saved."""
 
