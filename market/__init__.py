@@ -1,12 +1,11 @@
 """Mutual Aid+ Market: create_app builds the Flask application."""
 
 from flask import Flask, request
-from flask_babel import format_date, format_datetime
 
 from config import Config, config_for_env
 from market.database import configure_sqlite, reset_write_intent, set_write_intent
 from market.extensions import babel, csrf, db, login_manager, migrate
-from market.i18n import is_english, localized, select_locale
+from market.i18n import format_day, format_moment, is_english, localized, select_locale
 from market.money import format_money
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -117,10 +116,11 @@ def _connect_hooks() -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from market.catalog.display import cached_card, care_share_percent, home_datetime, percent
+    from market.provinces import province_list
 
     app.jinja_env.filters["money"] = format_money
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt)
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt)
+    app.jinja_env.filters["datetime"] = format_moment
+    app.jinja_env.filters["date"] = format_day
     app.jinja_env.globals.update(
         localized=localized,
         is_english=is_english,
@@ -128,6 +128,7 @@ def _register_template_helpers(app: Flask) -> None:
         percent=percent,
         home_datetime=home_datetime,
         cached_card=cached_card,
+        province_list=province_list,
     )
 
 

@@ -1,5 +1,7 @@
 """Engine settings: SQLite gets foreign keys, WAL and write transactions that begin IMMEDIATE."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from sqlalchemy import event
@@ -18,6 +20,19 @@ def set_write_intent(value: bool):
 
 def reset_write_intent(token) -> None:
     _write_intent.reset(token)
+
+
+@contextmanager
+def writing(session) -> Iterator[None]:
+    """For a write inside a read-only (GET) request: end the session's read transaction and
+    begin the next one as a writer (IMMEDIATE on SQLite). Upgrading the deferred read
+    transaction instead fails with "database is locked" when another writer got in between."""
+    session.rollback()
+    token = set_write_intent(True)
+    try:
+        yield
+    finally:
+        reset_write_intent(token)
 
 
 def configure_sqlite(engine: Engine) -> None:

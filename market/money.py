@@ -1,18 +1,27 @@
 """Money is an integer count of minor units (fen) plus a currency code. Never a float."""
 
 import re
+from copy import copy
 from decimal import Decimal
 
+from babel import Locale
 from babel.numbers import format_currency, get_currency_precision
 from flask_babel import get_locale
 
 _YUAN = re.compile(r"^\s*(\d{1,9})(?:\.(\d{1,2}))?\s*$")
 
 
-def format_money(minor: int, currency: str = "CNY", locale=None) -> str:
-    """The one place money becomes text, in the reader's locale."""
-    amount = Decimal(minor).scaleb(-get_currency_precision(currency))
-    return format_currency(amount, currency, locale=locale or get_locale() or "zh_Hans")
+def format_money(minor: int, currency: str = "CNY", locale=None, trim: bool = False) -> str:
+    """The one place money becomes text, in the reader's locale. `trim` drops the decimals of
+    a whole amount ('¥108' for a price; '¥108.50' stays), where the books keep them."""
+    locale = Locale.parse(locale or get_locale() or "zh_Hans")
+    precision = get_currency_precision(currency)
+    amount = Decimal(minor).scaleb(-precision)
+    if not trim or minor % 10**precision:
+        return format_currency(amount, currency, locale=locale)
+    pattern = copy(locale.currency_formats["standard"])
+    pattern.frac_prec = (0, 0)
+    return pattern.apply(amount, locale, currency=currency, currency_digits=False)
 
 
 def parse_major(text: str) -> int:

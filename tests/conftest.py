@@ -235,15 +235,29 @@ def make(app):
     return Factory()
 
 
-# ---- CI: REQUIRE_ALL_TESTS=1 (set by .ci/run) turns skips into failures -------------------
+# ---- PostgreSQL-only tests, and CI's REQUIRE_ALL_TESTS=1 -----------------------------------
+#
+# A test marked `postgres` runs only when TEST_DATABASE_URL is set. .ci/run runs the suite
+# twice with REQUIRE_ALL_TESTS=1: on SQLite, where only those tests may skip, and on
+# PostgreSQL, where nothing may. Any other skip (no browser, no Playwright) fails the run.
 
 REQUIRE_ALL = os.environ.get("REQUIRE_ALL_TESTS") == "1"
 _skipped: list[str] = []
 
 
 def pytest_sessionstart(session):
-    if REQUIRE_ALL and not PG_URL.startswith("postgresql"):
-        pytest.exit("REQUIRE_ALL_TESTS=1 needs TEST_DATABASE_URL pointing at PostgreSQL", returncode=1)
+    if REQUIRE_ALL and PG_URL and not PG_URL.startswith("postgresql"):
+        pytest.exit("REQUIRE_ALL_TESTS=1: TEST_DATABASE_URL must point at PostgreSQL", returncode=1)
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and not PG_URL:
+        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL)")
+
+
+def _skip_is_allowed(keywords) -> bool:
+    """On a SQLite run a PostgreSQL-only test may skip; no other skip is ever allowed."""
+    return not PG_URL and "postgres" in keywords
 
 
 def pytest_collectreport(report):
@@ -252,7 +266,7 @@ def pytest_collectreport(report):
 
 
 def pytest_runtest_logreport(report):
-    if report.skipped and not hasattr(report, "wasxfail"):
+    if report.skipped and not hasattr(report, "wasxfail") and not _skip_is_allowed(report.keywords):
         _skipped.append(f"{report.nodeid}: {_skip_reason(report)}")
 
 

@@ -1,4 +1,6 @@
-"""A visitor on a 360px phone: home page → a kind → a listing → its home, in two languages.
+"""A visitor on a 360px phone: home page → a kind → a listing → its home, in two languages;
+then sign-up, log-in, the staff console and a printable page. Every page: no sideways
+scrolling, 18px text, 44px tap targets, nothing cut off.
 
 Drives Debian's Chromium (/usr/bin/chromium) through Python Playwright against the test app
 served on 127.0.0.1. Skips when Chromium or Playwright is missing (CI sets
@@ -56,14 +58,69 @@ def shots(tmp_path) -> Path:
     return folder
 
 
+# Every visible control and link smaller than 44px, except a link inside a sentence (its
+# paragraph has words besides its links, and the link is laid out inline).
+SMALL_TARGETS = """() => {
+  const small = [];
+  const words = el => {
+    const copy = el.cloneNode(true);
+    copy.querySelectorAll('a, button, input, select, textarea').forEach(c => c.remove());
+    return copy.textContent.replace(/[\\s·,、:：|()（）—–-]/g, '');
+  };
+  const targets = 'a[href], button, select, textarea, summary, label.choice, '
+    + 'input:not([type=hidden]):not([type=checkbox]):not([type=radio])';
+  for (const el of document.querySelectorAll(targets)) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0 || el.closest('.skip, .visually-hidden')) continue;
+    if (box.height >= 44) continue;
+    const block = el.parentElement.closest('p, li, dd, td, span, div');
+    const inSentence = el.tagName === 'A' && getComputedStyle(el).display === 'inline'
+      && block && words(block) !== '';
+    const label = el.textContent.trim().slice(0, 40);
+    if (!inSentence) small.push(`${el.tagName.toLowerCase()} "${label}" ${Math.round(box.height)}px`);
+  }
+  return small;
+}"""
+
+# Whether the header search box shows its whole placeholder.
+PLACEHOLDER_FITS = """() => {
+  const box = document.querySelector('#site-search');
+  if (!box) return true;
+  const style = getComputedStyle(box);
+  const context = document.createElement('canvas').getContext('2d');
+  context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return context.measureText(box.placeholder).width <= room;
+}"""
+
+# Choices (radio labels) and dropdowns whose text is cut off (a dropdown's arrow takes ~24px).
+CUT_TEXT = """() => {
+  const context = document.createElement('canvas').getContext('2d');
+  const cut = [...document.querySelectorAll('.choice span')]
+    .filter(el => el.scrollWidth > el.clientWidth + 1);
+  for (const select of document.querySelectorAll('select')) {
+    const style = getComputedStyle(select);
+    context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 24;
+    const shown = select.options[select.selectedIndex];
+    if (shown && context.measureText(shown.text.trim()).width > room) cut.push(select);
+  }
+  return cut.map(el => (el.tagName === 'SELECT' ? el.options[el.selectedIndex].text : el.textContent).trim());
+}"""
+
+
 def _check_page(page, shots: Path, name: str) -> None:
-    """No horizontal scrolling at 360px, base text at least 18px; then a full-page screenshot."""
+    """At 360px: no horizontal scrolling, base text at least 18px, tap targets at least 44px,
+    nothing cut off; then a full-page screenshot."""
     width = page.evaluate(
         "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
     )
     assert width <= WIDTH, f"{name}: page is {width}px wide at a {WIDTH}px viewport ({page.url})"
     font = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert font >= 18, f"{name}: base text is {font}px"
+    assert page.evaluate(SMALL_TARGETS) == [], f"{name}: tap targets under 44px ({page.url})"
+    assert page.evaluate(PLACEHOLDER_FITS), f"{name}: the search box's placeholder is cut"
+    assert page.evaluate(CUT_TEXT) == [], f"{name}: text cut off ({page.url})"
     page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
 
 
@@ -125,5 +182,56 @@ def test_visitor_walks_from_home_page_to_a_home_and_switches_language(sync_playw
             assert page.locator("h1").inner_text().strip() == "前屯村幸福院"
             _check_page(page, shots, "08-home-zh-again")
             context.close()
+        finally:
+            browser.close()
+
+
+def _a_tour_of(home_slug: str) -> int:
+    from sqlalchemy import select
+
+    from models import Home, Listing, db
+
+    return db.session.scalar(select(Listing.id).join(Home).where(
+        Home.slug == home_slug, Listing.kind == "tour").order_by(Listing.id).limit(1))
+
+
+def test_accounts_console_and_print_pages_fit_a_phone(sync_playwright, live_server, shots):
+    """Sign-up and log-in, a staff member's console (listing, session form), the care fund's
+    statement; and printing without JavaScript says how."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": WIDTH, "height": 780})
+            page = context.new_page()
+            page.set_default_timeout(20_000)
+            for path, name in (("/signup", "11-signup"), ("/browse?county=河北省/肥乡区", "12-browse-county"),
+                               ("/homes/no-such-home", "13-not-found"), ("/login", "14-login")):
+                page.goto(live_server + path)
+                _check_page(page, shots, name)
+
+            page.fill("#identifier", "staff.qiantun@demo.example.com")
+            page.fill("#password", "demo-pass-2026")
+            page.locator("main button[type=submit]").click()
+            page.goto(live_server + "/manage/qiantun/")
+            _check_page(page, shots, "15-console")
+            tour = _a_tour_of("qiantun")
+            page.goto(f"{live_server}/manage/qiantun/listings/{tour}")
+            _check_page(page, shots, "16-console-listing")
+            page.goto(f"{live_server}/manage/qiantun/listings/{tour}/sessions/new")
+            assert page.get_attribute("#duration_minutes", "inputmode") == "numeric"
+            _check_page(page, shots, "17-session-form")
+            page.goto(live_server + "/fund/qiantun/statement/2026-11")
+            _check_page(page, shots, "18-statement")
+            assert page.locator("button.needs-js").is_visible()
+            context.close()
+
+            without_js = browser.new_context(viewport={"width": WIDTH, "height": 780},
+                                             java_script_enabled=False)
+            page = without_js.new_page()
+            page.goto(live_server + "/fund/qiantun/statement/2026-11")
+            hint = page.locator("p.no-print", has=page.locator("button.needs-js"))
+            assert not page.locator("button.needs-js").is_visible()
+            assert hint.inner_text().strip() != ""  # the <noscript> words, in place of the button
+            without_js.close()
         finally:
             browser.close()

@@ -217,9 +217,8 @@ def test_entries_and_postings_are_append_only_in_the_orm(make):
     assert db.session.scalar(select(JournalEntry)).memo == f"Order {order.reference} paid"
 
 
+@pytest.mark.postgres
 def test_database_trigger_refuses_changes_on_postgresql(make):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL trigger")
     paid(make)
     for statement in (
         "UPDATE ledger_postings SET amount = amount + 1",

@@ -120,9 +120,8 @@ def test_deleted_entry_is_caught(make, app):
 
 
 @pytest.mark.parametrize("statement", ["UPDATE ledger_postings SET amount = 1", "DELETE FROM ledger_entries"])
+@pytest.mark.postgres
 def test_trigger_blocks_raw_changes_on_postgresql(make, statement):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL trigger")
     books(make)
     db.session.remove()
     with pytest.raises(Exception, match="append-only"):

@@ -393,6 +393,16 @@ def test_session_start_shown_in_home_time(client, staff_home, make):
     assert utcnow() < start
 
 
+def test_number_fields_open_the_phone_number_pad(client, staff_home, make):
+    import re
+
+    listing = make.listing(staff_home, "tour")
+    page = client.get(f"/manage/qiantun/listings/{listing.id}/sessions/new").get_data(as_text=True)
+    for name in ("duration_minutes", "capacity"):
+        field = re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
+        assert 'inputmode="numeric"' in field, field
+
+
 # ---- services, called without a request ---------------------------------------------------
 
 def test_service_refuses_stock_below_reserved_and_changes_nothing(make):

@@ -65,9 +65,8 @@ def test_demo_seed_and_ledger_verify_run_on_the_migrated_schema(migrated_app):
     assert verified.exit_code == 0, verified.output
 
 
+@pytest.mark.postgres
 def test_migrated_postgresql_ledger_refuses_raw_changes(migrated_app):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("the append-only trigger is PostgreSQL's")
     with db.engine.begin() as connection:
         connection.execute(text("INSERT INTO ledger_tree_heads (size, root, frontier, created_at) "
                                 "VALUES (0, 'e3b0', '[]', now())"))

@@ -28,3 +28,17 @@ def test_format_money_in_both_locales(app):
     assert format_money(123456, "CNY", locale="zh_Hans") == "¥1,234.56"
     assert format_money(1, "CNY", locale="en") == "CN¥0.01"
     assert format_money(500, "JPY", locale="en") == "¥500"
+
+
+def test_trimmed_prices_drop_only_zero_decimals(app):
+    assert format_money(10800, "CNY", locale="zh_Hans", trim=True) == "¥108"
+    assert format_money(10800, "CNY", locale="en", trim=True) == "CN¥108"
+    assert format_money(123400000, "CNY", locale="en", trim=True) == "CN¥1,234,000"
+    assert format_money(10850, "CNY", locale="zh_Hans", trim=True) == "¥108.50"
+    assert format_money(10800, "CNY", locale="zh_Hans") == "¥108.00"  # the books keep them
+
+
+@given(st.integers(min_value=0, max_value=10**11 - 1), st.sampled_from(["zh_Hans", "en"]))
+def test_a_trimmed_price_is_the_same_amount(fen, locale):
+    full, trimmed = format_money(fen, locale=locale), format_money(fen, locale=locale, trim=True)
+    assert trimmed == (full.removesuffix(".00") if fen % 100 == 0 else full)

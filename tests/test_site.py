@@ -1,7 +1,6 @@
 """Site-wide behaviour: health check, language choice, error pages, configuration."""
 
 import pytest
-from sqlalchemy import text
 
 from config.settings import DEV_SECRET_KEY
 from market import create_app
@@ -39,25 +38,6 @@ def test_language_switch_refuses_offsite_redirect_and_unknown_language(client):
     assert client.get("/lang/fr").status_code == 404
 
 
-@pytest.mark.parametrize("lang, words", [("zh_Hans", "找不到"), ("en", "Page not found")])
-def test_404_page_in_both_languages(client, lang, words):
-    client.get(f"/lang/{lang}")
-    response = client.get("/homes/no-such-home")
-    assert response.status_code == 404
-    assert words in response.get_data(as_text=True)
-
-
-def test_unexpected_error_shows_translated_500_and_rolls_back(app, client):
-    @app.get("/boom-test")
-    def boom():
-        db.session.execute(text("SELECT 1"))
-        raise RuntimeError("boom")
-
-    response = client.get("/boom-test")
-    assert response.status_code == 500
-    assert "没有保存" in response.get_data(as_text=True)
-
-
 def test_production_refuses_the_development_secret_key(monkeypatch):
     monkeypatch.setenv("MARKET_ENV", "production")
     with pytest.raises(RuntimeError):
@@ -67,13 +47,10 @@ def test_production_refuses_the_development_secret_key(monkeypatch):
     assert app.config["ENV_NAME"] == "production"
 
 
-def test_database_connection_settings(app):
-    if db.engine.dialect.name == "sqlite":
-        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
-    else:
-        assert db.engine.dialect.driver == "psycopg"
+@pytest.mark.postgres
+def test_postgresql_runs_on_psycopg_3(app):
+    """(SQLite's settings: tests/test_sqlite.py.)"""
+    assert db.engine.dialect.name == "postgresql" and db.engine.dialect.driver == "psycopg"
 
 
 def test_account_language_follows_the_user_to_a_new_browser(app, make):
@@ -84,3 +61,30 @@ def test_account_language_follows_the_user_to_a_new_browser(app, make):
     assert 'lang="zh-Hans"' in browser.get("/").get_data(as_text=True)
     login(browser, user)
     assert 'lang="en"' in browser.get("/").get_data(as_text=True)
+
+
+def test_language_chosen_on_this_device_wins_at_login_and_is_saved(app, client, make):
+    from tests.conftest import login
+
+    user = make.user(locale="en")
+    client.get("/lang/zh_Hans")  # chosen before logging in
+    login(client, user)
+    assert 'lang="zh-Hans"' in client.get("/").get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.locale == "zh_Hans"
+    laptop = app.test_client()  # the account now carries the choice to a new browser
+    login(laptop, user)
+    assert 'lang="zh-Hans"' in laptop.get("/").get_data(as_text=True)
+
+
+def test_print_buttons_say_how_to_print_without_javascript(client, make):
+    """The button needs a script; without one it is hidden (<noscript> style) and a hint shows."""
+    import re
+
+    home = make.home()
+    client.set_cookie("lang", "en")
+    page = client.get(f"/fund/{home.slug}/statement/2026-11").get_data(as_text=True)
+    assert re.search(r"<noscript><style>\.needs-js \{ display: none !important; \}</style></noscript>", page)
+    button = re.search(r'<button[^>]*onclick="window\.print\(\)"[^>]*>', page).group(0)
+    assert 'class="needs-js"' in button
+    assert "<noscript>To print this page, choose Print in your browser's menu.</noscript>" in page

@@ -102,6 +102,16 @@ def set_locale(user: User, code: str) -> None:
     db.session.commit()
 
 
+def locale_after_login(user: User, chosen_here: str | None) -> str | None:
+    """The language a browser keeps after logging in: the one chosen on this device, which
+    the account then remembers, or else the account's own."""
+    if chosen_here is None:
+        return user.locale
+    if user.locale != chosen_here:
+        set_locale(user, chosen_here)
+    return chosen_here
+
+
 def role_in_home(user, home_id: int) -> str | None:
     """'staff', 'supervisor' or None for this user in this home."""
     if user is None or not user.is_authenticated:

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from market.accounts import service
 from market.accounts.forms import LoginForm, PasswordForm, SignupForm
 from market.extensions import login_manager
-from market.i18n import remember_language
+from market.i18n import chosen_language, remember_language
 from market.redirects import local_path
 
 bp = Blueprint("accounts", __name__)
@@ -40,7 +40,8 @@ def login():
         if user is not None:
             login_user(user)
             response = redirect(_safe_next(url_for("catalog.index")))
-            return remember_language(response, user.locale) if user.locale else response
+            language = service.locale_after_login(user, chosen_language())
+            return remember_language(response, language) if language else response
         form.password.errors.append(_("The account or password is not right."))
     return render_template("accounts/login.html", form=form), 400 if form.errors else 200
 

@@ -66,21 +66,13 @@ class BrowsePage:
 
 @dataclass
 class BrowseFilter:
+    """What the browse page narrows to. A county is always read with its province (when
+    given), so same-named counties of different provinces stay apart."""
+
     kind: str | None = None
     province: str | None = None
     county: str | None = None
     home_slug: str | None = None
-
-    def apply(self, query):
-        if self.kind:
-            query = query.where(Listing.kind == self.kind)
-        if self.province:
-            query = query.where(Home.province_zh == self.province)
-        if self.county:
-            query = query.where(Home.county_zh == self.county)
-        if self.home_slug:
-            query = query.where(Home.slug == self.home_slug)
-        return query
 
 
 def _home_scope(filters: BrowseFilter) -> tuple[str, list[int]]:

@@ -3,8 +3,10 @@ from flask_login import current_user
 
 from market.accounts.service import set_locale
 from market.catalog import service
+from market.database import writing
 from market.i18n import remember_language
 from market.redirects import local_path
+from models import db
 from models.catalog import KINDS
 
 bp = Blueprint("catalog", __name__)
@@ -25,12 +27,9 @@ def browse(kind: str | None = None):
     kind = kind or request.args.get("kind") or None
     if kind is not None and kind not in KINDS:
         abort(404)
-    filters = service.BrowseFilter(
-        kind=kind,
-        province=request.args.get("province") or None,
-        county=request.args.get("county") or None,
-        home_slug=request.args.get("home") or None,
-    )
+    province, county = _place(request.args.get("province"), request.args.get("county"))
+    filters = service.BrowseFilter(kind=kind, province=province, county=county,
+                                   home_slug=request.args.get("home") or None)
     page = request.args.get("page", 1, type=int) or 1
     if page < 1 or page > 100_000:
         abort(404)
@@ -39,6 +38,14 @@ def browse(kind: str | None = None):
     return render_template(
         "catalog/browse.html", result=result, filters=filters, regions=service.regions()
     )
+
+
+def _place(province: str | None, county: str | None) -> tuple[str | None, str | None]:
+    """The browse form's county choices read "province/county" (a county on its own is
+    still understood); the county's own province wins over the province list."""
+    if county and "/" in county:
+        province, county = county.split("/", 1)
+    return province or None, county or None
 
 
 @bp.get("/homes/<slug>")
@@ -74,8 +81,9 @@ def set_language(code: str):
     target = local_path(request.args.get("next"), url_for("catalog.index"))
     response = make_response(redirect(target))
     remember_language(response, code)
-    if current_user.is_authenticated:
-        set_locale(current_user, code)
+    if current_user.is_authenticated and current_user.locale != code:
+        with writing(db.session):
+            set_locale(current_user, code)
     return response
 
 

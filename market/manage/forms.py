@@ -15,8 +15,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from market.manage.service import PROVINCES
 from market.money import minor_to_major_text, parse_major
+from market.provinces import PROVINCES
 from models.catalog import ELDER_ROLES
 
 
@@ -76,6 +76,11 @@ class WholeNumberField(StringField):
     """A whole number (may be negative, so the service can say why it is refused); `.number`."""
 
     number: int | None = None
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        # A phone opens its number pad; the field stays text so the service can name a bad value.
+        kwargs["render_kw"] = {"inputmode": "numeric", **kwargs.get("render_kw", {})}
+        super().__init__(label, validators, **kwargs)
 
     def process_data(self, value):
         self.data = "" if value is None else str(value)
@@ -198,7 +203,3 @@ class ElderForm(FlaskForm):
             ("artisan", str(_l("artisan"))),
             ("grower", str(_l("grower"))),
         ]
-
-
-class ActionForm(FlaskForm):
-    """A button's form: only the CSRF token."""

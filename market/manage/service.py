@@ -18,6 +18,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from market.provinces import PROVINCE_NAMES
 from market.uploads import StoredImage, remove_stored
 from models import (
     Elder,
@@ -41,20 +42,6 @@ LEAD_DAYS_MAX = 365
 CANCEL_HOURS_MAX = 24 * 30
 MAX_GUESTS_MAX = 20
 GOODS = ("produce", "craft")
-
-# Provinces a product can ship to (stored as the Chinese names, comma separated).
-PROVINCES: tuple[tuple[str, str], ...] = (
-    ("北京市", "Beijing"), ("天津市", "Tianjin"), ("河北省", "Hebei"), ("山西省", "Shanxi"),
-    ("内蒙古自治区", "Inner Mongolia"), ("辽宁省", "Liaoning"), ("吉林省", "Jilin"),
-    ("黑龙江省", "Heilongjiang"), ("上海市", "Shanghai"), ("江苏省", "Jiangsu"),
-    ("浙江省", "Zhejiang"), ("安徽省", "Anhui"), ("福建省", "Fujian"), ("江西省", "Jiangxi"),
-    ("山东省", "Shandong"), ("河南省", "Henan"), ("湖北省", "Hubei"), ("湖南省", "Hunan"),
-    ("广东省", "Guangdong"), ("广西壮族自治区", "Guangxi"), ("海南省", "Hainan"),
-    ("重庆市", "Chongqing"), ("四川省", "Sichuan"), ("贵州省", "Guizhou"), ("云南省", "Yunnan"),
-    ("西藏自治区", "Tibet"), ("陕西省", "Shaanxi"), ("甘肃省", "Gansu"), ("青海省", "Qinghai"),
-    ("宁夏回族自治区", "Ningxia"), ("新疆维吾尔自治区", "Xinjiang"),
-)
-PROVINCE_NAMES = tuple(zh for zh, _en in PROVINCES)
 
 
 class ManageError(ValueError):

@@ -23,7 +23,6 @@ from flask_login import current_user
 from market.i18n import is_english
 from market.manage import service
 from market.manage.forms import (
-    ActionForm,
     ElderForm,
     ListingForm,
     PhotoForm,
@@ -61,16 +60,8 @@ def _console_globals():
     return {
         "home": g.get("home"),
         "can_edit": g.get("can_edit", False),
-        "action_form": ActionForm(),
         "minor_to_major_text": minor_to_major_text,
-        "province_name": _province_name,
     }
-
-
-def _province_name(zh: str) -> str:
-    if not is_english():
-        return zh
-    return dict(service.PROVINCES).get(zh, zh)
 
 
 # ---- lookups inside g.home -------------------------------------------------------------
