@@ -106,7 +106,8 @@ def _validate_tour(listing: Listing, session_id, seats: int, now: datetime) -> T
     if tour_session is None or tour_session.listing_id != listing.id:
         raise BookingError(_("Please choose one of the sessions shown."))
     if tour_session.starts_at <= now:
-        raise Unavailable(_("This session has already started. Please choose a later one."))
+        # Not "sold out": a started session is a problem to fix in the cart, not a lost race.
+        raise BookingError(_("This session has already started. Please choose a later one."))
     left = booking.seats_left(tour_session)
     if left <= 0:
         raise Unavailable(_("Sorry, this session is sold out."))
