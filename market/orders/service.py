@@ -516,15 +516,27 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
 
 # ---- lifecycle -----------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Buyer:
+    """The buyer acting on their own order (a guest has no id): pass it as `actor` so the
+    timeline says the customer did it."""
+
+    id: int | None = None
+    actor_kind = "customer"
+
+
 def apply_transition(order: Order, to_status: str, *, actor=None, reason: str = "",
                      now: datetime | None = None) -> OrderEvent:
-    """Move `order` to `to_status` and record who, when and why; OrderError if not allowed."""
+    """Move `order` to `to_status` and record who, when and why; OrderError if not allowed.
+
+    `actor`: a Buyer, a user or user id (the home's staff), or None (the system)."""
     if to_status not in TRANSITIONS.get(order.status, set()):
         raise OrderStateError(_("This order cannot go from %(old)s to %(new)s.",
                            old=status_label(order.status), new=status_label(to_status)))
+    actor_id = getattr(actor, "id", actor if isinstance(actor, int) else None)
+    kind = getattr(actor, "actor_kind", "system" if actor is None else "staff")
     event = OrderEvent(order_id=order.id, from_status=order.status, to_status=to_status,
-                       actor_id=getattr(actor, "id", actor if isinstance(actor, int) else None),
-                       reason=reason or "", created_at=now or utcnow())
+                       actor_id=actor_id, actor_kind=kind, reason=reason or "", created_at=now or utcnow())
     order.status = to_status
     order.events.append(event)
     db.session.flush()
@@ -606,23 +618,6 @@ def apply_mark_paid(order: Order, payment) -> bool:
     return True
 
 
-def apply_fulfil(order: Order, actor, *, carrier: str | None = None, tracking_number: str | None = None,
-                 reason: str = "") -> None:
-    """Tour attended, stay checked out, goods shipped: → fulfilled, `hooks.order_fulfilled` sent."""
-    if order.status not in ("paid", "partially_refunded"):
-        raise OrderStateError(_("Only a paid order can be marked done."))
-    has_goods = any(line.kind in GOODS for line in order.lines)
-    if has_goods:
-        carrier, tracking_number = (carrier or "").strip(), (tracking_number or "").strip()
-        if not carrier or not tracking_number or len(carrier) > 60 or len(tracking_number) > 60:
-            raise OrderError(_("Please give the carrier and the tracking number."))
-        order.carrier, order.tracking_number = carrier, tracking_number
-    apply_transition(order, "fulfilled", actor=actor, reason=reason or ("shipped" if has_goods else "done"))
-    hooks.order_fulfilled.send(order)
-    if has_goods:
-        _queue_mail(order, "shipped")
-
-
 def _full_refund_amounts(order: Order) -> dict[int, int]:
     from market.payments.service import refundable_by_line
 
@@ -679,8 +674,13 @@ def _on_refund_settled(refund, **_extra) -> None:
     if target in TRANSITIONS.get(order.status, set()):
         if target == "refunded" and order.status in ("paid", "partially_refunded"):
             apply_release(order)
-        apply_transition(order, target, actor=refund.requested_by_id,
+        by = refund.requested_by_id
+        apply_transition(order, target, actor=Buyer(by) if by and by == order.user_id else by,
                          reason=f"refund {refund.id}: {refund.reason}".strip())
+        if target == "partially_refunded":
+            from market.orders.fulfilment import apply_complete
+
+            apply_complete(order)  # what is left may all be done already
     db.session.flush()
 
 
@@ -742,8 +742,8 @@ def can_customer_cancel(order: Order, now: datetime | None = None) -> bool:
     now = now or utcnow()
     if order.status == "pending_payment":
         return True
-    if order.status != "paid":
-        return False
+    if order.status != "paid" or any(line.fulfilled_at for line in order.lines):
+        return False  # something was shipped, attended or stayed
     for line in order.lines:
         deadline = cancel_deadline(line, db.session.get(Listing, line.listing_id))
         if deadline is not None and now > deadline:
@@ -806,13 +806,6 @@ def mark_paid_offline(order: Order, *, actor, method: str, amount_text: str,
         db.session.rollback()
         raise OrderStateError(_("This order's booking has ended and could not be taken again. Please "
                            "return the money."))
-    db.session.commit()
-    return order
-
-
-def fulfil_order(order: Order, *, actor, carrier: str | None = None, tracking_number: str | None = None,
-                 ) -> Order:
-    apply_fulfil(order, actor, carrier=carrier, tracking_number=tracking_number)
     db.session.commit()
     return order
 
@@ -896,18 +889,24 @@ def sessions_on(home_id: int, day: date) -> list[Attendance]:
     return result
 
 
-def arrivals_on(home_id: int, day: date) -> list[tuple[Order, OrderLine]]:
+def stays_on(home_id: int, day: date, *, leaving: bool = False) -> list[tuple[Order, OrderLine]]:
+    """A home's stays that check in on a local day (or check out, with leaving=True)."""
+    on_day = OrderLine.check_out == day if leaving else OrderLine.check_in == day
     rows = db.session.execute(
         select(Order, OrderLine).join(OrderLine, OrderLine.order_id == Order.id)
-        .where(Order.home_id == home_id, OrderLine.kind == "homestay", OrderLine.check_in == day,
+        .where(Order.home_id == home_id, OrderLine.kind == "homestay", on_day,
                Order.status.in_(LIVE)).order_by(Order.contact_name)).all()
     return [tuple(row) for row in rows]
 
 
 def to_ship(home_id: int) -> list[Order]:
+    """Paid orders (partly refunded too) with goods still owed and not shipped."""
+    waiting = exists().where(OrderLine.order_id == Order.id, OrderLine.kind.in_(GOODS),
+                             OrderLine.fulfilled_at.is_(None),
+                             OrderLine.refunded_fen < OrderLine.amount_fen)
     return list(db.session.scalars(
-        select(Order).where(Order.home_id == home_id, Order.status == "paid",
-                            Order.ship_province.is_not(None))
+        select(Order).where(Order.home_id == home_id, Order.status.in_(("paid", "partially_refunded")),
+                            waiting)
         .options(selectinload(Order.lines)).order_by(Order.paid_at)))
 
 
@@ -932,7 +931,7 @@ def _queue_mail(order: Order, what: str) -> None:
     from market.mail import Mail, render_bilingual, send_after_commit
 
     try:
-        subject, body = render_bilingual(f"orders/mail/{what}.txt", order=order)
+        subject, body = render_bilingual(f"orders/mail/{what}.txt", order=order, **context)
     except Exception:  # a template problem must not stop the order
         current_app.logger.exception("could not render %s mail", what)
         return
