@@ -49,6 +49,7 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 PAYMENT_METHODS = ("cash", "transfer", "other")
+CONSOLE_DAYS = (date(2000, 1, 1), date(2099, 12, 31))
 
 
 class OrderError(ValueError):
@@ -372,11 +373,13 @@ def new_checkout_token() -> str:
     return uuid.uuid4().hex
 
 
-def orders_for_token(token: str) -> list[Order]:
-    if not TOKEN.match(token or ""):
+def orders_for_token(token: str, owner: str | None) -> list[Order]:
+    """The orders one checkout form made, for the owner of the cart it emptied only."""
+    if not owner or not TOKEN.match(token or ""):
         return []
     return list(db.session.scalars(
-        select(Order).where(Order.checkout_token == token).order_by(Order.id)))
+        select(Order).where(Order.checkout_token == token, Order.cart_owner == owner)
+        .options(selectinload(Order.lines)).order_by(Order.id)))
 
 
 def _hold_minutes(provider_name: str) -> int:
@@ -421,7 +424,7 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
     review = review_cart(owner, now, look_up_nights=False)
     if not review.lines:
         # The same form sent again after it went through: the cart is empty, the orders exist.
-        done = orders_for_token(token)
+        done = orders_for_token(token, owner)
         if done:
             return done
         raise OrderError(_("Your cart is empty."))
@@ -452,7 +455,7 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
         home_goods = any(line.listing.kind in GOODS for line in lines)
         order = Order(
             reference=_new_reference(), idempotency_token=f"{token}:{index}", checkout_token=token,
-            user_id=user_id,
+            cart_owner=owner, user_id=user_id,
             home_id=home_id, status="pending_payment", provider=provider_name,
             total_fen=sum(line.amount_fen for line in lines), currency=review.currency,
             contact_name=contact.name.strip(), contact_phone=normalize_phone(contact.phone),
@@ -470,7 +473,8 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
             session_elder = item.tour_session.elder if item.tour_session is not None else None
             elder = session_elder or elder
             order_line = OrderLine(
-                home_id=home_id, listing_id=listing.id, kind=listing.kind, title=line.title[:200],
+                home_id=home_id, listing_id=listing.id, kind=listing.kind, title=listing.title_zh[:200],
+                title_en=(listing.title_en or "")[:200],
                 session_id=item.session_id, room_id=item.room_id, check_in=item.check_in,
                 check_out=item.check_out, guests=item.guests, quantity=line.quantity,
                 unit_price_fen=line.unit_price_fen, amount_fen=line.amount_fen,
@@ -483,7 +487,8 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
             nights = booking.nights_between(item.check_in, item.check_out) if item.room_id else []
             to_reserve.append((order_line, nights, line.title))
         order.events.append(OrderEvent(from_status=None, to_status="pending_payment",
-                                       actor_id=user_id, reason="checkout", created_at=now))
+                                       actor_id=user_id, actor_kind="customer", reason="checkout",
+                                       created_at=now))
         db.session.add(order)
         orders.append(order)
     try:
@@ -492,7 +497,7 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
                 if not _reserve_line(line, nights, now)]
     except IntegrityError:
         db.session.rollback()
-        again = orders_for_token(token)
+        again = orders_for_token(token, owner)
         if again:
             return again
         raise
@@ -507,7 +512,7 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        again = orders_for_token(token)
+        again = orders_for_token(token, owner)
         if again:
             return again
         raise
@@ -842,6 +847,22 @@ def orders_by_references(references: list[str]) -> list[Order]:
         .order_by(Order.id.desc())))
 
 
+def console_day(text: str | None) -> date | None:
+    """A day typed into a staff console filter (None when empty); OrderError when it is not a
+    date or lies outside CONSOLE_DAYS, which keeps day arithmetic clear of year 1 and 9999."""
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise OrderError(_("Please enter a date like 2025-05-01.")) from None
+    first, last = CONSOLE_DAYS
+    if not first <= day <= last:
+        raise OrderError(_("Please choose a date between %(first)s and %(last)s.",
+                           first=first.isoformat(), last=last.isoformat()))
+    return day
+
+
 def home_orders(home_id: int, status: str | None = None, day_from: date | None = None,
                 day_to: date | None = None) -> list[Order]:
     query = select(Order).where(Order.home_id == home_id).options(selectinload(Order.lines))
@@ -925,7 +946,7 @@ def status_label(status: str) -> str:
 
 # ---- mail ----------------------------------------------------------------------------------
 
-def _queue_mail(order: Order, what: str) -> None:
+def _queue_mail(order: Order, what: str, **context) -> None:
     if not order.contact_email:
         return
     from market.mail import Mail, render_bilingual, send_after_commit
