@@ -39,6 +39,13 @@ class Home(db.Model):
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai")
     status: Mapped[str] = mapped_column(String(20), default="active")
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    # How buyers pay the home offline (staff edit these): the account holder's name, the bank
+    # and account number, a phone for WeChat Pay / Alipay or questions, and a note per language.
+    pay_payee: Mapped[str] = mapped_column(String(120), default="")
+    pay_account: Mapped[str] = mapped_column(String(120), default="")
+    pay_phone: Mapped[str] = mapped_column(String(20), default="")
+    pay_note_zh: Mapped[str] = mapped_column(Text, default="")
+    pay_note_en: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (

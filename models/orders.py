@@ -11,7 +11,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from models.base import UTCDateTime, db, utcnow
 
@@ -40,6 +40,9 @@ class Order(db.Model):
     # The checkout form's token (one checkout may make one order per home; each order's
     # idempotency_token is "<checkout_token>:<n>").
     checkout_token: Mapped[str | None] = mapped_column(String(40), index=True)
+    # Whose cart it was ("u:<user id>" or "s:<guest key>"): a re-sent form or the confirmation
+    # page shows the orders of a checkout token to that cart's owner only.
+    cart_owner: Mapped[str | None] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     # Checkout makes one order per home: that home's staff run it and are paid for it.
     home_id: Mapped[int | None] = mapped_column(ForeignKey("homes.id"), index=True)
@@ -54,8 +57,6 @@ class Order(db.Model):
     ship_city: Mapped[str | None] = mapped_column(String(60))
     ship_district: Mapped[str | None] = mapped_column(String(60))
     ship_street: Mapped[str | None] = mapped_column(String(200))
-    carrier: Mapped[str | None] = mapped_column(String(60))
-    tracking_number: Mapped[str | None] = mapped_column(String(60))
     locale: Mapped[str] = mapped_column(String(10), default="zh_Hans")
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when something needs a person: amount mismatch, dispute, late payment.
@@ -88,7 +89,9 @@ class OrderLine(db.Model):
     home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"))
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    title: Mapped[str] = mapped_column(String(200))  # as shown when bought
+    title: Mapped[str] = mapped_column(String(200))  # the Chinese title when bought
+    title_en: Mapped[str] = mapped_column(String(200), default="")  # "" when it had none
+    title_zh = synonym("title")  # so that `localized(line, "title")` works
     session_id: Mapped[int | None] = mapped_column(ForeignKey("tour_sessions.id"), index=True)
     room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"))
     check_in: Mapped[date | None] = mapped_column(Date)
@@ -104,8 +107,16 @@ class OrderLine(db.Model):
     elder_id: Mapped[int | None] = mapped_column(ForeignKey("elders.id"))
     # Whether this line still holds seats, nights or stock (False once released or cancelled).
     holds_inventory: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Fulfilment, line by line: the tour attended, the stay checked out, the goods shipped
+    # (with their carrier and tracking number). The order is fulfilled when all its lines are.
+    fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fulfilled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    carrier: Mapped[str | None] = mapped_column(String(60))
+    tracking_number: Mapped[str | None] = mapped_column(String(60))
 
     order: Mapped[Order] = relationship(back_populates="lines")
+    tour_session: Mapped["TourSession | None"] = relationship(viewonly=True)  # noqa: F821
+    room: Mapped["Room | None"] = relationship(viewonly=True)  # noqa: F821
 
 
 class OrderEvent(db.Model):
@@ -118,6 +129,8 @@ class OrderEvent(db.Model):
     from_status: Mapped[str | None] = mapped_column(String(24))
     to_status: Mapped[str] = mapped_column(String(24))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Who acted, in the words the timeline uses: "customer", "staff" or "system".
+    actor_kind: Mapped[str] = mapped_column(String(10), default="system")
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

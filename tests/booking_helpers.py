@@ -17,11 +17,16 @@ def stay_dates(days_ahead: int = 10, nights: int = 2):
     return start, start + timedelta(days=nights)
 
 
+def check_out(owner: str) -> list:
+    """Check out `owner`'s cart at the total it shows."""
+    total = service.review_cart(owner).total_fen
+    return service.checkout(owner, CONTACT, service.new_checkout_token(), total)
+
+
 def buy(owner: str, **item) -> list:
     """Put one item in `owner`'s cart and check out at the shown total."""
     service.add_to_cart(owner, **item)
-    review = service.review_cart(owner)
-    return service.checkout(owner, CONTACT, service.new_checkout_token(), review.total_fen)
+    return check_out(owner)
 
 
 def live_seats(session_id: int) -> int:

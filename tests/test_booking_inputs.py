@@ -223,7 +223,7 @@ def test_another_homes_order_in_the_staff_console_is_404(client, make):
     assert client.get(f"/manage/{mine.slug}/orders/{order.reference}").status_code == 404
     assert client.get(f"/manage/{theirs.slug}/orders/").status_code == 404
     assert client.get(f"/manage/{theirs.slug}/orders/{order.reference}").status_code == 404
-    for action in ("mark-paid", "cancel", "fulfil"):
+    for action in ("mark-paid", "cancel", "ship", f"lines/{order.lines[0].id}/done"):
         response = post_form(client, f"/manage/{mine.slug}/orders/{order.reference}/{action}",
                              {"amount": "50.00", "method": "cash", "reason": "x"},
                              form_url=f"/manage/{mine.slug}/orders/")
@@ -254,7 +254,7 @@ def test_pay_cancel_or_ship_in_the_wrong_state(client, make):
     [order] = buy("s:w", listing_id=listing.id, quantity="1")
     login(client, staff)
     base = f"/manage/{home.slug}/orders/{order.reference}"
-    ship = post_form(client, base + "/fulfil", {"carrier": "EMS", "tracking_number": "1"}, form_url=base)
+    ship = post_form(client, base + "/ship", {"carrier": "EMS", "tracking_number": "1"}, form_url=base)
     assert ship.status_code == 409
     post_form(client, base + "/cancel", {"reason": "no stock"}, form_url=base)
     assert db.session.get(Order, order.id).status == "cancelled"

@@ -23,6 +23,7 @@ from models import (
     Listing,
     Membership,
     Order,
+    OrderLine,
     Photo,
     Room,
     TourSession,
@@ -50,7 +51,7 @@ def _collect_rules():
 MANAGE_RULES, ADMIN_RULES = _collect_rules()
 ALL_RULES = [("manage", *r) for r in MANAGE_RULES] + [("admin", *r) for r in ADMIN_RULES]
 ID_ARGS = ("listing_id", "session_id", "room_id", "photo_id", "elder_id", "disbursement_id",
-           "donation_id", "reference")
+           "donation_id", "reference", "line_id")
 CROSS_ID_RULES = [r for r in MANAGE_RULES if any(f"{arg}>" in r[1] for arg in ID_ARGS)]
 
 # Routes under /manage/<home_slug> whose role rules differ from the console's default ON PURPOSE
@@ -146,6 +147,9 @@ class World:
         rows.order = add(Order(reference=f"R{slug[-1].upper()}1234", idempotency_token=f"tok-{slug}",
                                home_id=rows.home.id, total_fen=5000, contact_name="张三",
                                contact_phone="13800138000"))
+        rows.line = add(OrderLine(order_id=rows.order.id, home_id=rows.home.id, listing_id=rows.tour.id,
+                                  kind="tour", title="讲故事", session_id=rows.session.id, quantity=1,
+                                  unit_price_fen=5000, amount_fen=5000, care_share_bps=2000))
         rows.disbursement = add(Disbursement(home_id=rows.home.id, category="meals", amount_fen=100,
                                              payee="村食堂", spent_on=date(2026, 1, 5),
                                              proposed_by_id=rows.staff.id, receipt_path=f"{slug}.pdf",
@@ -165,6 +169,7 @@ class World:
             "elder_id": ids_of.elder.id, "home_id": slug_of.home.id,
             "membership_id": slug_of.membership.id, "disbursement_id": ids_of.disbursement.id,
             "donation_id": ids_of.donation.id, "reference": ids_of.order.reference,
+            "line_id": ids_of.line.id,
         }
         url = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>",
                      lambda match: str(values[match.group(1)]), rule)

@@ -254,10 +254,26 @@ def test_delete_session_only_without_bookings(client, staff_home, make):
     booked = make.session(listing, reserved=2)
     form_url = f"/manage/qiantun/listings/{listing.id}"
     base = f"/manage/qiantun/listings/{listing.id}/sessions"
-    post_form(client, f"{base}/{booked.id}/delete", form_url=form_url)
-    post_form(client, f"{base}/{free.id}/delete", form_url=form_url)
+    confirmed = {"confirmed": "yes"}
+    post_form(client, f"{base}/{booked.id}/delete", confirmed, form_url=form_url)
+    post_form(client, f"{base}/{free.id}/delete", confirmed, form_url=form_url)
     remaining = list(db.session.scalars(select(TourSession.id)))
     assert remaining == [booked.id]
+
+
+def test_deleting_a_session_asks_first(client, staff_home, make):
+    listing = make.listing(staff_home, "tour")
+    session = make.session(listing)
+    listing_url = f"/manage/qiantun/listings/{listing.id}"
+    url = f"{listing_url}/sessions/{session.id}/delete"
+    assert f'action="{url}"' not in client.get(listing_url).get_data(as_text=True)  # a link, no form
+    asked = client.get(url)
+    assert asked.status_code == 200 and 'name="confirmed" value="yes"' in asked.get_data(as_text=True)
+    one_tap = post_form(client, url, form_url=listing_url)  # a POST without the confirmation
+    assert one_tap.status_code == 200 and 'name="confirmed"' in one_tap.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(TourSession.id))) == 1
+    assert post_form(client, url, {"confirmed": "yes"}, form_url=url).status_code == 302
+    assert db.session.scalar(select(func.count(TourSession.id))) == 0
 
 
 def test_sessions_only_for_tours(client, staff_home, make):

@@ -2,6 +2,7 @@
 the `make run` path (upgrade, seed, verify) works on a database they built."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,54 @@ def test_migrations_downgrade_to_an_empty_database(migrated_app):
     with db.engine.connect() as connection:
         left = set(inspect(connection).get_table_names()) - {"alembic_version"}
     assert left == set()
+
+
+def test_orders_migration_moves_shipping_and_fulfilment_onto_the_lines(migrated_app):
+    """0002_orders: a shipped order's carrier and tracking number go to its goods lines, and the
+    lines of a fulfilled order are fulfilled when (and by whom) the order was."""
+    import sqlalchemy as sa
+
+    from models.base import UTCDateTime
+
+    downgrade(directory=MIGRATIONS, revision="0001_initial")
+    when = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+    rows = {
+        "users": [{"id": 1, "name": "staff", "password_hash": "x", "session_version": 1, "is_admin": False,
+                   "created_at": when}],
+        "homes": [{"id": 1, "slug": "h", "name_zh": "院", "name_en": "Home", "province_zh": "省",
+                   "province_en": "P", "county_zh": "县", "county_en": "C", "village_zh": "村",
+                   "village_en": "V", "story_zh": "", "story_en": "", "care_share_bps": 2000,
+                   "timezone": "Asia/Shanghai", "status": "active", "featured": False, "created_at": when}],
+        "listings": [{"id": 1, "home_id": 1, "kind": "produce", "slug": "rice", "status": "published",
+                      "featured": False, "title_zh": "米", "title_en": "Rice", "description_zh": "",
+                      "description_en": "", "tags": "", "price_fen": 100, "currency": "CNY", "unit_zh": "",
+                      "unit_en": "", "reserved": 0, "made_to_order": False, "ships_to": "",
+                      "created_at": when, "updated_at": when}],
+        "orders": [{"id": 1, "reference": "R1", "idempotency_token": "t1", "home_id": 1,
+                    "status": "fulfilled", "provider": "offline", "total_fen": 100, "currency": "CNY",
+                    "contact_name": "李", "contact_phone": "13800138000", "carrier": "EMS",
+                    "tracking_number": "E1", "locale": "zh_Hans", "created_at": when}],
+        "order_lines": [{"id": 1, "order_id": 1, "home_id": 1, "listing_id": 1, "kind": "produce",
+                         "title": "米", "quantity": 1, "unit_price_fen": 100, "amount_fen": 100,
+                         "refunded_fen": 0, "care_share_bps": 2000, "incentive_bps": 0, "platform_fee_bps": 0,
+                         "holds_inventory": False}],
+        "order_events": [{"id": 1, "order_id": 1, "from_status": None, "to_status": "pending_payment",
+                          "actor_id": None, "reason": "checkout", "created_at": when},
+                         {"id": 2, "order_id": 1, "from_status": "paid", "to_status": "fulfilled",
+                          "actor_id": 1, "reason": "shipped", "created_at": when + timedelta(days=2)}],
+    }
+    times = {"created_at", "updated_at"}
+    with db.engine.begin() as connection:
+        for name, values in rows.items():
+            columns = {key for row in values for key in row}
+            table = sa.table(name, *(sa.column(c, UTCDateTime() if c in times else None) for c in columns))
+            connection.execute(table.insert(), values)
+    upgrade(directory=MIGRATIONS)
+    with db.engine.connect() as connection:
+        line = connection.execute(text("SELECT carrier, tracking_number, fulfilled_by_id, title_en "
+                                       "FROM order_lines")).one()
+        kinds = connection.execute(text("SELECT actor_kind FROM order_events ORDER BY id")).scalars().all()
+    assert tuple(line) == ("EMS", "E1", 1, "")
+    assert kinds == ["customer", "staff"]
+    order_columns = {c["name"] for c in inspect(db.engine).get_columns("orders")}
+    assert "carrier" not in order_columns and "cart_owner" in order_columns

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from market import hooks, mail
-from market.orders import service
+from market.orders import fulfilment, service
 from models import Listing, Order, OrderEvent, Payment, Refund, RoomNight, TourSession, db, utcnow
 from tests.booking_helpers import buy, stay_dates
 from tests.conftest import login, post_form
@@ -84,7 +84,7 @@ def test_illegal_transitions_are_refused(app, make):
     with pytest.raises(service.OrderError):
         service.apply_transition(order, "fulfilled")
     with pytest.raises(service.OrderError):
-        service.fulfil_order(order, actor=None)
+        fulfilment.mark_done(order, order.lines[0].id, actor=None)
     db.session.rollback()
     service.cancel_order(order)
     with pytest.raises(service.OrderError):
@@ -108,8 +108,12 @@ def test_customer_cancels_unpaid_order_and_everything_is_released(client, make):
                                review.total_fen, user_id=user.id)
     assert db.session.scalar(select(func.count(RoomNight.id))) == 2
     login(client, user)
-    response = post_form(client, f"/orders/{order.reference}/cancel", {"reason": "plans changed"},
+    unticked = post_form(client, f"/orders/{order.reference}/cancel", {"reason": "plans changed"},
                          form_url=f"/orders/{order.reference}")
+    assert unticked.status_code == 400  # the box must be ticked: one tap cancels nothing
+    assert db.session.get(Order, order.id).status == "pending_payment"
+    response = post_form(client, f"/orders/{order.reference}/cancel",
+                         {"reason": "plans changed", "confirm": "y"}, form_url=f"/orders/{order.reference}")
     assert response.status_code == 302
     order = db.session.get(Order, order.id)
     assert order.status == "cancelled"
@@ -173,7 +177,7 @@ def test_cancellation_policy_per_kind(app, make):
     [goods_order] = buy("s:g", listing_id=goods.id, quantity="1")
     _paid(goods_order)
     assert service.can_customer_cancel(goods_order)
-    service.fulfil_order(goods_order, actor=None, carrier="EMS", tracking_number="E123")
+    fulfilment.ship(goods_order, None, "EMS", "E123")
     assert not service.can_customer_cancel(goods_order)
     with pytest.raises(service.OrderError):
         service.cancel_order(goods_order)
@@ -209,15 +213,17 @@ def test_shipping_needs_carrier_and_tracking_and_sends_bilingual_mail(client, ma
     _paid(order)
     login(client, staff)
     mail.outbox.clear()
-    missing = post_form(client, _staff_url(order, "/fulfil"), {"carrier": "", "tracking_number": ""},
+    missing = post_form(client, _staff_url(order, "/ship"), {"carrier": "", "tracking_number": ""},
                         form_url=_staff_url(order))
     assert missing.status_code == 400
     assert db.session.get(Order, order.id).status == "paid"
-    done = post_form(client, _staff_url(order, "/fulfil"), {"carrier": "顺丰", "tracking_number": "SF100"},
+    done = post_form(client, _staff_url(order, "/ship"), {"carrier": "顺丰", "tracking_number": "SF100"},
                      form_url=_staff_url(order))
     assert done.status_code == 302
     order = db.session.get(Order, order.id)
-    assert (order.status, order.carrier, order.tracking_number) == ("fulfilled", "顺丰", "SF100")
+    [line] = order.lines
+    assert (order.status, line.carrier, line.tracking_number) == ("fulfilled", "顺丰", "SF100")
+    assert line.fulfilled_by_id == staff.id and line.fulfilled_at is not None
     assert received["order_fulfilled"] == [order.id]
     [message] = mail.outbox
     body = message.get_content()

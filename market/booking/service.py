@@ -25,7 +25,8 @@ from models import Listing, RoomNight, TourSession, db
 
 MAX_NIGHTS = 30
 MAX_QUANTITY = 999
-_INT = re.compile(r"^\s*\+?(\d{1,9})\s*$")
+MAX_DAYS_AHEAD = 365  # how far ahead a stay can be booked
+_INT = re.compile(r"^\s*\+?(\d+)\s*$")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -42,7 +43,9 @@ def parse_quantity(text, *, maximum: int = MAX_QUANTITY, what: str | None = None
     match = _INT.match(str(text if text is not None else ""))
     if not match:
         raise BookingError(_("Please enter a whole number, such as 1 or 2."))
-    value = int(match.group(1))
+    digits = match.group(1).lstrip("0") or "0"
+    # A number longer than the maximum is too big whatever it says: int() never parses it.
+    value = int(digits) if len(digits) <= len(str(maximum)) else maximum + 1
     if value < 1:
         raise BookingError(_("Please choose at least 1."))
     if value > maximum:
@@ -68,6 +71,10 @@ def nights_between(check_in: date, check_out: date) -> list[date]:
 def check_stay_dates(check_in: date, check_out: date, today: date) -> list[date]:
     if check_in < today:
         raise BookingError(_("The check-in date has passed. Please choose a later date."))
+    last = today + timedelta(days=MAX_DAYS_AHEAD)
+    if check_in > last:
+        raise BookingError(_("Stays can be booked up to a year ahead. Please choose a check-in date "
+                             "until %(day)s.", day=last.isoformat()))
     if check_out <= check_in:
         raise BookingError(_("Check-out must be after check-in."))
     nights = (check_out - check_in).days

@@ -30,6 +30,11 @@ HOMES = [
         "village_en": "Qiantun Village",
         "care_share_bps": 2000,
         "featured": True,
+        "pay_payee": "肥乡区前屯村村民委员会（幸福院）",
+        "pay_account": "中国农业银行邯郸肥乡支行 6228 4806 1020 3040 517",
+        "pay_phone": "139 3101 0208",
+        "pay_note_zh": "转账时请在附言里写上订单号。微信或支付宝请转到上面的手机号（户名相同）。有问题请在早上8点到下午5点之间打这个电话。（演示数据，请勿真实转账）",
+        "pay_note_en": "Please write the order reference in the transfer note. For WeChat Pay or Alipay, send to the phone number above (same account name). Call that number between 8:00 and 17:00 with any question. (Demo data: do not send real money.)",
         "palette": "plain",
         "story_zh": (
             "2008年，前屯村把一处闲置的院子改成了幸福院，让村里的老人“离家不离村”。"
@@ -381,6 +386,11 @@ HOMES = [
         "village_en": "Xiaoling Village",
         "care_share_bps": 1500,
         "featured": True,
+        "pay_payee": "泾县小岭村村民委员会（幸福院）",
+        "pay_account": "安徽泾县农村商业银行丁家桥支行 6229 5380 2031 4152 638",
+        "pay_phone": "139 5636 0417",
+        "pay_note_zh": "转账时请在附言里写上订单号。微信或支付宝请转到上面的手机号（户名相同）。有问题请在早上8点到下午5点之间打这个电话。（演示数据，请勿真实转账）",
+        "pay_note_en": "Please write the order reference in the transfer note. For WeChat Pay or Alipay, send to the phone number above (same account name). Call that number between 8:00 and 17:00 with any question. (Demo data: do not send real money.)",
         "palette": "misty",
         "story_zh": (
             "泾县是宣纸的故乡，小岭村的山沟里造纸已有几百年。村里许多老人年轻时在纸坊里"
@@ -657,6 +667,11 @@ HOMES = [
         "village_en": "Guantian Village",
         "care_share_bps": 2500,
         "featured": False,
+        "pay_payee": "余江区官田村村民委员会（幸福院）",
+        "pay_account": "江西农商银行余江支行 6231 7501 3042 5163 749",
+        "pay_phone": "139 7011 0825",
+        "pay_note_zh": "转账时请在附言里写上订单号。微信或支付宝请转到上面的手机号（户名相同）。有问题请在早上8点到下午5点之间打这个电话。（演示数据，请勿真实转账）",
+        "pay_note_en": "Please write the order reference in the transfer note. For WeChat Pay or Alipay, send to the phone number above (same account name). Call that number between 8:00 and 17:00 with any question. (Demo data: do not send real money.)",
         "palette": "terraces",
         "story_zh": (
             "官田村在丘陵之间，种稻、种茶。年轻人大多在外打工，留在村里的多是老人。\n"

@@ -29,6 +29,7 @@ MONTHS = 6
 _CLOCKED = (
     "models",
     "market.orders.service",
+    "market.orders.fulfilment",
     "market.payments.service",
     "market.ledger.service",
     "market.ledger.release",
@@ -107,12 +108,14 @@ def _new_order(home: Home, listing: Listing, quantity: int, when: datetime, rng:
     elder = db.session.get(Elder, listing.elder_id) if listing.elder_id else None
     order = Order(
         reference="H" + secrets.token_hex(4).upper(), idempotency_token=secrets.token_hex(16),
-        status="pending_payment", provider="offline", total_fen=unit * quantity, currency=listing.currency,
+        home_id=home.id, status="pending_payment", provider="offline", total_fen=unit * quantity,
+        currency=listing.currency,
         contact_name="演示买家", contact_phone=f"138{rng.randint(10_000_000, 99_999_999)}",
         created_at=when, hold_expires_at=when + timedelta(hours=48),
     )
     order.lines.append(OrderLine(
         home_id=home.id, listing_id=listing.id, kind=listing.kind, title=listing.title_zh,
+        title_en=listing.title_en,
         room_id=room_id, check_in=check_in, check_out=check_out, guests=2 if room_id else None,
         quantity=quantity, unit_price_fen=unit, amount_fen=unit * quantity,
         care_share_bps=effective_care_bps(listing), incentive_bps=elder.incentive_bps if elder else 0,
@@ -132,12 +135,14 @@ def _pay(order: Order, staff: User, when: datetime) -> None:
 
 
 def _fulfil(order: Order, staff: User, when: datetime) -> None:
-    from market.orders.service import apply_fulfil
+    from market.orders import fulfilment
 
-    goods = any(line.kind in ("produce", "craft") for line in order.lines)
+    [line] = order.lines
     with clock(when):
-        apply_fulfil(order, staff, carrier="中国邮政" if goods else None,
-                     tracking_number=f"EMS{order.id:09d}" if goods else None)
+        if line.kind in ("produce", "craft"):
+            fulfilment.apply_ship(order, staff, "中国邮政", f"EMS{order.id:09d}")
+        else:
+            fulfilment.apply_mark_done(order, line.id, staff)
         db.session.commit()
 
 

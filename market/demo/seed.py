@@ -19,7 +19,8 @@ from models import Elder, Home, Listing, Membership, Photo, Room, TourSession, U
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOME_FIELDS = ("slug", "name_zh", "name_en", "province_zh", "province_en", "county_zh", "county_en",
-               "village_zh", "village_en", "story_zh", "story_en", "care_share_bps", "featured")
+               "village_zh", "village_en", "story_zh", "story_en", "care_share_bps", "featured",
+               "pay_payee", "pay_account", "pay_phone", "pay_note_zh", "pay_note_en")
 LISTING_FIELDS = ("slug", "kind", "featured", "title_zh", "title_en", "description_zh", "description_en",
                   "tags", "unit_zh", "unit_en", "care_share_bps", "stock", "made_to_order", "lead_days",
                   "ships_to", "cancel_hours")

@@ -262,10 +262,15 @@ def session_edit(home_slug: str, listing_id: int, session_id: int):
                       has_bookings=service.session_has_bookings(session))
 
 
-@bp.post("/<home_slug>/listings/<int:listing_id>/sessions/<int:session_id>/delete")
+@bp.route("/<home_slug>/listings/<int:listing_id>/sessions/<int:session_id>/delete", methods=["GET", "POST"])
 def session_delete(home_slug: str, listing_id: int, session_id: int):
+    """Deleting asks first: a page that names the session, whose button sends `confirmed`."""
     found = _tour(listing_id)
     session = service.session_in(g.home, found, session_id) or abort(404)
+    if request.form.get("confirmed") != "yes":
+        return render_template("manage/session_delete.html", listing=found, session=session,
+                               has_bookings=service.session_has_bookings(session),
+                               session_end=service.session_end)
     try:
         service.delete_session(g.home, session)
     except service.ManageError as error:

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 # Mainland provinces (shipping regions), as listings name them in `ships_to`.
 PROVINCES: tuple[tuple[str, str], ...] = (
@@ -40,6 +40,14 @@ class CancelForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[Length(max=500)])
 
 
+class BuyerCancelForm(CancelForm):
+    """The buyer's cancel button acts only with the box ticked (a second step, without JavaScript)."""
+
+    confirm = BooleanField(_l("Yes, cancel this order"),
+                           validators=[DataRequired(message=_l("Please tick the box to confirm that you "
+                                                               "want to cancel."))])
+
+
 class MarkPaidForm(FlaskForm):
     method = SelectField(_l("How it was paid"), choices=[
         ("cash", _l("Cash")), ("transfer", _l("Bank transfer")), ("other", _l("Other"))],
@@ -47,6 +55,21 @@ class MarkPaidForm(FlaskForm):
     amount = StringField(_l("Amount received (yuan)"), render_kw={"inputmode": "decimal"})
 
 
-class FulfilForm(FlaskForm):
+class ShipForm(FlaskForm):
     carrier = StringField(_l("Carrier"), validators=[Length(max=60)])
     tracking_number = StringField(_l("Tracking number"), validators=[Length(max=60)])
+
+
+class LineDoneForm(FlaskForm):
+    """One tap on the today page or the order page: a tour line attended, a stay checked out."""
+
+    back = HiddenField()  # "today:<YYYY-MM-DD>" to return to that day's page
+
+
+class PaymentDetailsForm(FlaskForm):
+    payee = StringField(_l("Payee (account name)"), validators=[Length(max=120)])
+    account = StringField(_l("Bank and account number"), validators=[Length(max=120)])
+    phone = StringField(_l("Phone for WeChat Pay, Alipay or questions"), validators=[Length(max=20)],
+                        render_kw={"inputmode": "tel"})
+    note_zh = TextAreaField(_l("Note for buyers (Chinese)"), validators=[Length(max=1000)])
+    note_en = TextAreaField(_l("Note for buyers (English)"), validators=[Length(max=1000)])

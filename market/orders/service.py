@@ -49,6 +49,7 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 PAYMENT_METHODS = ("cash", "transfer", "other")
+CONSOLE_DAYS = (date(2000, 1, 1), date(2099, 12, 31))
 
 
 class OrderError(ValueError):
@@ -106,7 +107,8 @@ def _validate_tour(listing: Listing, session_id, seats: int, now: datetime) -> T
     if tour_session is None or tour_session.listing_id != listing.id:
         raise BookingError(_("Please choose one of the sessions shown."))
     if tour_session.starts_at <= now:
-        raise Unavailable(_("This session has already started. Please choose a later one."))
+        # Not "sold out": a started session is a problem to fix in the cart, not a lost race.
+        raise BookingError(_("This session has already started. Please choose a later one."))
     left = booking.seats_left(tour_session)
     if left <= 0:
         raise Unavailable(_("Sorry, this session is sold out."))
@@ -371,11 +373,13 @@ def new_checkout_token() -> str:
     return uuid.uuid4().hex
 
 
-def orders_for_token(token: str) -> list[Order]:
-    if not TOKEN.match(token or ""):
+def orders_for_token(token: str, owner: str | None) -> list[Order]:
+    """The orders one checkout form made, for the owner of the cart it emptied only."""
+    if not owner or not TOKEN.match(token or ""):
         return []
     return list(db.session.scalars(
-        select(Order).where(Order.checkout_token == token).order_by(Order.id)))
+        select(Order).where(Order.checkout_token == token, Order.cart_owner == owner)
+        .options(selectinload(Order.lines)).order_by(Order.id)))
 
 
 def _hold_minutes(provider_name: str) -> int:
@@ -420,7 +424,7 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
     review = review_cart(owner, now, look_up_nights=False)
     if not review.lines:
         # The same form sent again after it went through: the cart is empty, the orders exist.
-        done = orders_for_token(token)
+        done = orders_for_token(token, owner)
         if done:
             return done
         raise OrderError(_("Your cart is empty."))
@@ -451,7 +455,7 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
         home_goods = any(line.listing.kind in GOODS for line in lines)
         order = Order(
             reference=_new_reference(), idempotency_token=f"{token}:{index}", checkout_token=token,
-            user_id=user_id,
+            cart_owner=owner, user_id=user_id,
             home_id=home_id, status="pending_payment", provider=provider_name,
             total_fen=sum(line.amount_fen for line in lines), currency=review.currency,
             contact_name=contact.name.strip(), contact_phone=normalize_phone(contact.phone),
@@ -469,7 +473,8 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
             session_elder = item.tour_session.elder if item.tour_session is not None else None
             elder = session_elder or elder
             order_line = OrderLine(
-                home_id=home_id, listing_id=listing.id, kind=listing.kind, title=line.title[:200],
+                home_id=home_id, listing_id=listing.id, kind=listing.kind, title=listing.title_zh[:200],
+                title_en=(listing.title_en or "")[:200],
                 session_id=item.session_id, room_id=item.room_id, check_in=item.check_in,
                 check_out=item.check_out, guests=item.guests, quantity=line.quantity,
                 unit_price_fen=line.unit_price_fen, amount_fen=line.amount_fen,
@@ -482,7 +487,8 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
             nights = booking.nights_between(item.check_in, item.check_out) if item.room_id else []
             to_reserve.append((order_line, nights, line.title))
         order.events.append(OrderEvent(from_status=None, to_status="pending_payment",
-                                       actor_id=user_id, reason="checkout", created_at=now))
+                                       actor_id=user_id, actor_kind="customer", reason="checkout",
+                                       created_at=now))
         db.session.add(order)
         orders.append(order)
     try:
@@ -491,7 +497,7 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
                 if not _reserve_line(line, nights, now)]
     except IntegrityError:
         db.session.rollback()
-        again = orders_for_token(token)
+        again = orders_for_token(token, owner)
         if again:
             return again
         raise
@@ -506,7 +512,7 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        again = orders_for_token(token)
+        again = orders_for_token(token, owner)
         if again:
             return again
         raise
@@ -515,15 +521,27 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
 
 # ---- lifecycle -----------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Buyer:
+    """The buyer acting on their own order (a guest has no id): pass it as `actor` so the
+    timeline says the customer did it."""
+
+    id: int | None = None
+    actor_kind = "customer"
+
+
 def apply_transition(order: Order, to_status: str, *, actor=None, reason: str = "",
                      now: datetime | None = None) -> OrderEvent:
-    """Move `order` to `to_status` and record who, when and why; OrderError if not allowed."""
+    """Move `order` to `to_status` and record who, when and why; OrderError if not allowed.
+
+    `actor`: a Buyer, a user or user id (the home's staff), or None (the system)."""
     if to_status not in TRANSITIONS.get(order.status, set()):
         raise OrderStateError(_("This order cannot go from %(old)s to %(new)s.",
                            old=status_label(order.status), new=status_label(to_status)))
+    actor_id = getattr(actor, "id", actor if isinstance(actor, int) else None)
+    kind = getattr(actor, "actor_kind", "system" if actor is None else "staff")
     event = OrderEvent(order_id=order.id, from_status=order.status, to_status=to_status,
-                       actor_id=getattr(actor, "id", actor if isinstance(actor, int) else None),
-                       reason=reason or "", created_at=now or utcnow())
+                       actor_id=actor_id, actor_kind=kind, reason=reason or "", created_at=now or utcnow())
     order.status = to_status
     order.events.append(event)
     db.session.flush()
@@ -605,23 +623,6 @@ def apply_mark_paid(order: Order, payment) -> bool:
     return True
 
 
-def apply_fulfil(order: Order, actor, *, carrier: str | None = None, tracking_number: str | None = None,
-                 reason: str = "") -> None:
-    """Tour attended, stay checked out, goods shipped: → fulfilled, `hooks.order_fulfilled` sent."""
-    if order.status not in ("paid", "partially_refunded"):
-        raise OrderStateError(_("Only a paid order can be marked done."))
-    has_goods = any(line.kind in GOODS for line in order.lines)
-    if has_goods:
-        carrier, tracking_number = (carrier or "").strip(), (tracking_number or "").strip()
-        if not carrier or not tracking_number or len(carrier) > 60 or len(tracking_number) > 60:
-            raise OrderError(_("Please give the carrier and the tracking number."))
-        order.carrier, order.tracking_number = carrier, tracking_number
-    apply_transition(order, "fulfilled", actor=actor, reason=reason or ("shipped" if has_goods else "done"))
-    hooks.order_fulfilled.send(order)
-    if has_goods:
-        _queue_mail(order, "shipped")
-
-
 def _full_refund_amounts(order: Order) -> dict[int, int]:
     from market.payments.service import refundable_by_line
 
@@ -678,8 +679,13 @@ def _on_refund_settled(refund, **_extra) -> None:
     if target in TRANSITIONS.get(order.status, set()):
         if target == "refunded" and order.status in ("paid", "partially_refunded"):
             apply_release(order)
-        apply_transition(order, target, actor=refund.requested_by_id,
+        by = refund.requested_by_id
+        apply_transition(order, target, actor=Buyer(by) if by and by == order.user_id else by,
                          reason=f"refund {refund.id}: {refund.reason}".strip())
+        if target == "partially_refunded":
+            from market.orders.fulfilment import apply_complete
+
+            apply_complete(order)  # what is left may all be done already
     db.session.flush()
 
 
@@ -741,8 +747,8 @@ def can_customer_cancel(order: Order, now: datetime | None = None) -> bool:
     now = now or utcnow()
     if order.status == "pending_payment":
         return True
-    if order.status != "paid":
-        return False
+    if order.status != "paid" or any(line.fulfilled_at for line in order.lines):
+        return False  # something was shipped, attended or stayed
     for line in order.lines:
         deadline = cancel_deadline(line, db.session.get(Listing, line.listing_id))
         if deadline is not None and now > deadline:
@@ -809,13 +815,6 @@ def mark_paid_offline(order: Order, *, actor, method: str, amount_text: str,
     return order
 
 
-def fulfil_order(order: Order, *, actor, carrier: str | None = None, tracking_number: str | None = None,
-                 ) -> Order:
-    apply_fulfil(order, actor, carrier=carrier, tracking_number=tracking_number)
-    db.session.commit()
-    return order
-
-
 # ---- reading -------------------------------------------------------------------------------
 
 def order_by_reference(reference: str) -> Order | None:
@@ -846,6 +845,22 @@ def orders_by_references(references: list[str]) -> list[Order]:
     return list(db.session.scalars(
         select(Order).where(Order.reference.in_(references)).options(selectinload(Order.lines))
         .order_by(Order.id.desc())))
+
+
+def console_day(text: str | None) -> date | None:
+    """A day typed into a staff console filter (None when empty); OrderError when it is not a
+    date or lies outside CONSOLE_DAYS, which keeps day arithmetic clear of year 1 and 9999."""
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise OrderError(_("Please enter a date like 2025-05-01.")) from None
+    first, last = CONSOLE_DAYS
+    if not first <= day <= last:
+        raise OrderError(_("Please choose a date between %(first)s and %(last)s.",
+                           first=first.isoformat(), last=last.isoformat()))
+    return day
 
 
 def home_orders(home_id: int, status: str | None = None, day_from: date | None = None,
@@ -895,18 +910,24 @@ def sessions_on(home_id: int, day: date) -> list[Attendance]:
     return result
 
 
-def arrivals_on(home_id: int, day: date) -> list[tuple[Order, OrderLine]]:
+def stays_on(home_id: int, day: date, *, leaving: bool = False) -> list[tuple[Order, OrderLine]]:
+    """A home's stays that check in on a local day (or check out, with leaving=True)."""
+    on_day = OrderLine.check_out == day if leaving else OrderLine.check_in == day
     rows = db.session.execute(
         select(Order, OrderLine).join(OrderLine, OrderLine.order_id == Order.id)
-        .where(Order.home_id == home_id, OrderLine.kind == "homestay", OrderLine.check_in == day,
+        .where(Order.home_id == home_id, OrderLine.kind == "homestay", on_day,
                Order.status.in_(LIVE)).order_by(Order.contact_name)).all()
     return [tuple(row) for row in rows]
 
 
 def to_ship(home_id: int) -> list[Order]:
+    """Paid orders (partly refunded too) with goods still owed and not shipped."""
+    waiting = exists().where(OrderLine.order_id == Order.id, OrderLine.kind.in_(GOODS),
+                             OrderLine.fulfilled_at.is_(None),
+                             OrderLine.refunded_fen < OrderLine.amount_fen)
     return list(db.session.scalars(
-        select(Order).where(Order.home_id == home_id, Order.status == "paid",
-                            Order.ship_province.is_not(None))
+        select(Order).where(Order.home_id == home_id, Order.status.in_(("paid", "partially_refunded")),
+                            waiting)
         .options(selectinload(Order.lines)).order_by(Order.paid_at)))
 
 
@@ -925,13 +946,13 @@ def status_label(status: str) -> str:
 
 # ---- mail ----------------------------------------------------------------------------------
 
-def _queue_mail(order: Order, what: str) -> None:
+def _queue_mail(order: Order, what: str, **context) -> None:
     if not order.contact_email:
         return
     from market.mail import Mail, render_bilingual, send_after_commit
 
     try:
-        subject, body = render_bilingual(f"orders/mail/{what}.txt", order=order)
+        subject, body = render_bilingual(f"orders/mail/{what}.txt", order=order, **context)
     except Exception:  # a template problem must not stop the order
         current_app.logger.exception("could not render %s mail", what)
         return

@@ -1,11 +1,10 @@
 """Home staff order console, under /manage/<home_slug>/orders: orders by status and date,
-today's sessions with attendee lists, arrivals, shipping, mark-paid and cancel.
+today's sessions with attendee lists (attended), arrivals and departures (checked out),
+shipping, mark-paid, cancel, and how buyers pay the home.
 
 A user who does not belong to the home in the URL gets 404; a supervisor reads but every
 POST is 403. Orders are looked up only inside that home, so another home's order is 404.
 """
-
-from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,8 +12,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from market.booking.service import local_today
-from market.orders import service
-from market.orders.forms import CancelForm, FulfilForm, MarkPaidForm
+from market.orders import fulfilment, how_to_pay, service
+from market.orders.forms import CancelForm, LineDoneForm, MarkPaidForm, PaymentDetailsForm, ShipForm
 from models import Home, Membership, db, utcnow
 from models.orders import ORDER_STATUSES
 
@@ -45,11 +44,17 @@ def _globals():
     return {"home": g.get("home"), "can_edit": g.get("can_edit", False), "statuses": ORDER_STATUSES}
 
 
-def _day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
+def _days(*names: str) -> tuple[list, int]:
+    """The query string's days (None when empty); a bad one is dropped with a message (400)."""
+    days, status = [], 200
+    for name in names:
+        try:
+            days.append(service.console_day(request.args.get(name)))
+        except service.OrderError as error:
+            flash(str(error), "error")
+            days.append(None)
+            status = 400
+    return days, status
 
 
 def _order(reference: str):
@@ -61,26 +66,38 @@ def index(home_slug: str):
     status = request.args.get("status") or None
     if status is not None and status not in ORDER_STATUSES:
         status = None
-    day_from, day_to = _day(request.args.get("from")), _day(request.args.get("to"))
+    (day_from, day_to), code = _days("from", "to")
     orders = service.home_orders(g.home.id, status=status, day_from=day_from, day_to=day_to)
     return render_template("orders/staff/index.html", orders=orders, status=status,
-                           day_from=day_from, day_to=day_to)
+                           day_from=day_from, day_to=day_to), code
 
 
 @bp.get("/today")
 def today(home_slug: str):
-    day = _day(request.args.get("day")) or local_today(utcnow())
+    (day,), code = _days("day")
+    now = utcnow()
+    day = day or local_today(now)
     return render_template(
-        "orders/staff/today.html", day=day, sessions=service.sessions_on(g.home.id, day),
-        arrivals=service.arrivals_on(g.home.id, day), to_ship=service.to_ship(g.home.id),
-    )
+        "orders/staff/today.html", day=day, now=now, sessions=service.sessions_on(g.home.id, day),
+        arrivals=service.stays_on(g.home.id, day), departures=service.stays_on(g.home.id, day, leaving=True),
+        to_ship=service.to_ship(g.home.id), done_form=LineDoneForm(), is_due=fulfilment.is_due,
+    ), code
 
 
 def _render_detail(order, status=200, **forms):
     forms.setdefault("paid_form", MarkPaidForm())
-    forms.setdefault("fulfil_form", FulfilForm())
+    forms.setdefault("ship_form", ShipForm())
     forms.setdefault("cancel_form", CancelForm())
-    return render_template("orders/staff/detail.html", order=order, **forms), status
+    return render_template("orders/staff/detail.html", order=order, done_form=LineDoneForm(),
+                           open_lines=fulfilment.open_lines(order), is_due=fulfilment.is_due,
+                           **forms), status
+
+
+def _refused(reference: str, error: service.OrderError, **forms):
+    """The action is not allowed in the order's state: say so on the order page (409)."""
+    db.session.rollback()
+    flash(str(error), "error")
+    return _render_detail(_order(reference), 409, **forms)
 
 
 @bp.get("/<reference>")
@@ -100,31 +117,61 @@ def mark_paid(home_slug: str, reference: str):
     try:
         service.mark_paid_offline(order, actor=current_user, method=form.method.data or "",
                                   amount_text=form.amount.data or "")
+    except service.OrderStateError as error:
+        return _refused(reference, error, paid_form=form)
     except service.OrderError as error:
         db.session.rollback()
         form.amount.errors = [str(error)]
-        status = 409 if isinstance(error, service.OrderStateError) else 400
-        return _render_detail(_order(reference), status, paid_form=form)
+        return _render_detail(_order(reference), 400, paid_form=form)
     flash(_("Marked paid."), "success")
     return redirect(url_for("staff_orders.detail", home_slug=home_slug, reference=order.reference))
 
 
-@bp.post("/<reference>/fulfil")
-def fulfil(home_slug: str, reference: str):
+@bp.post("/<reference>/ship")
+def ship(home_slug: str, reference: str):
     order = _order(reference)
-    form = FulfilForm()
+    form = ShipForm()
     if not form.validate_on_submit():
-        return _render_detail(order, 400, fulfil_form=form)
+        return _render_detail(order, 400, ship_form=form)
     try:
-        service.fulfil_order(order, actor=current_user, carrier=form.carrier.data,
-                             tracking_number=form.tracking_number.data)
+        fulfilment.ship(order, current_user, form.carrier.data, form.tracking_number.data)
+    except service.OrderStateError as error:
+        return _refused(reference, error, ship_form=form)
     except service.OrderError as error:
         db.session.rollback()
         form.carrier.errors = [str(error)]
-        status = 409 if isinstance(error, service.OrderStateError) else 400
-        return _render_detail(_order(reference), status, fulfil_form=form)
-    flash(_("Marked done."), "success")
+        return _render_detail(_order(reference), 400, ship_form=form)
+    flash(_("Marked shipped. The buyer gets the tracking number by email."), "success")
     return redirect(url_for("staff_orders.detail", home_slug=home_slug, reference=order.reference))
+
+
+def _back(order, form: LineDoneForm):
+    """Where a line action returns: the today page it came from, or the order."""
+    where, _sep, day = (form.back.data or "").partition(":")
+    if where == "today":
+        try:
+            return url_for("staff_orders.today", home_slug=g.home.slug, day=service.console_day(day))
+        except service.OrderError:
+            pass
+    return url_for("staff_orders.detail", home_slug=g.home.slug, reference=order.reference)
+
+
+@bp.post("/<reference>/lines/<int:line_id>/done")
+def line_done(home_slug: str, reference: str, line_id: int):
+    """A tour line attended or a stay checked out (one button, no JavaScript)."""
+    order = _order(reference)
+    if line_id not in {line.id for line in order.lines}:
+        abort(404)
+    form = LineDoneForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        line = fulfilment.mark_done(order, line_id, current_user)
+    except service.OrderError as error:
+        return _refused(reference, error)
+    done = _("Marked attended.") if line.kind == "tour" else _("Marked checked out.")
+    flash(done, "success")
+    return redirect(_back(order, form))
 
 
 @bp.post("/<reference>/cancel")
@@ -135,10 +182,30 @@ def cancel(home_slug: str, reference: str):
         return _render_detail(order, 400, cancel_form=form)
     try:
         service.cancel_order(order, actor=current_user, by_staff=True, reason=form.reason.data or "")
+    except service.OrderStateError as error:
+        return _refused(reference, error, cancel_form=form)
     except service.OrderError as error:
         db.session.rollback()
         form.reason.errors = [str(error)]
-        status = 409 if isinstance(error, service.OrderStateError) else 400
-        return _render_detail(_order(reference), status, cancel_form=form)
+        return _render_detail(_order(reference), 400, cancel_form=form)
     flash(_("The order is cancelled and fully refunded."), "success")
     return redirect(url_for("staff_orders.detail", home_slug=home_slug, reference=order.reference))
+
+
+@bp.route("/how-to-pay", methods=["GET", "POST"])
+def payment_details(home_slug: str):
+    """How buyers pay this home offline: payee, account, phone and a note per language."""
+    form = PaymentDetailsForm(obj=how_to_pay.details_of(g.home))
+    status = 200
+    if request.method == "POST":
+        details = how_to_pay.Details(**{name: getattr(form, name).data or "" for name in how_to_pay.LIMITS})
+        errors = how_to_pay.check_details(details) if form.validate_on_submit() else {}
+        for name, message in errors.items():
+            getattr(form, name).errors = [message]
+        if form.errors or errors:
+            status = 400
+        else:
+            how_to_pay.update_details(g.home.id, details)
+            flash(_("Saved. Buyers see these details on their orders."), "success")
+            return redirect(url_for("staff_orders.payment_details", home_slug=home_slug))
+    return render_template("orders/staff/payment_details.html", form=form), status

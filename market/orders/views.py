@@ -20,15 +20,18 @@ from flask_login import current_user, user_logged_in
 from market.booking.service import BookingError
 from market.database import reset_write_intent, set_write_intent
 from market.i18n import is_english
-from market.orders import service
-from market.orders.forms import PROVINCES, CancelForm, CheckoutForm, LookupForm
+from market.orders import how_to_pay, service, timeline
+from market.orders.forms import PROVINCES, BuyerCancelForm, CheckoutForm, LookupForm
 from market.payments.providers import enabled_providers, get_provider
 from models import Listing, db
 
 bp = Blueprint("orders", __name__)
 
-# Pages that show availability: expired holds are released before they are read.
-LAZY_RELEASE_ENDPOINTS = {"catalog.listing", "orders.cart", "orders.checkout"}
+# Pages that show availability: expired holds are released before they are read, so that
+# nobody sees "sold out" because of a hold that has ended. The checkout POST too, before it
+# reserves.
+LAZY_RELEASE_ENDPOINTS = {"catalog.listing", "orders.cart", "orders.checkout", "search.search",
+                          "staff_orders.index", "staff_orders.today"}
 GUEST_ORDERS = "guest_orders"
 
 
@@ -61,13 +64,16 @@ def _order_or_404(reference: str):
 
 @bp.before_app_request
 def _lazy_release():
-    if request.endpoint in LAZY_RELEASE_ENDPOINTS and request.method == "GET":
+    if request.endpoint in LAZY_RELEASE_ENDPOINTS and (
+            request.method == "GET" or request.endpoint == "orders.checkout"):
         service.lazy_release()
 
 
 @bp.app_context_processor
-def _cart_globals():
-    return {"order_status_label": service.status_label}
+def _order_globals():
+    return {"order_status_label": service.status_label, "event_text": timeline.event_text,
+            "event_actor": timeline.actor_text, "offline_steps": how_to_pay.offline_steps,
+            "payment_details": how_to_pay.shown_details}
 
 
 def _merge_cart_at_login(_app, user, **_extra):
@@ -154,9 +160,8 @@ def checkout():
         return render_template("orders/checkout.html", form=form, review=review), 400
     token = form.token.data or ""
     if not review.lines:
-        done = service.orders_for_token(token)
-        if done:  # the same form sent again after it went through
-            return _placed(done)
+        if service.orders_for_token(token, owner):  # the same form sent again after it went through
+            return _placed(token)
         flash(_("Your cart is empty."), "error")
         return redirect(url_for("orders.cart"))
     contact = service.Contact(
@@ -189,18 +194,23 @@ def checkout():
             flash(str(error), "error")
             review = service.review_cart(owner)
         else:
-            return _placed(orders)
+            _remember_guest_orders(orders)
+            return _placed(token)
     _prepare(form, review)
     return render_template("orders/checkout.html", form=form, review=review), status
 
 
-def _placed(orders):
-    _remember_guest_orders(orders)
-    if len(orders) == 1:
-        flash(_("Thank you! Your order is placed."), "success")
-        return redirect(url_for("orders.detail", reference=orders[0].reference))
-    flash(_("Thank you! Your orders are placed, one for each home."), "success")
-    return redirect(url_for("orders.my_orders"))
+def _placed(token: str):
+    return redirect(url_for("orders.placed", token=token))
+
+
+@bp.get("/checkout/placed/<token>")
+def placed(token: str):
+    """What checkout made: each order (one per home) with its reference and how to pay it."""
+    orders = service.orders_for_token(token, cart_owner())
+    if not orders:
+        abort(404)
+    return render_template("orders/placed.html", orders=orders)
 
 
 # ---- my orders -----------------------------------------------------------------------------
@@ -245,7 +255,7 @@ def detail(reference: str):
             finally:
                 reset_write_intent(token)
     return render_template(
-        "orders/detail.html", order=order, payment=payment, cancel_form=CancelForm(),
+        "orders/detail.html", order=order, payment=payment, cancel_form=BuyerCancelForm(),
         can_cancel=service.can_customer_cancel(order),
     )
 
@@ -259,12 +269,13 @@ def receipt(reference: str):
 @bp.post("/orders/<reference>/cancel")
 def cancel(reference: str):
     order = _order_or_404(reference)
-    form = CancelForm()
+    form = BuyerCancelForm()
     if not form.validate_on_submit():
-        abort(400)
+        return render_template("orders/detail.html", order=order, payment=None, cancel_form=form,
+                               can_cancel=service.can_customer_cancel(order)), 400
+    buyer = service.Buyer(current_user.id if current_user.is_authenticated else None)
     try:
-        service.cancel_order(order, actor=current_user if current_user.is_authenticated else None,
-                             reason=form.reason.data or "")
+        service.cancel_order(order, actor=buyer, reason=form.reason.data or "")
     except service.OrderError as error:
         db.session.rollback()
         flash(str(error), "error")

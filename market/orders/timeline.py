@@ -1,0 +1,56 @@
+"""The order timeline in plain words: what each recorded event means, and who did it.
+
+Events store short codes as their reason ("checkout", "payment offline cash", "hold expired",
+"refund 7: …"); staff reasons are free text and are shown as written.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from models import OrderEvent, User, db
+
+REASONS = {
+    "checkout": _l("Order placed."),
+    "hold expired": _l("Not paid in time: the places were released."),
+    "payment failed": _l("The payment failed: the places were released."),
+    "cancelled by the buyer": _l("Cancelled by the buyer."),
+    "cancelled": _l("Cancelled."),
+    "paid after the hold ended; sold out": _l("Paid after the hold had ended, when it was sold out: "
+                                              "refunded in full."),
+    "all done": _l("Everything in the order is done: attended, checked out or shipped."),
+    "done": _l("Marked done."),
+    "shipped": _l("Shipped."),
+}
+METHODS = {"cash": _l("cash"), "transfer": _l("bank transfer"), "other": _l("another way")}
+
+
+def _plain(code: str) -> str:
+    known = REASONS.get(code.strip())
+    return str(known) if known is not None else code
+
+
+def event_text(event: OrderEvent) -> str:
+    """The event's reason as a sentence a buyer understands (free text stays as written)."""
+    reason = (event.reason or "").strip()
+    if reason.startswith("payment "):
+        _word, provider, *method = reason.split(" ")
+        if provider == "offline":
+            how = METHODS.get(method[0] if method else "", METHODS["other"])
+            return _("Payment received by the home (%(method)s).", method=how)
+        return _("Paid online.")
+    if reason.startswith("refund "):
+        _number, _colon, why = reason.partition(": ")
+        return _("Refund: %(reason)s", reason=_plain(why)) if why else _("Refunded.")
+    return _plain(reason)
+
+
+def actor_text(event: OrderEvent, staff_view: bool = False) -> str:
+    """Who acted: the customer, the home's staff (named in the staff console) or the system."""
+    if event.actor_kind == "customer":
+        return _("by the customer")
+    if event.actor_kind == "staff":
+        user = db.session.get(User, event.actor_id) if staff_view and event.actor_id else None
+        return _("by staff: %(name)s", name=user.name) if user is not None else _("by the home's staff")
+    return _("automatically")
