@@ -96,12 +96,14 @@ def _booked(make):
 
 
 def test_order_pages_and_mail_say_what_was_booked(client, make):
-    from flask_babel import format_datetime
+    from flask_babel import force_locale
 
     from market.catalog.display import home_datetime
+    from market.i18n import format_moment
 
     home, order, tour_session = _booked(make)
-    starts = format_datetime(home_datetime(tour_session.starts_at), "short")
+    with force_locale("en"):
+        starts = format_moment(home_datetime(tour_session.starts_at))
     with client.session_transaction() as session:
         session["guest_orders"] = [order.reference]
     staff = make.member(home)

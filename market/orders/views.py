@@ -19,10 +19,10 @@ from flask_login import current_user, user_logged_in
 
 from market.booking.service import BookingError
 from market.database import reset_write_intent, set_write_intent
-from market.i18n import is_english
 from market.orders import how_to_pay, service, timeline
-from market.orders.forms import PROVINCES, BuyerCancelForm, CheckoutForm, LookupForm
+from market.orders.forms import BuyerCancelForm, CheckoutForm, LookupForm
 from market.payments.providers import enabled_providers, get_provider
+from market.provinces import PROVINCE_NAMES, province_name
 from models import Listing, db
 
 bp = Blueprint("orders", __name__)
@@ -125,10 +125,8 @@ def cart_remove(item_id: int):
 
 def _province_choices(review):
     allowed = review.ship_regions()
-    names = dict(PROVINCES)
-    english = is_english()
-    provinces = allowed if allowed is not None else [zh for zh, _en in PROVINCES]
-    return [("", _("Choose…"))] + [(zh, names.get(zh, zh) if english else zh) for zh in provinces]
+    provinces = allowed if allowed is not None else PROVINCE_NAMES
+    return [("", _("Choose…"))] + [(zh, province_name(zh)) for zh in provinces]
 
 
 def _prepare(form: CheckoutForm, review):
