@@ -5,7 +5,9 @@ inside a caller's transaction (including hook receivers of the payments domain).
 
 Lifecycle: pending_payment → paid → fulfilled, plus cancelled, expired, refunded and
 partially_refunded. Every change goes through `apply_transition`, which records an OrderEvent
-(who, when, why) and refuses anything not in TRANSITIONS.
+(who, when, why) and refuses anything not in TRANSITIONS. A use case that decides from an
+order's state first locks the order and reads it afresh (`market.payments.service.lock_order`):
+a payment webhook may have committed since the caller read it.
 """
 
 from __future__ import annotations
