@@ -3,9 +3,16 @@
 A stream of 10,000 signed Stripe events (9,000 distinct + 10% duplicate deliveries), shuffled,
 goes through `market.payments.webhooks.receive` (verify, store once in the inbox, apply in one
 transaction with the order and ledger changes, commit) — the endpoint's code without HTTP.
-The orders follow seven stories (paid; expired; paid then refunded in the Stripe dashboard;
-paid with a stale "expired"; asynchronous success; asynchronous failure; wrong amount) and every
-order must end in the state its story's final event implies, whatever the delivery order.
+The orders follow twelve stories: paid; expired; paid then refunded in the Stripe dashboard;
+paid with a stale "expired"; asynchronous success; asynchronous failure; wrong amount; paid then
+cancelled by the buyer, the market's refund settling (refund.updated, charge.refunded); paid and
+disputed; paid after the hold ended with the place still free (re-reserved) or taken (refunded
+by the market); paid after the buyer cancelled (refunded by the market). The stories that need
+something done before their events (a payment confirmed and a refund requested, a hold ended, an
+order cancelled) are prepared untimed through the same services. Every order must end in the
+state its story's final event implies, whatever the delivery order; every refund the market
+owes must have been sent to Stripe; every dispute must be on its order's flag; no event may be
+left waiting.
 Prints events/s beside the rate of bare `stripe.WebhookSignature.verify_header` on the same
 payloads in the same run. PostgreSQL runs on postgresql:///test in a fresh schema, dropped after.
 Nothing reaches the network: the fake Stripe client answers any API call.
@@ -24,29 +31,50 @@ from pathlib import Path
 
 import stripe
 
-EVENTS = 10_000
+EVENTS = int(os.environ.get("BENCH_EVENTS", "10000"))
 DUPLICATE_SHARE = 0.10
 SEED = 5
 PROGRESS = int(os.environ.get("BENCH_PROGRESS", "0"))
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql:///test")
-STORIES = ("paid", "expired", "refunded", "paid_stale_expiry", "async_paid", "async_failed", "mismatch")
+STORIES = ("paid", "expired", "refunded", "paid_stale_expiry", "async_paid", "async_failed", "mismatch",
+           "market_refund", "disputed", "late_seat_free", "late_seat_taken", "paid_after_cancel")
 EXPECTED = {"paid": "paid", "expired": "expired", "refunded": "refunded", "paid_stale_expiry": "paid",
-            "async_paid": "paid", "async_failed": "expired", "mismatch": "pending_payment"}
+            "async_paid": "paid", "async_failed": "expired", "mismatch": "pending_payment",
+            "market_refund": "refunded", "disputed": "paid", "late_seat_free": "paid",
+            "late_seat_taken": "cancelled", "paid_after_cancel": "cancelled"}
+# Stories whose money the market sends back itself (Stripe must have received that refund).
+MARKET_REFUNDS = ("market_refund", "late_seat_taken", "paid_after_cancel")
 
 
-def _events_for(story: str, order_id: int, payment_id: int, n: int, amount: int) -> list[dict]:
+def _session(order_id: int, payment_id: int, n: int, amount: int) -> dict:
+    return {"id": f"cs_bench_{n}", "object": "checkout.session", "mode": "payment", "status": "complete",
+            "payment_status": "paid", "amount_total": amount, "currency": "cny",
+            "client_reference_id": str(order_id), "payment_intent": f"pi_bench_{n}",
+            "payment_method_types": ["card"],
+            "metadata": {"order_id": str(order_id), "payment_id": str(payment_id)}}
+
+
+def _events_for(story: str, order_id: int, payment_id: int, n: int, amount: int,
+                refund: dict | None = None) -> list[dict]:
+    """The Stripe events of one order's story (`refund`: the market's refund, as Stripe has it)."""
     from tests.stripe_fake import event
 
-    sid, pi, ch, re_ = f"cs_bench_{n}", f"pi_bench_{n}", f"ch_bench_{n}", f"re_bench_{n}"
-    session = {"id": sid, "object": "checkout.session", "mode": "payment", "status": "complete",
-               "payment_status": "paid", "amount_total": amount, "currency": "cny",
-               "client_reference_id": str(order_id), "payment_intent": pi,
-               "payment_method_types": ["card"],
-               "metadata": {"order_id": str(order_id), "payment_id": str(payment_id)}}
+    pi, ch, re_ = f"pi_bench_{n}", f"ch_bench_{n}", f"re_bench_{n}"
+    session = _session(order_id, payment_id, n, amount)
     unpaid = dict(session, payment_status="unpaid", payment_method_types=["alipay"])
     expired = dict(session, status="expired", payment_status="unpaid", payment_intent=None)
-    if story == "paid":
+    if story in ("paid", "late_seat_free", "late_seat_taken", "paid_after_cancel"):
         return [event("checkout.session.completed", session)]
+    if story == "market_refund":
+        settled = dict(refund or {}, status="succeeded")
+        charge = {"id": ch, "object": "charge", "amount": amount, "amount_refunded": amount,
+                  "currency": "cny", "paid": True, "refunded": True, "status": "succeeded",
+                  "payment_intent": pi, "refunds": {"object": "list", "data": [settled]}}
+        return [event("refund.updated", settled), event("charge.refunded", charge)]
+    if story == "disputed":
+        dispute = {"id": f"dp_bench_{n}", "object": "dispute", "amount": amount, "currency": "cny",
+                   "payment_intent": pi, "charge": ch, "reason": "fraudulent", "status": "needs_response"}
+        return [event("checkout.session.completed", session), event("charge.dispute.created", dispute)]
     if story == "expired":
         return [event("checkout.session.expired", expired)]
     if story == "refunded":
@@ -70,8 +98,8 @@ def _events_for(story: str, order_id: int, payment_id: int, n: int, amount: int)
 
 
 def _seed(orders_wanted: int) -> list[tuple[int, int, str, int]]:
-    """Bulk-insert one tour and `orders_wanted` pending Stripe orders; returns (order, payment,
-    story, n) rows."""
+    """Bulk-insert two tours and `orders_wanted` pending Stripe orders (those whose seat will be
+    taken on the second tour); returns (order, payment, story, n) rows."""
     from sqlalchemy import insert, select
 
     from models import Home, Listing, Order, OrderEvent, OrderLine, Payment, TourSession, db, utcnow
@@ -87,13 +115,15 @@ def _seed(orders_wanted: int) -> list[tuple[int, int, str, int]]:
                       price_fen=8800)
     db.session.add(listing)
     db.session.flush()
-    tour = TourSession(listing_id=listing.id, starts_at=now + timedelta(days=30), capacity=orders_wanted,
-                       reserved=orders_wanted, meeting_point_zh="村口", meeting_point_en="Gate")
-    db.session.add(tour)
-    db.session.flush()
     rng = random.Random(SEED)
     stories = [STORIES[i % len(STORIES)] for i in range(orders_wanted)]
     rng.shuffle(stories)
+    taken = stories.count("late_seat_taken")
+    tour, full = (TourSession(listing_id=listing.id, starts_at=now + timedelta(days=30), capacity=seats,
+                              reserved=seats, meeting_point_zh="村口", meeting_point_en="Gate")
+                  for seats in (orders_wanted - taken, taken))
+    db.session.add_all([tour, full])
+    db.session.flush()
     hold = now + timedelta(minutes=35)
     db.session.execute(insert(Order), [dict(
         reference=f"B{n:07d}", idempotency_token=f"bench:{n}", status="pending_payment", provider="stripe",
@@ -103,9 +133,10 @@ def _seed(orders_wanted: int) -> list[tuple[int, int, str, int]]:
     order_ids = [ids[f"B{n:07d}"] for n in range(orders_wanted)]
     db.session.execute(insert(OrderLine), [dict(
         order_id=oid, home_id=home.id, listing_id=listing.id, kind="tour", title="Stories",
-        session_id=tour.id, quantity=1, unit_price_fen=8800, amount_fen=8800, refunded_fen=0,
+        session_id=(full if stories[n] == "late_seat_taken" else tour).id, quantity=1,
+        unit_price_fen=8800, amount_fen=8800, refunded_fen=0,
         care_share_bps=2000, incentive_bps=0, platform_fee_bps=500, holds_inventory=True)
-        for oid in order_ids])
+        for n, oid in enumerate(order_ids)])
     db.session.execute(insert(OrderEvent), [dict(
         order_id=oid, from_status=None, to_status="pending_payment", reason="checkout", created_at=now)
         for oid in order_ids])
@@ -118,16 +149,53 @@ def _seed(orders_wanted: int) -> list[tuple[int, int, str, int]]:
     return [(oid, pay_ids[oid], stories[n], n) for n, oid in enumerate(order_ids)]
 
 
+def _prepare(rows, fake) -> dict[int, dict]:
+    """Untimed, through the services: what happened before each story's events. Returns the
+    market's refund (as Stripe holds it) per order of the market_refund story."""
+    from sqlalchemy import select, update
+
+    from market.orders import service as orders
+    from market.payments import webhooks
+    from models import Order, OrderLine, Refund, TourSession, db
+    from tests.stripe_fake import event
+
+    refunds = {}
+    for oid, pid, story, n in rows:
+        if story in MARKET_REFUNDS:  # Stripe knows the charge, so it can refund it
+            fake.add_charge(8800, "cny", {"order_id": str(oid)}, ids=(f"pi_bench_{n}", f"ch_bench_{n}"))
+        if story == "market_refund":
+            completed = event("checkout.session.completed", _session(oid, pid, n, 8800))
+            assert webhooks.process(completed, json.dumps(completed)) == (200, "processed")
+            orders.cancel_order(db.session.get(Order, oid), reason="plans changed")
+            ref = db.session.query(Refund.provider_ref).filter_by(order_id=oid).scalar()
+            refunds[oid] = dict(fake.refunds[ref])
+        elif story in ("late_seat_free", "late_seat_taken"):
+            orders.apply_expire(db.session.get(Order, oid))
+            db.session.commit()
+        elif story == "paid_after_cancel":
+            orders.cancel_order(db.session.get(Order, oid), reason="changed my mind")
+        db.session.remove()
+    # Someone else took every seat the late payers of the second tour had held.
+    taken = [oid for oid, _pid, story, _n in rows if story == "late_seat_taken"]
+    if taken:
+        full = db.session.scalar(select(OrderLine.session_id).where(OrderLine.order_id == taken[0]))
+        db.session.execute(update(TourSession).where(TourSession.id == full)
+                           .values(reserved=TourSession.capacity))
+    db.session.commit()
+    return refunds
+
+
 def _run(label: str, config: dict) -> bool:
     from market import create_app
     from market.payments import webhooks
-    from models import Order, WebhookEvent, db
+    from models import WebhookEvent, db
     from tests.stripe_fake import SECRET_KEY, WEBHOOK_SECRET, FakeStripe, sign
 
+    fake = FakeStripe(refund_status="pending")
     app = create_app({**config, "TESTING": False, "SERVER_NAME": "localhost",
                       "STRIPE_SECRET_KEY": SECRET_KEY, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-                      "STRIPE_HTTP_CLIENT": FakeStripe(), "STRIPE_FETCH_FEES": False,
-                      "STRIPE_WEBHOOK_TOLERANCE": 3600})
+                      "STRIPE_HTTP_CLIENT": fake, "STRIPE_FETCH_FEES": False,
+                      "STRIPE_MAX_NETWORK_RETRIES": 0, "STRIPE_WEBHOOK_TOLERANCE": 3600})
     import logging
 
     logging.getLogger("market.payments").setLevel(logging.ERROR)
@@ -136,14 +204,18 @@ def _run(label: str, config: dict) -> bool:
         per_order = sum(len(_events_for(s, 0, 0, 0, 8800)) for s in STORIES) / len(STORIES)
         unique = int(EVENTS * (1 - DUPLICATE_SHARE))
         rows = _seed(int(unique / per_order) + 100)
-        stream: list[dict] = []
-        covered: set[int] = set()
+        judged, count = [], 0
         for oid, pid, story, n in rows:  # whole stories only, up to 9,000 events
-            events = _events_for(story, oid, pid, n, 8800)
-            if len(stream) + len(events) > unique:
+            count += len(_events_for(story, oid, pid, n, 8800))
+            if count > unique:
                 break
-            stream.extend(events)
-            covered.add(oid)
+            judged.append((oid, pid, story, n))
+        started = time.perf_counter()
+        refunds = _prepare(judged, fake)
+        prepared = time.perf_counter() - started
+        stored_before = db.session.query(WebhookEvent).count()  # the preparation's own events
+        stream = [evt for oid, pid, story, n in judged
+                  for evt in _events_for(story, oid, pid, n, 8800, refunds.get(oid))]
         rng = random.Random(SEED)
         deliveries = []
         for evt in stream:
@@ -173,20 +245,39 @@ def _run(label: str, config: dict) -> bool:
         rate = len(deliveries) / elapsed
 
         db.session.expire_all()
-        status_of = dict(db.session.query(Order.id, Order.status).all())
-        wrong = [(oid, story, status_of[oid]) for oid, _pid, story, _n in rows
-                 if oid in covered and status_of[oid] != EXPECTED[story]]
-        stored = db.session.query(WebhookEvent).count()
+        wrong = _judge(judged, fake)
+        stored = db.session.query(WebhookEvent).count() - stored_before
         waiting = db.session.query(WebhookEvent).filter(WebhookEvent.processed_at.is_(None)).count()
         print(f"{label:>10}: {rate:8.0f} events/s ({len(deliveries)} deliveries, {elapsed:.1f} s) | "
               f"bare signature verification {verify_rate:8.0f}/s | ratio {rate / verify_rate:.3f}")
         print(f"{'':>10}  outcomes {dict(sorted(outcomes.items()))}; inbox {stored} events, "
-              f"{waiting} waiting; orders judged {len(covered)}, wrong final state {len(wrong)}")
+              f"{waiting} waiting; orders judged {len(judged)}, wrong {len(wrong)}; "
+              f"{len(refunds)} refunds and the holds prepared in {prepared:.0f} s (untimed)")
         if wrong:
             print(f"{'':>10}  e.g. {wrong[:5]}")
         db.session.remove()
         db.engine.dispose()
-    return not wrong and stored == len(stream)
+    return not wrong and stored == len(stream) and not waiting
+
+
+def _judge(rows, fake) -> list[tuple]:
+    """Orders not in the state their story's last event implies, refunds the market owes but
+    Stripe never received, disputes missing from their order's flag."""
+    from models import Order, Refund, db
+
+    found = {oid: (status, flag)
+             for oid, status, flag in db.session.query(Order.id, Order.status, Order.flag)}
+    sent = {oid for oid, ref in db.session.query(Refund.order_id, Refund.provider_ref) if ref in fake.refunds}
+    wrong = []
+    for oid, _pid, story, n in rows:
+        status, flag = found[oid]
+        if status != EXPECTED[story]:
+            wrong.append((oid, story, status))
+        elif story in MARKET_REFUNDS and oid not in sent:
+            wrong.append((oid, story, "refund never sent"))
+        elif story == "disputed" and f"dp_bench_{n}" not in (flag or ""):
+            wrong.append((oid, story, f"flag {flag!r}"))
+    return wrong
 
 
 def main() -> bool:

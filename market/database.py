@@ -52,3 +52,18 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def lock_one(stmt, *, skip_locked: bool = False):
+    """The one row `stmt` selects, locked (SELECT … FOR UPDATE) and read afresh.
+
+    `populate_existing` overwrites what the session already held, so a decision is taken from the
+    row as it is now, never from a copy read before another transaction committed (under
+    PostgreSQL's READ COMMITTED a plain re-select keeps the stale copy). On SQLite FOR UPDATE is
+    not emitted: writers there are serialised by BEGIN IMMEDIATE. With `skip_locked`, a row that
+    another transaction holds is skipped (None) instead of waited for.
+    """
+    from models import db
+
+    stmt = stmt.with_for_update(skip_locked=skip_locked).execution_options(populate_existing=True)
+    return db.session.scalar(stmt)

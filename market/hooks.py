@@ -10,7 +10,8 @@ entry commit together or not at all. A receiver must not commit.
                     received; stripe: a verified webhook). Orders connects: it marks the order
                     paid (or, for an expired hold, re-reserves or refunds).
 - `payment_failed`  sender: a `Payment` that failed or whose checkout expired unpaid.
-- `payment_disputed` sender: a `Payment` the buyer disputed with their bank.
+- `payment_disputed` sender: a `Payment` the buyer disputed with their bank; `reason` names the
+                    dispute (the provider's id and reason), which orders puts on the order's flag.
 - `order_paid`      sender: the `Order` that has just become paid (its `Payment` is recorded).
 - `refund_settled`  sender: the `Refund` whose money has actually gone back to the buyer
                     (`refund.amount_fen` is what the provider really returned, split over lines

@@ -8,6 +8,9 @@ from models.base import UTCDateTime, db, utcnow
 # needs_review: money arrived but not as expected (amount/currency mismatch): a person decides.
 PAYMENT_STATUSES = ("pending", "succeeded", "failed", "cancelled", "needs_review")
 REFUND_STATUSES = ("pending", "succeeded", "failed")
+# Who asked for a refund: the buyer, the home's staff, the market itself (a payment that came too
+# late), or someone at the payment provider (a refund made in the Stripe dashboard).
+REFUND_INITIATORS = ("customer", "staff", "market", "provider")
 
 
 class Payment(db.Model):
@@ -25,7 +28,10 @@ class Payment(db.Model):
     amount_fen: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     method: Mapped[str | None] = mapped_column(String(30))  # cash, transfer, card, alipay…
+    # Stripe's processing fee, in the currency the charge settled in (a CNY charge on a Hong Kong
+    # account settles in HKD): fee_fen is in minor units of fee_currency, not of `currency`.
     fee_fen: Mapped[int | None] = mapped_column(Integer)
+    fee_currency: Mapped[str | None] = mapped_column(String(3))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -51,6 +57,7 @@ class Refund(db.Model):
     lines_json: Mapped[str] = mapped_column(Text, default="{}")
     reason: Mapped[str] = mapped_column(Text, default="")
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    initiated_by: Mapped[str] = mapped_column(String(20), default="staff")
     failure: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,11 +1,15 @@
 """A fake Stripe, plugged in at stripe-python's HTTP client, for tests and benchmarks.
 
-It answers the few endpoints the market uses with realistic JSON (Checkout Session create and
-retrieve, Refund create and list, Charge list and retrieve, PaymentIntent retrieve, Balance
-Transaction retrieve), records every request with its headers (so tests can assert the
-Idempotency-Key, amounts, currency and metadata we send), replays a stored answer for a repeated
-idempotency key like Stripe does, and can be told to answer 500 or to time out. Any other path gets
-a 404 JSON error: nothing ever reaches the network.
+It answers the few endpoints the market uses with realistic JSON (Checkout Session create,
+retrieve and expire, Refund create and list, Charge list and retrieve, PaymentIntent retrieve,
+Balance Transaction retrieve), records every request with its headers (so tests can assert the
+Idempotency-Key, amounts, currency and metadata we send), and can be told to answer 500 or to time
+out. Like Stripe, it replays the stored answer for a repeated idempotency key, and refuses
+(400 idempotency_error) a key used again with other parameters. Any other path gets a 404 JSON
+error: nothing ever reaches the network.
+
+`probe`, when set, is called on every request and its answer stored as `in_transaction`: the
+Stripe fixtures use it to check that no call is made while a database transaction is open.
 
 It also builds and signs webhook events with the real scheme (`t=…,v1=…`).
 """
@@ -33,6 +37,7 @@ class RecordedRequest:
     params: dict
     headers: dict
     idempotency_key: str | None = field(default=None)
+    in_transaction: bool = False
 
 
 class FakeStripe(HTTPClient):
@@ -49,8 +54,9 @@ class FakeStripe(HTTPClient):
         self.refund_status = refund_status
         self.fee_bps = fee_bps
         self._failures: list[tuple[str, str]] = []  # (path prefix, "500" | "timeout")
-        self._replies: dict[str, tuple[str, int]] = {}  # idempotency key → stored answer
+        self._replies: dict[str, tuple[tuple, str, int]] = {}  # key → (request, answer, status)
         self._ids = itertools.count(1)
+        self.probe = None
 
     # ---- test controls -------------------------------------------------------------------
 
@@ -77,7 +83,8 @@ class FakeStripe(HTTPClient):
         headers = dict(headers or {})
         key = headers.get("Idempotency-Key")
         method = method.upper()
-        self.requests.append(RecordedRequest(method, parts.path, params, headers, key))
+        in_transaction = bool(self.probe and self.probe())
+        self.requests.append(RecordedRequest(method, parts.path, params, headers, key, in_transaction))
         lost = False
         for i, (prefix, kind) in enumerate(self._failures):
             if parts.path.startswith(prefix):
@@ -88,13 +95,20 @@ class FakeStripe(HTTPClient):
                 if kind == "timeout":
                     raise stripe.APIConnectionError("Request timed out (fake)", should_retry=True)
                 return self._answer({"error": {"type": "api_error", "message": "fake 500"}}, 500)
+        signature = (method, parts.path, tuple(sorted(params.items())))
         if key and key in self._replies:
-            text, status = self._replies[key]
+            first, text, status = self._replies[key]
+            if first != signature:
+                return self._answer({"error": {
+                    "type": "idempotency_error",
+                    "message": "Keys for idempotent requests can only be used with the same "
+                               f"parameters they were first used with. Try using a key other than "
+                               f"'{key}' if you meant to execute a different request."}}, 400)
             return text, status, {"Request-Id": "req_replay", "Idempotent-Replayed": "true"}
         status, payload = self._route(method, parts.path, params)
         text, status, rheaders = self._answer(payload, status)
         if key and method == "POST":
-            self._replies[key] = (text, status)
+            self._replies[key] = (signature, text, status)
         if lost:
             raise stripe.APIConnectionError("Request timed out (fake)", should_retry=True)
         return text, status, rheaders
@@ -117,12 +131,18 @@ class FakeStripe(HTTPClient):
             return 200, self._create_session(params)
         if method == "GET" and segments[:2] == ["checkout", "sessions"] and len(segments) == 3:
             return self._found(self.sessions.get(segments[2]))
+        if method == "POST" and segments[:2] == ["checkout", "sessions"] and segments[3:] == ["expire"]:
+            return self._expire_session(segments[2])
         if method == "POST" and segments == ["refunds"]:
             return self._create_refund(params)
         if method == "GET" and segments == ["refunds"]:
             return 200, self._list(self.refunds.values(), params)
         if method == "GET" and segments == ["charges"]:
-            return 200, self._list(self.charges.values(), params)
+            listed = self._list(self.charges.values(), params)
+            if "data.balance_transaction" in params.values():  # expand[0]
+                listed["data"] = [dict(c, balance_transaction=self.balance_transactions.get(
+                    c["balance_transaction"], c["balance_transaction"])) for c in listed["data"]]
+            return 200, listed
         if method == "GET" and segments[0] == "charges" and len(segments) == 2:
             return self._found(self.charges.get(segments[1]))
         if method == "GET" and segments[0] == "payment_intents" and len(segments) == 2:
@@ -178,6 +198,17 @@ class FakeStripe(HTTPClient):
         self.sessions[sid] = session
         return session
 
+    def _expire_session(self, session_id: str) -> tuple[int, dict]:
+        session = self.sessions.get(session_id)
+        if session is None:
+            return self._found(None)
+        if session["status"] != "open":
+            return 400, {"error": {"type": "invalid_request_error", "code": "checkout_session_expire_failed",
+                                   "message": "Only Checkout Sessions with a status in [\"open\"] can be "
+                                              "expired."}}
+        session.update(status="expired")
+        return 200, session
+
     def _create_refund(self, params: dict) -> tuple[int, dict]:
         intent = self.intents.get(params.get("payment_intent", ""))
         if intent is None:
@@ -203,30 +234,44 @@ class FakeStripe(HTTPClient):
     # ---- what happens at Stripe's end (the buyer pays, a refund settles) -------------------
 
     def pay(self, session_id: str, *, payment_status: str = "paid", amount: int | None = None,
-            currency: str | None = None, method: str = "card") -> dict:
-        """The buyer completes the Checkout page: returns the session as the event carries it."""
+            currency: str | None = None, method: str = "card", settle_in: str | None = None,
+            settle_rate: float = 1.0) -> dict:
+        """The buyer completes the Checkout page: returns the session as the event carries it.
+        `settle_in` is the account's settlement currency (a CNY charge on a Hong Kong account
+        settles in HKD at `settle_rate`)."""
         session = self.sessions[session_id]
         amount = session["amount_total"] if amount is None else amount
         currency = currency or session["currency"]
-        pi, ch, txn = self._id("pi"), self._id("ch"), self._id("txn")
-        fee = amount * self.fee_bps // 10000
-        self.balance_transactions[txn] = {
-            "id": txn, "object": "balance_transaction", "amount": amount, "currency": currency,
-            "fee": fee, "net": amount - fee, "type": "charge", "source": ch, "created": int(time.time()),
-        }
-        self.charges[ch] = {
-            "id": ch, "object": "charge", "amount": amount, "amount_captured": amount,
-            "amount_refunded": 0, "currency": currency, "paid": payment_status == "paid",
-            "refunded": False, "status": "succeeded" if payment_status == "paid" else "pending",
-            "payment_intent": pi, "balance_transaction": txn, "created": int(time.time()),
-            "metadata": dict(session["metadata"]), "payment_method_details": {"type": method},
-        }
-        self.intents[pi] = {"id": pi, "object": "payment_intent", "amount": amount, "currency": currency,
-                            "status": "succeeded" if payment_status == "paid" else "processing",
-                            "latest_charge": ch, "metadata": dict(session["metadata"])}
+        pi, ch = self.add_charge(amount, currency, dict(session["metadata"]), paid=payment_status == "paid",
+                                 method=method, settle_in=settle_in, settle_rate=settle_rate)
         session.update(status="complete", payment_status=payment_status, payment_intent=pi,
                        amount_total=amount, currency=currency, payment_method_types=[method])
         return dict(session)
+
+    def add_charge(self, amount: int, currency: str, metadata: dict, *, paid: bool = True,
+                   method: str = "card", settle_in: str | None = None, settle_rate: float = 1.0,
+                   ids: tuple[str, str] | None = None) -> tuple[str, str]:
+        """A charge (with its PaymentIntent and balance transaction) at Stripe: (pi, ch) ids."""
+        pi, ch = ids or (self._id("pi"), self._id("ch"))
+        txn = self._id("txn")
+        settled = round(amount * settle_rate)
+        fee = settled * self.fee_bps // 10000
+        self.balance_transactions[txn] = {
+            "id": txn, "object": "balance_transaction", "amount": settled,
+            "currency": settle_in or currency, "fee": fee, "net": settled - fee, "type": "charge",
+            "source": ch, "created": int(time.time()),
+        }
+        self.charges[ch] = {
+            "id": ch, "object": "charge", "amount": amount, "amount_captured": amount,
+            "amount_refunded": 0, "currency": currency, "paid": paid,
+            "refunded": False, "status": "succeeded" if paid else "pending",
+            "payment_intent": pi, "balance_transaction": txn, "created": int(time.time()),
+            "metadata": metadata, "payment_method_details": {"type": method},
+        }
+        self.intents[pi] = {"id": pi, "object": "payment_intent", "amount": amount, "currency": currency,
+                            "status": "succeeded" if paid else "processing",
+                            "latest_charge": ch, "metadata": metadata}
+        return pi, ch
 
     def expire(self, session_id: str) -> dict:
         session = self.sessions[session_id]

@@ -15,12 +15,17 @@ WEBHOOK = "/payments/stripe/webhook"
 
 @pytest.fixture
 def fake(app):
+    """The fake Stripe, for the app. Every test using it also checks that no Stripe call was made
+    while the calling database session had a transaction open (row locks, SQLite's write lock)."""
     fake = FakeStripe()
+    fake.probe = lambda: db.session().in_transaction()
     app.config.update(STRIPE_SECRET_KEY=SECRET_KEY, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
                       STRIPE_HTTP_CLIENT=fake, STRIPE_PAYMENT_METHODS="card,alipay,wechat_pay")
     app.extensions.pop("stripe_client", None)
     yield fake
     app.extensions.pop("stripe_client", None)
+    inside = [f"{r.method} {r.path}" for r in fake.requests if r.in_transaction]
+    assert not inside, f"Stripe called inside a database transaction: {inside}"
 
 
 @pytest.fixture

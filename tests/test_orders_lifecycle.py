@@ -313,3 +313,43 @@ def test_partial_refund_then_rest(app, make, received):
     assert order.status == "refunded" and line.refunded_fen == 3000
     assert len(received["refund_settled"]) == 2
     assert db.session.scalar(select(func.count(OrderEvent.id)).where(OrderEvent.order_id == order.id)) == 4
+
+
+def test_the_offline_provider_confirms_who_when_how_and_how_much(app, make, received):
+    from market.payments.providers import get_provider
+    from market.payments.service import PaymentError
+
+    home = make.home()
+    staff = make.member(home)
+    rice = make.listing(home, "produce", price_fen=3000, stock=10)
+    [order] = buy("s:confirm", listing_id=rice.id, quantity="2")
+    offline = get_provider("offline")
+    with pytest.raises(PaymentError):
+        offline.confirm(order, actor=staff, method="cash", amount_fen=5999)
+    with pytest.raises(PaymentError):
+        offline.confirm(order, actor=staff, method="cheque", amount_fen=6000)
+    payment = offline.confirm(order, actor=staff, method="transfer", amount_fen=6000)
+    db.session.commit()
+    assert (payment.provider, payment.method, payment.amount_fen) == ("offline", "transfer", 6000)
+    assert payment.recorded_by_id == staff.id and payment.confirmed_at is not None
+    assert order.status == "paid" and received["order_paid"] == [order.id]
+
+
+def test_marking_paid_goes_through_the_offline_provider(app, make, monkeypatch):
+    from market.payments.offline import OfflineProvider
+
+    home = make.home()
+    staff = make.member(home)
+    rice = make.listing(home, "produce", price_fen=3000, stock=10)
+    [order] = buy("s:through", listing_id=rice.id, quantity="1")
+    calls = []
+    real = OfflineProvider.confirm
+
+    def spy(self, found, **details):
+        calls.append(details)
+        return real(self, found, **details)
+
+    monkeypatch.setattr(OfflineProvider, "confirm", spy)
+    service.mark_paid_offline(order, actor=staff, method="cash", amount_text="30.00")
+    assert calls == [{"actor": staff, "method": "cash", "amount_fen": 3000}]
+    assert db.session.get(Order, order.id).status == "paid"

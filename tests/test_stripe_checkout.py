@@ -212,3 +212,57 @@ def test_the_order_page_offers_the_stripe_checkout(app, fake, tour, client):
     assert page.status_code == 200
     assert "checkout.stripe.com" in page.get_data(as_text=True)
     assert db.session.get(Order, order.id).status == "pending_payment"
+
+
+def test_leaving_the_checkout_page_shows_not_completed_and_pay_again(app, fake, tour, client):
+    order = place(tour)
+    start(order)
+    [request] = fake.requests_to("POST", "/v1/checkout/sessions")
+    cancel_url, success_url = request.params["cancel_url"], request.params["success_url"]
+    assert cancel_url != success_url and "/payments/stripe/cancelled?p=" in cancel_url
+    with client.session_transaction() as s:
+        s["guest_orders"] = [order.reference]
+    page = client.get(cancel_url)
+    assert page.status_code == 200 and "Refresh" not in page.headers
+    text = page.get_data(as_text=True)
+    assert "Your payment was not completed. Nothing was charged." in text
+    assert "confirming your payment" not in text.lower()
+    assert "Pay again" in text and f"/orders/{order.reference}" in text
+    assert reload(order).status == "pending_payment"
+    assert client.get(cancel_url + "x").status_code == 404  # a forged link shows nothing
+    assert client.get("/payments/stripe/cancelled?p=1").status_code == 404
+
+
+def test_retries_cannot_keep_the_places_for_ever(app, fake, tour):
+    order = place(tour)
+    fake.fail_next("/v1/checkout/sessions", "500", times=3)
+    start(order)  # Stripe is down: the attempt is stored, never answered
+    order = reload(order)
+    order.created_at -= timedelta(hours=1)  # an hour later the buyer is still retrying
+    order.hold_expires_at = utcnow() + timedelta(minutes=2)
+    db.session.commit()
+    hold = reload(order).hold_expires_at
+    result = start(reload(order))
+    assert result.redirect_url is None and "too soon to pay online" in result.instructions[0]
+    assert reload(order).hold_expires_at == hold  # not moved on again
+    assert len(fake.requests_to("POST", "/v1/checkout/sessions")) == 3  # only the first attempt
+
+
+def test_no_stripe_call_runs_inside_a_database_transaction(app, fake, tour, client):
+    """Row locks (SQLite: the write lock) are never held while Stripe answers."""
+    from market.orders import service as orders
+
+    order = place(tour)
+    start(order)
+    session = fake.pay(session_of(order).provider_ref)
+    post_event(client, event("checkout.session.completed", session))  # fee fetched after commit
+    orders.cancel_order(reload(order), reason="plans changed")  # refund sent after commit
+    charge = fake.charge_for(session["id"])
+    post_event(client, event("charge.refunded", charge))  # refunds listed after commit
+    other = place(tour, seats=1)
+    start(other)
+    orders.cancel_order(reload(other), reason="changed my mind")  # session expired after commit
+    kinds = {(r.method, r.path.split("/")[2]) for r in fake.requests}
+    assert {("POST", "checkout"), ("GET", "payment_intents"), ("POST", "refunds"),
+            ("GET", "refunds")} <= kinds
+    assert not [r.path for r in fake.requests if r.in_transaction]

@@ -8,7 +8,7 @@ import pytest
 
 from market import hooks
 from market.orders import service as orders
-from market.payments import stripe_provider
+from market.payments import stripe_events
 from models import Order, OrderEvent, Payment, Refund, TourSession, WebhookEvent, db
 from tests.stripe_fake import sign, signed
 from tests.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
@@ -195,18 +195,22 @@ def test_dispute_flags_the_order(app, client, fake, tour):
     dispute = {"id": "dp_test_1", "object": "dispute", "amount": 17600, "currency": "cny",
                "payment_intent": intent, "charge": fake.intents[intent]["latest_charge"],
                "reason": "fraudulent", "status": "needs_response"}
-    assert post_event(client, event("charge.dispute.created", dispute)).status_code == 200
-    assert "disputed" in reload(order).flag
+    evt = event("charge.dispute.created", dispute)
+    assert post_event(client, evt).status_code == 200
+    flag = reload(order).flag
+    assert "dp_test_1" in flag and "fraudulent" in flag  # not overwritten by a bare "disputed"
+    inbox = db.session.query(WebhookEvent).filter_by(event_id=evt["id"]).one()
+    assert inbox.processed_at is not None and "dp_test_1" in inbox.error  # listed for admins
 
 
 def test_a_failing_event_is_kept_answered_500_and_retried(app, client, fake, tour, monkeypatch):
     order = place(tour)
     evt = event("checkout.session.completed", fake.pay(_session(order)))
 
-    def broken(_obj):
+    def broken(*_args):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setitem(stripe_provider.HANDLERS, "checkout.session.completed", broken)
+    monkeypatch.setitem(stripe_events.HANDLERS, "checkout.session.completed", broken)
     assert post_event(client, evt).status_code == 500
     inbox = db.session.query(WebhookEvent).one()
     assert inbox.processed_at is None and "hiccup" in inbox.error
@@ -295,3 +299,29 @@ def test_payment_is_confirmed_even_when_the_fee_is_not_available(app, client, fa
     assert reload(order).status == "paid"
     assert session_of(order).fee_fen is None
     assert len(fake.requests_to("GET", "/v1/payment_intents")) == 1  # no retries inside the webhook
+
+
+def test_a_wrong_amount_records_what_stripe_actually_charged(app, client, fake, tour):
+    order = place(tour)
+    session = fake.pay(_session(order), amount=9900, currency="hkd")
+    post_event(client, event("checkout.session.completed", session))
+    payment = session_of(order)
+    assert (payment.amount_fen, payment.currency, payment.status) == (9900, "HKD", "needs_review")
+    inbox = db.session.query(WebhookEvent).one()
+    assert "mismatch" in inbox.error  # listed for admins
+
+
+def test_an_async_failure_leaves_the_order_to_a_newer_attempt(app, client, fake, tour):
+    order = place(tour)
+    sid = _session(order)
+    pending = fake.pay(sid, payment_status="unpaid", method="alipay")
+    post_event(client, event("checkout.session.completed", pending))
+    newer = Payment(order_id=order.id, provider="stripe", attempt=2, status="pending",
+                    idempotency_key=f"market-checkout-{order.id}-2", provider_ref="cs_test_newer",
+                    amount_fen=order.total_fen, currency=order.currency)
+    db.session.add(newer)  # the buyer is paying again on another page
+    db.session.commit()
+    post_event(client, event("checkout.session.async_payment_failed", pending))
+    assert db.session.query(Payment).filter_by(provider_ref=sid).one().status == "failed"
+    assert reload(order).status == "pending_payment"
+    assert reload(tour).reserved == 2

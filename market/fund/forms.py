@@ -71,6 +71,8 @@ class DonationForm(FlaskForm):
     anonymous = BooleanField(_l("Give anonymously"), default=True)
     donor_name = StringField(_l("Name to show (if not anonymous)"), validators=[Length(max=80)])
     message = TextAreaField(_l("Message to the home (optional)"), validators=[Length(max=500)])
+    # "offline" (the default) or an online provider when one is enabled; the view checks it.
+    provider = RadioField(_l("How to give"), choices=[], default="offline", validate_choice=False)
     submit = SubmitField(_l("Donate"))
 
     def validate_custom_amount(self, field):
@@ -91,6 +93,10 @@ class DonationForm(FlaskForm):
     def validate_donor_name(self, field):
         if not self.anonymous.data and not (field.data or "").strip():
             raise ValidationError(_l("Give the name to show, or choose to give anonymously."))
+
+
+class PayDonationForm(FlaskForm):
+    """Only the CSRF token: what is paid is the donation as stored."""
 
 
 class ConfirmDonationForm(FlaskForm):

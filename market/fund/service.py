@@ -381,6 +381,17 @@ def staff_cancel_donation(home_id: int, donation_id: int, user) -> Donation:
     return donation
 
 
+def apply_cancel_pending_donation(donation_id: int) -> bool:
+    """A pledge whose online payment ended unpaid (a payment provider says so). No commit.
+    False if it was no longer pending."""
+    return db.session.execute(
+        update(Donation)
+        .where(Donation.id == donation_id, Donation.status == "pending")
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+
+
 def home_donations(home_id: int, status: str | None = None, limit: int = 100) -> list[Donation]:
     query = select(Donation).where(Donation.home_id == home_id)
     if status:

@@ -9,19 +9,23 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
+    make_response,
     redirect,
     render_template,
     request,
     send_from_directory,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from market.errors import render_error
 from market.fund import exports, public, service
-from market.fund.forms import DonationForm, ExportForm
+from market.fund.forms import DonationForm, ExportForm, PayDonationForm
 from market.fund.service import FundError
+from market.payments.providers import enabled_providers, get_provider
 from models import Home, db
 from models.fund import Donation
 
@@ -80,25 +84,70 @@ def donate(home_slug: str):
     found = _active_home(home_slug)
     form = DonationForm()
     if form.validate_on_submit():
+        provider = form.provider.data or "offline"
         try:
+            if provider not in enabled_providers(current_app):
+                raise FundError(_("Please choose a way to pay."))
             donation = service.create_donation(
                 found.id, form.amount_fen(), donor_name=form.donor_name.data or "",
                 anonymous=bool(form.anonymous.data), message=form.message.data or "",
-                provider="offline", donor_user=current_user,
+                provider=provider, donor_user=current_user,
             )
         except FundError as error:
             return render_template("fund/donate.html", home=found, form=form, error=str(error)), 400
-        return redirect(url_for(".donation", reference=donation.reference))
+        return _pay_online(donation) if provider == "stripe" else _to_donation(donation)
     status = 400 if form.is_submitted() else 200
     return render_template("fund/donate.html", home=found, form=form), status
 
 
-@bp.get("/donations/<reference>")
-def donation(reference: str):
+def _to_donation(donation, **args):
+    return redirect(url_for(".donation", reference=donation.reference, **args))
+
+
+def _pay_online(donation):
+    """To Stripe's page; if Stripe cannot be reached, back to the donation with the reason."""
+    from market.payments import stripe_donations
+
+    result = stripe_donations.start(donation)
+    if result.redirect_url:
+        return redirect(result.redirect_url)
+    flash(result.instructions[0], "error")
+    return _to_donation(donation)
+
+
+def _donation_or_404(reference: str) -> Donation:
     found = db.session.scalar(select(Donation).where(Donation.reference == reference[:16]))
     if found is None:
         abort(404)
-    return render_template("fund/donation.html", donation=found, home=found.home)
+    return found
+
+
+@bp.get("/donations/<reference>")
+def donation(reference: str):
+    found = _donation_or_404(reference)
+    confirming = found.status == "pending" and found.provider == "stripe" and "paying" in request.args
+    response = make_response(render_template(
+        "fund/donation.html", donation=found, home=found.home, confirming=confirming,
+        not_completed="cancelled" in request.args, pay_form=PayDonationForm()))
+    if confirming:
+        response.headers["Refresh"] = "4"
+    return response
+
+
+@bp.post("/donations/<reference>/pay")
+def pay_donation(reference: str):
+    found = _donation_or_404(reference)
+    if not PayDonationForm().validate_on_submit() or found.provider != "stripe":
+        abort(400)
+    return _pay_online(found)
+
+
+@bp.app_template_global("donation_ways")
+def _donation_ways() -> list[tuple[str, str]]:
+    """How a donor may give: (provider name, label), the offline way first."""
+    labels = {"offline": _("Give at the home (cash, bank transfer or mobile payment to its staff)")}
+    return [(name, labels.get(name) or get_provider(name).label())
+            for name in enabled_providers(current_app)]
 
 
 @bp.get("/<home_slug>/receipts/<int:disbursement_id>")

@@ -35,6 +35,14 @@ class BuyerCancelForm(CancelForm):
                                                                "want to cancel."))])
 
 
+class RefundForm(FlaskForm):
+    """Staff refund of some lines; the per-line quantities and amounts are plain inputs
+    (`quantity-<line id>`, `amount-<line id>`), checked by the service."""
+
+    reason = TextAreaField(_l("Reason for the refund"), validators=[Length(max=500)])
+    token = HiddenField()
+
+
 class MarkPaidForm(FlaskForm):
     method = SelectField(_l("How it was paid"), choices=[
         ("cash", _l("Cash")), ("transfer", _l("Bank transfer")), ("other", _l("Other"))],

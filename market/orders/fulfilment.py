@@ -27,6 +27,7 @@ from market.orders.service import (
     _queue_mail,
     apply_transition,
 )
+from market.payments.service import lock_order
 from models import Order, OrderLine, db, utcnow
 
 FULFILLABLE = ("paid", "partially_refunded")
@@ -133,12 +134,14 @@ def apply_ship(order: Order, actor, carrier: str | None, tracking_number: str | 
 
 
 def mark_done(order: Order, line_id, actor) -> OrderLine:
-    line = apply_mark_done(order, line_id, actor)
+    """Decided on the order locked and read afresh, so a refund or cancellation committed
+    meanwhile is seen."""
+    line = apply_mark_done(lock_order(order.id), line_id, actor)
     db.session.commit()
     return line
 
 
 def ship(order: Order, actor, carrier: str | None, tracking_number: str | None) -> list[OrderLine]:
-    lines = apply_ship(order, actor, carrier, tracking_number)
+    lines = apply_ship(lock_order(order.id), actor, carrier, tracking_number)
     db.session.commit()
     return lines

@@ -5,7 +5,9 @@ inside a caller's transaction (including hook receivers of the payments domain).
 
 Lifecycle: pending_payment → paid → fulfilled, plus cancelled, expired, refunded and
 partially_refunded. Every change goes through `apply_transition`, which records an OrderEvent
-(who, when, why) and refuses anything not in TRANSITIONS.
+(who, when, why) and refuses anything not in TRANSITIONS. A use case that decides from an
+order's state first locks the order and reads it afresh (`market.payments.service.lock_order`):
+a payment webhook may have committed since the caller read it.
 """
 
 from __future__ import annotations
@@ -48,7 +50,6 @@ PHONE = re.compile(r"^(?:1[3-9]\d{9}|\+\d{6,15})$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-PAYMENT_METHODS = ("cash", "transfer", "other")
 CONSOLE_DAYS = (date(2000, 1, 1), date(2099, 12, 31))
 
 
@@ -632,28 +633,38 @@ def _full_refund_amounts(order: Order) -> dict[int, int]:
 # ---- hook receivers (payments → orders) ----------------------------------------------------
 
 def _on_payment_confirmed(payment, **_extra) -> None:
+    from market.payments.service import apply_flag
+
     order = payment.order or db.session.get(Order, payment.order_id)
     if payment.currency != order.currency or payment.amount_fen != order.total_fen:
-        order.flag = (f"payment {payment.id}: {payment.amount_fen} {payment.currency} does not match "
-                      f"the total {order.total_fen} {order.currency}")[:200]
+        apply_flag(order, f"payment {payment.id}: {payment.amount_fen} {payment.currency} does not "
+                          f"match the total {order.total_fen} {order.currency}")
         return
     if order.status == "pending_payment":
         apply_mark_paid(order, payment)
-    elif order.status in ("expired", "cancelled") and order.paid_at is None:
+    elif order.status == "expired" and order.paid_at is None:
         if apply_rereserve(order):
             apply_mark_paid(order, payment)
         else:
-            # Nothing left to hold: the money is recorded as received (so the books see it come
-            # in), then the order is cancelled and refunded in full through the provider.
-            from market.payments.service import apply_request_refund
-
-            order.flag = f"paid after the hold ended (payment {payment.id}); sold out, refunded"[:200]
-            apply_mark_paid(order, payment)
-            apply_transition(order, "cancelled", reason="paid after the hold ended; sold out")
-            apply_request_refund(order, _full_refund_amounts(order), "paid after the hold ended; sold out")
-            _queue_mail(order, "cancelled")
+            _refund_late(order, payment, "paid after the hold ended; sold out")
+    elif order.status == "cancelled" and order.paid_at is None:
+        # Cancelled by the buyer or the home: a late payment never brings it back.
+        _refund_late(order, payment, "paid after the order was cancelled")
     else:
-        order.flag = f"paid again (payment {payment.id}); please refund"[:200]
+        apply_flag(order, f"paid again (payment {payment.id}); please refund")
+
+
+def _refund_late(order: Order, payment, reason: str) -> None:
+    """Money for an order that has ended: it is recorded as received (so the books see it come
+    in), then the order is cancelled and the payment refunded in full through the provider."""
+    from market.payments.service import apply_flag, apply_request_refund
+
+    apply_flag(order, f"{reason} (payment {payment.id}), refunded")
+    apply_mark_paid(order, payment)
+    apply_transition(order, "cancelled", reason=reason)
+    apply_request_refund(order, _full_refund_amounts(order), reason,
+                         idempotency_key=f"late-{payment.id}", initiated_by="market")
+    _queue_mail(order, "cancelled")
 
 
 def _on_payment_failed(payment, **_extra) -> None:
@@ -662,9 +673,11 @@ def _on_payment_failed(payment, **_extra) -> None:
         apply_expire(order, reason="payment failed")
 
 
-def _on_payment_disputed(payment, **_extra) -> None:
+def _on_payment_disputed(payment, reason: str = "", **_extra) -> None:
+    from market.payments.service import apply_flag
+
     order = payment.order or db.session.get(Order, payment.order_id)
-    order.flag = f"payment {payment.id} disputed"[:200]
+    apply_flag(order, reason or f"payment {payment.id} disputed")
 
 
 def _on_refund_settled(refund, **_extra) -> None:
@@ -699,13 +712,21 @@ def connect_hooks() -> None:
 # ---- use cases: expiry, cancellation, payment, fulfilment ----------------------------------
 
 def expire_due(now: datetime | None = None, limit: int = 500) -> int:
-    """Release every unpaid order whose hold has ended (`flask orders expire`). Commits."""
+    """Release every unpaid order whose hold has ended (`flask orders expire`). Commits.
+
+    Each order is locked and read again before it is expired: a payment confirmed meanwhile
+    (the webhook holds the lock while it decides) keeps its order; one being decided is skipped."""
+    from market.payments.service import lock_order
+
     now = now or utcnow()
-    orders = list(db.session.scalars(
-        select(Order).where(Order.status == "pending_payment", Order.hold_expires_at <= now)
-        .order_by(Order.hold_expires_at).limit(limit)
-    ))
-    count = sum(1 for order in orders if apply_expire(order, now=now))
+    due = db.session.scalars(
+        select(Order.id).where(Order.status == "pending_payment", Order.hold_expires_at <= now)
+        .order_by(Order.hold_expires_at).limit(limit)).all()
+    count = 0
+    for order_id in due:
+        order = lock_order(order_id, skip_locked=True)
+        if order is not None and order.hold_expires_at is not None and order.hold_expires_at <= now:
+            count += apply_expire(order, now=now)
     db.session.commit()
     return count
 
@@ -759,8 +780,18 @@ def can_customer_cancel(order: Order, now: datetime | None = None) -> bool:
 def cancel_order(order: Order, *, actor=None, by_staff: bool = False, reason: str = "",
                  now: datetime | None = None) -> Order:
     """Cancel: unpaid orders freely; paid ones within policy (customers) or always (staff,
-    with a reason), releasing what they hold and refunding in full through the provider."""
-    from market.payments.service import PaymentError, apply_request_refund
+    with a reason), releasing what they hold and refunding in full through the provider.
+
+    Decided from the order as it is once locked, never from the copy the caller read: a payment
+    confirmed meanwhile makes it a paid order, cancelled with its refund. An unpaid order's open
+    payment attempts are closed (the Checkout Session expired) after the commit."""
+    from market.payments import outbox
+    from market.payments.service import (
+        PaymentError,
+        apply_abandon_attempts,
+        apply_request_refund,
+        lock_order,
+    )
 
     now = now or utcnow()
     reason = (reason or "").strip()
@@ -768,6 +799,7 @@ def cancel_order(order: Order, *, actor=None, by_staff: bool = False, reason: st
         raise OrderError(_("Please give the reason for cancelling."))
     if len(reason) > 500:
         raise OrderError(_("Please keep the reason under 500 characters."))
+    order = lock_order(order.id)
     if order.status not in ("pending_payment", "paid", "partially_refunded"):
         raise OrderStateError(_("This order can no longer be cancelled."))
     if not by_staff and not can_customer_cancel(order, now):
@@ -776,43 +808,113 @@ def cancel_order(order: Order, *, actor=None, by_staff: bool = False, reason: st
     apply_release(order)
     order.hold_expires_at = None
     apply_transition(order, "cancelled", actor=actor, reason=reason or "cancelled by the buyer", now=now)
-    if was_paid:
-        amounts = _full_refund_amounts(order)
-        if amounts:
-            try:
-                apply_request_refund(order, amounts, reason or "cancelled", actor=actor)
-            except PaymentError as error:
-                db.session.rollback()
-                raise OrderError(str(error)) from None
+    if not was_paid:
+        apply_abandon_attempts(order)
+    elif amounts := _full_refund_amounts(order):
+        try:
+            apply_request_refund(order, amounts, reason or "cancelled", actor=actor,
+                                 idempotency_key=f"cancel-{order.id}",
+                                 initiated_by="staff" if by_staff else "customer")
+        except PaymentError as error:
+            db.session.rollback()
+            raise OrderError(str(error)) from None
     _queue_mail(order, "cancelled")
     db.session.commit()
+    outbox.run()
     return order
 
 
 def mark_paid_offline(order: Order, *, actor, method: str, amount_text: str,
                       now: datetime | None = None) -> Order:
-    """Home staff record an offline payment: who (actor), when, method, amount (= the total)."""
+    """Home staff record an offline payment through the offline provider's `confirm`: who
+    (actor), when, method, amount (which must equal the total)."""
     from market.money import parse_major
-    from market.payments.service import apply_record_payment
+    from market.payments.providers import get_provider
+    from market.payments.service import PaymentError, lock_order
 
+    order = lock_order(order.id)
     if order.status not in ("pending_payment", "expired"):
         raise OrderStateError(_("This order cannot be marked paid now (it is %(status)s).",
                            status=status_label(order.status)))
-    if method not in PAYMENT_METHODS:
-        raise OrderError(_("Please choose how the money was paid."))
     try:
         amount = parse_major(amount_text)
     except ValueError:
         raise OrderError(_("Please enter the amount received, such as 128.00.")) from None
-    if amount != order.total_fen:
-        raise OrderError(_("The amount received must equal the order total."))
-    apply_record_payment(order, "offline", amount, order.currency, method, actor=actor)
+    try:
+        get_provider("offline").confirm(order, actor=actor, method=method, amount_fen=amount)
+    except PaymentError as error:
+        db.session.rollback()
+        raise OrderError(str(error)) from None
     if order.status != "paid":
         db.session.rollback()
         raise OrderStateError(_("This order's booking has ended and could not be taken again. Please "
                            "return the money."))
     db.session.commit()
     return order
+
+
+REFUNDABLE = ("paid", "partially_refunded", "fulfilled")
+
+
+def refund_lines(order: Order, *, actor, requests: dict[int, tuple[str, str]], reason: str,
+                 token: str):
+    """Home staff refund part of an order: per line a quantity (seats, nights or units, at the
+    line's unit price) or an amount in yuan, never more than is left to refund on that line.
+
+    The refund goes through the order's provider (Stripe: sent after the commit, settled by its
+    webhook; offline: settled at once) and the ledger reverses through `refund_settled`. The form's
+    `token` makes the idempotency key, so sending the same form twice refunds once. Commits."""
+    from market.payments import outbox
+    from market.payments.service import PaymentError, apply_request_refund, lock_order
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise OrderError(_("Please give the reason for the refund."))
+    if len(reason) > 500:
+        raise OrderError(_("Please keep the reason under 500 characters."))
+    if not TOKEN.match(token or ""):
+        raise OrderError(_("The form expired. Please reload the page and try again."))
+    order = lock_order(order.id)
+    if order.status not in REFUNDABLE:
+        raise OrderStateError(_("Only a paid order can be refunded."))
+    amounts = _refund_amounts(order, requests)
+    try:
+        refund = apply_request_refund(order, amounts, reason, actor=actor,
+                                      idempotency_key=f"staff-{order.id}-{token}", initiated_by="staff")
+    except PaymentError as error:
+        db.session.rollback()
+        raise OrderError(str(error)) from None
+    db.session.commit()
+    outbox.run()
+    return refund
+
+
+def _refund_amounts(order: Order, requests: dict[int, tuple[str, str]]) -> dict[int, int]:
+    from market.money import parse_major
+
+    lines = {line.id: line for line in order.lines}
+    amounts: dict[int, int] = {}
+    for line_id, (quantity_text, amount_text) in requests.items():
+        line = lines.get(line_id)
+        if line is None:
+            raise OrderError(_("That line is not part of this order."))
+        quantity_text, amount_text = (quantity_text or "").strip(), (amount_text or "").strip()
+        if quantity_text and amount_text:
+            raise OrderError(_("%(line)s: give a quantity or an amount, not both.", line=line.title))
+        if quantity_text:
+            try:
+                amounts[line_id] = booking.parse_quantity(quantity_text, maximum=line.quantity) * \
+                    line.unit_price_fen
+            except BookingError as error:
+                raise OrderError(f"{line.title}: {error}") from None
+        elif amount_text:
+            try:
+                amounts[line_id] = parse_major(amount_text)
+            except ValueError:
+                raise OrderError(_("%(line)s: enter an amount such as 12.50.", line=line.title)) from None
+    if not any(amounts.values()):
+        raise OrderError(_("Choose what to refund: a quantity or an amount for at least one line."))
+    return amounts
 
 
 # ---- reading -------------------------------------------------------------------------------

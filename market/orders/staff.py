@@ -1,6 +1,6 @@
 """Home staff order console, under /manage/<home_slug>/orders: orders by status and date,
 today's sessions with attendee lists (attended), arrivals and departures (checked out),
-shipping, mark-paid, cancel, and how buyers pay the home.
+shipping, mark-paid, cancel, the refund of some lines, and how buyers pay the home.
 
 A user who does not belong to the home in the URL gets 404; a supervisor reads but every
 POST is 403. Orders are looked up only inside that home, so another home's order is 404.
@@ -13,7 +13,15 @@ from sqlalchemy import select
 
 from market.booking.service import local_today
 from market.orders import fulfilment, how_to_pay, service
-from market.orders.forms import CancelForm, LineDoneForm, MarkPaidForm, PaymentDetailsForm, ShipForm
+from market.orders.forms import (
+    CancelForm,
+    LineDoneForm,
+    MarkPaidForm,
+    PaymentDetailsForm,
+    RefundForm,
+    ShipForm,
+)
+from market.payments.service import refundable_by_line
 from models import Home, Membership, db, utcnow
 from models.orders import ORDER_STATUSES
 
@@ -88,9 +96,11 @@ def _render_detail(order, status=200, **forms):
     forms.setdefault("paid_form", MarkPaidForm())
     forms.setdefault("ship_form", ShipForm())
     forms.setdefault("cancel_form", CancelForm())
+    forms.setdefault("refund_form", RefundForm(token=service.new_checkout_token()))
+    refund_left = refundable_by_line(order) if order.status in service.REFUNDABLE else {}
     return render_template("orders/staff/detail.html", order=order, done_form=LineDoneForm(),
                            open_lines=fulfilment.open_lines(order), is_due=fulfilment.is_due,
-                           **forms), status
+                           refund_left=refund_left, **forms), status
 
 
 def _refused(reference: str, error: service.OrderError, **forms):
@@ -108,41 +118,46 @@ def detail(home_slug: str, reference: str):
     return _render_detail(order, paid_form=form)
 
 
-@bp.post("/<reference>/mark-paid")
-def mark_paid(home_slug: str, reference: str):
+def _act(reference: str, form, form_name: str, error_field: str, action):
+    """Run a staff action on the order from its POSTed form. `action(order)` returns the message
+    to flash; a problem shows the form again with the message (400), or the order's state that
+    refuses the action (409)."""
     order = _order(reference)
-    form = MarkPaidForm()
     if not form.validate_on_submit():
-        return _render_detail(order, 400, paid_form=form)
+        return _render_detail(order, 400, **{form_name: form})
     try:
-        service.mark_paid_offline(order, actor=current_user, method=form.method.data or "",
-                                  amount_text=form.amount.data or "")
+        message = action(order)
     except service.OrderStateError as error:
-        return _refused(reference, error, paid_form=form)
+        return _refused(reference, error, **{form_name: form})
     except service.OrderError as error:
         db.session.rollback()
-        form.amount.errors = [str(error)]
-        return _render_detail(_order(reference), 400, paid_form=form)
-    flash(_("Marked paid."), "success")
-    return redirect(url_for("staff_orders.detail", home_slug=home_slug, reference=order.reference))
+        getattr(form, error_field).errors = [str(error)]
+        return _render_detail(_order(reference), 400, **{form_name: form})
+    flash(message, "success")
+    return redirect(url_for("staff_orders.detail", home_slug=g.home.slug, reference=order.reference))
+
+
+@bp.post("/<reference>/mark-paid")
+def mark_paid(home_slug: str, reference: str):
+    form = MarkPaidForm()
+
+    def action(order):
+        service.mark_paid_offline(order, actor=current_user, method=form.method.data or "",
+                                  amount_text=form.amount.data or "")
+        return _("Marked paid.")
+
+    return _act(reference, form, "paid_form", "amount", action)
 
 
 @bp.post("/<reference>/ship")
 def ship(home_slug: str, reference: str):
-    order = _order(reference)
     form = ShipForm()
-    if not form.validate_on_submit():
-        return _render_detail(order, 400, ship_form=form)
-    try:
+
+    def action(order):
         fulfilment.ship(order, current_user, form.carrier.data, form.tracking_number.data)
-    except service.OrderStateError as error:
-        return _refused(reference, error, ship_form=form)
-    except service.OrderError as error:
-        db.session.rollback()
-        form.carrier.errors = [str(error)]
-        return _render_detail(_order(reference), 400, ship_form=form)
-    flash(_("Marked shipped. The buyer gets the tracking number by email."), "success")
-    return redirect(url_for("staff_orders.detail", home_slug=home_slug, reference=order.reference))
+        return _("Marked shipped. The buyer gets the tracking number by email.")
+
+    return _act(reference, form, "ship_form", "carrier", action)
 
 
 def _back(order, form: LineDoneForm):
@@ -176,20 +191,30 @@ def line_done(home_slug: str, reference: str, line_id: int):
 
 @bp.post("/<reference>/cancel")
 def cancel(home_slug: str, reference: str):
-    order = _order(reference)
     form = CancelForm()
-    if not form.validate_on_submit():
-        return _render_detail(order, 400, cancel_form=form)
-    try:
+
+    def action(order):
         service.cancel_order(order, actor=current_user, by_staff=True, reason=form.reason.data or "")
-    except service.OrderStateError as error:
-        return _refused(reference, error, cancel_form=form)
-    except service.OrderError as error:
-        db.session.rollback()
-        form.reason.errors = [str(error)]
-        return _render_detail(_order(reference), 400, cancel_form=form)
-    flash(_("The order is cancelled and fully refunded."), "success")
-    return redirect(url_for("staff_orders.detail", home_slug=home_slug, reference=order.reference))
+        return _("The order is cancelled and fully refunded.")
+
+    return _act(reference, form, "cancel_form", "reason", action)
+
+
+@bp.post("/<reference>/refund")
+def refund(home_slug: str, reference: str):
+    """Refund chosen lines in part: `quantity-<line id>` or `amount-<line id>` per line."""
+    form = RefundForm()
+
+    def action(order):
+        requests = {line.id: (request.form.get(f"quantity-{line.id}", ""),
+                              request.form.get(f"amount-{line.id}", "")) for line in order.lines}
+        done = service.refund_lines(order, actor=current_user, requests=requests,
+                                    reason=form.reason.data or "", token=form.token.data or "")
+        if done.status == "succeeded":
+            return _("Refunded.")
+        return _("The refund is on its way to the buyer.")
+
+    return _act(reference, form, "refund_form", "reason", action)
 
 
 @bp.route("/how-to-pay", methods=["GET", "POST"])

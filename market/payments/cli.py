@@ -5,10 +5,8 @@ from datetime import UTC, datetime
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from market.payments import stripe_provider
-from models import WebhookEvent, db
 
 payments_cli = AppGroup("payments", help="Payments: reconciliation with Stripe.")
 
@@ -29,11 +27,13 @@ def reconcile_command(since: str) -> None:
         start = datetime.strptime(since, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--since") from None
-    problems = reconcile(start)
-    for line in problems:
+    report = reconcile(start)
+    for line in report.problems:
         click.echo(line)
-    click.echo(f"{len(problems)} difference(s) since {since}.")
-    if problems:
+    click.echo(f"{report.replayed} waiting event(s) applied, {report.fees_filled} processing fee(s) "
+               "recorded.")
+    click.echo(f"{len(report.problems)} difference(s) since {since}.")
+    if report.problems:
         raise SystemExit(1)
 
 
@@ -49,10 +49,7 @@ def resend_refunds_command() -> None:
 @payments_cli.command("replay-deferred")
 def replay_deferred_command() -> None:
     """Apply stored Stripe events that were waiting for a payment now confirmed."""
+    from market.payments.stripe_events import replay_all_deferred
+
     _need_stripe()
-    refs = db.session.scalars(select(WebhookEvent.object_ref).distinct().where(
-        WebhookEvent.provider == "stripe", WebhookEvent.processed_at.is_(None),
-        WebhookEvent.object_ref.is_not(None))).all()
-    done = sum(stripe_provider.replay_deferred(ref) for ref in refs)
-    db.session.commit()
-    click.echo(f"{done} event(s) applied.")
+    click.echo(f"{replay_all_deferred()} event(s) applied.")

@@ -1,14 +1,17 @@
 """The `offline` provider (the default): cash on arrival or a transfer to the home.
 
 Nothing is charged online. The order page shows how to pay and a short reference; the home's
-staff mark the order paid (`market.orders.service.mark_paid_offline`). Refunds are handed
-back by the home and recorded as settled at once.
+staff confirm the money arrived (`confirm`, through `market.orders.service.mark_paid_offline`),
+recording who, when, the method and the amount, which must equal the order's total. Refunds are
+handed back by the home and recorded as settled at once.
 """
 
 from flask import current_app
 from flask_babel import gettext as _
 
 from market.payments.providers import PaymentProvider, StartResult, register
+
+METHODS = ("cash", "transfer", "other")
 
 
 class OfflineProvider(PaymentProvider):
@@ -31,6 +34,16 @@ class OfflineProvider(PaymentProvider):
                   "arrives.", hours=hours),
             ],
         )
+
+    def confirm(self, order, *, actor, method: str, amount_fen: int, **_details):
+        """A member of staff (`actor`) received `amount_fen` by `method`, now."""
+        from market.payments.service import PaymentError, apply_record_payment
+
+        if method not in METHODS:
+            raise PaymentError(_("Please choose how the money was paid."))
+        if amount_fen != order.total_fen:
+            raise PaymentError(_("The amount received must equal the order total."))
+        return apply_record_payment(order, self.name, amount_fen, order.currency, method, actor=actor)
 
     def refund(self, refund) -> None:
         from market.payments.service import apply_settle_refund

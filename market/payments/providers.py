@@ -1,9 +1,12 @@
-"""The payment provider interface.
+"""The payment provider interface: `start`, `confirm`, `refund` (and `abandon`).
 
-A provider takes an order to payment (`start`) and asks for money back (`refund`). It never
-changes an order itself: it records what happened through `market.payments.service`
-(`apply_record_payment`, `apply_settle_refund`, `apply_fail_refund`), which sends the hooks the
-orders and ledger domains listen to. Providers register themselves by name in `PROVIDERS`.
+A provider takes an order to payment (`start`), records that the money arrived (`confirm`) and
+gives money back (`refund`). It never changes an order itself: it records what happened through
+`market.payments.service` (`apply_record_payment`, `apply_settle_refund`, `apply_fail_refund`),
+which sends the hooks the orders and ledger domains listen to. `confirm`, `refund` and `abandon`
+run inside the caller's transaction and never call a remote service there: what must be sent
+(a Stripe refund, the expiry of a Checkout Session) is queued with `market.payments.outbox` and
+sent after the commit. Providers register themselves by name in `PROVIDERS`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from flask import Flask
 
-    from models import Order, Refund
+    from models import Order, Payment, Refund
 
 
 class ProviderError(Exception):
@@ -31,11 +34,9 @@ class StartResult:
 
 
 class PaymentProvider:
-    """Base class. Subclasses set `name` and implement `start` and `refund`."""
+    """Base class. Subclasses set `name` and implement `start`, `confirm` and `refund`."""
 
     name: str = ""
-    #: How long an unpaid order keeps its reservation, in minutes (None: HOLD_MINUTES).
-    hold_minutes: int | None = None
 
     def is_enabled(self, app: Flask) -> bool:
         return True
@@ -48,13 +49,23 @@ class PaymentProvider:
         return app.config.get("HOLD_MINUTES", 15)
 
     def start(self, order: Order) -> StartResult:
+        """What the buyer does to pay `order` (may commit, never inside the caller's work)."""
+        raise NotImplementedError
+
+    def confirm(self, order: Order, **details) -> Payment:
+        """Record that the money for `order` arrived and send `payment_confirmed`. Must not
+        commit. Raises `market.payments.service.PaymentError` for details that do not fit."""
         raise NotImplementedError
 
     def refund(self, refund: Refund) -> None:
         """Ask for `refund.amount_fen` back. The Refund is already stored (status pending) with
         its idempotency key. Settle now with `apply_settle_refund`, fail with
-        `apply_fail_refund`, or leave it pending for a webhook. Must not commit."""
+        `apply_fail_refund`, or queue the request for after the commit. Must not commit."""
         raise NotImplementedError
+
+    def abandon(self, payment: Payment) -> None:
+        """An unpaid attempt of a cancelled order: make sure it can no longer be paid. Must not
+        commit. Nothing to do for providers whose payments staff record by hand."""
 
 
 PROVIDERS: dict[str, PaymentProvider] = {}

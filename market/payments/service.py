@@ -1,25 +1,40 @@
 """Payment records and refunds. Functions prefixed `apply_` never commit: the caller's use case
-does, so the payment, the order change and the ledger entry commit together or not at all.
+does, so the payment, the order change and the ledger entry commit together or not at all. What a
+provider must send to a remote service is queued and sent after that commit
+(`market.payments.outbox`): the caller runs `outbox.run()` once it has committed.
 
 News goes back up only through `market.hooks`: `payment_confirmed` (orders marks the order
 paid), `refund_settled` (orders updates lines; the ledger reverses).
+
+Locking: whoever changes an order or its payments locks the order row first (`lock_order`), then
+the payment, then the refund, so that two transactions never wait on each other in a circle and
+each decides from the rows as they are once it holds the lock.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import uuid
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from market import hooks
+from market.database import lock_one
 from market.payments.providers import get_provider
 from models import Order, Payment, Refund, db, utcnow
+from models.payments import REFUND_INITIATORS
 
 
 class PaymentError(ValueError):
     """A payment or refund that cannot be done; str(error) is a translated message."""
+
+
+def lock_order(order_id: int, *, skip_locked: bool = False) -> Order | None:
+    """The order and its lines, locked and read afresh (see `market.database.lock_one`)."""
+    return lock_one(select(Order).where(Order.id == order_id).options(selectinload(Order.lines)),
+                    skip_locked=skip_locked)
 
 
 def apply_record_payment(order: Order, provider: str, amount_fen: int, currency: str, method: str,
@@ -74,14 +89,26 @@ def refundable_by_line(order: Order) -> dict[int, int]:
     }
 
 
-def apply_request_refund(order: Order, amounts_by_line: dict[int, int], reason: str, actor=None,
-                         idempotency_key: str | None = None) -> Refund:
-    """Store a refund of `amounts_by_line` ({order_line_id: fen}) and ask the provider.
+def refund_key(order: Order, amounts_by_line: dict[int, int]) -> str:
+    """The default idempotency key of a refund request: the same request in the same state of
+    the order (a retry after a rollback) gets the same key, another request another one."""
+    earlier = db.session.scalar(select(func.count(Refund.id)).where(Refund.order_id == order.id)) or 0
+    lines = json.dumps(sorted(amounts_by_line.items()))
+    return f"refund-{order.id}-{earlier + 1}-{hashlib.sha256(lines.encode()).hexdigest()[:16]}"
 
-    The Refund (status pending, with its idempotency key) is flushed BEFORE the provider is
-    called, so a retry can never refund twice. The provider may settle at once
-    (`apply_settle_refund`) or later (webhook).
+
+def apply_request_refund(order: Order, amounts_by_line: dict[int, int], reason: str, actor=None,
+                         idempotency_key: str | None = None, initiated_by: str = "staff") -> Refund:
+    """Store a refund of `amounts_by_line` ({order_line_id: fen}) and hand it to the provider.
+
+    The Refund (status pending, with its idempotency key) is stored in the caller's transaction;
+    a provider that talks to a remote service sends it only after that transaction commits, with
+    the stored key, so a rollback sends nothing and a retry can never refund twice. The provider
+    may settle at once (`apply_settle_refund`) or later (webhook). `initiated_by` is one of
+    REFUND_INITIATORS. With an `idempotency_key` already used, returns that refund.
     """
+    if initiated_by not in REFUND_INITIATORS:
+        raise ValueError(f"unknown refund initiator {initiated_by!r}")
     if idempotency_key:
         existing = db.session.scalar(select(Refund).where(Refund.idempotency_key == idempotency_key))
         if existing is not None:
@@ -104,15 +131,26 @@ def apply_request_refund(order: Order, amounts_by_line: dict[int, int], reason: 
         raise PaymentError(_("There is nothing left to refund."))
     refund = Refund(
         payment_id=payment.id, payment=payment, order_id=order.id,
-        idempotency_key=idempotency_key or f"refund-{order.id}-{uuid.uuid4().hex[:20]}",
+        idempotency_key=idempotency_key or refund_key(order, cleaned),
         status="pending", amount_fen=amount, currency=order.currency,
         lines_json=json.dumps({str(k): v for k, v in sorted(cleaned.items())}),
-        reason=reason or "", requested_by_id=getattr(actor, "id", None),
+        reason=reason or "", requested_by_id=getattr(actor, "id", None), initiated_by=initiated_by,
     )
     db.session.add(refund)
     db.session.flush()
     get_provider(payment.provider).refund(refund)
     return refund
+
+
+def apply_abandon_attempts(order: Order, keep: Payment | None = None) -> None:
+    """Every unpaid attempt of `order` (but `keep`) is cancelled and closed at its provider."""
+    for payment in db.session.scalars(select(Payment).where(
+            Payment.order_id == order.id, Payment.status == "pending")).all():
+        if keep is not None and payment.id == keep.id:
+            continue
+        payment.status = "cancelled"
+        get_provider(payment.provider).abandon(payment)
+    db.session.flush()
 
 
 def _rescale(lines: dict[str, int], amount_fen: int) -> dict[str, int]:
@@ -152,5 +190,20 @@ def apply_fail_refund(refund: Refund, failure: str) -> None:
     refund.failure = failure
     order = db.session.get(Order, refund.order_id)
     if order is not None:
-        order.flag = (f"refund {refund.id} failed: {failure}")[:200]
+        apply_flag(order, f"refund {refund.id} failed: {failure}")
     db.session.flush()
+
+
+FLAGS = "market.payments.flags"
+
+
+def apply_flag(order: Order, text: str) -> None:
+    """Flag `order` for a person (staff see it on the order). A provider event being applied
+    meanwhile is listed among the admin's "events that need a look" (`take_flags`)."""
+    order.flag = text[:200]
+    db.session.info.setdefault(FLAGS, []).append(text)
+
+
+def take_flags() -> list[str]:
+    """The flags set since the last call (and forget them)."""
+    return db.session.info.pop(FLAGS, [])

@@ -5,10 +5,14 @@
 and changes nothing. Each event is stored once in the `webhook_events` inbox (unique provider +
 event id) and applied in the SAME transaction as the order and ledger changes it causes; a
 duplicate delivery gets 200 and does nothing. An event that fails unexpectedly is rolled back,
-kept with its error and answered 500, so Stripe delivers it again and it is retried.
+kept with its error and answered 500, so Stripe delivers it again and it is retried. What the
+event makes us ask Stripe (a refund, its fee, a list of refunds) and the replay of events that
+waited for it run after the commit.
 
 `GET /payments/stripe/return?session_id=…` never trusts the redirect: it shows "confirming your
 payment" (refreshing itself, no JavaScript) until a webhook has confirmed, then the receipt link.
+`GET /payments/stripe/cancelled?p=…` is where a buyer who leaves the Checkout page lands: "not
+completed, nothing was charged", and a way to pay again.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from market.extensions import csrf, db
-from market.payments import stripe_provider
+from market.payments import outbox, stripe_events, stripe_provider
 from models import Order, Payment, WebhookEvent, utcnow
 
 log = logging.getLogger(__name__)
@@ -84,25 +88,17 @@ def process(event: dict, text: str) -> tuple[int, str]:
             return 200, "duplicate"
         # Stored earlier but not applied (it failed or was waiting): try again now.
     try:
-        with db.session.begin_nested():
-            note = stripe_provider.handle_event(event)
-    except stripe_provider.Deferred as exc:
-        # Kept unprocessed; replayed in the transaction that confirms the payment it waits on.
-        inbox.error = f"deferred: {exc}"
-        inbox.object_ref = exc.object_ref
-        db.session.commit()
-        return 200, "deferred"
-    except stripe_provider.Ignored as exc:
-        note = f"ignored: {exc}"
+        outcome = stripe_events.apply_inbox(inbox, event)
     except Exception as exc:  # noqa: BLE001 - rolled back, kept, and retried by Stripe
         db.session.rollback()
         log.exception("stripe event %s failed", event["id"])
         _keep_failure(event, text, f"{type(exc).__name__}: {exc}")
         return 500, "error"
-    inbox.error = note[:2000] if note.startswith(("ignored", "amount mismatch")) else None
-    inbox.processed_at = utcnow()
+    if outcome == "deferred":  # its payment may have been confirmed while this one was decided
+        outbox.later(stripe_events.replay_deferred, inbox.object_ref)
     db.session.commit()
-    return 200, "processed"
+    outbox.run()
+    return 200, outcome
 
 
 def _keep_failure(event: dict, text: str, error: str) -> None:
@@ -132,8 +128,22 @@ def returned():
                                                       Payment.provider_ref == session_id))
     if payment is None:
         abort(404)
+    return _payment_page(payment, _state(payment, db.session.get(Order, payment.order_id)))
+
+
+@bp.get("/cancelled")
+def cancelled():
+    """The buyer left the Checkout page: say so plainly, and offer to pay again."""
+    payment_id = stripe_provider.cancelled_payment_id(request.args.get("p", ""))
+    payment = db.session.get(Payment, payment_id) if payment_id is not None else None
+    if payment is None or payment.provider != "stripe":
+        abort(404)
+    state = _state(payment, db.session.get(Order, payment.order_id))
+    return _payment_page(payment, "not_completed" if state == "confirming" else state)
+
+
+def _payment_page(payment: Payment, state: str):
     order = db.session.get(Order, payment.order_id)
-    state = _state(payment, order)
     page = render_template("payments/stripe_return.html", order=order, payment=payment, state=state,
                            order_url=_order_url(order), receipt_url=_receipt_url(order))
     response = make_response(page)
@@ -148,7 +158,7 @@ def _state(payment: Payment, order: Order) -> str:
         return "paid"
     if payment.status == "succeeded" and payment.refunds and order.status in ("cancelled", "refunded",
                                                                               "expired"):
-        return "late_refund" if _paid_late(order) else "refunded"
+        return _ended_before_payment(order) or "refunded"
     if payment.status == "needs_review":
         return "review"
     if payment.status in ("failed", "cancelled"):
@@ -158,15 +168,17 @@ def _state(payment: Payment, order: Order) -> str:
     return "confirming"
 
 
-def _paid_late(order: Order) -> bool:
-    """The order had expired or been cancelled before the payment arrived."""
-    seen_end = False
+def _ended_before_payment(order: Order) -> str | None:
+    """"late_refund" when the hold had ended before the payment came, "cancelled_refund" when
+    the order had been cancelled; None when it was paid in time."""
     for event in order.events:
-        if event.to_status in ("expired", "cancelled") and event.from_status == "pending_payment":
-            seen_end = True
+        if event.from_status == "pending_payment" and event.to_status == "expired":
+            return "late_refund"
+        if event.from_status == "pending_payment" and event.to_status == "cancelled":
+            return "cancelled_refund"
         if event.to_status == "paid":
-            return seen_end
-    return seen_end
+            return None
+    return None
 
 
 def _first_url(candidates: list[tuple[str, dict]]) -> str | None:

@@ -1,0 +1,337 @@
+"""Stripe events: how each verified event changes our payments, refunds and donations.
+
+`apply_inbox(inbox, event)` applies one stored event inside the caller's transaction. Transitions
+only go forward and are decided from the objects' state, read under lock (the order, then its
+payment, then the refund, as everywhere), so events may arrive in any order and at the same time.
+
+An event about a payment not confirmed yet (a refund or dispute before its payment) is kept
+*deferred* with the PaymentIntent it waits on. It is replayed (`replay_deferred`) after every
+commit that changes that payment, after its own deferral (the payment may have been confirmed
+meanwhile), and by `flask payments reconcile` / `replay-deferred`. Refund and dispute events
+decide the same way whatever their type: wait while the payment is unconfirmed, flag for a person
+while it is under review, apply once it succeeded.
+
+Outcomes that need a person (a flagged order, an event that cannot apply) are written to the
+inbox row's `error`, which the admin payments page lists. Calls to Stripe never happen here:
+they are queued for after the commit (`market.payments.outbox`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import stripe
+from flask import current_app
+from sqlalchemy import select, update
+
+from market import hooks
+from market.database import lock_one
+from market.payments import outbox, stripe_donations
+from market.payments.service import (
+    apply_fail_refund,
+    apply_flag,
+    apply_settle_refund,
+    lock_order,
+    refundable_by_line,
+    take_flags,
+)
+from market.payments.stripe_provider import PROVIDER, Deferred, Ignored, client
+from models import Payment, Refund, WebhookEvent, db, utcnow
+
+log = logging.getLogger(__name__)
+# Until a refund is this old, an event naming a refund of ours that we cannot find is answered
+# 500 (Stripe delivers it again); after that it is flagged for a person and answered 200.
+UNKNOWN_REFUND_GRACE_SECONDS = 600
+
+
+def handle_event(event: dict) -> str:
+    """Apply one verified Stripe event (a plain dict). Never commits. Returns a short note."""
+    handler = HANDLERS.get(event.get("type", ""))
+    if handler is None:
+        return "ignored: unhandled type"
+    return handler(event["data"]["object"], event)
+
+
+def apply_inbox(inbox: WebhookEvent, event: dict) -> str:
+    """Apply the stored `event` and note the outcome on `inbox`: "processed" or "deferred".
+    Never commits; unexpected errors propagate (the caller rolls back)."""
+    take_flags()
+    try:
+        with db.session.begin_nested():
+            note = handle_event(event)
+    except Deferred as exc:
+        take_flags()
+        inbox.error = f"deferred: {exc}"[:2000]
+        inbox.object_ref = exc.object_ref
+        return "deferred"
+    except Ignored as exc:
+        note = f"ignored: {exc}"
+    flags = take_flags()
+    if flags:
+        inbox.error = ("flagged: " + "; ".join(flags))[:2000]
+    else:
+        inbox.error = note[:2000] if note.startswith("ignored") else None
+    inbox.processed_at = utcnow()
+    return "processed"
+
+
+def replay_deferred(object_ref: str | None) -> int:
+    """Apply the stored events waiting for `object_ref`, oldest first, each in a transaction of
+    its own, then what they queued. Commits. Returns how many were applied."""
+    if not object_ref:
+        return 0
+    waiting = db.session.scalars(
+        select(WebhookEvent.id).where(WebhookEvent.provider == "stripe",
+                                      WebhookEvent.object_ref == object_ref,
+                                      WebhookEvent.processed_at.is_(None))
+        .order_by(WebhookEvent.id)).all()
+    db.session.commit()
+    done = 0
+    for inbox_id in waiting:
+        inbox = lock_one(select(WebhookEvent).where(WebhookEvent.id == inbox_id,
+                                                    WebhookEvent.processed_at.is_(None)))
+        if inbox is None:  # applied meanwhile by another replay
+            db.session.commit()
+            continue
+        try:
+            outcome = apply_inbox(inbox, json.loads(inbox.payload))
+        except Exception as exc:  # noqa: BLE001 - kept, tried again at the next replay
+            db.session.rollback()
+            log.exception("replaying stripe event %s failed", inbox_id)
+            db.session.execute(update(WebhookEvent).where(WebhookEvent.id == inbox_id).values(
+                error=f"deferred: replay failed: {type(exc).__name__}: {exc}"[:2000]))
+            db.session.commit()
+            continue
+        db.session.commit()
+        outbox.run()
+        done += outcome == "processed"
+    return done
+
+
+def replay_all_deferred() -> int:
+    """Replay every event still waiting (reconcile, `flask payments replay-deferred`)."""
+    refs = db.session.scalars(select(WebhookEvent.object_ref).distinct().where(
+        WebhookEvent.provider == "stripe", WebhookEvent.processed_at.is_(None),
+        WebhookEvent.object_ref.is_not(None))).all()
+    db.session.commit()
+    return sum(replay_deferred(ref) for ref in refs)
+
+
+# ---- checkout sessions ----------------------------------------------------------------------
+
+
+def _locked_payment(payment_id: int) -> Payment:
+    """The payment, locked after its order (order → payment, as everywhere), read afresh."""
+    order_id = db.session.scalar(select(Payment.order_id).where(Payment.id == payment_id))
+    lock_order(order_id)
+    return lock_one(select(Payment).where(Payment.id == payment_id))
+
+
+def _session_payment(session: dict) -> Payment:
+    payment_id = db.session.scalar(select(Payment.id).where(
+        Payment.provider == "stripe", Payment.provider_ref == session["id"]))
+    raw = (session.get("metadata") or {}).get("payment_id", "")
+    if payment_id is None and raw.isdigit():
+        payment_id = db.session.scalar(select(Payment.id).where(
+            Payment.id == int(raw), Payment.provider == "stripe",
+            (Payment.provider_ref.is_(None)) | (Payment.provider_ref == session["id"])))
+    if payment_id is None:
+        raise Ignored(f"no payment for session {session['id']}")
+    payment = _locked_payment(payment_id)
+    payment.provider_ref = payment.provider_ref or session["id"]
+    return payment
+
+
+def on_session_completed(session: dict, _event: dict) -> str:
+    if stripe_donations.is_donation(session):
+        return stripe_donations.on_completed(session)
+    payment = _session_payment(session)
+    if session.get("payment_intent") and not payment.provider_charge_ref:
+        payment.provider_charge_ref = session["payment_intent"]
+    if payment.status in ("succeeded", "needs_review"):
+        return "already confirmed"
+    if session.get("payment_status") != "paid":
+        return "completed, payment pending (asynchronous method)"
+    payment = PROVIDER.confirm(payment.order, payment=payment, session=session)
+    return "paid" if payment.status == "succeeded" else "amount mismatch: order flagged"
+
+
+def on_async_failed(session: dict, event: dict) -> str:
+    return _ended_unpaid(session, event, "failed", "async payment failed")
+
+
+def on_session_expired(session: dict, event: dict) -> str:
+    return _ended_unpaid(session, event, "cancelled", "checkout session expired")
+
+
+def _ended_unpaid(session: dict, event: dict, status: str, reason: str) -> str:
+    if stripe_donations.is_donation(session):
+        return stripe_donations.on_unpaid(session, reason)
+    payment = _session_payment(session)
+    if payment.status != "pending":
+        return f"ignored: payment already {payment.status}"
+    if session.get("payment_status") == "paid":  # a paid session never ends unpaid; trust the state
+        return on_session_completed(session, event)
+    return _end_attempt(payment, status, reason)
+
+
+def _end_attempt(payment: Payment, status: str, reason: str) -> str:
+    """An attempt ended unpaid: the order is released unless another attempt is under way."""
+    payment.status = status
+    db.session.flush()
+    newer = db.session.scalar(select(Payment.id).where(
+        Payment.order_id == payment.order_id, Payment.id != payment.id,
+        Payment.status.in_(("pending", "succeeded", "needs_review"))).limit(1))
+    if newer is None:
+        hooks.payment_failed.send(payment, reason=reason)
+        return reason
+    return f"{reason}; another attempt (payment {newer}) goes on"
+
+
+# ---- refunds and disputes ---------------------------------------------------------------------
+
+
+def _confirmed_payment(intent_id: str | None, what: str) -> Payment:
+    """The confirmed (or under review) payment of `intent_id`, locked; Deferred until then."""
+    payment_id = db.session.scalar(select(Payment.id).where(
+        Payment.provider == "stripe", Payment.provider_charge_ref == intent_id)) if intent_id else None
+    if payment_id is None:
+        stripe_donations.refuse_if_donation(intent_id, what)
+        raise Deferred(f"{what} before the payment was confirmed", intent_id)
+    payment = _locked_payment(payment_id)
+    if payment.status not in ("succeeded", "needs_review"):
+        raise Deferred(f"{what} before the payment was confirmed", intent_id)
+    return payment
+
+
+def on_charge_refunded(charge: dict, event: dict) -> str:
+    refunds = (charge.get("refunds") or {}).get("data")
+    if refunds is not None:
+        return "; ".join(on_refund_object(r, event) for r in refunds) or "no refunds"
+    # Not expanded in events since API 2022-11-15: the list is fetched after the commit.
+    payment = _confirmed_payment(charge.get("payment_intent"), "refund")
+    if payment.status == "needs_review":
+        return _under_review(payment, charge["id"])
+    outbox.later(fetch_refunds, charge["id"], payment.provider_charge_ref, event["id"])
+    return "refunds to be fetched from Stripe"
+
+
+def _under_review(payment: Payment, ref: str) -> str:
+    apply_flag(payment.order, f"Stripe refund ({ref}) of a payment under review (payment {payment.id})")
+    return "refund of a payment under review: flagged"
+
+
+def on_refund_object(obj: dict, _event: dict | None) -> str:
+    payment = _confirmed_payment(obj.get("payment_intent"), "refund")
+    if payment.status == "needs_review":
+        return _under_review(payment, obj["id"])
+    refund = _our_refund(payment, obj)
+    if refund is None:
+        refund = _external_refund(payment, obj)
+        if refund is None:
+            return f"refund {obj['id']} made outside the market: flagged"
+    refund.provider_ref = refund.provider_ref or obj["id"]
+    status = obj.get("status")
+    if status == "succeeded":
+        if refund.status == "pending":
+            apply_settle_refund(refund, int(obj["amount"]))
+            return f"refund {refund.id} settled"
+        if refund.status == "failed":
+            apply_flag(payment.order, f"Stripe refund {obj['id']} succeeded after it was recorded failed")
+        return f"refund {refund.id} already {refund.status}"
+    if status in ("failed", "canceled"):
+        if refund.status == "pending":
+            apply_fail_refund(refund, obj.get("failure_reason") or status)
+            return f"refund {refund.id} failed"
+        if refund.status == "succeeded":
+            apply_flag(payment.order, f"Stripe refund {obj['id']} failed after it settled")
+        return f"refund {refund.id} already {refund.status}"
+    return f"refund {refund.id} still {status}"
+
+
+def _our_refund(payment: Payment, obj: dict) -> Refund | None:
+    refund = lock_one(select(Refund).where(Refund.provider_ref == obj["id"]))
+    raw = (obj.get("metadata") or {}).get("refund_id", "")
+    if refund is not None or not raw.isdigit():
+        return refund
+    refund = lock_one(select(Refund).where(Refund.id == int(raw), Refund.payment_id == payment.id))
+    if refund is not None and refund.provider_ref not in (None, obj["id"]):
+        return None  # our request already has its own Stripe refund: this one is another
+    age = utcnow().timestamp() - int(obj.get("created") or 0)
+    if refund is None and age < current_app.config.get("STRIPE_UNKNOWN_REFUND_GRACE",
+                                                         UNKNOWN_REFUND_GRACE_SECONDS):
+        raise RuntimeError(f"refund {raw} not visible yet")  # 500: Stripe delivers it again
+    return refund  # None: not ours after all (e.g. a request whose record was lost): a person looks
+
+
+def _external_refund(payment: Payment, obj: dict) -> Refund | None:
+    """A refund we did not ask for (the Stripe dashboard): a full refund of what is left is
+    recorded (over every line's remainder); anything else needs a person to split it, so the
+    order is flagged. Either way an admin is told."""
+    left = {k: v for k, v in refundable_by_line(payment.order).items() if v > 0}
+    amount = int(obj.get("amount") or 0)
+    if obj.get("status") != "succeeded" or amount != sum(left.values()) or amount <= 0:
+        apply_flag(payment.order, f"Stripe refund {obj['id']} ({amount}) was made outside the market")
+        return None
+    apply_flag(payment.order, f"Stripe refund {obj['id']} made outside the market: recorded in full")
+    refund = Refund(
+        payment_id=payment.id, payment=payment, order_id=payment.order_id,
+        idempotency_key=f"stripe-external-{obj['id']}", provider_ref=obj["id"], status="pending",
+        amount_fen=amount, currency=payment.currency,
+        lines_json=json.dumps({str(k): v for k, v in sorted(left.items())}),
+        reason="refunded in the Stripe dashboard", initiated_by="provider",
+    )
+    db.session.add(refund)
+    db.session.flush()
+    return refund
+
+
+def on_dispute_created(dispute: dict, _event: dict) -> str:
+    payment = _confirmed_payment(dispute.get("payment_intent"), "dispute")
+    reason = f"Stripe dispute {dispute.get('id')}: {dispute.get('reason') or 'unknown'}"
+    hooks.payment_disputed.send(payment, reason=reason)
+    return "dispute: order flagged"
+
+
+HANDLERS = {
+    "checkout.session.completed": on_session_completed,
+    "checkout.session.async_payment_succeeded": on_session_completed,
+    "checkout.session.async_payment_failed": on_async_failed,
+    "checkout.session.expired": on_session_expired,
+    "charge.refunded": on_charge_refunded,
+    "refund.created": on_refund_object,
+    "refund.updated": on_refund_object,
+    "refund.failed": on_refund_object,
+    "charge.dispute.created": on_dispute_created,
+}
+
+
+# ---- after the commit -------------------------------------------------------------------------
+
+
+def fetch_refunds(charge_id: str, intent_id: str, event_id: str) -> None:
+    """List a charge's refunds (outside any transaction) and apply each in one of its own. If
+    Stripe cannot be reached, the event goes back to waiting, to be replayed by reconcile."""
+    try:
+        listed = [r.to_dict() for r in
+                  client().v1.refunds.list({"charge": charge_id, "limit": 100}).auto_paging_iter()]
+    except stripe.StripeError as exc:
+        log.warning("stripe: cannot list refunds of %s: %s", charge_id, exc)
+        db.session.execute(update(WebhookEvent).where(
+            WebhookEvent.provider == "stripe", WebhookEvent.event_id == event_id).values(
+            processed_at=None, object_ref=intent_id,
+            error=f"deferred: refunds of {charge_id} could not be fetched: {exc}"[:2000]))
+        db.session.commit()
+        return
+    for obj in listed:
+        take_flags()
+        note = on_refund_object(obj, None)
+        flags = take_flags()
+        if flags:
+            db.session.execute(update(WebhookEvent).where(
+                WebhookEvent.provider == "stripe", WebhookEvent.event_id == event_id).values(
+                error=("flagged: " + "; ".join(flags))[:2000]))
+        db.session.commit()
+        log.info("stripe: %s (listed for %s)", note, charge_id)
+        outbox.run()
