@@ -206,6 +206,9 @@ def update_listings(listing_ids: Iterable[int] = (), *, homes: Iterable[int] = (
     app = app or current_app._get_current_object()
     engine = db.engine
     pending = {"listings": set(listing_ids), "homes": set(homes), "rooms": set(rooms)}
+    # Asked before the write: a rebuild that swaps in while this write goes to the old index
+    # must still find these ids queued when it replays the queue after its swap.
+    during_rebuild = backend(app).rebuilding()
     ids: set[int] = set()
     queued_rows: list[int] = []
     try:
@@ -216,6 +219,9 @@ def update_listings(listing_ids: Iterable[int] = (), *, homes: Iterable[int] = (
                 ids.add(listing_id)
             if not ids:
                 return True
+            if during_rebuild:
+                session.rollback()  # end this read before another connection writes
+                _queue(engine, ids, "during rebuild")
             documents, removed = documents_for(session, ids)
             session.rollback()
         backend(app).update(documents, removed)
@@ -223,13 +229,10 @@ def update_listings(listing_ids: Iterable[int] = (), *, homes: Iterable[int] = (
         log.exception("search index update failed for listings %s", sorted(ids)[:50])
         _queue(engine, ids or pending["listings"], f"{type(error).__name__}: {error}"[:200])
         return False
-    if queued_rows or backend(app).rebuilding():
+    if queued_rows:
         try:
             with Session(engine) as session:
-                if queued_rows:
-                    session.execute(delete(SearchQueue).where(SearchQueue.id.in_(queued_rows)))
-                if backend(app).rebuilding():  # the rebuild replays these after its swap
-                    session.add_all(SearchQueue(listing_id=i, reason="during rebuild") for i in ids)
+                session.execute(delete(SearchQueue).where(SearchQueue.id.in_(queued_rows)))
                 session.commit()
         except Exception:
             log.exception("could not update the search queue")
