@@ -209,6 +209,23 @@ def test_unparsable_filters_say_they_were_ignored(client, catalog):
     assert 'role="alert"' in html and len(result_slugs(html)) == 8
 
 
+def test_a_check_in_in_the_past_is_ignored_with_a_note(client, catalog):
+    today = service.local_today()
+    html = page_text(client, f"/search?check_in={today - timedelta(days=1)}"
+                             f"&check_out={today + timedelta(days=1)}")
+    assert html.count('role="alert"') == 1 and len(result_slugs(html)) == 8  # not filtered
+    html = page_text(client, f"/search?check_in={today}&check_out={today + timedelta(days=1)}")
+    assert 'role="alert"' not in html and result_slugs(html) == ["tea-house-stay"]
+
+
+def test_a_query_cut_at_200_characters_says_so(client, catalog):
+    long_query = "宣纸 " + "paper " * 40  # 243 characters
+    html = page_text(client, "/search?q=" + quote(long_query))
+    assert html.count('role="alert"') == 1 and result_slugs(html)[0] == "xuan-paper"
+    html = page_text(client, "/search?q=" + quote(long_query[:200]))
+    assert 'role="alert"' not in html and result_slugs(html)[0] == "xuan-paper"
+
+
 def test_page_out_of_range_shows_the_nearest_page(client, catalog):
     for page in ("0", "-1", "99999"):
         assert len(result_slugs(page_text(client, f"/search?page={page}"))) == 8
