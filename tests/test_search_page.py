@@ -162,6 +162,23 @@ def test_nothing_found_offers_a_spelling_suggestion_and_kind_pages(client, catal
         assert f"/kind/{kind}" in html
 
 
+def nearest_kind_links(html: str) -> list[str]:
+    section = html[html.index('class="nothing-found"'):]
+    return re.findall(r'href="/kind/(\w+)"', section)
+
+
+@pytest.mark.parametrize(("query", "nearest"), [
+    ("宣纸 zzqqx", ["craft", "tour"]),  # 宣纸: two crafts, one workshop
+    ("民宿 zzqqx", ["homestay"]),  # a word naming a kind
+    ("zzqqx workshop", ["tour"]),
+    ("zzqqx", ["tour", "homestay", "produce", "craft"]),  # nothing near: the usual order
+])
+def test_nothing_found_lists_the_nearest_kinds_first(client, catalog, query, nearest):
+    links = nearest_kind_links(page_text(client, "/search?q=" + quote(query)))
+    assert sorted(links) == ["craft", "homestay", "produce", "tour"]
+    assert links[:len(nearest)] == nearest, links
+
+
 BAD_QUERIES = [
     "宣纸" * 500,  # 1,000 characters
     "x" * 1000,

@@ -22,6 +22,7 @@ from market.hooks import availability_changed
 from market.search.analysis import query_words
 from market.search.backend import FACETS, PRICE_BANDS, Document, Query, Results, SearchBackend
 from models import Home, Listing, Photo, Room, RoomNight, SearchQueue, TourSession, db, utcnow
+from models.catalog import KINDS
 
 log = logging.getLogger(__name__)
 
@@ -357,6 +358,7 @@ class SearchPage:
     facets: dict[str, list[tuple[str, str, int]]]  # facet -> [(value, label, count)]
     next_dates: dict[int, date | None] = field(default_factory=dict)
     suggestion: str | None = None
+    nearest_kinds: tuple[str, ...] = KINDS  # nothing found: the kind pages, nearest first
 
 
 def _tour_ids_on(day: date, now: datetime) -> set[int]:
@@ -452,7 +454,16 @@ def search(request: SearchRequest, now: datetime | None = None) -> SearchPage:
         request=request, words=words, listings=listings, total=results.total, page=page,
         pages=pages, facets=_facet_labels(results),
         next_dates=next_available(db.session, listings, now), suggestion=results.suggestion,
+        nearest_kinds=KINDS if results.total else nearest_kinds(words),
     )
+
+
+def nearest_kinds(words: list[str]) -> tuple[str, ...]:
+    """The kinds ordered by how many listings match any one of the words (a word naming a
+    kind, such as 民宿 or "tour", matches all of that kind), most first; ties keep the usual
+    order."""
+    counts = backend().search(Query(words=words, any_word=True, limit=0)).facets["kind"]
+    return tuple(sorted(KINDS, key=lambda kind: -counts.get(kind, 0)))
 
 
 def _load_visible(ids: list[int]) -> list[Listing]:

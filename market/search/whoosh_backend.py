@@ -359,14 +359,15 @@ class WhooshBackend(SearchBackend):
             return IGNORED
         return None
 
-    def _plan(self, words: list[str], reader):
-        """Each word's alternatives; None when some word can match nothing."""
+    def _plan(self, words: list[str], reader, any_word: bool = False):
+        """Each word's alternatives; None when some word can match nothing (unless any one
+        word will do: then such a word is left out)."""
         plan = []
         for word in words:
             alternatives = self._alternatives(word, reader)
-            if alternatives is None:
+            if alternatives is None and not any_word:
                 return None
-            if alternatives is not IGNORED:
+            if alternatives is not None and alternatives is not IGNORED:
                 plan.append(alternatives)
         return plan
 
@@ -419,9 +420,10 @@ class WhooshBackend(SearchBackend):
         searcher = self._searcher()
         if searcher is None or query.only_ids == set():
             return empty
-        plan = self._plan(query.words, searcher.reader())
+        plan = self._plan(query.words, searcher.reader(), query.any_word)
         if plan is None or (query.words and not plan):
-            empty.suggestion = self._suggest(searcher, query.words)
+            if not query.any_word:
+                empty.suggestion = self._suggest(searcher, query.words)
             return empty
         arrays = self._arrays(searcher)
         # Each word's scores over all documents; matches are where every word scored. The
@@ -432,8 +434,11 @@ class WhooshBackend(SearchBackend):
                                                          key=lambda pair: pair[0])]
         counts.sort()
         mask = self._filter_mask(arrays, query)
-        for scores in per_word:
-            mask &= scores > 0
+        if query.any_word and per_word:
+            mask &= np.logical_or.reduce([scores > 0 for scores in per_word])
+        else:
+            for scores in per_word:
+                mask &= scores > 0
         matched = np.flatnonzero(mask)
         numbers = {name: column[matched] for name, column in arrays.numbers.items()}
         if per_word and query.sort == "relevance":
@@ -446,7 +451,8 @@ class WhooshBackend(SearchBackend):
         page = smallest(keys, query.offset + query.limit)[query.offset:]
         ids = [int(i) for i in numbers["listing_id"][page]]
         total = int(matched.size)
-        suggestion = self._suggest(searcher, query.words) if total == 0 and query.words else None
+        suggestion = (self._suggest(searcher, query.words)
+                      if total == 0 and query.words and not query.any_word else None)
         return Results(ids, total, arrays.facet_counts(matched), suggestion)
 
     @staticmethod
