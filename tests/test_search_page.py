@@ -50,6 +50,19 @@ def test_pinyin_query_highlights_the_chinese_word(client, catalog):
     assert "<mark>宣纸</mark>" in html
 
 
+def test_spaced_pinyin_highlights_the_word_it_spells_not_each_syllable(client, catalog):
+    html = page_text(client, "/search?q=" + quote("xuan zhi"))
+    assert "<mark>宣纸</mark>制作体验课" in html  # not 制作 (zhi zuo)
+    assert "捞纸、晒纸" in html and "一张纸" in html  # nor a lone 纸
+    html = page_text(client, "/search?q=zhi")  # one syllable alone marks what it spells
+    assert "一张<mark>纸</mark>" in html
+
+
+def test_english_query_highlights_the_chinese_word_it_glosses(client, catalog):
+    html = page_text(client, "/search?q=" + quote("rice paper"))  # the Chinese interface
+    assert "泾县手工<mark>宣纸</mark>" in html
+
+
 def test_highlights_escape_everything_else(client, make):
     home = make.home()
     make.listing(home, "craft", slug="xss",
