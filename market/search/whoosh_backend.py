@@ -388,7 +388,7 @@ class WhooshBackend(SearchBackend):
         for fieldname, texts, boost in alternatives:
             if len(texts) == 1:
                 docs, tf = arrays.postings(fieldname, texts[0])
-            else:  # every term of the alternative must be there; the rarest counts
+            else:  # every term of the alternative must be there; the least frequent counts
                 least = None
                 for text in texts:
                     dense = np.zeros(arrays.size, np.float32)
@@ -426,24 +426,23 @@ class WhooshBackend(SearchBackend):
                 empty.suggestion = self._suggest(searcher, query.words)
             return empty
         arrays = self._arrays(searcher)
-        # Each word's scores over all documents; matches are where every word scored. The
-        # rarest word first, so relevance sums in the same order whatever the query's order.
-        per_word = [self._word_scores(arrays, alternatives) for alternatives in plan]
-        counts = [int(np.count_nonzero(scores)) for scores in per_word]
-        per_word = [scores for _count, scores in sorted(zip(counts, per_word, strict=True),
-                                                         key=lambda pair: pair[0])]
-        counts.sort()
+        # Each word's scores over all documents, with how many documents it matches; matches
+        # are where every word scored. The rarest word first, so relevance sums in the same
+        # order whatever the query's order.
+        per_word = sorted(((int(np.count_nonzero(scores)), scores) for scores in
+                           (self._word_scores(arrays, alternatives) for alternatives in plan)),
+                          key=lambda pair: pair[0])
         mask = self._filter_mask(arrays, query)
         if query.any_word and per_word:
-            mask &= np.logical_or.reduce([scores > 0 for scores in per_word])
+            mask &= np.logical_or.reduce([scores > 0 for _count, scores in per_word])
         else:
-            for scores in per_word:
+            for _count, scores in per_word:
                 mask &= scores > 0
         matched = np.flatnonzero(mask)
         numbers = {name: column[matched] for name, column in arrays.numbers.items()}
         if per_word and query.sort == "relevance":
             relevance = np.zeros(matched.size)
-            for count, scores in zip(counts, per_word, strict=True):
+            for count, scores in per_word:
                 relevance += math.log(1 + arrays.size / max(1, count)) * scores[matched]
             keys = [-relevance, -numbers["listing_id"]]  # ties: the newest listing first
         else:
