@@ -2,9 +2,10 @@
 
 For each size: index build rate (listings/s, through `reindex`: database reads, next dates,
 analysis, Whoosh), index size, and p50/p99 latency of a fixed set of Chinese, pinyin and English
-queries with all four facets counted, printed beside a SQLite `LIKE '%…%'` scan that counts the
-same kind of matches over the same data in the same run; and Chinese recall against plain
-substring matching on the same queries.
+queries with all four facets counted: warm (repeated) and cold (each query's first run on a
+freshly opened searcher with empty caches), printed beside a SQLite `LIKE '%…%'` scan that
+counts matches in the same fields over the same data in the same run; and Chinese recall
+against plain substring matching on the same queries.
 """
 
 import os
@@ -101,7 +102,10 @@ PROVINCES = [("河北省", "Hebei", "肥乡区", "Feixiang"), ("安徽省", "Anh
 VILLAGES = ["前屯村", "小岭村", "篁岭村", "西坡村", "东山村", "石门村", "桃源村", "龙潭村", "柳溪村",
             "杏花村"]
 
-CHINESE_QUERIES = ["宣纸", "红色故事", "非遗传承人", "绿茶", "民宿", "猴魁", "土鸡蛋", "竹编"]
+# 茶 and 纸 are never words of their own (绿茶, 茶园, 宣纸, 剪纸); 子七十年 is no word at all
+# (from 村子七十年的故事).
+CHINESE_QUERIES = ["宣纸", "红色故事", "非遗传承人", "绿茶", "民宿", "猴魁", "土鸡蛋", "竹编", "茶", "纸",
+                   "子七十年"]
 PINYIN_QUERIES = ["xuanzhi", "xuan zhi", "hongse gushi", "minsu"]
 ENGLISH_QUERIES = ["rice paper", "storytelling", "green tea", "homestay"]
 
@@ -138,13 +142,18 @@ def _generate(engine, n: int, seed: int = 42) -> None:
             conn.execute(insert(Listing), rows[start:start + 5000])
 
 
+# The fields the index searches: the listing's text and its home's name and place names.
+LIKE_COLUMNS = ("l.title_zh", "l.title_en", "l.description_zh", "l.description_en", "l.tags",
+                "h.name_zh", "h.name_en", "h.village_zh", "h.village_en", "h.county_zh",
+                "h.county_en", "h.province_zh", "h.province_en")
+
+
 def _like_count(conn, q: str) -> int:
     """Counting scan, as a site without an index would do it: every word must appear somewhere."""
     clauses, params = [], {}
     for k, word in enumerate(q.split()):
         params[f"w{k}"] = f"%{word}%"
-        clauses.append("(" + " OR ".join(f"l.{col} LIKE :w{k}" for col in (
-            "title_zh", "title_en", "description_zh", "description_en", "tags")) + ")")
+        clauses.append("(" + " OR ".join(f"{col} LIKE :w{k}" for col in LIKE_COLUMNS) + ")")
     sql = ("SELECT count(*) FROM listings l JOIN homes h ON h.id = l.home_id "
            "WHERE l.status = 'published' AND h.status = 'active' AND " + " AND ".join(clauses))
     return conn.execute(text(sql), params).scalar()
@@ -152,9 +161,10 @@ def _like_count(conn, q: str) -> int:
 
 def _substring_ids(conn, q: str) -> set[int]:
     rows = conn.execute(text(
-        "SELECT l.id, l.title_zh, l.description_zh, l.tags FROM listings l JOIN homes h "
-        "ON h.id = l.home_id WHERE l.status = 'published' AND h.status = 'active'"))
-    return {row[0] for row in rows if q in row[1] or q in row[2] or q in row[3]}
+        "SELECT l.id, l.title_zh, l.description_zh, l.tags, h.name_zh, h.village_zh, h.county_zh, "
+        "h.province_zh FROM listings l JOIN homes h ON h.id = l.home_id "
+        "WHERE l.status = 'published' AND h.status = 'active'"))
+    return {row[0] for row in rows if any(q in value for value in row[1:] if value)}
 
 
 def _percentile(values: list[float], pct: float) -> float:
@@ -187,7 +197,14 @@ def run_size(n: int, workdir: Path) -> dict:
         prepared = [Query(words=query_words(q), limit=20) for q in queries]
         prepared += [Query(words=query_words(q), kind="craft", sort="price", limit=20)
                      for q in ("宣纸", "rice paper", "xuanzhi")]
-        for query in prepared:  # warm up: first searcher, OS cache
+        cold = []
+        for _round in range(3):
+            for query in prepared:
+                backend.drop_caches()  # a new searcher, no cached postings or columns
+                t0 = time.perf_counter()
+                backend.search(query)
+                cold.append((time.perf_counter() - t0) * 1000)
+        for query in prepared:  # warm up
             backend.search(query)
         latencies = []
         for _round in range(10):
@@ -196,6 +213,7 @@ def run_size(n: int, workdir: Path) -> dict:
                 backend.search(query)
                 latencies.append((time.perf_counter() - t0) * 1000)
         result.update(p50=_percentile(latencies, 50), p99=_percentile(latencies, 99),
+                      cold_p50=_percentile(cold, 50), cold_p99=_percentile(cold, 99),
                       matches={q: backend.search(Query(words=query_words(q), limit=1)).total
                                for q in queries})
         like_latencies = []
@@ -219,22 +237,25 @@ def run_size(n: int, workdir: Path) -> dict:
 def main() -> bool:
     sizes = [int(s) for s in os.environ.get("BENCH_SEARCH_SIZES", "1000,10000,50000").split(",")]
     print(f"{'listings':>9} {'build/s':>8} {'index MB':>9} {'p50 ms':>7} {'p99 ms':>7} "
-          f"{'LIKE p50':>9} {'LIKE p99':>9} {'x faster':>9} {'zh recall':>9}", flush=True)
+          f"{'cold p50':>9} {'cold p99':>9} {'LIKE p50':>9} {'LIKE p99':>9} {'x faster':>9} "
+          f"{'zh recall':>9}", flush=True)
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
         for n in sizes:
             r = run_size(n, Path(tmp))
             results.append(r)
             print(f"{r['n']:>9} {r['rate']:>8.0f} {r['size_mb']:>9.1f} {r['p50']:>7.1f} {r['p99']:>7.1f} "
-                  f"{r['like_p50']:>9.1f} {r['like_p99']:>9.1f} {r['like_p50'] / r['p50']:>9.1f} "
-                  f"{r['recall']:>9.2f}", flush=True)
+                  f"{r['cold_p50']:>9.1f} {r['cold_p99']:>9.1f} {r['like_p50']:>9.1f} "
+                  f"{r['like_p99']:>9.1f} {r['like_p50'] / r['cold_p50']:>9.1f} {r['recall']:>9.2f}",
+                  flush=True)
             print("   matches per query:", " ".join(f"{q}={m}" for q, m in r["matches"].items()),
                   flush=True)
             if r["recall"] < 1.0:
                 print("   recall by query:", r["recalls"])
     last = results[-1]
-    ok = (last["p50"] < TARGET_P50_MS and last["p99"] < TARGET_P99_MS
-          and last["p50"] < last["like_p50"] and last["recall"] == 1.0)
+    ok = (max(last["p50"], last["cold_p50"]) < TARGET_P50_MS
+          and max(last["p99"], last["cold_p99"]) < TARGET_P99_MS
+          and last["cold_p50"] < last["like_p50"] and last["recall"] == 1.0)
     print(f"target at {last['n']} listings (p50 < {TARGET_P50_MS:.0f} ms, p99 < {TARGET_P99_MS:.0f} ms, "
-          f"faster than LIKE, recall 1.0): {'met' if ok else 'MISSED'}")
+          f"warm and cold; cold faster than LIKE; recall 1.0): {'met' if ok else 'MISSED'}")
     return ok

@@ -5,6 +5,7 @@ import logging
 import jieba
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from market.search import service
 from models import Listing, SearchQueue, db, utcnow
@@ -138,6 +139,30 @@ def test_changes_during_a_rebuild_are_queued_and_replayed(app, catalog):
     service.reindex()
     assert db.session.scalars(select(SearchQueue)).all() == []
     assert slugs("rebuild-time") == ["green-tea"]
+
+
+def test_a_change_committed_while_a_rebuild_swaps_in_is_not_lost(app, catalog, monkeypatch):
+    """The rebuild read the database before this change was committed; the change's index
+    write reaches the old index, and the rebuild swaps in, replays its queue and ends before
+    the write returns. The change must be in the new index all the same."""
+    backend = service.backend()
+    with Session(db.engine) as session:
+        before_the_change = list(service.all_documents(session))
+    (app.config["SEARCH_INDEX_DIR"] / "REBUILDING").write_text("1")  # the rebuild is running
+    write = backend.update
+    swapped = []
+
+    def write_then_rebuild_finishes(documents, removed):
+        write(documents, removed)
+        if not swapped:
+            swapped.append(True)
+            backend.rebuild(before_the_change, after_swap=lambda: service.update_listings(app=app))
+
+    monkeypatch.setattr(backend, "update", write_then_rebuild_finishes)
+    catalog["tea"].title_en = "Mid-swap tea"
+    db.session.commit()
+    assert swapped and not backend.rebuilding()
+    assert slugs("mid-swap") == ["green-tea"]
 
 
 QUERIES = ["", "宣纸", "xuanzhi", "xuan zhi", "rice paper", "红色故事", "storytelling", "tea", "非遗",

@@ -50,6 +50,19 @@ def test_pinyin_query_highlights_the_chinese_word(client, catalog):
     assert "<mark>宣纸</mark>" in html
 
 
+def test_spaced_pinyin_highlights_the_word_it_spells_not_each_syllable(client, catalog):
+    html = page_text(client, "/search?q=" + quote("xuan zhi"))
+    assert "<mark>宣纸</mark>制作体验课" in html  # not 制作 (zhi zuo)
+    assert "捞纸、晒纸" in html and "一张纸" in html  # nor a lone 纸
+    html = page_text(client, "/search?q=zhi")  # one syllable alone marks what it spells
+    assert "一张<mark>纸</mark>" in html
+
+
+def test_english_query_highlights_the_chinese_word_it_glosses(client, catalog):
+    html = page_text(client, "/search?q=" + quote("rice paper"))  # the Chinese interface
+    assert "泾县手工<mark>宣纸</mark>" in html
+
+
 def test_highlights_escape_everything_else(client, make):
     home = make.home()
     make.listing(home, "craft", slug="xss",
@@ -162,6 +175,23 @@ def test_nothing_found_offers_a_spelling_suggestion_and_kind_pages(client, catal
         assert f"/kind/{kind}" in html
 
 
+def nearest_kind_links(html: str) -> list[str]:
+    section = html[html.index('class="nothing-found"'):]
+    return re.findall(r'href="/kind/(\w+)"', section)
+
+
+@pytest.mark.parametrize(("query", "nearest"), [
+    ("宣纸 zzqqx", ["craft", "tour"]),  # 宣纸: two crafts, one workshop
+    ("民宿 zzqqx", ["homestay"]),  # a word naming a kind
+    ("zzqqx workshop", ["tour"]),
+    ("zzqqx", ["tour", "homestay", "produce", "craft"]),  # nothing near: the usual order
+])
+def test_nothing_found_lists_the_nearest_kinds_first(client, catalog, query, nearest):
+    links = nearest_kind_links(page_text(client, "/search?q=" + quote(query)))
+    assert sorted(links) == ["craft", "homestay", "produce", "tour"]
+    assert links[:len(nearest)] == nearest, links
+
+
 BAD_QUERIES = [
     "宣纸" * 500,  # 1,000 characters
     "x" * 1000,
@@ -207,6 +237,23 @@ def test_unparsable_filters_say_they_were_ignored(client, catalog):
     assert html.count('role="alert"') >= 2
     html = page_text(client, "/search?check_in=2026-06-10&check_out=2026-06-01")
     assert 'role="alert"' in html and len(result_slugs(html)) == 8
+
+
+def test_a_check_in_in_the_past_is_ignored_with_a_note(client, catalog):
+    today = service.local_today()
+    html = page_text(client, f"/search?check_in={today - timedelta(days=1)}"
+                             f"&check_out={today + timedelta(days=1)}")
+    assert html.count('role="alert"') == 1 and len(result_slugs(html)) == 8  # not filtered
+    html = page_text(client, f"/search?check_in={today}&check_out={today + timedelta(days=1)}")
+    assert 'role="alert"' not in html and result_slugs(html) == ["tea-house-stay"]
+
+
+def test_a_query_cut_at_200_characters_says_so(client, catalog):
+    long_query = "宣纸 " + "paper " * 40  # 243 characters
+    html = page_text(client, "/search?q=" + quote(long_query))
+    assert html.count('role="alert"') == 1 and result_slugs(html)[0] == "xuan-paper"
+    html = page_text(client, "/search?q=" + quote(long_query[:200]))
+    assert 'role="alert"' not in html and result_slugs(html)[0] == "xuan-paper"
 
 
 def test_page_out_of_range_shows_the_nearest_page(client, catalog):

@@ -196,12 +196,18 @@ def pinyin_terms(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=50_000)
-def _word_pinyin(word: str) -> tuple[str, ...]:
-    from pypinyin import lazy_pinyin  # loaded on first indexing only
+def word_syllables(word: str) -> tuple[str, ...]:
+    """The toneless pinyin syllables of a word's Chinese characters ("宣纸" -> xuan, zhi)."""
+    from pypinyin import lazy_pinyin  # loaded on first use only
 
-    syllables = [s for s in lazy_pinyin(word, errors="ignore") if s.isascii() and s.isalpha()]
+    return tuple(s for s in lazy_pinyin(word, errors="ignore") if s.isascii() and s.isalpha())
+
+
+@lru_cache(maxsize=50_000)
+def _word_pinyin(word: str) -> tuple[str, ...]:
+    syllables = word_syllables(word)
     if len(syllables) < 2:
-        return tuple(syllables)
+        return syllables
     return (*syllables, "".join(syllables), "".join(s[0] for s in syllables))
 
 

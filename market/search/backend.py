@@ -57,6 +57,7 @@ class Document:
 @dataclass
 class Query:
     words: list[str] = field(default_factory=list)  # already split (analysis.query_words)
+    any_word: bool = False  # find listings matching any one word, not only all of them
     kind: str | None = None
     province: str | None = None
     home_id: int | None = None

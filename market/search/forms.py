@@ -21,7 +21,7 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
 
-    q = StringField(_l("Search"), filters=[lambda v: (v or "").strip()[:MAX_QUERY_CHARS]])
+    q = StringField(_l("Search"), filters=[lambda v: (v or "").strip()])
     kind = SelectField(_l("Kind"), choices=["", *KINDS],
                        validators=[Optional()], validate_choice=True)
     price = SelectField(_l("Price"), choices=["", *PRICE_BANDS],
@@ -43,6 +43,11 @@ class SearchForm(FlaskForm):
         def ok(name):
             return name not in errors
 
+        q = self.q.data or ""
+        if len(q) > MAX_QUERY_CHARS:
+            notes.append(str(_l("Only the first %(n)s characters of the search were used.",
+                                n=MAX_QUERY_CHARS)))
+            q = q[:MAX_QUERY_CHARS]
         if not ok("kind") or not ok("price") or not ok("sort"):
             notes.append(str(_l("An unknown filter was ignored.")))
         for name in ("date", "check_in", "check_out"):
@@ -59,20 +64,23 @@ class SearchForm(FlaskForm):
             page = int(self.page.data or 1)
         except ValueError:
             page = 1
-        earliest, latest = today - timedelta(days=1), today + timedelta(days=MAX_DAYS_AHEAD)
+        earliest, latest = today, today + timedelta(days=MAX_DAYS_AHEAD)
+
+        dropped = {name for name in ("check_in", "check_out") if not ok(name)}
 
         def in_range(name):
             value = getattr(self, name).data if ok(name) else None
             if value is not None and not earliest <= value <= latest:
                 notes.append(str(_l("Choose dates from today up to two years ahead; the date "
                                     "given was ignored.")))
+                dropped.add(name)
                 return None
             return value
 
         tour_date = in_range("date")
         check_in, check_out = in_range("check_in"), in_range("check_out")
         if (check_in is None) != (check_out is None):
-            if check_in or check_out:
+            if not dropped & {"check_in", "check_out"}:  # a dropped date has its note already
                 notes.append(str(_l("Give both check-in and check-out to filter homestays.")))
             check_in = check_out = None
         elif check_in is not None and check_out <= check_in:
@@ -83,7 +91,7 @@ class SearchForm(FlaskForm):
                                 "were ignored.", n=MAX_STAY_NIGHTS)))
             check_in = check_out = None
         request = SearchRequest(
-            q=self.q.data or "",
+            q=q,
             kind=(self.kind.data or None) if ok("kind") else None,
             province=self.province.data or None,
             home_id=home_id,

@@ -22,6 +22,7 @@ from market.hooks import availability_changed
 from market.search.analysis import query_words
 from market.search.backend import FACETS, PRICE_BANDS, Document, Query, Results, SearchBackend
 from models import Home, Listing, Photo, Room, RoomNight, SearchQueue, TourSession, db, utcnow
+from models.catalog import KINDS
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +207,9 @@ def update_listings(listing_ids: Iterable[int] = (), *, homes: Iterable[int] = (
     app = app or current_app._get_current_object()
     engine = db.engine
     pending = {"listings": set(listing_ids), "homes": set(homes), "rooms": set(rooms)}
+    # Asked before the write: a rebuild that swaps in while this write goes to the old index
+    # must still find these ids queued when it replays the queue after its swap.
+    during_rebuild = backend(app).rebuilding()
     ids: set[int] = set()
     queued_rows: list[int] = []
     try:
@@ -216,6 +220,9 @@ def update_listings(listing_ids: Iterable[int] = (), *, homes: Iterable[int] = (
                 ids.add(listing_id)
             if not ids:
                 return True
+            if during_rebuild:
+                session.rollback()  # end this read before another connection writes
+                _queue(engine, ids, "during rebuild")
             documents, removed = documents_for(session, ids)
             session.rollback()
         backend(app).update(documents, removed)
@@ -223,13 +230,10 @@ def update_listings(listing_ids: Iterable[int] = (), *, homes: Iterable[int] = (
         log.exception("search index update failed for listings %s", sorted(ids)[:50])
         _queue(engine, ids or pending["listings"], f"{type(error).__name__}: {error}"[:200])
         return False
-    if queued_rows or backend(app).rebuilding():
+    if queued_rows:
         try:
             with Session(engine) as session:
-                if queued_rows:
-                    session.execute(delete(SearchQueue).where(SearchQueue.id.in_(queued_rows)))
-                if backend(app).rebuilding():  # the rebuild replays these after its swap
-                    session.add_all(SearchQueue(listing_id=i, reason="during rebuild") for i in ids)
+                session.execute(delete(SearchQueue).where(SearchQueue.id.in_(queued_rows)))
                 session.commit()
         except Exception:
             log.exception("could not update the search queue")
@@ -354,6 +358,7 @@ class SearchPage:
     facets: dict[str, list[tuple[str, str, int]]]  # facet -> [(value, label, count)]
     next_dates: dict[int, date | None] = field(default_factory=dict)
     suggestion: str | None = None
+    nearest_kinds: tuple[str, ...] = KINDS  # nothing found: the kind pages, nearest first
 
 
 def _tour_ids_on(day: date, now: datetime) -> set[int]:
@@ -449,7 +454,16 @@ def search(request: SearchRequest, now: datetime | None = None) -> SearchPage:
         request=request, words=words, listings=listings, total=results.total, page=page,
         pages=pages, facets=_facet_labels(results),
         next_dates=next_available(db.session, listings, now), suggestion=results.suggestion,
+        nearest_kinds=KINDS if results.total else nearest_kinds(words),
     )
+
+
+def nearest_kinds(words: list[str]) -> tuple[str, ...]:
+    """The kinds ordered by how many listings match any one of the words (a word naming a
+    kind, such as 民宿 or "tour", matches all of that kind), most first; ties keep the usual
+    order."""
+    counts = backend().search(Query(words=words, any_word=True, limit=0)).facets["kind"]
+    return tuple(sorted(KINDS, key=lambda kind: -counts.get(kind, 0)))
 
 
 def _load_visible(ids: list[int]) -> list[Listing]:
