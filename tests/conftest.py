@@ -85,6 +85,7 @@ def app(database_template, tmp_path):
         "SECRET_KEY": "testing-secret",
         "UPLOAD_ROOT": tmp_path / "uploads",
         "SEARCH_INDEX_DIR": tmp_path / "search",
+        "SEARCH_QUEUE_SECONDS": 0,
         "INSTANCE_DIR": tmp_path,
         "SERVER_NAME": "localhost",
     }

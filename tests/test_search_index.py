@@ -207,18 +207,46 @@ def soonest_tours() -> list[str]:
     return slugs(kind="tour", sort="soonest")
 
 
-def test_a_session_selling_out_or_opening_again_re_sorts_soonest_after_commit(catalog):
+def queued() -> set[int]:
+    db.session.commit()  # a fresh snapshot: the index updates commit in sessions of their own
+    return set(db.session.scalars(select(SearchQueue.listing_id)))
+
+
+def test_a_session_selling_out_or_opening_again_is_queued_then_re_sorts_soonest(catalog):
     from market.booking import service as booking
 
-    story_session = catalog["session"]
+    story_session, story = catalog["session"], catalog["story"]
     assert soonest_tours()[0] == "red-stories"
     assert booking.reserve_seats(story_session.id, story_session.capacity, utcnow())
-    assert soonest_tours()[0] == "red-stories"  # not committed yet
     db.session.commit()
+    assert queued() == {story.id}  # queued with the booking, not written in the buyer's request
+    assert soonest_tours()[0] == "red-stories"
+    service.update_listings()  # what `flask search update` and searches do
+    assert queued() == set()
     assert soonest_tours()[:2] == ["paper-workshop", "village-change"]
     booking.release_seats(story_session.id, 1)
     db.session.commit()
+    service.update_listings()
     assert soonest_tours()[0] == "red-stories"
+
+
+def test_a_booking_that_leaves_seats_queues_nothing(catalog):
+    from market.booking import service as booking
+
+    assert booking.reserve_seats(catalog["session"].id, 1, utcnow())
+    db.session.commit()
+    assert queued() == set()
+
+
+def test_the_search_page_applies_the_queue(catalog, client):
+    from market.booking import service as booking
+
+    story_session = catalog["session"]
+    assert booking.reserve_seats(story_session.id, story_session.capacity, utcnow())
+    db.session.commit()
+    page = client.get("/search?kind=tour&sort=soonest").get_data(as_text=True)
+    assert page.index("paper-workshop") < page.index("red-stories")
+    assert queued() == set()
 
 
 def test_goods_selling_out_move_behind_goods_in_stock(catalog):
@@ -230,9 +258,11 @@ def test_goods_selling_out_move_behind_goods_in_stock(catalog):
     assert slugs("鸡蛋", sort="soonest") == ["eggs"]
     assert booking.reserve_stock(eggs.id, 2)
     db.session.commit()
+    service.update_listings()
     produce = slugs(kind="produce", sort="soonest")
     assert produce.index("green-tea") < produce.index("eggs")
     booking.release_stock(eggs.id, 1)
     db.session.commit()
+    service.update_listings()
     produce = slugs(kind="produce", sort="soonest")
     assert produce.index("eggs") < produce.index("green-tea")

@@ -12,12 +12,14 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import and_, delete, event, exists, func, select
+from sqlalchemy import and_, delete, event, exists, func, insert, select
 from sqlalchemy.orm import Session, joinedload
 
+from market.database import writing
 from market.hooks import availability_changed
 from market.search.analysis import query_words
 from market.search.backend import FACETS, PRICE_BANDS, Document, Query, Results, SearchBackend
@@ -49,6 +51,7 @@ def init_app(app: Flask) -> None:
     from market.search.whoosh_backend import WhooshBackend
 
     app.config.setdefault("SEARCH_SYNC", True)
+    app.config.setdefault("SEARCH_QUEUE_SECONDS", 30)
     app.extensions["search_backend"] = WhooshBackend(app.config["SEARCH_INDEX_DIR"],
                                                      kind_words=KIND_WORDS)
     _listen_once()
@@ -295,9 +298,29 @@ def mark_changed(session, listing_ids: Iterable[int]) -> None:
 
 
 def _on_availability_changed(session, listing_ids=(), room_ids=()) -> None:
-    pending = _pending(session)
-    pending["listings"].update(listing_ids)
-    pending["rooms"].update(room_ids)
+    """Seats, stock or nights ran out or came back: queue the listings in the buyer's own
+    transaction (one small insert) instead of writing the index inside their request; searches
+    apply the queue (see `apply_queue_if_due`), as does `flask search update`."""
+    listing_ids = set(listing_ids)
+    if room_ids:
+        listing_ids |= set(session.scalars(select(Room.listing_id).where(Room.id.in_(room_ids))))
+    if listing_ids:
+        session.execute(insert(SearchQueue), [{"listing_id": i, "reason": "availability"}
+                                              for i in sorted(listing_ids)])
+
+
+def apply_queue_if_due(app: Flask | None = None) -> None:
+    """Apply queued listings when some are waiting, at most every SEARCH_QUEUE_SECONDS per
+    process, so a search sees what sold out a moment ago."""
+    app = app or current_app._get_current_object()
+    now = monotonic()
+    if now - app.extensions.get("search_queue_applied", float("-inf")) < app.config["SEARCH_QUEUE_SECONDS"]:
+        return
+    app.extensions["search_queue_applied"] = now
+    if db.session.scalar(select(SearchQueue.id).limit(1)) is None:
+        return
+    with writing(db.session):
+        update_listings(app=app)
 
 
 def _collect(session, _flush_context) -> None:

@@ -10,6 +10,7 @@ bp = Blueprint("search", __name__)
 
 @bp.get("/search")
 def search():
+    service.apply_queue_if_due()
     form = SearchForm(formdata=request.args)
     wanted, notes = form.to_request(service.local_today())
     page = service.search(wanted)
