@@ -68,18 +68,6 @@ def memberships_of(user) -> list[Membership]:
     return list(db.session.scalars(query))
 
 
-def home_and_role(user, slug: str) -> tuple[Home | None, str | None]:
-    """(home, role) when the user belongs to the home with this slug, else (None, None)."""
-    if user is None or not user.is_authenticated:
-        return None, None
-    row = db.session.execute(
-        select(Home, Membership.role)
-        .join(Membership, Membership.home_id == Home.id)
-        .where(Home.slug == slug, Membership.user_id == user.id)
-    ).first()
-    return (row[0], row[1]) if row else (None, None)
-
-
 # ---- finding rows, always inside one home ------------------------------------------------
 
 def listing_in(home: Home, listing_id: int) -> Listing | None:

@@ -1,9 +1,7 @@
 """Home staff console: thin views over market.manage.service.
 
-Access is decided once, before every view of this blueprint: anonymous visitors go to the
-log-in page; a user who does not belong to the home in the URL gets 404 (the home's console
-does not exist for them); a supervisor may read (GET) but every POST is 403. Rows named by id
-in the URL are then looked up only inside that home, so another home's ids are 404 too.
+Access is decided once, before every view, by market.console (404 outside one's own home,
+403 for a supervisor's write); rows named by id are looked up only inside that home.
 """
 
 from flask import (
@@ -20,6 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from market.console import enter_home_console
 from market.i18n import is_english
 from market.manage import service
 from market.manage.forms import (
@@ -36,23 +35,7 @@ from models.catalog import LISTING_STATUSES as STATUSES
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
-READ_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-@bp.before_request
-def _guard():
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    slug = (request.view_args or {}).get("home_slug")
-    if slug is None:
-        return None
-    home, role = service.home_and_role(current_user, slug)
-    if home is None:
-        abort(404)
-    if request.method not in READ_METHODS and role != "staff":
-        abort(403)
-    g.home, g.role, g.can_edit = home, role, role == "staff"
-    return None
+bp.before_request(enter_home_console)
 
 
 @bp.context_processor

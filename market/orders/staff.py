@@ -6,12 +6,12 @@ A user who does not belong to the home in the URL gets 404; a supervisor reads b
 POST is 403. Orders are looked up only inside that home, so another home's order is 404.
 """
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from market.booking.service import local_today
+from market.console import enter_home_console
 from market.orders import fulfilment, how_to_pay, service
 from market.orders.forms import (
     CancelForm,
@@ -22,29 +22,11 @@ from market.orders.forms import (
     ShipForm,
 )
 from market.payments.service import refundable_by_line
-from models import Home, Membership, db, utcnow
+from models import db, utcnow
 from models.orders import ORDER_STATUSES
 
 bp = Blueprint("staff_orders", __name__, url_prefix="/manage/<home_slug>/orders")
-READ_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-@bp.before_request
-def _guard():
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    slug = (request.view_args or {}).get("home_slug", "")
-    row = db.session.execute(
-        select(Home, Membership.role).join(Membership, Membership.home_id == Home.id)
-        .where(Home.slug == slug, Membership.user_id == current_user.id)
-    ).first()
-    if row is None:
-        abort(404)
-    home, role = row
-    if request.method not in READ_METHODS and role != "staff":
-        abort(403)
-    g.home, g.role, g.can_edit = home, role, role == "staff"
-    return None
+bp.before_request(enter_home_console)
 
 
 @bp.context_processor
