@@ -471,6 +471,22 @@ def test_service_session_rules_use_the_home_time_zone(make):
     assert session.starts_at == datetime(2030, 6, 1, 0, 30, tzinfo=UTC)
 
 
+def test_a_session_more_than_a_year_ahead_is_refused(make):
+    from datetime import time
+
+    from market.manage import service
+
+    home = make.home()
+    listing = make.listing(home, "tour")
+    now = datetime(2030, 6, 1, 0, 0, tzinfo=UTC)
+    far = service.SessionInput(day=date(2031, 6, 2), start=time(9, 0), duration_minutes=60, capacity=5)
+    with pytest.raises(service.ManageError, match="2031-06-01"):
+        service.add_session(home, listing, far, now=now)
+    assert _count(TourSession) == 0
+    last = service.SessionInput(day=date(2031, 6, 1), start=time(9, 0), duration_minutes=60, capacity=5)
+    assert service.add_session(home, listing, last, now=now).id
+
+
 def test_another_homes_rows_are_refused_by_the_service(make):
     from market.manage import service
 

@@ -18,6 +18,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from market.booking.service import MAX_DAYS_AHEAD
 from market.provinces import PROVINCE_NAMES
 from market.uploads import StoredImage, remove_stored
 from models import (
@@ -346,6 +347,10 @@ def _check_session(home: Home, listing: Listing, data: SessionInput, session: To
     starts_at = local_to_utc(home, data.day, data.start)
     if starts_at <= now:
         raise ManageError(_("The session must start in the future."), "day")
+    last_day = now.astimezone(ZoneInfo(home.timezone or "Asia/Shanghai")).date() + timedelta(days=MAX_DAYS_AHEAD)
+    if data.day > last_day:
+        raise ManageError(_("Sessions can be planned up to a year ahead. Please choose a date until "
+                            "%(day)s.", day=last_day.isoformat()), "day")
     if data.elder_id is not None and elder_in(home, data.elder_id) is None:
         raise ManageError(_("Choose one of this home's elders."), "elder_id")
     for text in (data.meeting_point_zh, data.meeting_point_en):
