@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     DDL,
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -125,6 +126,27 @@ class TreeHead(db.Model):
     root: Mapped[str] = mapped_column(String(64))
     frontier: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of hex hashes
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CareSum(db.Model):
+    """The care-fund summary the public fund pages read: the sum of a home's care-fund
+    postings (pending, available) and how many entries made it, per month in Asia/Shanghai,
+    entry kind, kind sold (the posting's order line, '' if none), category ('' if none),
+    account code and commodity. `post()` adds each entry in the entry's own transaction
+    (`market/ledger/sums.py`). Not append-only: `verify_ledger()` recomputes it from the
+    postings."""
+
+    __tablename__ = "ledger_care_sums"
+
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11"
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    sold_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    category: Mapped[str] = mapped_column(String(30), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    commodity: Mapped[str] = mapped_column(String(3), primary_key=True)
+    amount: Mapped[int] = mapped_column(BigInteger)  # fen, debit positive
+    entries: Mapped[int] = mapped_column(Integer)
 
 
 # ---- PostgreSQL: append-only at the database too ----------------------------------------
