@@ -3,7 +3,8 @@
 Amounts are signed integer fen, DEBIT POSITIVE: the postings of an entry sum to zero.
 Entries and postings are append-only: the ORM refuses to update or delete them (see
 `market/ledger/immutability.py`) and on PostgreSQL a row trigger refuses it too (below).
-`market/ledger/service.py::post()` is the only writer.
+`market/ledger/service.py::post()` is the only writer. The care-fund summary (`CareSum`) is
+derived data that post() upserts, not append-only; `verify_ledger()` recomputes it.
 """
 
 from datetime import datetime

@@ -1,8 +1,8 @@
-"""Stream journal entries with their postings in seq order, as plain tuples (no ORM objects).
+"""Stream journal entries with their postings in seq order, as plain rows (no ORM objects).
 
 Two ordered queries (entries; postings joined to their entry's seq, grouped by seq) merged in
-Python, fetched in batches with server-side cursors on PostgreSQL. Used by `verify` and the JSON export, so
-100,000 entries stream in a second or two.
+Python, fetched in batches with server-side cursors on PostgreSQL. Used by `verify` and the
+JSON export, so 100,000 entries stream in a second or two.
 """
 
 from collections.abc import Iterator

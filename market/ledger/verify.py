@@ -10,7 +10,7 @@
 6. the care-fund summary table (`ledger_care_sums`, not append-only) equals its recomputation
    from the postings (`sums.recomputed()`, one SQL aggregate).
 
-Streams plain tuples in batches (no ORM objects) and hashes as it goes: the canonical bytes
+Streams plain rows in batches (no ORM objects) and hashes as it goes: the canonical bytes
 are written directly (`canonical.leaf_bytes`), not built as a dict and JSON-encoded.
 """
 
@@ -96,7 +96,7 @@ def verify_ledger(session=None) -> Report:
     entries = postings_seen = 0
     expected_seq = 1
     last_good = 0
-    # Plain tuples (stream.iter_rows): id, seq, kind, key, memo, home, commodity, occurred,
+    # Plain rows (stream.iter_rows): id, seq, kind, key, memo, home, commodity, occurred,
     # created, order, refund, source type, source id, category, leaf hash.
     for row, postings in iter_rows(session):
         entries += 1
