@@ -3,13 +3,15 @@
 Amounts are signed integer fen, DEBIT POSITIVE: the postings of an entry sum to zero.
 Entries and postings are append-only: the ORM refuses to update or delete them (see
 `market/ledger/immutability.py`) and on PostgreSQL a row trigger refuses it too (below).
-`market/ledger/service.py::post()` is the only writer.
+`market/ledger/service.py::post()` is the only writer. The care-fund summary (`CareSum`) is
+derived data that post() upserts, not append-only; `verify_ledger()` recomputes it.
 """
 
 from datetime import datetime
 
 from sqlalchemy import (
     DDL,
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -125,6 +127,27 @@ class TreeHead(db.Model):
     root: Mapped[str] = mapped_column(String(64))
     frontier: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of hex hashes
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CareSum(db.Model):
+    """The care-fund summary the public fund pages read: the sum of a home's care-fund
+    postings (pending, available) and how many entries made it, per month in Asia/Shanghai,
+    entry kind, kind sold (the posting's order line, '' if none), category ('' if none),
+    account code and commodity. `post()` adds each entry in the entry's own transaction
+    (`market/ledger/sums.py`). Not append-only: `verify_ledger()` recomputes it from the
+    postings."""
+
+    __tablename__ = "ledger_care_sums"
+
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11"
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    sold_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    category: Mapped[str] = mapped_column(String(30), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    commodity: Mapped[str] = mapped_column(String(3), primary_key=True)
+    amount: Mapped[int] = mapped_column(BigInteger)  # fen, debit positive
+    entries: Mapped[int] = mapped_column(Integer)
 
 
 # ---- PostgreSQL: append-only at the database too ----------------------------------------

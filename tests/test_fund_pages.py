@@ -2,11 +2,11 @@
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from market.fund import public, service
+from market.fund import exports, public, service
 from market.ledger import service as ledger
 from market.ledger.sales import post_order_paid
 from models import Order, OrderLine, db, utcnow
@@ -40,7 +40,7 @@ def test_home_fund_page_shows_income_by_source_and_chart(client, make):
     assert summary.pending == 12_00 + 20_00
     assert summary.available == 50_00
     assert summary.income_month == {"sale:tour": 12_00, "sale:produce": 20_00, "donation": 50_00}
-    balances = ledger.home_balances(home.id)  # the cached sums agree with the ledger's SUMs
+    balances = ledger.home_balances(home.id)  # the summary table agrees with the ledger's SUMs
     assert (summary.pending, summary.available) == (balances["care_fund:pending"],
                                                      balances["care_fund:available"])
     page = client.get(f"/fund/{home.slug}")
@@ -69,7 +69,7 @@ def test_entries_paginate_by_seq(client, make):
     assert client.get(f"/fund/{home.slug}?before=abc").status_code == 404
 
 
-def test_summary_cache_follows_new_entries(app, make):
+def test_summary_follows_new_entries(app, make):
     home = make.home()
     ledger.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township", memo="g")
     db.session.commit()
@@ -104,6 +104,29 @@ def test_exports_csv_json_and_statement(client, make):
     assert statement.status_code == 200 and entry.leaf_hash in statement.get_data(as_text=True)
     assert client.get(f"/fund/{home.slug}/statement/2026-13").status_code == 404
     assert client.get(f"/fund/{home.slug}/statement").status_code == 302
+
+
+def test_statement_months_are_shanghai_months(app, make):
+    """Opening and closing balances and the month's flows come from the summary table's
+    months, which are Asia/Shanghai months: 00:30 on the 1st there is still the 31st in UTC."""
+    home = make.home()
+    today = public.local_today()
+    first = today.replace(day=1)
+    before = first - timedelta(days=1)
+    ledger.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township", memo="g",
+                      occurred_at=datetime.combine(before, time(23, 30), public.ZONE))
+    ledger.post_donation(home_id=home.id, amount_fen=500, donation_id=1, memo="d",
+                         occurred_at=datetime.combine(first, time(0, 30), public.ZONE))
+    ledger.post_disbursement(home_id=home.id, amount_fen=300, disbursement_id=1, category="meals", memo="m")
+    db.session.commit()
+    now = exports.monthly_statement(home, today.year, today.month)
+    assert (now.opening_pending, now.opening_available) == (0, 1000)
+    assert (now.closing_pending, now.closing_available) == (0, 1200)
+    assert now.income == {"donation": 500} and now.spending == {"meals": 300}
+    earlier = exports.monthly_statement(home, before.year, before.month)
+    assert (earlier.opening_available, earlier.closing_available) == (0, 1000)
+    assert earlier.income == {"grant": 1000} and earlier.spending == {}
+    assert public.summary(home.id).income_month == {"donation": 500}
 
 
 def test_line_split_partial(app, make):

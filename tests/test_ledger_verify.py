@@ -128,3 +128,27 @@ def test_trigger_blocks_raw_changes_on_postgresql(make, statement):
         with db.engine.begin() as conn:
             conn.execute(text(statement))
     assert verify_ledger().ok
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE ledger_care_sums SET amount = amount - 100 WHERE kind = 'donation'",
+    "UPDATE ledger_care_sums SET month = '2001-01' WHERE kind = 'disbursement'",
+    "DELETE FROM ledger_care_sums WHERE kind = 'refund'",
+    "INSERT INTO ledger_care_sums (home_id, month, kind, sold_kind, category, code, commodity, amount, "
+    "entries) SELECT home_id, month, 'grant', '', 'township', code, commodity, -100000, 1 "
+    "FROM ledger_care_sums WHERE kind = 'donation'",
+])
+def test_changed_care_fund_summary_is_caught(make, app, statement):
+    """The summary table the fund pages read is not append-only (post() upserts it): verify
+    recomputes it from the postings, so a row changed, moved, deleted or added with raw SQL
+    shows, while every entry itself still checks out."""
+    books(make)
+    assert verify_ledger().ok
+    db.session.remove()
+    with db.engine.begin() as conn:
+        assert conn.execute(text(statement)).rowcount >= 1
+    report = verify_ledger()
+    assert not report.ok
+    assert all(p.seq is None and "care-fund summary" in str(p) for p in report.problems)
+    result = run_cli(app)
+    assert result.exit_code == 1 and "care-fund summary" in result.output

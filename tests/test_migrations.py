@@ -132,3 +132,29 @@ def test_orders_migration_moves_shipping_and_fulfilment_onto_the_lines(migrated_
     assert kinds == ["customer", "staff"]
     order_columns = {c["name"] for c in inspect(db.engine).get_columns("orders")}
     assert "carrier" not in order_columns and "cart_owner" in order_columns
+
+
+def test_fund_sums_migration_backfills_the_summary_from_the_postings(migrated_app):
+    """0004_fund_sums fills ledger_care_sums from the entries posted before it, exactly as
+    post() keeps it from then on."""
+    from market import hooks
+    from market.ledger import service, sums
+    from market.ledger.verify import verify_ledger
+    from tests.conftest import Factory
+    from tests.test_ledger_core import make_order
+
+    make = Factory()
+    home = make.home()
+    order = make_order(make, home=home, lines=((6000, 2000, 500, 500, "tour"), (3000, 2000, 0, 0, "produce")))
+    hooks.order_paid.send(order)
+    service.post_donation(home_id=home.id, amount_fen=8800, donation_id=1, memo="")
+    service.post_disbursement(home_id=home.id, amount_fen=5000, disbursement_id=1, category="meals", memo="")
+    db.session.commit()
+    kept = sums.stored()
+    assert len(kept) == 4 and kept == sums.recomputed()  # tour, produce, donation, disbursement
+    db.session.remove()
+    downgrade(directory=MIGRATIONS, revision="0003_payments")
+    assert "ledger_care_sums" not in inspect(db.engine).get_table_names()
+    upgrade(directory=MIGRATIONS)
+    assert sums.stored() == kept
+    assert verify_ledger().ok

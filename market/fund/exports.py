@@ -13,12 +13,11 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from market.fund import public
 from models import Home, db
-from models.ledger import Account, JournalEntry, Posting
+from models.ledger import Account, CareSum, JournalEntry, Posting
 
 MAX_EXPORT_ROWS = 200_000
 
@@ -130,30 +129,16 @@ class Statement:
         return sum(self.spending.values())
 
 
-def _care_balances_before(home_id: int, moment: datetime) -> tuple[int, int]:
-    query = (
-        select(Account.code, func.coalesce(func.sum(Posting.amount), 0))
-        .join(Posting, Posting.account_id == Account.id)
-        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
-        .where(Account.home_id == home_id, Account.code.in_(public.CARE_CODES),
-               JournalEntry.occurred_at < moment)
-        .group_by(Account.code)
-    )
-    sums = {code: -int(total) for code, total in db.session.execute(query)}
-    return sums.get(public.CARE_PENDING, 0), sums.get(public.CARE_AVAILABLE, 0)
-
-
 def monthly_statement(home: Home, year: int, month: int) -> Statement:
     start = date(year, month, 1)
     following = date(year + (month == 12), month % 12 + 1, 1)
     s = Statement(year=year, month=month, start=start, end=following - timedelta(days=1))
-    lo, hi = _utc_bounds(start, s.end)
-    s.opening_pending, s.opening_available = _care_balances_before(home.id, lo)
-    s.closing_pending, s.closing_available = _care_balances_before(home.id, hi)
     key = public.month_key(start)
-    for (m, kind, sold_kind, category), amount in public._monthly_rows(home.id).items():
-        if m != key:
-            continue
+    s.opening_pending, s.opening_available = public.care_balances(home.id, CareSum.month < key)
+    s.closing_pending, s.closing_available = public.care_balances(home.id, CareSum.month <= key)
+    flows = public.care_sums(home.id, CareSum.kind, CareSum.sold_kind, CareSum.category,
+                             where=(CareSum.month == key,))
+    for kind, sold_kind, category, amount in flows:
         source = public.source_key(kind, sold_kind, category)
         if source is not None:
             s.income[source] = s.income.get(source, 0) - amount

@@ -1,49 +1,35 @@
 """Reading the care fund for the public pages: balances, income by source, spending by
-category, a monthly series, the entries and the log's tree head. Aggregation happens in SQL
-(one GROUP BY over the care-fund postings, by month, entry kind, sold kind and category).
+category, a monthly series, the entries and the log's tree head.
 
-The ledger is append-only, so a month's totals over entries up to a given `seq` never change.
-`_monthly_rows` keeps, per process, the grouped totals it has already read with the highest
-`seq` it covered, and on the next read only aggregates the entries appended since (an index
-range on (home_id, seq)). The first read of a home is a full GROUP BY; later ones touch only
-new entries.
+Balances and flows come from the care-fund summary table (`ledger_care_sums`, see
+`market/ledger/sums.py`), which `post()` keeps in the entry's own transaction: a page sums a
+few hundred summary rows instead of aggregating the postings. `verify_ledger()` checks the
+table against the postings.
 """
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal_column, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import lazyload
 
 from market.ledger.accounts import CARE_AVAILABLE, CARE_PENDING
-from models import Home, OrderLine, db, utcnow
-from models.ledger import Account, JournalEntry, Posting, TreeHead
+from market.ledger.sums import CARE_CODES
+from models import Home, db, utcnow
+from models.ledger import Account, CareSum, JournalEntry, Posting, TreeHead
 
-CARE_CODES = (CARE_PENDING, CARE_AVAILABLE)
-ZONE = ZoneInfo("Asia/Shanghai")  # no daylight saving: a fixed +8 hours in SQL is exact
-ZONE_HOURS = 8
+ZONE = ZoneInfo("Asia/Shanghai")
+COMMODITY = "CNY"  # the pages show yuan
 PAGE_SIZE = 25
 CHART_MONTHS = 12
-TAIL_BY_ID = 5000  # entries appended since the cached sums: aggregated by id
 SALE_KINDS = ("tour", "homestay", "produce", "craft")
 
 
 # ---- month buckets ---------------------------------------------------------------------------
-
-def _month_expr(column):
-    """'YYYY-MM' of a UTC timestamp column, in Shanghai time, for the current dialect."""
-    dialect = db.engine.dialect.name
-    name = f"{column.table.name}.{column.name}"
-    # Literal SQL (no bound parameters), so GROUP BY repeats exactly the selected expression.
-    if dialect == "sqlite":
-        return literal_column(f"strftime('%Y-%m', {name}, '+{ZONE_HOURS} hours')")
-    return literal_column(f"to_char({name} + interval '{ZONE_HOURS} hours', 'YYYY-MM')")
-
 
 def local_today(now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(ZONE).date()
@@ -64,96 +50,26 @@ def last_months(count: int, today: date) -> list[str]:
     return list(reversed(keys))
 
 
-# ---- the grouped care-fund movements, cached by log position -------------------------------
+# ---- the care-fund summary table ---------------------------------------------------------------
 
-_cache: dict[tuple[str, object], tuple[int, str | None, dict]] = {}  # (db, home) → (seq, leaf, sums)
-_cache_lock = threading.Lock()
-
-
-def _grouped_query(home_id: int | None, after_seq: int, upto_seq: int):
-    """(month, entry kind, sold kind, category, sum of care-fund postings) for entries in
-    (after_seq, upto_seq], for one home or (home_id None) every home."""
-    month = _month_expr(JournalEntry.occurred_at).label("month")
-    sold_kind = func.coalesce(OrderLine.kind, literal_column("''")).label("sold_kind")
-    category = func.coalesce(JournalEntry.category, literal_column("''")).label("category")
+def care_sums(home_id: int | None, *columns, where=()) -> list[tuple]:
+    """(columns…, sum of care-fund postings, debit positive) grouped by `columns`, for one home
+    or (home_id None) every home."""
     query = (
-        select(month, JournalEntry.kind, sold_kind, category, Account.code, Account.home_id,
-               func.sum(Posting.amount))
-        .select_from(JournalEntry)
-        .join(Posting, Posting.entry_id == JournalEntry.id)
-        .join(Account, Account.id == Posting.account_id)
-        .outerjoin(OrderLine, OrderLine.id == Posting.order_line_id)
-        .where(Account.code.in_(CARE_CODES))
-        .group_by(month, JournalEntry.kind, sold_kind, category, Account.code, Account.home_id)
+        select(*columns, func.sum(CareSum.amount))
+        .where(CareSum.commodity == COMMODITY, *where)
+        .group_by(*columns)
     )
-    if after_seq and upto_seq - after_seq <= TAIL_BY_ID:
-        # A short tail: name its entries, so the plan starts from them (by primary key) and
-        # never from the accounts' 100,000s of postings.
-        ids = list(db.session.scalars(
-            select(JournalEntry.id).where(JournalEntry.seq > after_seq, JournalEntry.seq <= upto_seq)
-        ))
-        query = query.where(JournalEntry.id.in_(ids or [-1]), Posting.entry_id.in_(ids or [-1]))
-    else:
-        query = query.where(JournalEntry.seq > after_seq, JournalEntry.seq <= upto_seq)
-    # By the accounts, not JournalEntry.home_id: a sale spanning two homes names neither.
     if home_id is not None:
-        query = query.where(Account.home_id == home_id)
-    else:
-        query = query.where(Account.home_id.is_not(None))
-    return query
+        query = query.where(CareSum.home_id == home_id)
+    return [(*rest, int(amount)) for *rest, amount in db.session.execute(query)]
 
 
-def _db_key() -> str:
-    return str(db.engine.url)
+def care_balances(home_id: int, *where) -> tuple[int, int]:
+    """(pending, available) of a home, optionally only over some months (`where`)."""
+    sums = {code: -amount for code, amount in care_sums(home_id, CareSum.code, where=where)}
+    return sums.get(CARE_PENDING, 0), sums.get(CARE_AVAILABLE, 0)
 
-
-def _leaf_at(seq: int) -> str | None:
-    if seq == 0:
-        return ""
-    return db.session.scalar(select(JournalEntry.leaf_hash).where(JournalEntry.seq == seq))
-
-
-def _monthly_rows(home_id: int | None) -> dict[tuple[str, str, str, str], int]:
-    """{(month, kind, sold_kind, category): sum of care-fund postings (debit positive)}."""
-    totals: dict[tuple[str, str, str, str], int] = {}
-    for (month, kind, sold_kind, category, _code, _home), amount in _grouped_rows(home_id).items():
-        group = (month, kind, sold_kind, category)
-        totals[group] = totals.get(group, 0) + amount
-    return totals
-
-
-def _grouped_rows(home_id: int | None) -> dict[tuple[str, str, str, str, str, int], int]:
-    """{(month, kind, sold_kind, category, account code, home id): sum of care-fund postings}."""
-    head_seq = db.session.scalar(select(func.coalesce(func.max(JournalEntry.seq), 0)))
-    key = (_db_key(), home_id)
-    with _cache_lock:
-        cached = _cache.get(key)
-    covered, totals = 0, {}
-    # Reuse only if the log still holds the very leaf the cache ended at (a database that was
-    # emptied and refilled has other leaves at the same positions).
-    if cached and cached[0] <= head_seq and _leaf_at(cached[0]) == cached[1]:
-        covered, totals = cached[0], cached[2]
-    if covered == head_seq:
-        return totals
-    merged = dict(totals)
-    for month, kind, sold_kind, category, code, owner, amount in db.session.execute(
-        _grouped_query(home_id, covered, head_seq)
-    ):
-        group = (month, kind, sold_kind or "", category or "", code, owner)
-        merged[group] = merged.get(group, 0) + int(amount or 0)
-    with _cache_lock:
-        _cache[key] = (head_seq, _leaf_at(head_seq), merged)
-        if len(_cache) > 512:
-            _cache.pop(next(iter(_cache)))
-    return merged
-
-
-def forget_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
-
-
-# ---- the summary a fund page shows ---------------------------------------------------------
 
 def source_key(kind: str, sold_kind: str, category: str) -> str | None:
     """Where care-fund income came from, or None when the movement is not income."""
@@ -165,6 +81,8 @@ def source_key(kind: str, sold_kind: str, category: str) -> str | None:
         return "grant"
     return None
 
+
+# ---- the summary a fund page shows ---------------------------------------------------------
 
 @dataclass
 class MonthPoint:
@@ -209,17 +127,13 @@ def summary(home_id: int | None, now: datetime | None = None) -> FundSummary:
     result = FundSummary(this_month=month_key(today), this_year=f"{today.year:04d}")
     months = last_months(CHART_MONTHS, today)
     points = {m: MonthPoint(m) for m in months}
-    grouped = _grouped_rows(home_id)
-    balances = {code: 0 for code in CARE_CODES}
-    by_group: dict[tuple[str, str, str, str], int] = {}
-    for (month, kind, sold_kind, category, code, _home), amount in grouped.items():
+    balances = dict.fromkeys(CARE_CODES, 0)
+    rows = care_sums(home_id, CareSum.month, CareSum.kind, CareSum.sold_kind, CareSum.category, CareSum.code)
+    for month, kind, sold_kind, category, code, amount in rows:
         balances[code] -= amount  # credit-normal: the balance people read is -sum
-        key = (month, kind, sold_kind, category)
-        by_group[key] = by_group.get(key, 0) + amount
-    for (month, kind, sold_kind, category), amount in by_group.items():
-        credit = -amount  # care-fund accounts are credit-normal: money in is a credit
         source = source_key(kind, sold_kind, category)
         if source is not None:
+            credit = -amount  # care-fund accounts are credit-normal: money in is a credit
             _add(result.income_total, source, credit)
             if month.startswith(result.this_year):
                 _add(result.income_year, source, credit)
@@ -237,7 +151,6 @@ def summary(home_id: int | None, now: datetime | None = None) -> FundSummary:
             if month in points:
                 points[month].spending += spent
     result.series = [points[m] for m in months]
-    # Balances from the same (cached, append-only) sums: equal to SUM over the accounts.
     result.pending, result.available = balances[CARE_PENDING], balances[CARE_AVAILABLE]
     return result
 
@@ -247,10 +160,10 @@ def _add(target: dict, key: str, amount: int) -> None:
 
 
 def home_balances_table() -> list[tuple[Home, int, int]]:
-    """Every active home with its (pending, available) care fund, from the platform-wide sums."""
-    sums: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for (_m, _k, _s, _c, code, home_id), amount in _grouped_rows(None).items():
-        sums[home_id][code] -= amount
+    """Every active home with its (pending, available) care fund, from the summary table."""
+    sums: dict[int, dict[str, int]] = defaultdict(dict)
+    for home_id, code, amount in care_sums(None, CareSum.home_id, CareSum.code):
+        sums[home_id][code] = -amount
     homes = db.session.scalars(select(Home).where(Home.status == "active").order_by(Home.id))
     return [(h, sums[h.id].get(CARE_PENDING, 0), sums[h.id].get(CARE_AVAILABLE, 0)) for h in homes]
 

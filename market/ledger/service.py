@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, insert, inspect, select
 
 from market.ledger import accounts as codes
+from market.ledger import sums
 from market.ledger.canonical import account_label, leaf_hash_hex, leaf_object
 from models import db, utcnow
 from models.ledger import Account, JournalEntry, Posting
@@ -91,7 +92,8 @@ def post(*, kind: str, idempotency_key: str, memo: str, postings: Iterable, comm
     """Append one balanced entry; None (and nothing posted) if the key is already taken.
 
     `postings`: (Account, fen) or (Account, fen, order_line_id, share) tuples; zero amounts
-    are dropped. Raises LedgerError when empty, unbalanced or in mixed commodities.
+    are dropped. The care-fund summary table (sums.py) is updated in the same transaction.
+    Raises LedgerError when empty, unbalanced or in mixed commodities.
     """
     rows = _normalise(postings)
     if not rows:
@@ -138,6 +140,7 @@ def post(*, kind: str, idempotency_key: str, memo: str, postings: Iterable, comm
         [{"entry_id": entry.id, "account_id": a.id, "amount": amount, "order_line_id": line, "share": share}
          for a, amount, line, share in rows],
     )
+    sums.add_entry(entry, rows)
     session.info["ledger_next_seq"] = seq + 1
     session.info["ledger_posted"] = True  # a tree head is recorded before commit (log.py)
     return entry

@@ -1,12 +1,14 @@
-"""Stream journal entries with their postings in seq order, as plain tuples (no ORM objects).
+"""Stream journal entries with their postings in seq order, as plain rows (no ORM objects).
 
-Two ordered queries (entries; postings joined to their entry's seq) merged in Python, fetched
-in batches with server-side cursors on PostgreSQL. Used by `verify` and the JSON export, so
-100,000 entries stream in a second or two.
+Two ordered queries (entries; postings joined to their entry's seq, grouped by seq) merged in
+Python, fetched in batches with server-side cursors on PostgreSQL. Used by `verify` and the
+JSON export, so 100,000 entries stream in a second or two.
 """
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import String, select, type_coerce
 
@@ -38,7 +40,7 @@ class StreamedEntry:
     source_id: int | None
     category: str | None
     leaf_hash: str
-    postings: list  # (account_id, amount, order_line_id, share)
+    postings: list  # (seq, account_id, amount, order_line_id, share)
 
     def leaf(self, accounts: dict) -> dict:
         return leaf_object(
@@ -55,7 +57,7 @@ class StreamedEntry:
             source_type=self.source_type,
             source_id=self.source_id,
             category=self.category,
-            postings=[(accounts[a][3], amount, line, share) for a, amount, line, share in self.postings],
+            postings=[(accounts[a][3], amount, line, share) for _s, a, amount, line, share in self.postings],
         )
 
 
@@ -66,8 +68,10 @@ def load_accounts(session=None) -> dict[int, tuple]:
     return {r.id: (r.home_id, r.code, r.commodity, account_label(r.home_id, r.code)) for r in rows}
 
 
-def iter_entries(session=None, entry_filter=None, upto_seq: int | None = None) -> Iterator[StreamedEntry]:
-    """Entries in seq order with their postings. `entry_filter`: a clause on ledger_entries."""
+def iter_rows(session=None, entry_filter=None, upto_seq: int | None = None) -> Iterator[tuple]:
+    """(entry row, [(seq, account_id, amount, order_line_id, share), …]) in seq order, as
+    plain rows: the entry row holds StreamedEntry's fields but postings, in order.
+    `entry_filter`: a clause on ledger_entries."""
     session = session or db.session()
     conditions = []
     if entry_filter is not None:
@@ -104,17 +108,22 @@ def iter_entries(session=None, entry_filter=None, upto_seq: int | None = None) -
     )
     conn = session.connection()
     # Fetch in batches (server-side cursors on PostgreSQL), per statement.
-    entries_q = entries_q.execution_options(yield_per=BATCH)
-    postings_q = postings_q.execution_options(yield_per=BATCH)
-    entries = conn.execute(entries_q)
-    postings = iter(conn.execute(postings_q))
+    entries = conn.execute(entries_q.execution_options(yield_per=BATCH))
+    postings = groupby(conn.execute(postings_q.execution_options(yield_per=BATCH)), key=itemgetter(0))
     pending = next(postings, None)
     for row in entries:
         seq = row[1]
-        own = []
         while pending is not None and pending[0] < seq:
             pending = next(postings, None)  # postings of entries missing from the entry stream
-        while pending is not None and pending[0] == seq:
-            own.append((pending[1], pending[2], pending[3], pending[4]))
+        if pending is not None and pending[0] == seq:
+            own = list(pending[1])
             pending = next(postings, None)
+        else:
+            own = []
+        yield row, own
+
+
+def iter_entries(session=None, entry_filter=None, upto_seq: int | None = None) -> Iterator[StreamedEntry]:
+    """Entries in seq order with their postings. `entry_filter`: a clause on ledger_entries."""
+    for row, own in iter_rows(session, entry_filter, upto_seq):
         yield StreamedEntry(*row, own)

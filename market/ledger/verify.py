@@ -6,9 +6,12 @@
    row and its postings (an amount, memo, account or time changed behind the ORM shows here);
 4. replaying the entries in order, no care-fund account (pending, available) ever goes negative,
    and the replayed balance of every account equals the SQL aggregate the pages show;
-5. the log root recomputed from the stored leaf hashes equals every recorded tree head.
+5. the log root recomputed from the stored leaf hashes equals every recorded tree head;
+6. the care-fund summary table (`ledger_care_sums`, not append-only) equals its recomputation
+   from the postings (`sums.recomputed()`, one SQL aggregate).
 
-Streams plain rows (no ORM objects) and hashes as it goes.
+Streams plain rows in batches (no ORM objects) and hashes as it goes: the canonical bytes
+are written directly (`canonical.leaf_bytes`), not built as a dict and JSON-encoded.
 """
 
 import hashlib
@@ -21,8 +24,9 @@ from sqlalchemy import func, select
 
 from market.ledger import accounts as codes
 from market.ledger import merkle
-from market.ledger.canonical import encode
-from market.ledger.stream import iter_entries, load_accounts
+from market.ledger import sums as care_sums
+from market.ledger.canonical import leaf_bytes
+from market.ledger.stream import iter_rows, load_accounts
 from models import db
 from models.ledger import Posting, TreeHead
 
@@ -84,41 +88,49 @@ def verify_ledger(session=None) -> Report:
         report.heads += 1
 
     commodity_of = {account_id: a[2] for account_id, a in accounts.items()}
+    labels = {account_id: a[3] for account_id, a in accounts.items()}
     care_ids = {account_id for account_id, a in accounts.items() if a[1] in NEVER_NEGATIVE}
     rng = merkle.CompactRange()
     running: dict[int, int] = defaultdict(int)
-    sha256 = hashlib.sha256
+    sha256, fromhex = hashlib.sha256, bytes.fromhex
+    entries = postings_seen = 0
     expected_seq = 1
     last_good = 0
-    for entry in iter_entries(session):
-        report.entries += 1
-        seq = entry.seq
+    # Plain rows (stream.iter_rows): id, seq, kind, key, memo, home, commodity, occurred,
+    # created, order, refund, source type, source id, category, leaf hash.
+    for row, postings in iter_rows(session):
+        entries += 1
+        seq = row[1]
         if seq != expected_seq:
             problem(seq, f"seq {expected_seq} is missing: the log has a gap")
             expected_seq = seq
         expected_seq += 1
-        report.postings += len(entry.postings)
-        if not entry.postings:
+        postings_seen += len(postings)
+        if not postings:
             problem(seq, "the entry has no postings")
         total = 0
-        for account_id, amount, _line, _share in entry.postings:
+        commodity = row[6]
+        known = True
+        for _seq, account_id, amount, _line, _share in postings:
             total += amount
             running[account_id] += amount
-            if commodity_of.get(account_id) != entry.commodity:
+            if commodity_of.get(account_id) != commodity:
                 if account_id not in accounts:
+                    known = False
                     problem(seq, f"posting to unknown account {account_id}")
                 else:
                     problem(seq, "a posting is in another commodity than its entry")
             elif account_id in care_ids and running[account_id] > 0:
-                problem(seq, f"{accounts[account_id][3]} goes negative ({-running[account_id]} fen)")
+                problem(seq, f"{labels[account_id]} goes negative ({-running[account_id]} fen)")
         if total != 0:
             problem(seq, f"the postings sum to {total} fen, not zero")
-        if all(p[0] in accounts for p in entry.postings):
-            recomputed = sha256(b"\x00" + encode(entry.leaf(accounts))).hexdigest()
-            if recomputed != entry.leaf_hash:
+        leaf_hash = row[14]
+        if known:
+            labelled = [(labels[a], amount, line, share) for _seq, a, amount, line, share in postings]
+            if sha256(b"\x00" + leaf_bytes(*row[1:14], labelled)).hexdigest() != leaf_hash:
                 problem(seq, "the leaf hash does not match the entry's contents (changed after posting?)")
         try:
-            rng.append(bytes.fromhex(entry.leaf_hash))
+            rng.append(fromhex(leaf_hash))
         except ValueError:
             problem(seq, "the stored leaf hash is not hex")
             rng.append(merkle.EMPTY_ROOT)
@@ -134,6 +146,7 @@ def verify_ledger(session=None) -> Report:
             else:
                 last_good = rng.size
             head_index += 1
+    report.entries, report.postings = entries, postings_seen
     for size, _root in heads[head_index:]:
         report.heads += 1
         problem(None, f"a tree head claims {size} entries but the log has {rng.size}")
@@ -146,6 +159,14 @@ def verify_ledger(session=None) -> Report:
         if int(total) != running.get(account_id, 0):
             label = accounts.get(account_id, (None, None, None, str(account_id)))[3]
             problem(None, f"the balance of {label} differs from the replay of its entries")
+
+    # The care-fund summary table the fund pages read equals a recomputation from the postings.
+    stored, recomputed = care_sums.stored(session), care_sums.recomputed(session)
+    for key in sorted(stored.keys() | recomputed.keys(), key=str):
+        if stored.get(key) != recomputed.get(key):
+            (amount, count), (real, real_count) = stored.get(key, (0, 0)), recomputed.get(key, (0, 0))
+            problem(None, f"the care-fund summary row {key} holds {amount} fen from {count} entries, "
+                          f"the postings {real} fen from {real_count}")
 
     report.root = rng.root().hex()
     report.seconds = time.perf_counter() - started
