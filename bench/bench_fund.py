@@ -93,8 +93,8 @@ def _populate(app, count: int) -> str:
             amount = rng.choice((3000, 6000, 8800, 18800, 12000))
             paid = (now - timedelta(minutes=rng.randint(0, 365 * 24 * 60))).replace(microsecond=0)
             orders.append(dict(id=oid, reference=f"B{oid:09d}", idempotency_token=f"bench-{oid}",
-                               status="paid", total_fen=amount, contact_name="x", contact_phone="1",
-                               created_at=paid, paid_at=paid))
+                               status="paid", home_id=home.id, total_fen=amount, contact_name="x",
+                               contact_phone="1", created_at=paid, paid_at=paid))
             lines.append(dict(id=oid, order_id=oid, home_id=home.id, listing_id=listings[kind].id, kind=kind,
                               title=kind, quantity=1, unit_price_fen=amount, amount_fen=amount,
                               care_share_bps=2000, incentive_bps=0, platform_fee_bps=500))

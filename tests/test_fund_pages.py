@@ -16,7 +16,8 @@ from models.ledger import JournalEntry
 def paid_order(home, listing, amount=60_00, kind=None, elder=None, n=[0]):  # noqa: B006
     n[0] += 1
     order = Order(reference=f"T{n[0]:06d}", idempotency_token=f"tok-{n[0]}-{home.id}", status="paid",
-                  total_fen=amount, contact_name="Buyer Secretname", contact_phone="13800000000")
+                  home_id=home.id, total_fen=amount, contact_name="Buyer Secretname",
+                  contact_phone="13800000000")
     order.lines.append(OrderLine(home_id=home.id, listing_id=listing.id, kind=kind or listing.kind,
                                  title="x", quantity=1, unit_price_fen=amount, amount_fen=amount,
                                  care_share_bps=2000, incentive_bps=500 if elder else 0,

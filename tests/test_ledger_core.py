@@ -23,6 +23,7 @@ def make_order(make, home=None, lines=((6000, 2000, 500, 500, "produce"),), stat
     order = Order(
         reference=f"R{n:05d}",
         idempotency_token=f"tok-{n}",
+        home_id=home.id,  # checkout makes one order per home
         status=status,
         total_fen=sum(line[0] for line in lines),
         contact_name="Buyer Secret",

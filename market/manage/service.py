@@ -347,7 +347,8 @@ def _check_session(home: Home, listing: Listing, data: SessionInput, session: To
     starts_at = local_to_utc(home, data.day, data.start)
     if starts_at <= now:
         raise ManageError(_("The session must start in the future."), "day")
-    last_day = now.astimezone(ZoneInfo(home.timezone or "Asia/Shanghai")).date() + timedelta(days=MAX_DAYS_AHEAD)
+    home_today = now.astimezone(ZoneInfo(home.timezone or "Asia/Shanghai")).date()
+    last_day = home_today + timedelta(days=MAX_DAYS_AHEAD)
     if data.day > last_day:
         raise ManageError(_("Sessions can be planned up to a year ahead. Please choose a date until "
                             "%(day)s.", day=last_day.isoformat()), "day")
