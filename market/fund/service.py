@@ -12,7 +12,9 @@ home whose role does not allow it: 403). Every message is translated.
 
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -35,7 +37,7 @@ from models.fund import (
     Settlement,
 )
 
-MAX_AMOUNT_FEN = 100_000_000_00  # ¥100 million: anything larger is a typing mistake
+MAX_AMOUNT_FEN = 10_000_000_00  # ¥10 million: more is a typing mistake for a village home's fund
 DONATION_PRESETS_FEN = (2000, 5000, 10000, 20000)
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -54,16 +56,36 @@ class FundForbidden(FundError):
 
 # ---- input ---------------------------------------------------------------------------------
 
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
+_TOO_LONG = re.compile(r"[0-9]{10,}(?:\.[0-9]*)?")
+
+
 def parse_amount(text) -> int:
-    """'12.50' → 1250. FundError for empty, zero, negative, 3+ decimals or absurdly large."""
-    value = str(text if text is not None else "").strip().replace(",", "").replace("¥", "")
+    """'12.50' → 1250. FundError for empty, zero, negative, 3+ decimals or absurdly large.
+
+    Full-width digits, point and yuan sign count as ASCII ones ('１２．５０'); commas are
+    thousands separators only ('1,200.50'): a decimal comma ('12,50') is refused with a
+    message to use a point, never read as ¥1,250.
+    """
+    value = unicodedata.normalize("NFKC", str(text if text is not None else ""))
+    value = value.strip().removeprefix("¥").strip()
     if value.startswith("-"):
         raise FundError(_("The amount must be more than zero."))
+    if "," in value:
+        if not _GROUPED.fullmatch(value):
+            raise FundError(_("Use a point for decimals, for example 12.50, not a comma."))
+        value = value.replace(",", "")
+    if _TOO_LONG.fullmatch(value):
+        raise FundError(_too_large())
     try:
         fen = parse_major(value)
     except ValueError:
         raise FundError(_("Enter an amount in yuan with at most two decimals, for example 12.50.")) from None
     return check_amount(fen)
+
+
+def _too_large() -> str:
+    return _("The amount is too large: at most %(max)s.", max=format_money(MAX_AMOUNT_FEN))
 
 
 def check_amount(fen) -> int:
@@ -72,7 +94,7 @@ def check_amount(fen) -> int:
     if fen <= 0:
         raise FundError(_("The amount must be more than zero."))
     if fen > MAX_AMOUNT_FEN:
-        raise FundError(_("The amount is too large."))
+        raise FundError(_too_large())
     return fen
 
 

@@ -1,0 +1,176 @@
+"""Bad input on every care-fund money form: a clear message, no row written, no entry posted."""
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from market.fund import service
+from market.ledger import service as ledger
+from market.ledger.accounts import HOME_OPERATIONS, PAYMENTS_CLEARING
+from models import db
+from models.fund import Disbursement, Donation, Grant, Settlement
+from models.ledger import JournalEntry
+from tests.conftest import login, post_form
+
+pytestmark = pytest.mark.usefixtures("english")  # these tests check English wording
+
+
+def entries() -> int:
+    return db.session.scalar(select(func.count(JournalEntry.id)))
+
+
+def rows(model) -> int:
+    return db.session.scalar(select(func.count(model.id)))
+
+
+def png_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 180, 120)).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def home_with_money(make):
+    """A home with ¥1,000 available in its care fund and ¥1,000 owed on its operations."""
+    home = make.home()
+    ledger.post_grant(home_id=home.id, amount_fen=1000_00, grant_id=9000 + home.id, source="township",
+                      memo="seed money")
+    ledger.post(kind="sale", idempotency_key=f"test-sale:{home.id}", memo="test", home_id=home.id,
+                postings=[(ledger.account(None, PAYMENTS_CLEARING), 1000_00),
+                          (ledger.account(home.id, HOME_OPERATIONS), -1000_00)])
+    db.session.commit()
+    return home
+
+
+YESTERDAY = (date.today() - timedelta(days=1)).isoformat()
+
+
+def propose(client, home, amount, **fields):
+    payload = {"category": "meals", "amount": amount, "payee": "Village shop", "spent_on": YESTERDAY,
+               "description": "Rice", **fields}
+    payload["receipt"] = (io.BytesIO(png_bytes()), "receipt.png")
+    return post_form(client, f"/manage/{home.slug}/fund/disbursements/new", payload,
+                     content_type="multipart/form-data")
+
+
+def donate(client, home, amount, **fields):
+    return post_form(client, f"/fund/{home.slug}/donate",
+                     {"preset": "custom", "custom_amount": amount, "anonymous": "y", **fields})
+
+
+def grant(client, home, amount, **fields):
+    return post_form(client, f"/manage/{home.slug}/fund/grants/new",
+                     {"source": "township", "source_name": "Township", "amount": amount,
+                      "received_on": YESTERDAY, **fields})
+
+
+def settle(client, home, amount, **fields):
+    return post_form(client, f"/manage/{home.slug}/fund/settlements/new",
+                     {"account_code": "home_operations", "amount": amount, "paid_on": YESTERDAY,
+                      "reference": "BANK-1", **fields})
+
+
+def confirm(client, home, amount):
+    donation = db.session.scalar(select(Donation).where(Donation.status == "pending"))
+    return post_form(client, f"/manage/{home.slug}/fund/donations/{donation.id}/confirm",
+                     {f"d{donation.id}-amount": amount}, form_url=f"/manage/{home.slug}/fund/donations")
+
+
+FORMS = {
+    "disbursement": (propose, "supervisor", Disbursement),
+    "donation": (donate, None, Donation),
+    "grant": (grant, "supervisor", Grant),
+    "settlement": (settle, "admin", Settlement),
+    "confirmation": (confirm, "staff", Donation),
+}
+
+
+def _ready(client, make, home, form):
+    """Log in as who may use the form; for a confirmation, a pledged donation to confirm."""
+    post, who, model = FORMS[form]
+    if who == "admin":
+        login(client, make.user(is_admin=True))
+    elif who:
+        login(client, make.member(home, who))
+    if form == "confirmation":
+        service.create_donation(home.id, 50_00)
+    return post, model
+
+
+BAD_AMOUNTS = [
+    ("0", "more than zero"),
+    ("0.00", "more than zero"),
+    ("-5", "more than zero"),
+    ("－5", "more than zero"),  # a full-width minus
+    ("12.345", "two decimals"),
+    ("abc", "two decimals"),
+    ("1e3", "two decimals"),
+    ("NaN", "two decimals"),
+    ("", "Enter an amount"),
+    ("10000000.01", "too large"),
+    ("99999999999999999999", "too large"),
+    ("12,50", "point for decimals"),
+    ("1,2,3", "point for decimals"),
+]
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("amount, message", BAD_AMOUNTS)
+def test_bad_amounts_refused_on_every_money_form(client, make, home_with_money, form, amount, message):
+    home = home_with_money
+    post, model = _ready(client, make, home, form)
+    before_entries, before_rows = entries(), rows(model)
+    response = post(client, home, amount)
+    assert response.status_code == 400, response.get_data(as_text=True)[:500]
+    assert message in response.get_data(as_text=True)
+    assert entries() == before_entries and rows(model) == before_rows
+    if form == "confirmation":
+        assert db.session.scalar(select(Donation.status)) == "pending"
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("amount", ["１２．５０", "¥12.50", "12.5"])
+def test_full_width_digits_are_read_as_yuan(client, make, home_with_money, form, amount):
+    home = home_with_money
+    post, model = _ready(client, make, home, form)
+    response = post(client, home, amount)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    column = model.received_fen if form == "confirmation" else model.amount_fen
+    assert db.session.scalar(select(column).order_by(model.id.desc()).limit(1)) == 1250
+
+
+def test_grouped_thousands_accepted_decimal_comma_refused():
+    assert service.parse_amount("1,200.50") == 120050
+    assert service.parse_amount("￥１，２００") == 120000
+    assert service.parse_amount(" ¥ 12.5 ") == 1250
+    with pytest.raises(service.FundError, match="point for decimals"):
+        service.parse_amount("12,50")
+    with pytest.raises(service.FundError, match="point for decimals"):
+        service.parse_amount("1,20.00")
+
+
+def test_the_largest_amount_is_ten_million_yuan():
+    assert service.parse_amount("10000000") == service.MAX_AMOUNT_FEN == 10_000_000_00
+    with pytest.raises(service.FundError, match="too large"):
+        service.check_amount(10_000_000_01)
+
+
+def test_amount_above_the_available_care_fund_refused(client, make, home_with_money):
+    home = home_with_money
+    login(client, make.member(home, "staff"))
+    before = entries()
+    response = propose(client, home, "1000.01")
+    assert response.status_code == 400 and "more than the available" in response.get_data(as_text=True)
+    assert rows(Disbursement) == 0 and entries() == before
+
+
+def test_settlement_above_what_is_owed_refused(client, make, home_with_money):
+    home = home_with_money
+    login(client, make.user(is_admin=True))
+    before = entries()
+    response = settle(client, home, "1000.01")
+    assert response.status_code == 400 and "more than the home is owed" in response.get_data(as_text=True)
+    assert rows(Settlement) == 0 and entries() == before
