@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from market.fund import service
 from market.ledger import service as ledger
 from market.ledger.accounts import HOME_OPERATIONS, PAYMENTS_CLEARING
-from models import db
+from models import db, utcnow
 from models.fund import Disbursement, Donation, Grant, Settlement
 from models.ledger import JournalEntry
 from tests.conftest import login, post_form
@@ -174,3 +174,50 @@ def test_settlement_above_what_is_owed_refused(client, make, home_with_money):
     response = settle(client, home, "1000.01")
     assert response.status_code == 400 and "more than the home is owed" in response.get_data(as_text=True)
     assert rows(Settlement) == 0 and entries() == before
+
+
+DATE_FORMS = {"disbursement": (propose, "spent_on"), "grant": (grant, "received_on"),
+              "settlement": (settle, "paid_on")}
+TOMORROW_IN_CHINA = (utcnow() + timedelta(hours=8) + timedelta(days=1)).date().isoformat()
+
+
+@pytest.mark.parametrize("form", DATE_FORMS)
+@pytest.mark.parametrize("day, message", [
+    (TOMORROW_IN_CHINA, "cannot be in the future"),
+    ("2999-01-01", "cannot be in the future"),
+    ("1999-12-31", "too far in the past"),
+    ("0001-01-01", "too far in the past"),
+    ("2026-13-45", "Not a valid date"),
+    ("yesterday", "Not a valid date"),
+    ("", "Give the date"),
+])
+def test_bad_dates_refused(client, make, home_with_money, form, day, message):
+    home = home_with_money
+    post, model = _ready(client, make, home, form)
+    post_dated, field = DATE_FORMS[form]
+    before_entries, before_rows = entries(), rows(model)
+    response = post_dated(client, home, "12.50", **{field: day})
+    assert response.status_code == 400, response.get_data(as_text=True)[:500]
+    assert message in response.get_data(as_text=True)
+    assert entries() == before_entries and rows(model) == before_rows
+
+
+def test_bad_dates_refused_by_the_service(make, home_with_money):
+    home = home_with_money
+    sup, admin = make.member(home, "supervisor"), make.user(is_admin=True)
+    future = utcnow().date() + timedelta(days=2)
+    before = entries()
+    for day in (future, date(1999, 12, 31), "2026-11-01", None):
+        with pytest.raises(service.FundError):
+            service.propose_disbursement(home.id, sup, service.Proposal("meals", 100, "Shop", day, ""),
+                                         io.BytesIO(png_bytes()))
+        with pytest.raises(service.FundError):
+            service.record_grant(home.id, sup, source="township", source_name="T", amount_fen=100,
+                                 received_on=day)
+        with pytest.raises(service.FundError):
+            service.record_settlement(home.id, admin, account_code="home_operations", amount_fen=100,
+                                      paid_on=day)
+    assert entries() == before and rows(Disbursement) == rows(Grant) == rows(Settlement) == 0
+    today = utcnow().date()
+    service.record_grant(home.id, sup, source="township", source_name="T", amount_fen=100, received_on=today)
+    assert entries() == before + 1

@@ -16,8 +16,9 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -96,6 +97,21 @@ def check_amount(fen) -> int:
     if fen > MAX_AMOUNT_FEN:
         raise FundError(_too_large())
     return fen
+
+
+EARLIEST_DAY = date(2000, 1, 1)
+
+
+def _check_day(home: Home, day, missing: str) -> date:
+    """A date of money spent, received or paid: not in the future (the home's own calendar)
+    nor before 2000. `missing` is the message for no date at all."""
+    if not isinstance(day, date) or isinstance(day, datetime):
+        raise FundError(missing)
+    if day > utcnow().astimezone(ZoneInfo(home.timezone or "Asia/Shanghai")).date():
+        raise FundError(_("The date cannot be in the future."))
+    if day < EARLIEST_DAY:
+        raise FundError(_("The date is too far in the past: give a date from 2000 on."))
+    return day
 
 
 def _home(home_id) -> Home:
@@ -183,8 +199,7 @@ def propose_disbursement(home_id: int, user, proposal: Proposal, receipt) -> Dis
     payee = (proposal.payee or "").strip()
     if not payee:
         raise FundError(_("Say who was paid."))
-    if not isinstance(proposal.spent_on, date):
-        raise FundError(_("Give the date of the spending."))
+    _check_day(home, proposal.spent_on, _("Give the date of the spending."))
     available = available_fen(home.id)
     if amount > available:
         raise FundError(_("That is more than the available care fund (%(available)s).",
@@ -441,8 +456,7 @@ def apply_record_grant(home_id: int, user, *, source: str, source_name: str, amo
     if not name:
         raise FundError(_("Give the name of the source, for example the township government."))
     amount = check_amount(amount_fen)
-    if not isinstance(received_on, date):
-        raise FundError(_("Give the date the money was received."))
+    _check_day(home, received_on, _("Give the date the money was received."))
     grant = Grant(home_id=home.id, source=source, source_name=name[:120], amount_fen=amount,
                   received_on=received_on, note=(note or "").strip(), recorded_by_id=user.id)
     db.session.add(grant)
@@ -475,8 +489,7 @@ def apply_record_settlement(home_id: int, user, *, account_code: str, amount_fen
     if account_code not in SETTLEMENT_ACCOUNTS:
         raise FundError(_("Choose the account the money was paid from."))
     amount = check_amount(amount_fen)
-    if not isinstance(paid_on, date):
-        raise FundError(_("Give the date the money was paid."))
+    _check_day(home, paid_on, _("Give the date the money was paid."))
     owed = ledger.home_balances(home.id).get(account_code, 0)
     if amount > owed:
         raise FundError(_("That is more than the home is owed on this account (%(owed)s).",
