@@ -221,3 +221,67 @@ def test_bad_dates_refused_by_the_service(make, home_with_money):
     today = utcnow().date()
     service.record_grant(home.id, sup, source="township", source_name="T", amount_fen=100, received_on=today)
     assert entries() == before + 1
+
+
+PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+
+
+@pytest.mark.parametrize("payload, filename", [
+    (b"MZ\x90\x00\x03\x00\x00\x00 a program", "receipt.pdf"),  # a renamed .exe
+    (b"<!doctype html><html><script>alert(document.cookie)</script></html>", "receipt.pdf"),
+    (b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", "receipt.png"),
+    (b"%PDF-<html><script>alert(1)</script></html>", "receipt.pdf"),  # the header alone
+    (PDF[:-7], "receipt.pdf"),  # a truncated PDF: no %%EOF
+    (b"GIF89a\x01\x00\x01\x00", "receipt.gif"),
+])
+def test_receipts_that_are_not_pictures_or_pdfs_refused(client, make, home_with_money, payload, filename):
+    home = home_with_money
+    login(client, make.member(home, "staff"))
+    payload_form = {"category": "meals", "amount": "12.50", "payee": "Shop", "spent_on": YESTERDAY,
+                    "receipt": (io.BytesIO(payload), filename)}
+    response = post_form(client, f"/manage/{home.slug}/fund/disbursements/new", payload_form,
+                         content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "not a PDF or a JPEG, PNG or WebP picture" in response.get_data(as_text=True)
+    assert rows(Disbursement) == 0
+
+
+def test_receipt_over_eight_megabytes_refused(client, make, home_with_money):
+    home = home_with_money
+    login(client, make.member(home, "staff"))
+    big = PDF[:-6] + b" " * (8 * 1024 * 1024) + b"%%EOF\n"
+    payload_form = {"category": "meals", "amount": "12.50", "payee": "Shop", "spent_on": YESTERDAY,
+                    "receipt": (io.BytesIO(big), "big.pdf")}
+    response = post_form(client, f"/manage/{home.slug}/fund/disbursements/new", payload_form,
+                         content_type="multipart/form-data")
+    assert response.status_code == 400 and "at most 8 MB" in response.get_data(as_text=True)
+    assert rows(Disbursement) == 0
+
+
+@pytest.mark.parametrize("payload, content_type", [(PDF, "application/pdf"), (png_bytes(), "image/jpeg")])
+def test_receipts_are_served_so_they_cannot_run_as_pages(client, make, home_with_money, payload,
+                                                         content_type):
+    home = home_with_money
+    staff, sup = make.member(home, "staff"), make.member(home, "supervisor")
+    d = service.propose_disbursement(home.id, staff, service.Proposal("meals", 1250, "Shop", date(2026, 1, 1),
+                                                                       ""), io.BytesIO(payload))
+    login(client, staff)
+    private = client.get(f"/manage/{home.slug}/fund/disbursements/{d.id}/receipt")
+    assert private.status_code == 200 and private.mimetype == content_type
+    assert private.headers["X-Content-Type-Options"] == "nosniff"
+    assert "private" in private.headers["Cache-Control"] and "public" not in private.headers["Cache-Control"]
+    assert client.get(f"/fund/{home.slug}/receipts/{d.id}").status_code == 404  # proposals stay private
+    service.decide_disbursement(home.id, d.id, sup, approve=True)
+    public = client.get(f"/fund/{home.slug}/receipts/{d.id}")
+    assert public.status_code == 200 and public.mimetype == content_type
+    assert public.headers["X-Content-Type-Options"] == "nosniff"
+    assert public.headers["Content-Disposition"].startswith("inline")
+    if content_type == "application/pdf":
+        assert public.get_data() == payload  # a PDF is kept as sent
+    # A stored type that is not one we write (a tampered row) is only ever a download.
+    d.receipt_content_type = "text/html"
+    db.session.commit()
+    tampered = client.get(f"/fund/{home.slug}/receipts/{d.id}")
+    assert tampered.mimetype == "application/octet-stream"
+    assert tampered.headers["Content-Disposition"].startswith("attachment")
+    assert tampered.headers["X-Content-Type-Options"] == "nosniff"
