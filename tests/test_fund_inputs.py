@@ -263,8 +263,7 @@ def test_receipts_are_served_so_they_cannot_run_as_pages(client, make, home_with
                                                          content_type):
     home = home_with_money
     staff, sup = make.member(home, "staff"), make.member(home, "supervisor")
-    d = service.propose_disbursement(home.id, staff, service.Proposal("meals", 1250, "Shop", date(2026, 1, 1),
-                                                                       ""), io.BytesIO(payload))
+    d = _propose(home, staff, 1250, payload)
     login(client, staff)
     private = client.get(f"/manage/{home.slug}/fund/disbursements/{d.id}/receipt")
     assert private.status_code == 200 and private.mimetype == content_type
@@ -285,3 +284,78 @@ def test_receipts_are_served_so_they_cannot_run_as_pages(client, make, home_with
     assert tampered.mimetype == "application/octet-stream"
     assert tampered.headers["Content-Disposition"].startswith("attachment")
     assert tampered.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def _propose(home, user, fen, receipt=None):
+    proposal = service.Proposal("meals", fen, "Shop", date(2026, 1, 1), "")
+    return service.propose_disbursement(home.id, user, proposal, io.BytesIO(receipt or png_bytes()))
+
+
+def _decide(client, home, d_id, **data):
+    return post_form(client, f"/manage/{home.slug}/fund/disbursements/{d_id}/decide", data,
+                     form_url=f"/manage/{home.slug}/fund/")
+
+
+def test_decisions_that_are_refused_post_nothing(client, make, home_with_money):
+    home = home_with_money
+    other = make.home()
+    staff, sup, sup2 = (make.member(home, role) for role in ("staff", "supervisor", "supervisor"))
+    outsider = make.member(other, "supervisor")
+    own, d = _propose(home, sup, 1000), _propose(home, staff, 2000)
+    before = entries()
+
+    def refused(user, d_id, code, message=None, slug_home=home, **data):
+        client.delete_cookie("session")
+        login(client, user)
+        response = _decide(client, slug_home, d_id, **(data or {"approve": "y"}))
+        assert response.status_code == code, (user.id, d_id, response.status_code)
+        if message:
+            assert message in response.get_data(as_text=True)
+        assert entries() == before
+
+    refused(staff, d.id, 403, "Only a supervisor")  # staff may not decide
+    refused(sup, own.id, 409, "their own proposal")  # nobody approves their own proposal
+    refused(sup, own.id, 409, "their own proposal", reject="y", comment="no")  # nor rejects it
+    refused(outsider, d.id, 404)  # a supervisor of another home
+    refused(outsider, d.id, 404, slug_home=other)  # …even under their own home's address
+    refused(sup, 999_999, 404)  # a disbursement id that does not exist
+    refused(sup, d.id, 400, approve="y", comment="x" * 2001)  # an over-long comment
+    refused(sup, d.id, 409, "why", reject="y")  # a rejection needs a reason
+    assert db.session.get(Disbursement, d.id).status == "proposed"
+    login(client, sup)
+    assert _decide(client, home, d.id, approve="y").status_code == 302
+    approved = entries()
+    before = approved
+    refused(sup2, d.id, 409, "already approved")  # approving twice
+    refused(sup2, d.id, 409, "already approved", reject="y", comment="changed my mind")  # rejecting after
+    service.record_grant(other.id, make.user(is_admin=True), source="township", source_name="T",
+                         amount_fen=100, received_on=date(2026, 1, 1))
+    before = entries()
+    other_d = _propose(other, make.member(other, "staff"), 1)
+    refused(sup, other_d.id, 404)  # another home's proposal under this home's address
+    login(client, sup)
+    assert _decide(client, home, own.id, reject="y", comment="no").status_code == 409
+    login(client, sup2)
+    assert _decide(client, home, own.id, reject="y", comment="receipt unreadable").status_code == 302
+    refused(sup2, own.id, 409, "already rejected")  # approving after rejection
+    db.session.expire_all()
+    assert db.session.get(Disbursement, own.id).status == "rejected"
+    assert db.session.get(Disbursement, other_d.id).status == "proposed"
+
+
+def test_tampered_settlement_account_refused(client, make, home_with_money):
+    home = home_with_money
+    admin = make.user(is_admin=True)
+    login(client, admin)
+    before = entries()
+    for code in ("care_fund:available", "care_fund:pending", "payments_clearing", "fee_revenue", ""):
+        response = settle(client, home, "10.00", account_code=code)
+        assert response.status_code == 400, code
+        with pytest.raises(service.FundError):
+            service.record_settlement(home.id, admin, account_code=code, amount_fen=1000,
+                                      paid_on=date(2026, 11, 1))
+    for home_id in (999_999, None, "1", -1):
+        with pytest.raises(service.FundNotFound):
+            service.record_settlement(home_id, admin, account_code="home_operations", amount_fen=1000,
+                                      paid_on=date(2026, 11, 1))
+    assert entries() == before and rows(Settlement) == 0
