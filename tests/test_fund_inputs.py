@@ -359,3 +359,43 @@ def test_tampered_settlement_account_refused(client, make, home_with_money):
             service.record_settlement(home_id, admin, account_code="home_operations", amount_fen=1000,
                                       paid_on=date(2026, 11, 1))
     assert entries() == before and rows(Settlement) == 0
+
+
+def _confirmed_donation(client, make, home, **fields):
+    response = donate(client, home, "66.60", **fields)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    donation = db.session.scalar(select(Donation).order_by(Donation.id.desc()).limit(1))
+    service.confirm_donation(donation.id, donation.amount_fen, "offline")
+    return donation
+
+
+def test_a_donor_is_named_publicly_only_when_they_chose_to_be(client, make):
+    home = make.home()
+    named = _confirmed_donation(client, make, home, anonymous="", donor_name="Li Hua")
+    hidden = _confirmed_donation(client, make, home, anonymous="y", donor_name="Secret Person")
+    assert (named.donor_name, named.anonymous) == ("Li Hua", False)
+    assert (hidden.donor_name, hidden.anonymous) == ("", True)  # the name is not even kept
+    page = client.get(f"/fund/{home.slug}").get_data(as_text=True)
+    assert "Li Hua" in page and "Secret Person" not in page
+    exported = client.get(f"/fund/{home.slug}/entries.json").get_data(as_text=True)
+    assert "Secret Person" not in exported
+    # 100% of each donation to the home's care fund: nothing to fees, operations or incentives.
+    balances = ledger.home_balances(home.id)
+    assert balances["care_fund:available"] == 2 * 6660
+    assert sum(v for k, v in balances.items() if not k.startswith("care_fund")) == 0
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"message": "谢" * 501}, "500"),
+    ({"anonymous": "", "donor_name": "名" * 81}, "80"),
+    ({"anonymous": "", "donor_name": "  "}, "Give the name to show"),
+])
+def test_donation_message_and_name_are_limited(client, make, fields, message):
+    home = make.home()
+    response = donate(client, home, "20", **fields)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert rows(Donation) == 0
+    with pytest.raises(service.FundError):
+        service.create_donation(home.id, 2000, anonymous=False, donor_name=" ")
+    long = service.create_donation(home.id, 2000, message="谢" * 5000, anonymous=False, donor_name="名" * 200)
+    assert len(long.message) == 500 and len(long.donor_name) == 80
