@@ -24,6 +24,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     _refuse_insecure_production(app)
+    _refuse_bad_platform_fee(app)
     _init_extensions(app)
     _register_blueprints(app)
     _connect_hooks()
@@ -41,6 +42,12 @@ def _refuse_insecure_production(app: Flask) -> None:
     insecure = app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None)
     if app.config["ENV_NAME"] == "production" and insecure:
         raise RuntimeError("Refusing to start in production with the development SECRET_KEY")
+
+
+def _refuse_bad_platform_fee(app: Flask) -> None:
+    fee = app.config.get("PLATFORM_FEE_BPS", 0)
+    if not isinstance(fee, int) or isinstance(fee, bool) or not 0 <= fee <= 10000:
+        raise RuntimeError(f"PLATFORM_FEE_BPS must be whole basis points from 0 to 10000, not {fee!r}")
 
 
 def _init_extensions(app: Flask) -> None:

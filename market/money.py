@@ -1,6 +1,7 @@
 """Money is an integer count of minor units (fen) plus a currency code. Never a float."""
 
 import re
+import unicodedata
 from copy import copy
 from decimal import Decimal
 
@@ -8,7 +9,7 @@ from babel import Locale
 from babel.numbers import format_currency, get_currency_precision
 from flask_babel import get_locale
 
-_YUAN = re.compile(r"^\s*(\d{1,9})(?:\.(\d{1,2}))?\s*$")
+_YUAN = re.compile(r"^\s*([0-9]{1,9})(?:\.([0-9]{1,2}))?\s*$")
 
 
 def format_money(minor: int, currency: str = "CNY", locale=None, trim: bool = False) -> str:
@@ -25,8 +26,11 @@ def format_money(minor: int, currency: str = "CNY", locale=None, trim: bool = Fa
 
 
 def parse_major(text: str) -> int:
-    """'12.5' -> 1250. Raises ValueError for anything but a positive amount with ≤2 decimals."""
-    match = _YUAN.match(str(text))
+    """'12.5' -> 1250. Raises ValueError for anything but a positive amount with ≤2 decimals.
+
+    Full-width digits and point, as Chinese input methods type them ('１２．５'), count as the
+    ASCII ones; other scripts' digits do not."""
+    match = _YUAN.match(unicodedata.normalize("NFKC", str(text)))
     if not match:
         raise ValueError(text)
     whole, cents = match.group(1), (match.group(2) or "").ljust(2, "0")

@@ -1,6 +1,6 @@
 """Uploaded files: images checked by decoding and re-encoded by Pillow; PDF receipts.
 
-Nothing a user uploads is stored as sent, except a PDF (recognised by its magic bytes): images
+Nothing a user uploads is stored as sent, except a PDF (recognised by its header and trailer): images
 are decoded (JPEG, PNG or WebP only, whatever the file is called), turned upright by their
 EXIF orientation, re-encoded without any metadata, and get a small thumbnail.
 Files get random names under `root`, e.g. `ab/cdef0123….jpg`; paths returned are relative
@@ -28,6 +28,8 @@ THUMB_SIDE = 480  # the thumbnail's longer side
 JPEG_QUALITY = 85
 THUMB_QUALITY = 80
 PDF_MAGIC = b"%PDF-"
+PDF_END = b"%%EOF"
+PDF_TAIL = 1024  # readers look for the end-of-file marker this far from the end, as Acrobat does
 
 
 class UploadError(ValueError):
@@ -180,10 +182,17 @@ def store_image(stream, *, root: Path, max_bytes: int) -> StoredImage:
         image.close()
 
 
+def _is_pdf(data: bytes) -> bool:
+    """A PDF starts with `%PDF-1.x` (or 2.x) and ends with `%%EOF` (give or take whitespace)."""
+    return (data.startswith(PDF_MAGIC) and data[5:6] in (b"1", b"2")
+            and PDF_END in data[-PDF_TAIL:])
+
+
 def store_document(stream, *, root: Path, max_bytes: int) -> StoredDocument:
-    """Store a receipt: a PDF (by its `%PDF-` magic bytes) as sent, or a picture re-encoded."""
+    """Store a receipt: a PDF (by its `%PDF-` header and `%%EOF` trailer) as sent, or a picture
+    re-encoded. Anything else (a renamed program, an HTML page, a truncated PDF) is refused."""
     data = _read_limited(stream, max_bytes)
-    if data.startswith(PDF_MAGIC):
+    if _is_pdf(data):
         path, _thumb = _new_name(".pdf")
         _write_atomic(Path(root), path, data)
         return StoredDocument(path=path, content_type="application/pdf", size=len(data))
@@ -198,6 +207,26 @@ def store_document(stream, *, root: Path, max_bytes: int) -> StoredDocument:
     size = (Path(root) / stored.path).stat().st_size
     return StoredDocument(path=stored.path, content_type="image/jpeg", size=size,
                           thumb_path=stored.thumb_path, width=stored.width, height=stored.height)
+
+
+SERVED_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg"}  # all that store_document keeps
+
+
+def send_document(root: Path, path: str, content_type: str | None, name: str, *, max_age: int):
+    """Serve a stored receipt so that it can never run as a page on our origin: the content type
+    is one we stored (a PDF or a re-encoded JPEG) or a download, and browsers must not sniff.
+    `max_age=0`: a private file, kept by no shared cache."""
+    from flask import send_from_directory
+
+    suffix = SERVED_TYPES.get(content_type or "")
+    response = send_from_directory(root, path, max_age=max_age,
+                                   mimetype=content_type if suffix else "application/octet-stream",
+                                   as_attachment=suffix is None, download_name=f"{name}{suffix or ''}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if not max_age:
+        response.cache_control.public = False
+        response.cache_control.private = True
+    return response
 
 
 def remove_stored(root: Path, *paths: str | None) -> None:

@@ -147,3 +147,37 @@ def test_every_public_page_answers_in_both_languages_and_hides_the_private_elder
     assert client.get(f"/listings/{draft.slug}").status_code == 404
     photo = db.session.scalar(select(Photo).where(Photo.listing_id.is_not(None)))
     assert client.get(f"/media/{photo.thumb_path}").status_code == 200
+
+
+def test_seeded_history_goes_through_the_services_and_verifies(app, tmp_path):
+    """Past orders of every kind, a partial refund, donations, a township subsidy, approved and
+    rejected spending with receipts, for every demo home: entries the ledger verifies."""
+    from market.fund.service import receipts_root
+    from models.fund import Disbursement, Donation, Grant
+    from models.ledger import JournalEntry
+    from models.orders import OrderLine
+
+    app.config["RECEIPT_ROOT"] = str(tmp_path / "receipts")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    verified = runner.invoke(args=["ledger", "verify"])
+    assert verified.exit_code == 0, verified.output
+    assert verified.output.startswith("OK")
+    for home in db.session.scalars(select(Home)):
+        kinds = set(db.session.scalars(select(JournalEntry.kind).where(JournalEntry.home_id == home.id)))
+        assert {"sale", "release", "donation", "grant", "disbursement"} <= kinds, home.slug
+        sold = set(db.session.scalars(select(OrderLine.kind).where(OrderLine.home_id == home.id)))
+        offered = set(db.session.scalars(select(Listing.kind).where(Listing.home_id == home.id,
+                                                                   Listing.status == "published")))
+        assert sold == offered, home.slug
+        assert db.session.scalar(select(func.count(Grant.id)).where(
+            Grant.home_id == home.id, Grant.source == "township")) >= 1
+        assert db.session.scalar(select(func.count(Donation.id)).where(
+            Donation.home_id == home.id, Donation.status == "received", Donation.entry_id.is_not(None)))
+        spending = list(db.session.scalars(select(Disbursement).where(Disbursement.home_id == home.id)))
+        assert {d.status for d in spending} == {"approved", "rejected"}, home.slug
+        for d in spending:
+            assert (Path(receipts_root()) / d.receipt_path).is_file()
+            assert (d.entry_id is not None) == (d.status == "approved")
+    assert "refund" in set(db.session.scalars(select(JournalEntry.kind)))
+    assert {line.kind for line in db.session.scalars(select(OrderLine))} == set(KINDS)

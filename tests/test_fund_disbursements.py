@@ -84,7 +84,7 @@ def test_propose_then_approve_posts_and_publishes_receipt(client, app, setup):
 def test_pdf_receipt_accepted(client, setup):
     home, staff, *_ = setup
     login(client, staff)
-    response = propose(client, home, receipt=b"%PDF-1.4\n%fake but starts right\n", filename="r.pdf")
+    response = propose(client, home, receipt=b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n", filename="r.pdf")
     assert response.status_code == 302
     assert db.session.scalar(select(Disbursement)).receipt_content_type == "application/pdf"
 

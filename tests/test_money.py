@@ -8,12 +8,14 @@ from market.money import format_money, minor_to_major_text, parse_major
 
 
 @pytest.mark.parametrize("text, fen", [("12", 1200), ("12.5", 1250), ("12.05", 1205),
-                                       (" 0.01 ", 1), ("88.80", 8880)])
+                                       (" 0.01 ", 1), ("88.80", 8880), ("１２．５０", 1250),
+                                       ("\u3000１２\u3000", 1200)])
 def test_parse_major_exact(text, fen):
     assert parse_major(text) == fen
 
 
-@pytest.mark.parametrize("text", ["", "-1", "1.234", "abc", "1e3", "12,50", "NaN", "1.", ".5"])
+@pytest.mark.parametrize("text", ["", "-1", "1.234", "abc", "1e3", "12,50", "NaN", "1.", ".5",
+                                  "\u0661\u0662", "1\u0662.5"])  # Arabic-Indic digits are not yuan
 def test_parse_major_refuses_bad_input(text):
     with pytest.raises(ValueError):
         parse_major(text)

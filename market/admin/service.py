@@ -10,6 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from market.accounts.service import find_user
+from market.catalog.display import percent
+from market.catalog.service import listings_over_full_share, platform_fee_bps
+from market.ledger.allocation import rates_fit
 from models import Home, Membership, db
 from models.accounts import ROLES
 from models.catalog import HOME_STATUSES
@@ -92,6 +95,14 @@ def _check_home(data: HomeInput, home: Home | None) -> None:
             raise AdminError(_("At most %(num)d characters, please.", num=limit), name)
     if data.care_share_bps is None or not 0 <= data.care_share_bps <= 10000:
         raise AdminError(_("The care share must be between 0 and 100 percent."), "care_share")
+    if not rates_fit(data.care_share_bps, 0, platform_fee_bps()):
+        raise AdminError(_("The care share and the platform fee (%(fee)s) add up to more than the price.",
+                           fee=percent(platform_fee_bps())), "care_share")
+    over = listings_over_full_share(home, home_care_bps=data.care_share_bps) if home is not None else []
+    if over:
+        raise AdminError(_("The care share, an elder's incentive and the platform fee (%(fee)s) would add up "
+                           "to more than the price of “%(title)s”.", fee=percent(platform_fee_bps()),
+                           title=over[0].title_zh), "care_share")
     if data.status not in HOME_STATUSES:
         raise AdminError(_("Choose a status from the list."), "status")
 

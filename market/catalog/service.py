@@ -22,6 +22,42 @@ def effective_care_bps(listing: Listing) -> int:
     return listing.home.care_share_bps
 
 
+def platform_fee_bps() -> int:
+    """The platform's fee on each sale, in basis points (configured; checked at start-up)."""
+    return int(current_app.config.get("PLATFORM_FEE_BPS", 0))
+
+
+def credited_incentive_bps(elders, incentives: dict[int, int] | None = None) -> int:
+    """The highest incentive among the elders a sale may credit (None entries are skipped).
+    `incentives` overrides elders' stored rates (a change being checked)."""
+    incentives = incentives or {}
+    return max((incentives.get(elder.id, elder.incentive_bps) for elder in elders if elder is not None),
+               default=0)
+
+
+def credited_elders(listing: Listing) -> list:
+    """Who a sale of the listing may credit: its elder, or a session's (which comes first)."""
+    return [listing.elder, *(session.elder for session in listing.sessions)]
+
+
+def listings_over_full_share(home: Home, *, home_care_bps: int | None = None,
+                             incentives: dict[int, int] | None = None) -> list[Listing]:
+    """The home's listings whose care share, credited elder's incentive and the platform fee
+    would add up to more than 100% (10000 bps), with the home's care share and elders'
+    incentives changed as given."""
+    from market.ledger.allocation import rates_fit
+
+    fee = platform_fee_bps()
+    default_care = home.care_share_bps if home_care_bps is None else home_care_bps
+    listings = db.session.scalars(
+        select(Listing).where(Listing.home_id == home.id).order_by(Listing.id)
+        .options(joinedload(Listing.elder), selectinload(Listing.sessions).joinedload(TourSession.elder))
+    )
+    return [listing for listing in listings
+            if not rates_fit(default_care if listing.care_share_bps is None else listing.care_share_bps,
+                             credited_incentive_bps(credited_elders(listing), incentives), fee)]
+
+
 def public_listings():
     """Published listings of active homes: the only ones a visitor may see."""
     return (

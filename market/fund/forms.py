@@ -66,7 +66,7 @@ class DonationForm(FlaskForm):
         default="5000",
         validators=[InputRequired(_l("Choose an amount."))],
     )
-    custom_amount = StringField(_l("Another amount (yuan)"), validators=[Optional()],
+    custom_amount = StringField(_l("Another amount (yuan)"),
                                 render_kw={"inputmode": "decimal", "autocomplete": "off"})
     anonymous = BooleanField(_l("Give anonymously"), default=True)
     donor_name = StringField(_l("Name to show (if not anonymous)"), validators=[Length(max=80)])
@@ -80,6 +80,8 @@ class DonationForm(FlaskForm):
 
         if self.preset.data != "custom":
             return
+        if not (field.data or "").strip():
+            raise ValidationError(_l("Enter an amount."))
         try:
             field.fen = parse_amount(field.data)
         except FundError as error:

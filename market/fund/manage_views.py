@@ -3,7 +3,7 @@
 Members of the home see it; anyone else gets 404 (an admin may record grants and settlements).
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_from_directory, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from market.fund.forms import (
 )
 from market.fund.service import FundError, FundForbidden, FundNotFound
 from market.ledger import service as ledger
+from market.uploads import send_document
 from models import Home, db
 
 bp = Blueprint("fund_manage", __name__, url_prefix="/manage/<home_slug>/fund")
@@ -125,8 +126,8 @@ def receipt(home_slug: str, disbursement_id: int):
         abort(404)
     if not found.receipt_path:
         abort(404)
-    return send_from_directory(service.receipts_root(), found.receipt_path,
-                               mimetype=found.receipt_content_type, max_age=0)
+    return send_document(service.receipts_root(), found.receipt_path, found.receipt_content_type,
+                         f"receipt-{found.id}", max_age=0)
 
 
 @bp.get("/donations")

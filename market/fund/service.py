@@ -12,10 +12,13 @@ home whose role does not allow it: 403). Every message is translated.
 
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -35,7 +38,7 @@ from models.fund import (
     Settlement,
 )
 
-MAX_AMOUNT_FEN = 100_000_000_00  # ¥100 million: anything larger is a typing mistake
+MAX_AMOUNT_FEN = 10_000_000_00  # ¥10 million: more is a typing mistake for a village home's fund
 DONATION_PRESETS_FEN = (2000, 5000, 10000, 20000)
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -54,16 +57,36 @@ class FundForbidden(FundError):
 
 # ---- input ---------------------------------------------------------------------------------
 
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
+_TOO_LONG = re.compile(r"[0-9]{10,}(?:\.[0-9]*)?")
+
+
 def parse_amount(text) -> int:
-    """'12.50' → 1250. FundError for empty, zero, negative, 3+ decimals or absurdly large."""
-    value = str(text if text is not None else "").strip().replace(",", "").replace("¥", "")
+    """'12.50' → 1250. FundError for empty, zero, negative, 3+ decimals or absurdly large.
+
+    Full-width digits, point and yuan sign count as ASCII ones ('１２．５０'); commas are
+    thousands separators only ('1,200.50'): a decimal comma ('12,50') is refused with a
+    message to use a point, never read as ¥1,250.
+    """
+    value = unicodedata.normalize("NFKC", str(text if text is not None else ""))
+    value = value.strip().removeprefix("¥").strip()
     if value.startswith("-"):
         raise FundError(_("The amount must be more than zero."))
+    if "," in value:
+        if not _GROUPED.fullmatch(value):
+            raise FundError(_("Use a point for decimals, for example 12.50, not a comma."))
+        value = value.replace(",", "")
+    if _TOO_LONG.fullmatch(value):
+        raise FundError(_too_large())
     try:
         fen = parse_major(value)
     except ValueError:
         raise FundError(_("Enter an amount in yuan with at most two decimals, for example 12.50.")) from None
     return check_amount(fen)
+
+
+def _too_large() -> str:
+    return _("The amount is too large: at most %(max)s.", max=format_money(MAX_AMOUNT_FEN))
 
 
 def check_amount(fen) -> int:
@@ -72,8 +95,23 @@ def check_amount(fen) -> int:
     if fen <= 0:
         raise FundError(_("The amount must be more than zero."))
     if fen > MAX_AMOUNT_FEN:
-        raise FundError(_("The amount is too large."))
+        raise FundError(_too_large())
     return fen
+
+
+EARLIEST_DAY = date(2000, 1, 1)
+
+
+def _check_day(home: Home, day, missing: str) -> date:
+    """A date of money spent, received or paid: not in the future (the home's own calendar)
+    nor before 2000. `missing` is the message for no date at all."""
+    if not isinstance(day, date) or isinstance(day, datetime):
+        raise FundError(missing)
+    if day > utcnow().astimezone(ZoneInfo(home.timezone or "Asia/Shanghai")).date():
+        raise FundError(_("The date cannot be in the future."))
+    if day < EARLIEST_DAY:
+        raise FundError(_("The date is too far in the past: give a date from 2000 on."))
+    return day
 
 
 def _home(home_id) -> Home:
@@ -161,8 +199,7 @@ def propose_disbursement(home_id: int, user, proposal: Proposal, receipt) -> Dis
     payee = (proposal.payee or "").strip()
     if not payee:
         raise FundError(_("Say who was paid."))
-    if not isinstance(proposal.spent_on, date):
-        raise FundError(_("Give the date of the spending."))
+    _check_day(home, proposal.spent_on, _("Give the date of the spending."))
     available = available_fen(home.id)
     if amount > available:
         raise FundError(_("That is more than the available care fund (%(available)s).",
@@ -419,8 +456,7 @@ def apply_record_grant(home_id: int, user, *, source: str, source_name: str, amo
     if not name:
         raise FundError(_("Give the name of the source, for example the township government."))
     amount = check_amount(amount_fen)
-    if not isinstance(received_on, date):
-        raise FundError(_("Give the date the money was received."))
+    _check_day(home, received_on, _("Give the date the money was received."))
     grant = Grant(home_id=home.id, source=source, source_name=name[:120], amount_fen=amount,
                   received_on=received_on, note=(note or "").strip(), recorded_by_id=user.id)
     db.session.add(grant)
@@ -453,8 +489,7 @@ def apply_record_settlement(home_id: int, user, *, account_code: str, amount_fen
     if account_code not in SETTLEMENT_ACCOUNTS:
         raise FundError(_("Choose the account the money was paid from."))
     amount = check_amount(amount_fen)
-    if not isinstance(paid_on, date):
-        raise FundError(_("Give the date the money was paid."))
+    _check_day(home, paid_on, _("Give the date the money was paid."))
     owed = ledger.home_balances(home.id).get(account_code, 0)
     if amount > owed:
         raise FundError(_("That is more than the home is owed on this account (%(owed)s).",

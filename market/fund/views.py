@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -26,6 +25,7 @@ from market.fund import exports, public, service
 from market.fund.forms import DonationForm, ExportForm, PayDonationForm
 from market.fund.service import FundError
 from market.payments.providers import enabled_providers, get_provider
+from market.uploads import send_document
 from models import Home, db
 from models.fund import Donation
 
@@ -160,8 +160,8 @@ def receipt(home_slug: str, disbursement_id: int):
         abort(404)
     if item.status != "approved" or not item.receipt_path:
         abort(404)
-    return send_from_directory(service.receipts_root(), item.receipt_path,
-                               mimetype=item.receipt_content_type, max_age=3600)
+    return send_document(service.receipts_root(), item.receipt_path, item.receipt_content_type,
+                         f"receipt-{item.id}", max_age=3600)
 
 
 def _range() -> tuple[date | None, date | None]:

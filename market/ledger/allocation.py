@@ -63,16 +63,20 @@ def _largest_remainder(total: int, exact: dict[str, Fraction], caps: dict[str, i
     return result
 
 
+def rates_fit(care_bps, incentive_bps=0, fee_bps=0) -> bool:
+    """True when each rate is whole basis points, none negative, and together at most 100%."""
+    rates = (care_bps, incentive_bps, fee_bps)
+    return (all(isinstance(bps, int) and not isinstance(bps, bool) and bps >= 0 for bps in rates)
+            and sum(rates) <= BPS)
+
+
 def split_line(amount_fen: int, care_bps: int, incentive_bps: int = 0, fee_bps: int = 0) -> dict[str, int]:
     """{"care": …, "incentive": …, "fee": …, "operations": …} summing to `amount_fen`."""
     if not isinstance(amount_fen, int) or amount_fen < 0:
         raise AllocationError("amount must be a non-negative integer number of fen")
-    for bps in (care_bps, incentive_bps, fee_bps):
-        if not isinstance(bps, int) or bps < 0 or bps > BPS:
-            raise AllocationError("rates must be integer basis points between 0 and 10000")
+    if not rates_fit(care_bps, incentive_bps, fee_bps):
+        raise AllocationError("rates must be whole basis points, none negative, adding up to at most 10000")
     rest_bps = BPS - care_bps - incentive_bps - fee_bps
-    if rest_bps < 0:
-        raise AllocationError("care fund, incentive and fee rates add up to more than 100%")
     exact = {
         SHARE_CARE: Fraction(amount_fen * care_bps, BPS),
         SHARE_INCENTIVE: Fraction(amount_fen * incentive_bps, BPS),

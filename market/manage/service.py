@@ -19,6 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from market.booking.service import MAX_DAYS_AHEAD
+from market.catalog.service import (
+    credited_incentive_bps,
+    effective_care_bps,
+    listings_over_full_share,
+    platform_fee_bps,
+)
+from market.ledger.allocation import rates_fit
 from market.provinces import PROVINCE_NAMES
 from market.uploads import StoredImage, remove_stored
 from models import (
@@ -187,11 +194,10 @@ def _check_listing(home: Home, kind: str, data: ListingInput, listing: Listing |
         elder = elder_in(home, data.elder_id)
         if elder is None:
             raise ManageError(_("Choose one of this home's elders."), "elder_id")
-    from flask import current_app
-
-    fee = current_app.config.get("PLATFORM_FEE_BPS", 0) if current_app else 0
     care = data.care_share_bps if data.care_share_bps is not None else home.care_share_bps
-    if care + (elder.incentive_bps if elder else 0) + fee > 10000:
+    # Its sessions may credit other elders than the listing's own.
+    elders = [elder, *(session.elder for session in listing.sessions)] if listing is not None else [elder]
+    if not rates_fit(care, credited_incentive_bps(elders), platform_fee_bps()):
         raise ManageError(
             _("The care share, the elder's incentive and the platform fee add up to more than the price."),
             "care_share",
@@ -352,8 +358,13 @@ def _check_session(home: Home, listing: Listing, data: SessionInput, session: To
     if data.day > last_day:
         raise ManageError(_("Sessions can be planned up to a year ahead. Please choose a date until "
                             "%(day)s.", day=last_day.isoformat()), "day")
-    if data.elder_id is not None and elder_in(home, data.elder_id) is None:
-        raise ManageError(_("Choose one of this home's elders."), "elder_id")
+    if data.elder_id is not None:
+        elder = elder_in(home, data.elder_id)
+        if elder is None:
+            raise ManageError(_("Choose one of this home's elders."), "elder_id")
+        if not rates_fit(effective_care_bps(listing), elder.incentive_bps, platform_fee_bps()):
+            raise ManageError(_("The care share, the elder's incentive and the platform fee add up to more "
+                                "than the price."), "elder_id")
     for text in (data.meeting_point_zh, data.meeting_point_en):
         if len((text or "").strip()) > 200:
             raise ManageError(_("The meeting point is too long: at most 200 characters."), "meeting_point_zh")
@@ -571,6 +582,10 @@ def update_elder(home: Home, elder: Elder, data: ElderInput) -> Elder:
     if elder.home_id != home.id:
         raise ManageError(_("This elder belongs to another home."))
     _check_elder(data)
+    over = listings_over_full_share(home, incentives={elder.id: data.incentive_bps})
+    if over:
+        raise ManageError(_("With this incentive, the care share and the platform fee would add up to more "
+                            "than the price of “%(title)s”.", title=over[0].title_zh), "incentive")
     _apply_elder(elder, data)
     db.session.commit()
     return elder

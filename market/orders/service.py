@@ -28,9 +28,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from market import hooks
 from market.booking import service as booking
 from market.booking.service import BookingError, Unavailable
-from market.catalog.service import effective_care_bps
+from market.catalog.service import effective_care_bps, platform_fee_bps
 from market.database import reset_write_intent, set_write_intent
-from models import Home, Listing, Order, OrderEvent, OrderLine, Room, TourSession, db, utcnow
+from market.ledger.allocation import rates_fit
+from models import Elder, Home, Listing, Order, OrderEvent, OrderLine, Room, TourSession, db, utcnow
 from models.cart import CartItem
 
 GOODS = ("produce", "craft")
@@ -405,6 +406,14 @@ def _lock_key(line: OrderLine) -> tuple:
     return ({"tour": 0, "homestay": 1}.get(line.kind, 2), line.session_id or line.room_id or line.listing_id)
 
 
+def _line_rates(line: ReviewLine) -> tuple[int, int, Elder | None]:
+    """(care share, elder incentive) in bps for a cart line, and the elder credited: a
+    session's elder, else the listing's."""
+    session = line.item.tour_session
+    elder = (session.elder if session is not None else None) or line.listing.elder
+    return effective_care_bps(line.listing), elder.incentive_bps if elder is not None else 0, elder
+
+
 def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, user_id: int | None = None,
              provider_name: str = "offline", locale: str = "zh_Hans",
              now: datetime | None = None) -> list[Order]:
@@ -444,7 +453,14 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
     if errors:
         raise OrderError(" ".join(dict.fromkeys(errors.values())))
 
-    fee_bps = int(current_app.config.get("PLATFORM_FEE_BPS", 0))
+    fee_bps = platform_fee_bps()
+    for line in review.lines:  # the last guard before any money is taken
+        care_bps, incentive_bps, _elder = _line_rates(line)
+        if not rates_fit(care_bps, incentive_bps, fee_bps):
+            current_app.logger.error("listing %s: rates %s+%s+%s bps exceed 100%%", line.listing.id,
+                                     care_bps, incentive_bps, fee_bps)
+            raise OrderError(_("“%(title)s” cannot be bought at the moment. Please remove it from your "
+                               "cart.", title=line.title))
     hold = now + timedelta(minutes=_hold_minutes(provider_name))
     by_home: dict[int, list[ReviewLine]] = {}
     for line in review.lines:
@@ -470,18 +486,15 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
             order.ship_street = contact.street.strip()
         for line in lines:
             listing, item = line.listing, line.item
-            elder = listing.elder
-            session_elder = item.tour_session.elder if item.tour_session is not None else None
-            elder = session_elder or elder
+            care_bps, incentive_bps, elder = _line_rates(line)
             order_line = OrderLine(
                 home_id=home_id, listing_id=listing.id, kind=listing.kind, title=listing.title_zh[:200],
                 title_en=(listing.title_en or "")[:200],
                 session_id=item.session_id, room_id=item.room_id, check_in=item.check_in,
                 check_out=item.check_out, guests=item.guests, quantity=line.quantity,
                 unit_price_fen=line.unit_price_fen, amount_fen=line.amount_fen,
-                care_share_bps=effective_care_bps(listing),
-                incentive_bps=elder.incentive_bps if elder is not None else 0,
-                platform_fee_bps=fee_bps, elder_id=elder.id if elder is not None else None,
+                care_share_bps=care_bps, incentive_bps=incentive_bps, platform_fee_bps=fee_bps,
+                elder_id=elder.id if elder is not None else None,
                 holds_inventory=True,
             )
             order.lines.append(order_line)
