@@ -242,8 +242,9 @@ def _first_listing_of_each_kind() -> list[str]:
 
     from models import Listing, db
 
-    return [db.session.scalar(select(Listing.slug).where(Listing.kind == kind, Listing.status == "published")
-                              .order_by(Listing.id).limit(1)) for kind in ("tour", "homestay", "produce", "craft")]
+    first = select(Listing.slug).where(Listing.status == "published").order_by(Listing.id).limit(1)
+    kinds = ("tour", "homestay", "produce", "craft")
+    return [db.session.scalar(first.where(Listing.kind == kind)) for kind in kinds]
 
 
 PUBLIC_PAGES = ("/", "/kind/tour", "/kind/homestay", "/browse", "/browse?province=安徽省", "/homes/xiaoling",
