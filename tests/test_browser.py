@@ -235,3 +235,45 @@ def test_accounts_console_and_print_pages_fit_a_phone(sync_playwright, live_serv
             without_js.close()
         finally:
             browser.close()
+
+
+def _first_listing_of_each_kind() -> list[str]:
+    from sqlalchemy import select
+
+    from models import Listing, db
+
+    first = select(Listing.slug).where(Listing.status == "published").order_by(Listing.id).limit(1)
+    kinds = ("tour", "homestay", "produce", "craft")
+    return [db.session.scalar(first.where(Listing.kind == kind)) for kind in kinds]
+
+
+PUBLIC_PAGES = ("/", "/kind/tour", "/kind/homestay", "/browse", "/browse?province=安徽省", "/homes/xiaoling",
+                "/search?q=宣纸", "/search?q=xuanzhi", "/search?q=rice+paper", "/search?q=zzqq无此物",
+                "/cart", "/orders", "/fund/", "/fund/qiantun", "/fund/qiantun/statement",
+                "/fund/qiantun/donate", "/ledger/entries/5", "/login", "/signup")
+
+
+def test_key_public_pages_do_not_scroll_sideways_in_either_language(sync_playwright, live_server):
+    """Every key public page, in Chinese and in English, fits a 360px phone: no sideways
+    scrolling (a wide table scrolls inside its own box, not the page)."""
+    pages = PUBLIC_PAGES + tuple(f"/listings/{slug}" for slug in _first_listing_of_each_kind())
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": WIDTH, "height": 780})
+            page = context.new_page()
+            page.set_default_timeout(20_000)
+            too_wide = []
+            for lang in ("zh_Hans", "en"):
+                page.goto(f"{live_server}/lang/{lang}")
+                for path in pages:
+                    response = page.goto(live_server + path)
+                    assert response.status == 200, path
+                    width = page.evaluate(
+                        "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+                    if width > WIDTH:
+                        too_wide.append(f"{lang} {path}: {width}px")
+            assert too_wide == [], f"pages wider than {WIDTH}px: {too_wide}"
+            context.close()
+        finally:
+            browser.close()

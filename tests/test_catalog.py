@@ -54,17 +54,29 @@ def test_a_listing_s_own_care_share_replaces_the_home_s(client, make, qiantun):
 @pytest.mark.parametrize("lang, eight_left, full", [
     ("zh_Hans", "还剩 8 个名额", "已满"), ("en", "8 seats left", "Full"),
 ])
-def test_tour_shows_seats_left_per_upcoming_session(client, make, qiantun, lang, eight_left, full):
+def test_tour_shows_seats_left_per_upcoming_session_once(client, make, qiantun, lang, eight_left, full):
+    """Each upcoming session is one choice of the booking form, with its seats left; a full one
+    cannot be chosen; and the page does not list the sessions a second time."""
     tour = make.listing(qiantun, kind="tour")
     make.session(tour, days=3, capacity=10, reserved=2)
     make.session(tour, days=5, capacity=6, reserved=6)
     make.session(tour, days=-1, capacity=40, reserved=1)  # over: not offered any more
-    availability = _page(client, f"/listings/{tour.slug}", lang).split('id="availability-heading"')[1]
-    availability = availability.split("</section>")[0]
-    assert availability.count("<li>") == 2
-    first, second = availability.split("</li>")[:2]
-    assert eight_left in first and full in second
-    assert "39" not in availability
+    page = _page(client, f"/listings/{tour.slug}", lang)
+    choices = re.findall(r'<label class="choice[^"]*">(.*?)</label>', page, re.S)
+    assert len(choices) == 2
+    assert eight_left in choices[0] and "disabled" not in choices[0]
+    assert full in choices[1] and "disabled" in choices[1]
+    assert "39" not in re.sub(r"<[^>]+>", "", "".join(choices))  # the words, not the ids
+    assert page.count(eight_left) == 1 and 'id="availability-heading"' not in page
+
+
+def test_homestay_rooms_are_listed_once_as_choices(client, make, qiantun):
+    stay = make.listing(qiantun, kind="homestay")
+    make.room(stay, name_zh="观茶房", nightly_price_fen=18800, max_guests=2)
+    page = _page(client, f"/listings/{stay.slug}")
+    choices = re.findall(r'<label class="choice[^"]*">(.*?)</label>', page, re.S)
+    assert len(choices) == 1 and "观茶房" in choices[0] and "¥188" in choices[0]
+    assert page.count("观茶房") == 1
 
 
 @pytest.mark.parametrize("lang, seven_left, sold_out", [
@@ -232,7 +244,7 @@ def test_session_times_read_to_the_minute_with_the_month_by_name(client, make, q
     tour = make.listing(qiantun, kind="tour")
     make.session(tour, starts_at=datetime(2030, 12, 2, 6, 0, tzinfo=UTC))  # 14:00 in the village
     page = _main(_page(client, f"/listings/{tour.slug}", lang)).replace("\u202f", " ")
-    assert page.count(when) == 2  # what is left, and the booking form's choice
+    assert page.count(when) == 1  # once: the booking form's choice (not listed twice)
     assert "14:00:00" not in page and "2:00:00" not in page and "12/2/30" not in page
 
 
