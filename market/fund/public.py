@@ -175,7 +175,7 @@ class EntryRow:
     entry: JournalEntry
     total: int  # the entry's size: the sum of its debits
     care_change: int  # + into the care fund (pending or available), - out of it
-    home_slug: str | None = None
+    home: Home | None = None  # set on the all-homes page only
 
     @property
     def day(self) -> str:
@@ -234,15 +234,15 @@ def entries_page(home_id: int | None, before: int | None = None, per_page: int =
             select(JournalEntry).where(JournalEntry.id.in_(ids)).options(lazyload(JournalEntry.postings))
         )
     }
-    slugs = {}
+    homes = {}
     if home_id is None:
         home_ids = {e.home_id for e in entries.values()}
-        slugs = dict(db.session.execute(select(Home.id, Home.slug).where(Home.id.in_(home_ids))).all())
+        homes = {home.id: home for home in db.session.scalars(select(Home).where(Home.id.in_(home_ids)))}
     rows = []
     for entry_id in ids:
         entry = entries[entry_id]
         total, care_change = sums.get(entry_id, (0, 0))
-        rows.append(EntryRow(entry, total, care_change, slugs.get(entry.home_id)))
+        rows.append(EntryRow(entry, total, care_change, homes.get(entry.home_id)))
     return EntryPage(rows, found[-1].seq if has_more else None)
 
 
