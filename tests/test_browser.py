@@ -24,14 +24,27 @@ WIDTH = 360
 
 
 @pytest.fixture
-def sync_playwright():
+def browser():
+    """Debian's Chromium, headless, closed after the test."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"Debian Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.skip("Python Playwright is not installed (pip install playwright)")
-    return sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def phone_page(browser, **options):
+    """A new page in a fresh 360px-wide context (options such as java_script_enabled=False)."""
+    page = browser.new_context(viewport={"width": WIDTH, "height": 780}, **options).new_page()
+    page.set_default_timeout(20_000)
+    return page
 
 
 @pytest.fixture
@@ -124,66 +137,57 @@ def _check_page(page, shots: Path, name: str) -> None:
     page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
 
 
-def test_visitor_walks_from_home_page_to_a_home_and_switches_language(sync_playwright, live_server, shots):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": WIDTH, "height": 780})
-            page = context.new_page()
-            page.set_default_timeout(20_000)
+def test_visitor_walks_from_home_page_to_a_home_and_switches_language(browser, live_server, shots):
+    page = phone_page(browser)
+    page.goto(live_server + "/")
+    assert page.get_attribute("html", "lang") == "zh-Hans"
+    assert page.locator("h1").first.is_visible()
+    _check_page(page, shots, "01-home-page")
 
-            page.goto(live_server + "/")
-            assert page.get_attribute("html", "lang") == "zh-Hans"
-            assert page.locator("h1").first.is_visible()
-            _check_page(page, shots, "01-home-page")
+    page.locator("nav.kinds a[href$='/kind/tour']").click()
+    page.wait_for_url("**/kind/tour")
+    assert page.locator(".cards .card").count() > 0
+    _check_page(page, shots, "02-kind-tours")
 
-            page.locator("nav.kinds a[href$='/kind/tour']").click()
-            page.wait_for_url("**/kind/tour")
-            assert page.locator(".cards .card").count() > 0
-            _check_page(page, shots, "02-kind-tours")
+    first = page.locator(".cards .card a").first
+    title = first.locator(".card-title").inner_text().strip()
+    first.click()
+    page.wait_for_url("**/listings/**")
+    assert page.locator("h1").inner_text().strip() == title
+    assert page.locator(".care-share").is_visible()
+    _check_page(page, shots, "03-listing")
 
-            first = page.locator(".cards .card a").first
-            title = first.locator(".card-title").inner_text().strip()
-            first.click()
-            page.wait_for_url("**/listings/**")
-            assert page.locator("h1").inner_text().strip() == title
-            assert page.locator(".care-share").is_visible()
-            _check_page(page, shots, "03-listing")
+    page.locator("main a[href^='/homes/']").first.click()
+    page.wait_for_url("**/homes/**")
+    heading_zh = page.locator("h1").inner_text().strip()
+    assert "幸福院" in heading_zh
+    _check_page(page, shots, "04-home-zh")
 
-            page.locator("main a[href^='/homes/']").first.click()
-            page.wait_for_url("**/homes/**")
-            heading_zh = page.locator("h1").inner_text().strip()
-            assert "幸福院" in heading_zh
-            _check_page(page, shots, "04-home-zh")
+    # Switch to English: the same page comes back in English, and stays English.
+    page.get_by_role("link", name="English").click()
+    page.wait_for_load_state()
+    assert page.get_attribute("html", "lang") == "en"
+    heading_en = page.locator("h1").inner_text().strip()
+    assert heading_en != heading_zh and "Happiness Home" in heading_en
+    assert "/homes/" in page.url
+    _check_page(page, shots, "05-home-en")
 
-            # Switch to English: the same page comes back in English, and stays English.
-            page.get_by_role("link", name="English").click()
-            page.wait_for_load_state()
-            assert page.get_attribute("html", "lang") == "en"
-            heading_en = page.locator("h1").inner_text().strip()
-            assert heading_en != heading_zh and "Happiness Home" in heading_en
-            assert "/homes/" in page.url
-            _check_page(page, shots, "05-home-en")
+    page.goto(live_server + "/kind/produce")
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.locator("h1").inner_text().strip() == "Farm produce"
+    _check_page(page, shots, "06-kind-produce-en")
+    page.locator(".cards .card a").first.click()
+    page.wait_for_url("**/listings/**")
+    _check_page(page, shots, "07-listing-en")
 
-            page.goto(live_server + "/kind/produce")
-            assert page.get_attribute("html", "lang") == "en"
-            assert page.locator("h1").inner_text().strip() == "Farm produce"
-            _check_page(page, shots, "06-kind-produce-en")
-            page.locator(".cards .card a").first.click()
-            page.wait_for_url("**/listings/**")
-            _check_page(page, shots, "07-listing-en")
-
-            # And back to Chinese.
-            page.get_by_role("link", name="中文").click()
-            page.wait_for_load_state()
-            assert page.get_attribute("html", "lang") == "zh-Hans"
-            assert page.locator("h1").inner_text().strip() != ""
-            page.goto(live_server + "/homes/qiantun")
-            assert page.locator("h1").inner_text().strip() == "前屯村幸福院"
-            _check_page(page, shots, "08-home-zh-again")
-            context.close()
-        finally:
-            browser.close()
+    # And back to Chinese.
+    page.get_by_role("link", name="中文").click()
+    page.wait_for_load_state()
+    assert page.get_attribute("html", "lang") == "zh-Hans"
+    assert page.locator("h1").inner_text().strip() != ""
+    page.goto(live_server + "/homes/qiantun")
+    assert page.locator("h1").inner_text().strip() == "前屯村幸福院"
+    _check_page(page, shots, "08-home-zh-again")
 
 
 def _a_tour_of(home_slug: str) -> int:
@@ -195,46 +199,35 @@ def _a_tour_of(home_slug: str) -> int:
         Home.slug == home_slug, Listing.kind == "tour").order_by(Listing.id).limit(1))
 
 
-def test_accounts_console_and_print_pages_fit_a_phone(sync_playwright, live_server, shots):
+def test_accounts_console_and_print_pages_fit_a_phone(browser, live_server, shots):
     """Sign-up and log-in, a staff member's console (listing, session form), the care fund's
     statement; and printing without JavaScript says how."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": WIDTH, "height": 780})
-            page = context.new_page()
-            page.set_default_timeout(20_000)
-            for path, name in (("/signup", "11-signup"), ("/browse?county=河北省/肥乡区", "12-browse-county"),
-                               ("/homes/no-such-home", "13-not-found"), ("/login", "14-login")):
-                page.goto(live_server + path)
-                _check_page(page, shots, name)
+    page = phone_page(browser)
+    for path, name in (("/signup", "11-signup"), ("/browse?county=河北省/肥乡区", "12-browse-county"),
+                       ("/homes/no-such-home", "13-not-found"), ("/login", "14-login")):
+        page.goto(live_server + path)
+        _check_page(page, shots, name)
 
-            page.fill("#identifier", "staff.qiantun@demo.example.com")
-            page.fill("#password", "demo-pass-2026")
-            page.locator("main button[type=submit]").click()
-            page.goto(live_server + "/manage/qiantun/")
-            _check_page(page, shots, "15-console")
-            tour = _a_tour_of("qiantun")
-            page.goto(f"{live_server}/manage/qiantun/listings/{tour}")
-            _check_page(page, shots, "16-console-listing")
-            page.goto(f"{live_server}/manage/qiantun/listings/{tour}/sessions/new")
-            assert page.get_attribute("#duration_minutes", "inputmode") == "numeric"
-            _check_page(page, shots, "17-session-form")
-            page.goto(live_server + "/fund/qiantun/statement/2026-11")
-            _check_page(page, shots, "18-statement")
-            assert page.locator("button.needs-js").is_visible()
-            context.close()
+    page.fill("#identifier", "staff.qiantun@demo.example.com")
+    page.fill("#password", "demo-pass-2026")
+    page.locator("main button[type=submit]").click()
+    page.goto(live_server + "/manage/qiantun/")
+    _check_page(page, shots, "15-console")
+    tour = _a_tour_of("qiantun")
+    page.goto(f"{live_server}/manage/qiantun/listings/{tour}")
+    _check_page(page, shots, "16-console-listing")
+    page.goto(f"{live_server}/manage/qiantun/listings/{tour}/sessions/new")
+    assert page.get_attribute("#duration_minutes", "inputmode") == "numeric"
+    _check_page(page, shots, "17-session-form")
+    page.goto(live_server + "/fund/qiantun/statement/2026-11")
+    _check_page(page, shots, "18-statement")
+    assert page.locator("button.needs-js").is_visible()
 
-            without_js = browser.new_context(viewport={"width": WIDTH, "height": 780},
-                                             java_script_enabled=False)
-            page = without_js.new_page()
-            page.goto(live_server + "/fund/qiantun/statement/2026-11")
-            hint = page.locator("p.no-print", has=page.locator("button.needs-js"))
-            assert not page.locator("button.needs-js").is_visible()
-            assert hint.inner_text().strip() != ""  # the <noscript> words, in place of the button
-            without_js.close()
-        finally:
-            browser.close()
+    page = phone_page(browser, java_script_enabled=False)
+    page.goto(live_server + "/fund/qiantun/statement/2026-11")
+    hint = page.locator("p.no-print", has=page.locator("button.needs-js"))
+    assert not page.locator("button.needs-js").is_visible()
+    assert hint.inner_text().strip() != ""  # the <noscript> words, in place of the button
 
 
 def _first_listing_of_each_kind() -> list[str]:
@@ -253,27 +246,19 @@ PUBLIC_PAGES = ("/", "/kind/tour", "/kind/homestay", "/browse", "/browse?provinc
                 "/fund/qiantun/donate", "/ledger/entries/5", "/login", "/signup")
 
 
-def test_key_public_pages_do_not_scroll_sideways_in_either_language(sync_playwright, live_server):
+def test_key_public_pages_do_not_scroll_sideways_in_either_language(browser, live_server):
     """Every key public page, in Chinese and in English, fits a 360px phone: no sideways
     scrolling (a wide table scrolls inside its own box, not the page)."""
     pages = PUBLIC_PAGES + tuple(f"/listings/{slug}" for slug in _first_listing_of_each_kind())
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": WIDTH, "height": 780})
-            page = context.new_page()
-            page.set_default_timeout(20_000)
-            too_wide = []
-            for lang in ("zh_Hans", "en"):
-                page.goto(f"{live_server}/lang/{lang}")
-                for path in pages:
-                    response = page.goto(live_server + path)
-                    assert response.status == 200, path
-                    width = page.evaluate(
-                        "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
-                    if width > WIDTH:
-                        too_wide.append(f"{lang} {path}: {width}px")
-            assert too_wide == [], f"pages wider than {WIDTH}px: {too_wide}"
-            context.close()
-        finally:
-            browser.close()
+    page = phone_page(browser)
+    too_wide = []
+    for lang in ("zh_Hans", "en"):
+        page.goto(f"{live_server}/lang/{lang}")
+        for path in pages:
+            response = page.goto(live_server + path)
+            assert response.status == 200, path
+            width = page.evaluate(
+                "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+            if width > WIDTH:
+                too_wide.append(f"{lang} {path}: {width}px")
+    assert too_wide == [], f"pages wider than {WIDTH}px: {too_wide}"
