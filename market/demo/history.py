@@ -18,7 +18,6 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from unittest import mock
 
-from flask import current_app
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -94,9 +93,9 @@ def _member(home: Home, role: str, n: int) -> User:
 
 
 def _new_order(home: Home, listing: Listing, quantity: int, when: datetime, rng: random.Random) -> Order:
-    from market.catalog.service import effective_care_bps
+    from market.catalog.service import effective_care_bps, platform_fee_bps
 
-    fee_bps = int(current_app.config.get("PLATFORM_FEE_BPS", 500))
+    fee_bps = platform_fee_bps()
     unit = listing.price_fen
     room_id = check_in = check_out = None
     if listing.kind == "homestay":
