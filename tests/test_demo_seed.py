@@ -181,3 +181,13 @@ def test_seeded_history_goes_through_the_services_and_verifies(app, tmp_path):
             assert (d.entry_id is not None) == (d.status == "approved")
     assert "refund" in set(db.session.scalars(select(JournalEntry.kind)))
     assert {line.kind for line in db.session.scalars(select(OrderLine))} == set(KINDS)
+
+
+def test_seeded_spending_is_proposed_before_it_is_decided(app):
+    """The history's proposals carry the simulated day they were made, not the seeding day."""
+    from models.fund import Disbursement
+
+    seed()
+    decided = db.session.scalars(select(Disbursement).where(Disbursement.decided_at.is_not(None))).all()
+    assert decided
+    assert all(d.created_at <= d.decided_at for d in decided)

@@ -212,7 +212,7 @@ def propose_disbursement(home_id: int, user, proposal: Proposal, receipt) -> Dis
     disbursement = Disbursement(
         home_id=home.id, category=proposal.category, amount_fen=amount, payee=payee[:120],
         spent_on=proposal.spent_on, description=(proposal.description or "").strip(),
-        receipt_path=stored.path, receipt_content_type=stored.content_type,
+        receipt_path=stored.path, receipt_content_type=stored.content_type, created_at=utcnow(),
         status="proposed", proposed_by_id=user.id,
     )
     db.session.add(disbursement)
@@ -321,7 +321,7 @@ def create_donation(home_id: int, amount_fen: int, *, donor_name: str = "", anon
     donation = Donation(
         reference=_new_reference(), home_id=home.id, amount_fen=amount,
         donor_name="" if anonymous else name, anonymous=bool(anonymous),
-        message=(message or "").strip()[:500], provider=provider,
+        message=(message or "").strip()[:500], provider=provider, created_at=utcnow(),
         donor_user_id=getattr(donor_user, "id", None) if getattr(donor_user, "is_authenticated", False)
         else None,
     )
@@ -458,7 +458,8 @@ def apply_record_grant(home_id: int, user, *, source: str, source_name: str, amo
     amount = check_amount(amount_fen)
     _check_day(home, received_on, _("Give the date the money was received."))
     grant = Grant(home_id=home.id, source=source, source_name=name[:120], amount_fen=amount,
-                  received_on=received_on, note=(note or "").strip(), recorded_by_id=user.id)
+                  received_on=received_on, note=(note or "").strip(), recorded_by_id=user.id,
+                  created_at=utcnow())
     db.session.add(grant)
     db.session.flush()
     try:
@@ -496,7 +497,7 @@ def apply_record_settlement(home_id: int, user, *, account_code: str, amount_fen
                           owed=format_money(owed)))
     settlement = Settlement(home_id=home.id, account_code=account_code, amount_fen=amount,
                             paid_on=paid_on, reference=(reference or "").strip()[:120],
-                            recorded_by_id=user.id)
+                            recorded_by_id=user.id, created_at=utcnow())
     db.session.add(settlement)
     db.session.flush()
     try:
