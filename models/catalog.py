@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import UTCDateTime, db, utcnow
 
 KINDS = ("tour", "homestay", "produce", "craft")
+GOODS = ("produce", "craft")  # the kinds sold as units and shipped
 LISTING_STATUSES = ("draft", "published", "archived")
 HOME_STATUSES = ("active", "suspended")
 ELDER_ROLES = ("storyteller", "artisan", "grower")

@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -15,15 +16,35 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from models.base import UTCDateTime, db, utcnow
 
-ORDER_STATUSES = (
-    "pending_payment",
-    "paid",
-    "fulfilled",
-    "cancelled",
-    "expired",
-    "refunded",
-    "partially_refunded",
-)
+
+class OrderStatus(StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    REFUNDED = "refunded"
+    PARTIALLY_REFUNDED = "partially_refunded"
+
+
+ORDER_STATUSES = tuple(OrderStatus)
+# Where each status may go next; every change goes through market.orders.lifecycle.
+ORDER_TRANSITIONS: dict[str, frozenset[OrderStatus]] = {
+    OrderStatus.PENDING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED, OrderStatus.EXPIRED}),
+    # A payment that arrives after the hold ended: paid again if everything can be re-reserved.
+    OrderStatus.EXPIRED: frozenset({OrderStatus.PAID, OrderStatus.REFUNDED}),
+    OrderStatus.CANCELLED: frozenset({OrderStatus.PAID, OrderStatus.REFUNDED}),
+    OrderStatus.PAID: frozenset({OrderStatus.FULFILLED, OrderStatus.CANCELLED, OrderStatus.REFUNDED,
+                                 OrderStatus.PARTIALLY_REFUNDED}),
+    OrderStatus.PARTIALLY_REFUNDED: frozenset({OrderStatus.FULFILLED, OrderStatus.CANCELLED,
+                                               OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED}),
+    OrderStatus.FULFILLED: frozenset({OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED}),
+    OrderStatus.REFUNDED: frozenset(),
+}
+# Orders that still hold (or held and sold) what they booked.
+LIVE_STATUSES = (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED,
+                 OrderStatus.FULFILLED)
+REFUNDABLE_STATUSES = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.FULFILLED)
 
 
 class Order(db.Model):

@@ -1,13 +1,44 @@
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, db, utcnow
 
-# needs_review: money arrived but not as expected (amount/currency mismatch): a person decides.
-PAYMENT_STATUSES = ("pending", "succeeded", "failed", "cancelled", "needs_review")
-REFUND_STATUSES = ("pending", "succeeded", "failed")
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    # Money arrived but not as expected (amount/currency mismatch): a person decides.
+    NEEDS_REVIEW = "needs_review"
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+PAYMENT_STATUSES = tuple(PaymentStatus)
+REFUND_STATUSES = tuple(RefundStatus)
+# An attempt ends once; only a person moves a payment under review on.
+PAYMENT_TRANSITIONS: dict[str, frozenset[PaymentStatus]] = {
+    PaymentStatus.PENDING: frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.FAILED,
+                                      PaymentStatus.CANCELLED, PaymentStatus.NEEDS_REVIEW}),
+    PaymentStatus.SUCCEEDED: frozenset(),
+    PaymentStatus.FAILED: frozenset(),
+    PaymentStatus.CANCELLED: frozenset(),
+    PaymentStatus.NEEDS_REVIEW: frozenset(),
+}
+# A refund settles or fails once (a provider that changes its mind later flags the order).
+REFUND_TRANSITIONS: dict[str, frozenset[RefundStatus]] = {
+    RefundStatus.PENDING: frozenset({RefundStatus.SUCCEEDED, RefundStatus.FAILED}),
+    RefundStatus.SUCCEEDED: frozenset(),
+    RefundStatus.FAILED: frozenset(),
+}
 # Who asked for a refund: the buyer, the home's staff, the market itself (a payment that came too
 # late), or someone at the payment provider (a refund made in the Stripe dashboard).
 REFUND_INITIATORS = ("customer", "staff", "market", "provider")
