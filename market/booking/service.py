@@ -14,12 +14,12 @@ Nothing is ever read first and written after. None of these functions commits.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
+from market import clock
 from market.hooks import availability_changed
 from models import Listing, RoomNight, TourSession, db
 
@@ -27,7 +27,7 @@ MAX_NIGHTS = 30
 MAX_QUANTITY = 999
 MAX_DAYS_AHEAD = 365  # how far ahead a stay can be booked
 _INT = re.compile(r"^\s*\+?(\d+)\s*$")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+CHECK_IN_TIME = time(14, 0)  # a stay begins on its check-in day at 14:00, local time
 
 
 class BookingError(ValueError):
@@ -60,8 +60,9 @@ def parse_date(text) -> date:
         raise BookingError(_("Please enter a date like 2025-05-01.")) from None
 
 
-def local_today(now: datetime) -> date:
-    return now.astimezone(SHANGHAI).date()
+def check_in_at(day: date) -> datetime:
+    """The moment a stay that checks in on `day` begins."""
+    return datetime.combine(day, CHECK_IN_TIME, tzinfo=clock.HOME_ZONE)
 
 
 def nights_between(check_in: date, check_out: date) -> list[date]:

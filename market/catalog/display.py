@@ -1,13 +1,13 @@
 """Small presentation helpers shared by templates."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from babel.numbers import format_percent
 from flask import request
 from flask_babel import get_locale
 from markupsafe import Markup
 
+from market import clock
 from market.catalog.service import effective_care_bps
 
 
@@ -22,9 +22,8 @@ def care_share_percent(listing) -> str:
 
 
 def home_datetime(value: datetime, home=None) -> datetime:
-    """A stored UTC time in the home's time zone (Asia/Shanghai unless the home says otherwise)."""
-    zone = ZoneInfo(home.timezone if home is not None else "Asia/Shanghai")
-    return value.astimezone(zone)
+    """A stored UTC time in the home's time zone."""
+    return clock.local(value, home)
 
 
 # Rendered listing cards, keyed by everything a card shows. Browse, home and index pages

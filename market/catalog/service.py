@@ -9,7 +9,8 @@ from flask import current_app, has_app_context
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from models import Elder, Home, Listing, Room, TourSession, db, utcnow
+from market import clock
+from models import Elder, Home, Listing, Room, TourSession, db
 from models.catalog import KINDS
 
 PAGE_SIZE = 24
@@ -309,7 +310,7 @@ def listing_by_slug(slug: str) -> Listing | None:
 
 def upcoming_sessions(listing: Listing, now: datetime | None = None, limit: int = 30):
     """Future sessions with their seats left (the session's elder loads only if asked for)."""
-    params = {"listing_id": listing.id, "now": now or utcnow(), "limit": limit}
+    params = {"listing_id": listing.id, "now": now or clock.now(), "limit": limit}
     return list(db.session.execute(_UPCOMING_SESSIONS, params).scalars())
 
 

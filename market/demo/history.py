@@ -4,7 +4,7 @@ approved and rejected care-fund spending with receipts, for every demo home.
 Everything goes through the real services (payments → orders → ledger hooks; the fund's
 donation, grant and disbursement use cases), so the ledger, its Merkle log and the fund pages
 are exactly what real use would produce and `flask ledger verify` passes. Past dates come
-from a simulated clock: while a past event is replayed, the services' `utcnow` returns that
+from a simulated clock: while a past event is replayed, `market.clock.now()` returns that
 moment. Orders are written as the checkout would price them (rates copied onto lines), but
 without holding inventory, since their dates have passed.
 """
@@ -14,41 +14,24 @@ from __future__ import annotations
 import io
 import random
 import secrets
-from contextlib import ExitStack, contextmanager
-from datetime import UTC, date, datetime, timedelta
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 from unittest import mock
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from market import clock as market_clock
 from models import Elder, Home, Listing, Membership, Order, OrderLine, Room, User, db
 
 MONTHS = 6
-_CLOCKED = (
-    "models",
-    "market.orders.service",
-    "market.orders.fulfilment",
-    "market.payments.service",
-    "market.ledger.service",
-    "market.ledger.release",
-    "market.fund.service",
-)
 
 
 @contextmanager
 def clock(moment: datetime):
     """While inside, the services think it is `moment` (an aware UTC datetime)."""
-    import importlib
-
-    with ExitStack() as stack:
-        for name in _CLOCKED:
-            try:
-                module = importlib.import_module(name)
-            except ImportError:
-                continue
-            if hasattr(module, "utcnow"):
-                stack.enter_context(mock.patch.object(module, "utcnow", lambda: moment))
+    with mock.patch.object(market_clock, "now", lambda: moment):
         yield
 
 
@@ -157,9 +140,9 @@ def _partial_refund(order: Order, staff: User, when: datetime) -> None:
 def seed_history(homes: list[Home], now: datetime | None = None, seed: int = 2026) -> None:
     """Six months of history for each home; each step commits like the real use case."""
     from market.fund import service as fund
-    from market.ledger import service as ledger
+    from market.ledger import entries as ledger_entries
 
-    now = now or datetime.now(UTC)
+    now = now or market_clock.now()
     rng = random.Random(seed)
     start = now - timedelta(days=30 * MONTHS)
     for home in homes:
@@ -215,7 +198,7 @@ def seed_history(homes: list[Home], now: datetime | None = None, seed: int = 202
                 with clock(day + timedelta(days=1)):
                     fund.confirm_donation(donation.id, donation.amount_fen, "offline", actor=staff)
         # Due care-fund income becomes available (goods: 7 days after shipping).
-        ledger.release_due(now)
+        ledger_entries.release_due(now)
         db.session.commit()
         _spending(home, staff, supervisor, now, rng)
 

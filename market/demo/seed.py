@@ -7,17 +7,16 @@ any home exists, so running it twice changes nothing.
 
 import io
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from market import clock
 from market.demo import data
 from market.demo.pictures import picture
 from models import Elder, Home, Listing, Membership, Photo, Room, TourSession, User, db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOME_FIELDS = ("slug", "name_zh", "name_en", "province_zh", "province_en", "county_zh", "county_en",
                "village_zh", "village_en", "story_zh", "story_en", "care_share_bps", "featured",
                "pay_payee", "pay_account", "pay_phone", "pay_note_zh", "pay_note_en")
@@ -31,7 +30,7 @@ def seed(now: datetime | None = None) -> list[tuple[str, str]] | None:
     if db.session.scalar(select(Home.id).limit(1)) is not None:
         db.session.rollback()
         return None
-    today = (now or datetime.now(SHANGHAI)).astimezone(SHANGHAI).date()
+    today = clock.local_today(now)
     stored: list[str] = []
     try:
         homes = [_add_home(spec, today, stored) for spec in data.HOMES]
@@ -101,9 +100,9 @@ def _add_listing(home: Home, spec: dict, item: dict, elders: dict, today: date, 
         meet_zh, meet_en = spec["meeting_points"][plan["meet"]]
         hour, minute = (int(part) for part in plan["time"].split(":"))
         for offset in plan["days"]:
-            local = datetime.combine(today + timedelta(days=offset), time(hour, minute), SHANGHAI)
+            starts_at = clock.at_local(today + timedelta(days=offset), time(hour, minute))
             db.session.add(TourSession(
-                listing_id=listing.id, starts_at=local.astimezone(ZoneInfo("UTC")),
+                listing_id=listing.id, starts_at=starts_at,
                 duration_minutes=plan["minutes"], capacity=plan["capacity"],
                 meeting_point_zh=meet_zh, meeting_point_en=meet_en,
                 elder_id=elder.id if elder else None,

@@ -11,10 +11,11 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import selectinload
 
+from market import clock
 from market.fund import public
 from models import Home, db
 from models.ledger import Account, CareSum, JournalEntry, Posting
@@ -23,8 +24,8 @@ MAX_EXPORT_ROWS = 200_000
 
 
 def _utc_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
-    lo = datetime.combine(start, time(0), public.ZONE).astimezone(UTC) if start else None
-    hi = datetime.combine(end + timedelta(days=1), time(0), public.ZONE).astimezone(UTC) if end else None
+    lo = clock.start_of_day(start).astimezone(UTC) if start else None
+    hi = clock.start_of_day(end + timedelta(days=1)).astimezone(UTC) if end else None
     return lo, hi
 
 
@@ -147,7 +148,7 @@ def monthly_statement(home: Home, year: int, month: int) -> Statement:
             s.spending[cat] = s.spending.get(cat, 0) + amount
     s.entries = [entry_record(e) for e in _entries(home, start, s.end)]
     s.previous = (year - (month == 1), (month - 2) % 12 + 1)
-    today = public.local_today()
+    today = clock.local_today()
     if (following.year, following.month) <= (today.year, today.month):
         s.following = (following.year, following.month)
     return s

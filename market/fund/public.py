@@ -12,17 +12,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import lazyload
 
+from market import clock
 from market.ledger.accounts import CARE_AVAILABLE, CARE_PENDING
 from market.ledger.sums import CARE_CODES
-from models import Home, db, utcnow
+from models import Home, db
 from models.ledger import Account, CareSum, JournalEntry, Posting, TreeHead
 
-ZONE = ZoneInfo("Asia/Shanghai")
 COMMODITY = "CNY"  # the pages show yuan
 PAGE_SIZE = 25
 CHART_MONTHS = 12
@@ -30,10 +29,6 @@ SALE_KINDS = ("tour", "homestay", "produce", "craft")
 
 
 # ---- month buckets ---------------------------------------------------------------------------
-
-def local_today(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(ZONE).date()
-
 
 def month_key(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
@@ -123,7 +118,7 @@ class FundSummary:
 
 
 def summary(home_id: int | None, now: datetime | None = None) -> FundSummary:
-    today = local_today(now)
+    today = clock.local_today(now)
     result = FundSummary(this_month=month_key(today), this_year=f"{today.year:04d}")
     months = last_months(CHART_MONTHS, today)
     points = {m: MonthPoint(m) for m in months}
@@ -179,8 +174,8 @@ class EntryRow:
 
     @property
     def day(self) -> str:
-        """The entry's date in Shanghai, ISO (2026-11-22): readable in both languages."""
-        return self.entry.occurred_at.astimezone(ZONE).date().isoformat()
+        """The entry's local date, ISO (2026-11-22): readable in both languages."""
+        return clock.local_today(self.entry.occurred_at).isoformat()
 
 
 @dataclass

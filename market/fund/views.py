@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from market import clock
 from market.errors import render_error
 from market.fund import exports, public, service
 from market.fund.forms import DonationForm, ExportForm, PayDonationForm
@@ -206,7 +207,7 @@ def statement(home_slug: str, year: int, month: int):
 @bp.get("/<home_slug>/statement")
 def statement_latest(home_slug: str):
     found = _active_home(home_slug)
-    today = public.local_today()
+    today = clock.local_today()
     return redirect(url_for(".statement", home_slug=found.slug, year=today.year, month=today.month))
 
 

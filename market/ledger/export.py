@@ -22,21 +22,19 @@ to the tree head instead. README.md has a ~30-line stdlib script that checks bot
 Amounts in `leaf.postings` are fen, debit positive; home accounts are credit-normal.
 """
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import or_, select
 
+from market import clock
 from market.ledger import log
 from market.ledger.stream import A, E, P, iter_entries, load_accounts
-from models import utcnow
 
 FORMAT = "mutual-aid-ledger/1"
-ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def _bound(value, end: bool):
-    """A date is a whole day in Asia/Shanghai (an end date is inclusive); a datetime is exact."""
+    """A date is a whole day in the home's time zone (an end date is inclusive); a datetime is exact."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -45,7 +43,7 @@ def _bound(value, end: bool):
         return value.astimezone(UTC)
     if isinstance(value, date):
         day = value + timedelta(days=1) if end else value
-        return datetime.combine(day, time(0), ZONE).astimezone(UTC)
+        return clock.start_of_day(day).astimezone(UTC)
     raise TypeError("start and end are dates or aware datetimes")
 
 
@@ -83,7 +81,7 @@ def entries_as_json(home_id: int | None = None, start=None, end=None) -> dict:
         "format": FORMAT,
         "hashing": "RFC 6962: leaf = SHA-256(0x00 || canonical leaf), node = SHA-256(0x01 || left || right)",
         "canonical": "JSON of `leaf`: keys sorted, separators (',', ':'), UTF-8, ensure_ascii=False",
-        "generated_at": utcnow().isoformat(),
+        "generated_at": clock.now().isoformat(),
         "home_id": home_id,
         "start": lo.isoformat() if lo else None,
         "end": hi.isoformat() if hi else None,

@@ -15,8 +15,9 @@ import threading
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from market import clock
 from market.ledger import merkle
-from models import db, utcnow
+from models import db
 from models.ledger import JournalEntry, TreeHead
 
 
@@ -49,7 +50,7 @@ def record_tree_head(session=None) -> TreeHead | None:
     if not appended and head is not None:
         return head
     new = TreeHead(
-        size=rng.size, root=rng.root().hex(), frontier=json.dumps(rng.to_hex()), created_at=utcnow()
+        size=rng.size, root=rng.root().hex(), frontier=json.dumps(rng.to_hex()), created_at=clock.now()
     )
     session.add(new)
     session.flush([new])

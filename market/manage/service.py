@@ -11,13 +11,13 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from market import clock
 from market.booking.service import MAX_DAYS_AHEAD
 from market.catalog.service import (
     credited_incentive_bps,
@@ -39,7 +39,6 @@ from models import (
     RoomNight,
     TourSession,
     db,
-    utcnow,
 )
 from models.catalog import ELDER_ROLES, KINDS, LISTING_STATUSES
 
@@ -327,11 +326,6 @@ class SessionInput:
     elder_id: int | None = None
 
 
-def local_to_utc(home: Home, day: date, start: time) -> datetime:
-    zone = ZoneInfo(home.timezone or "Asia/Shanghai")
-    return datetime.combine(day, start.replace(tzinfo=None), tzinfo=zone).astimezone(ZoneInfo("UTC"))
-
-
 def _check_session(home: Home, listing: Listing, data: SessionInput, session: TourSession | None,
                    now: datetime) -> datetime:
     if listing.kind != "tour":
@@ -350,10 +344,10 @@ def _check_session(home: Home, listing: Listing, data: SessionInput, session: To
         raise ManageError(
             _("Capacity cannot be lower than the %(num)d seats already booked.", num=reserved), "capacity"
         )
-    starts_at = local_to_utc(home, data.day, data.start)
+    starts_at = clock.at_local(data.day, data.start, home)
     if starts_at <= now:
         raise ManageError(_("The session must start in the future."), "day")
-    home_today = now.astimezone(ZoneInfo(home.timezone or "Asia/Shanghai")).date()
+    home_today = clock.local_today(now, home)
     last_day = home_today + timedelta(days=MAX_DAYS_AHEAD)
     if data.day > last_day:
         raise ManageError(_("Sessions can be planned up to a year ahead. Please choose a date until "
@@ -383,7 +377,7 @@ def _apply_session(session: TourSession, data: SessionInput, starts_at: datetime
 def add_session(home: Home, listing: Listing, data: SessionInput, now: datetime | None = None) -> TourSession:
     if listing.home_id != home.id:
         raise ManageError(_("This listing belongs to another home."))
-    starts_at = _check_session(home, listing, data, None, now or utcnow())
+    starts_at = _check_session(home, listing, data, None, now or clock.now())
     session = TourSession(listing_id=listing.id, reserved=0)
     _apply_session(session, data, starts_at)
     db.session.add(session)
@@ -396,7 +390,7 @@ def update_session(home: Home, session: TourSession, data: SessionInput,
     listing = session.listing
     if listing.home_id != home.id:
         raise ManageError(_("This listing belongs to another home."))
-    starts_at = _check_session(home, listing, data, session, now or utcnow())
+    starts_at = _check_session(home, listing, data, session, now or clock.now())
     _apply_session(session, data, starts_at)
     try:
         db.session.flush()  # the database refuses capacity below seats booked meanwhile

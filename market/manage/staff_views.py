@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from market import clock
 from market.console import enter_home_console
 from market.i18n import is_english
 from market.manage import service
@@ -225,7 +226,7 @@ def session_edit(home_slug: str, listing_id: int, session_id: int):
     session = service.session_in(g.home, found, session_id) or abort(404)
     initial = None
     if request.method != "POST":
-        local = session.starts_at.astimezone(service.ZoneInfo(g.home.timezone or "Asia/Shanghai"))
+        local = clock.local(session.starts_at, g.home)
         initial = {
             "day": local.date(), "start": local.time().replace(second=0, microsecond=0),
             "duration_minutes": session.duration_minutes, "capacity": session.capacity,

@@ -11,19 +11,19 @@ ids go into `search_queue`, which every later update (and `flask search update`)
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from time import monotonic
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import and_, delete, event, exists, func, insert, select
 from sqlalchemy.orm import Session, joinedload
 
+from market import clock
 from market.database import writing
 from market.hooks import availability_changed
 from market.search.analysis import query_words
 from market.search.backend import FACETS, PRICE_BANDS, Document, Query, Results, SearchBackend
-from models import Home, Listing, Photo, Room, RoomNight, SearchQueue, TourSession, db, utcnow
+from models import Home, Listing, Photo, Room, RoomNight, SearchQueue, TourSession, db
 from models.catalog import KINDS
 
 log = logging.getLogger(__name__)
@@ -63,23 +63,13 @@ def backend(app: Flask | None = None) -> SearchBackend:
 
 # ---- documents from committed rows -----------------------------------------------------------
 
-def _zone() -> ZoneInfo:
-    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai") if has_app_context() \
-        else "Asia/Shanghai"
-    return ZoneInfo(name)
-
-
-def local_today(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(_zone()).date()
-
-
 def next_available(session: Session, listings: list[Listing], now: datetime | None = None
                    ) -> dict[int, date | None]:
     """Next date each listing can be had: a tour's next session with free seats, a homestay's
     next night with a free active room, goods today (or at harvest / after the lead time)."""
-    now = now or utcnow()
-    today = local_today(now)
-    zone = _zone()
+    now = now or clock.now()
+    today = clock.local_today(now)
+    zone = clock.HOME_ZONE
     result: dict[int, date | None] = {listing.id: None for listing in listings}
     tours = [x.id for x in listings if x.kind == "tour"]
     stays = [x.id for x in listings if x.kind == "homestay"]
@@ -385,8 +375,7 @@ class SearchPage:
 
 
 def _tour_ids_on(day: date, now: datetime) -> set[int]:
-    zone = _zone()
-    start = datetime.combine(day, time.min, tzinfo=zone)
+    start = clock.start_of_day(day)
     end = start + timedelta(days=1)
     return set(db.session.scalars(
         select(TourSession.listing_id).where(
@@ -454,7 +443,7 @@ def band_label(key: str) -> str:
 
 
 def search(request: SearchRequest, now: datetime | None = None) -> SearchPage:
-    now = now or utcnow()
+    now = now or clock.now()
     words = query_words(request.q)
     only_ids: set[int] | None = None
     if request.tour_date is not None:

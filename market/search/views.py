@@ -1,5 +1,6 @@
 from flask import Blueprint, render_template, request, url_for
 
+from market import clock
 from market.search import service
 from market.search.forms import SearchForm
 from market.search.highlight import highlight
@@ -12,7 +13,7 @@ bp = Blueprint("search", __name__)
 def search():
     service.apply_queue_if_due()
     form = SearchForm(formdata=request.args)
-    wanted, notes = form.to_request(service.local_today())
+    wanted, notes = form.to_request(clock.local_today())
     page = service.search(wanted)
     return render_template(
         "search/results.html", form=form, page=page, notes=notes, kinds=KINDS,
