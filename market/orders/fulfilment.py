@@ -12,25 +12,22 @@ check-in day.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from market import hooks
-from market.booking.service import SHANGHAI
+from market import clock, hooks
 from market.catalog.display import home_datetime
-from market.orders.service import (
-    GOODS,
-    OrderError,
-    OrderStateError,
-    _queue_mail,
-    apply_transition,
-)
+from market.orders.emails import queue_mail
+from market.orders.errors import OrderError, OrderStateError
+from market.orders.lifecycle import apply_transition
 from market.payments.service import lock_order
-from models import Order, OrderLine, db, utcnow
+from models import Order, OrderLine, db
+from models.catalog import GOODS
+from models.orders import OrderStatus
 
-FULFILLABLE = ("paid", "partially_refunded")
+FULFILLABLE = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED)
 
 
 def owed(line: OrderLine) -> bool:
@@ -49,14 +46,14 @@ def not_before(line: OrderLine) -> datetime | None:
     if line.kind == "tour" and line.tour_session is not None:
         return line.tour_session.starts_at
     if line.kind == "homestay" and line.check_in is not None:
-        return datetime.combine(line.check_in, time(0), SHANGHAI)
+        return clock.start_of_day(line.check_in)
     return None
 
 
 def is_due(line: OrderLine, now: datetime | None = None) -> bool:
     """Whether the line can be marked done now (the today page and the order page ask)."""
     start = not_before(line)
-    return start is None or (now or utcnow()) >= start
+    return start is None or (now or clock.now()) >= start
 
 
 def _line(order: Order, line_id) -> OrderLine:
@@ -85,16 +82,16 @@ def apply_complete(order: Order, actor=None, now: datetime | None = None) -> boo
         return False
     if not any(line.fulfilled_at for line in order.lines):
         return False
-    if any(event.to_status == "fulfilled" for event in order.events):
+    if any(event.to_status == OrderStatus.FULFILLED for event in order.events):
         return False
-    apply_transition(order, "fulfilled", actor=actor, reason="all done", now=now)
+    apply_transition(order, OrderStatus.FULFILLED, actor=actor, reason="all done", now=now)
     hooks.order_fulfilled.send(order)
     return True
 
 
 def apply_mark_done(order: Order, line_id, actor, now: datetime | None = None) -> OrderLine:
     """A tour line attended or a stay line checked out (goods are done by shipping them)."""
-    now = now or utcnow()
+    now = now or clock.now()
     _check_order(order)
     line = _line(order, line_id)
     if line.kind in GOODS:
@@ -118,7 +115,7 @@ def apply_mark_done(order: Order, line_id, actor, now: datetime | None = None) -
 def apply_ship(order: Order, actor, carrier: str | None, tracking_number: str | None,
                now: datetime | None = None) -> list[OrderLine]:
     """Every goods line not yet shipped leaves in one parcel; the buyer gets the shipped mail."""
-    now = now or utcnow()
+    now = now or clock.now()
     _check_order(order)
     lines = [line for line in open_lines(order) if line.kind in GOODS]
     if not lines:
@@ -129,7 +126,7 @@ def apply_ship(order: Order, actor, carrier: str | None, tracking_number: str | 
     for line in lines:
         _done(line, actor, now, carrier, tracking_number)
     apply_complete(order, actor, now)
-    _queue_mail(order, "shipped", shipped=lines)
+    queue_mail(order, "shipped", shipped=lines)
     return lines
 
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 
 from flask_babel import gettext as _
 
-from market.booking.service import SHANGHAI
+from market.booking.service import check_in_at
 from market.i18n import localized
-from market.orders.service import GOODS, OrderError
+from market.orders.errors import OrderError
 from models import Home, Order, db
+from models.catalog import GOODS
 
 PHONE = re.compile(r"^\+?[\d\s\-()]{5,20}$")
 LIMITS = {"payee": 120, "account": 120, "phone": 20, "note_zh": 1000, "note_en": 1000}
@@ -26,7 +27,7 @@ LIMITS = {"payee": 120, "account": 120, "phone": 20, "note_zh": 1000, "note_en":
 def _visit_starts(order: Order) -> datetime | None:
     starts = [line.tour_session.starts_at for line in order.lines
               if line.kind == "tour" and line.tour_session is not None]
-    starts += [datetime.combine(line.check_in, time(14, 0), SHANGHAI) for line in order.lines
+    starts += [check_in_at(line.check_in) for line in order.lines
                if line.kind == "homestay" and line.check_in is not None]
     return min(starts) if starts else None
 

@@ -10,9 +10,10 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from market.booking.service import local_today
+from market import clock
 from market.console import enter_home_console
-from market.orders import fulfilment, how_to_pay, service
+from market.orders import fulfilment, how_to_pay, lifecycle, queries
+from market.orders.errors import OrderError, OrderStateError
 from market.orders.forms import (
     CancelForm,
     LineDoneForm,
@@ -21,9 +22,10 @@ from market.orders.forms import (
     RefundForm,
     ShipForm,
 )
+from market.orders.tokens import new_form_token
 from market.payments.service import refundable_by_line
-from models import db, utcnow
-from models.orders import ORDER_STATUSES
+from models import db
+from models.orders import ORDER_STATUSES, REFUNDABLE_STATUSES
 
 bp = Blueprint("staff_orders", __name__, url_prefix="/manage/<home_slug>/orders")
 bp.before_request(enter_home_console)
@@ -39,8 +41,8 @@ def _days(*names: str) -> tuple[list, int]:
     days, status = [], 200
     for name in names:
         try:
-            days.append(service.console_day(request.args.get(name)))
-        except service.OrderError as error:
+            days.append(queries.console_day(request.args.get(name)))
+        except OrderError as error:
             flash(str(error), "error")
             days.append(None)
             status = 400
@@ -48,7 +50,7 @@ def _days(*names: str) -> tuple[list, int]:
 
 
 def _order(reference: str):
-    return service.home_order(g.home.id, reference) or abort(404)
+    return queries.home_order(g.home.id, reference) or abort(404)
 
 
 @bp.get("/")
@@ -57,7 +59,7 @@ def index(home_slug: str):
     if status is not None and status not in ORDER_STATUSES:
         status = None
     (day_from, day_to), code = _days("from", "to")
-    orders = service.home_orders(g.home.id, status=status, day_from=day_from, day_to=day_to)
+    orders = queries.home_orders(g.home.id, status=status, day_from=day_from, day_to=day_to)
     return render_template("orders/staff/index.html", orders=orders, status=status,
                            day_from=day_from, day_to=day_to), code
 
@@ -65,12 +67,12 @@ def index(home_slug: str):
 @bp.get("/today")
 def today(home_slug: str):
     (day,), code = _days("day")
-    now = utcnow()
-    day = day or local_today(now)
+    now = clock.now()
+    day = day or clock.local_today(now)
     return render_template(
-        "orders/staff/today.html", day=day, now=now, sessions=service.sessions_on(g.home.id, day),
-        arrivals=service.stays_on(g.home.id, day), departures=service.stays_on(g.home.id, day, leaving=True),
-        to_ship=service.to_ship(g.home.id), done_form=LineDoneForm(), is_due=fulfilment.is_due,
+        "orders/staff/today.html", day=day, now=now, sessions=queries.sessions_on(g.home.id, day),
+        arrivals=queries.stays_on(g.home.id, day), departures=queries.stays_on(g.home.id, day, leaving=True),
+        to_ship=queries.to_ship(g.home.id), done_form=LineDoneForm(), is_due=fulfilment.is_due,
     ), code
 
 
@@ -78,14 +80,14 @@ def _render_detail(order, status=200, **forms):
     forms.setdefault("paid_form", MarkPaidForm())
     forms.setdefault("ship_form", ShipForm())
     forms.setdefault("cancel_form", CancelForm())
-    forms.setdefault("refund_form", RefundForm(token=service.new_checkout_token()))
-    refund_left = refundable_by_line(order) if order.status in service.REFUNDABLE else {}
+    forms.setdefault("refund_form", RefundForm(token=new_form_token()))
+    refund_left = refundable_by_line(order) if order.status in REFUNDABLE_STATUSES else {}
     return render_template("orders/staff/detail.html", order=order, done_form=LineDoneForm(),
                            open_lines=fulfilment.open_lines(order), is_due=fulfilment.is_due,
                            refund_left=refund_left, **forms), status
 
 
-def _refused(reference: str, error: service.OrderError, **forms):
+def _refused(reference: str, error: OrderError, **forms):
     """The action is not allowed in the order's state: say so on the order page (409)."""
     db.session.rollback()
     flash(str(error), "error")
@@ -109,9 +111,9 @@ def _act(reference: str, form, form_name: str, error_field: str, action):
         return _render_detail(order, 400, **{form_name: form})
     try:
         message = action(order)
-    except service.OrderStateError as error:
+    except OrderStateError as error:
         return _refused(reference, error, **{form_name: form})
-    except service.OrderError as error:
+    except OrderError as error:
         db.session.rollback()
         getattr(form, error_field).errors = [str(error)]
         return _render_detail(_order(reference), 400, **{form_name: form})
@@ -124,7 +126,7 @@ def mark_paid(home_slug: str, reference: str):
     form = MarkPaidForm()
 
     def action(order):
-        service.mark_paid_offline(order, actor=current_user, method=form.method.data or "",
+        lifecycle.mark_paid_offline(order, actor=current_user, method=form.method.data or "",
                                   amount_text=form.amount.data or "")
         return _("Marked paid.")
 
@@ -147,8 +149,8 @@ def _back(order, form: LineDoneForm):
     where, _sep, day = (form.back.data or "").partition(":")
     if where == "today":
         try:
-            return url_for("staff_orders.today", home_slug=g.home.slug, day=service.console_day(day))
-        except service.OrderError:
+            return url_for("staff_orders.today", home_slug=g.home.slug, day=queries.console_day(day))
+        except OrderError:
             pass
     return url_for("staff_orders.detail", home_slug=g.home.slug, reference=order.reference)
 
@@ -164,7 +166,7 @@ def line_done(home_slug: str, reference: str, line_id: int):
         abort(400)
     try:
         line = fulfilment.mark_done(order, line_id, current_user)
-    except service.OrderError as error:
+    except OrderError as error:
         return _refused(reference, error)
     done = _("Marked attended.") if line.kind == "tour" else _("Marked checked out.")
     flash(done, "success")
@@ -176,7 +178,7 @@ def cancel(home_slug: str, reference: str):
     form = CancelForm()
 
     def action(order):
-        service.cancel_order(order, actor=current_user, by_staff=True, reason=form.reason.data or "")
+        lifecycle.cancel_order(order, actor=current_user, by_staff=True, reason=form.reason.data or "")
         return _("The order is cancelled and fully refunded.")
 
     return _act(reference, form, "cancel_form", "reason", action)
@@ -190,7 +192,7 @@ def refund(home_slug: str, reference: str):
     def action(order):
         requests = {line.id: (request.form.get(f"quantity-{line.id}", ""),
                               request.form.get(f"amount-{line.id}", "")) for line in order.lines}
-        done = service.refund_lines(order, actor=current_user, requests=requests,
+        done = lifecycle.refund_lines(order, actor=current_user, requests=requests,
                                     reason=form.reason.data or "", token=form.token.data or "")
         if done.status == "succeeded":
             return _("Refunded.")

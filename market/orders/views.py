@@ -1,4 +1,4 @@
-"""Cart, checkout and "My orders": thin views over market.orders.service."""
+"""Cart, checkout and "My orders": thin views over the orders use cases."""
 
 import secrets
 
@@ -19,8 +19,12 @@ from flask_login import current_user, user_logged_in
 
 from market.booking.service import BookingError
 from market.database import reset_write_intent, set_write_intent
-from market.orders import how_to_pay, service, timeline
+from market.orders import cart as carts
+from market.orders import checkout as checkouts
+from market.orders import how_to_pay, lifecycle, queries, timeline
+from market.orders.errors import OrderError, PriceChanged, SoldOut
 from market.orders.forms import BuyerCancelForm, CheckoutForm, LookupForm
+from market.orders.tokens import new_form_token
 from market.payments.providers import enabled_providers, get_provider
 from market.provinces import PROVINCE_NAMES, province_name
 from models import Listing, db
@@ -56,7 +60,7 @@ def _may_see(order) -> bool:
 
 
 def _order_or_404(reference: str):
-    order = service.order_by_reference(reference)
+    order = queries.order_by_reference(reference)
     if order is None or not _may_see(order):
         abort(404)
     return order
@@ -66,12 +70,12 @@ def _order_or_404(reference: str):
 def _lazy_release():
     if request.endpoint in LAZY_RELEASE_ENDPOINTS and (
             request.method == "GET" or request.endpoint == "orders.checkout"):
-        service.lazy_release()
+        lifecycle.lazy_release()
 
 
 @bp.app_context_processor
 def _order_globals():
-    return {"order_status_label": service.status_label, "event_text": timeline.event_text,
+    return {"order_status_label": lifecycle.status_label, "event_text": timeline.event_text,
             "event_actor": timeline.actor_text, "offline_steps": how_to_pay.offline_steps,
             "payment_details": how_to_pay.shown_details}
 
@@ -79,7 +83,7 @@ def _order_globals():
 def _merge_cart_at_login(_app, user, **_extra):
     key = session.pop("cart_key", None)
     if key:
-        service.merge_carts(f"s:{key}", f"u:{user.id}")
+        carts.merge_carts(f"s:{key}", f"u:{user.id}")
 
 
 user_logged_in.connect(_merge_cart_at_login)
@@ -92,7 +96,7 @@ def cart_add():
     form = request.form
     listing_id = form.get("listing_id", "")
     try:
-        service.add_to_cart(
+        carts.add_to_cart(
             cart_owner(create=True), listing_id, quantity=form.get("quantity"),
             session_id=form.get("session_id"), room_id=form.get("room_id"),
             check_in=form.get("check_in"), check_out=form.get("check_out"), guests=form.get("guests"),
@@ -108,7 +112,7 @@ def cart_add():
 @bp.get("/cart")
 def cart():
     owner = cart_owner()
-    review = service.review_cart(owner) if owner else service.Review()
+    review = carts.review_cart(owner) if owner else carts.Review()
     return render_template("orders/cart.html", review=review)
 
 
@@ -116,7 +120,7 @@ def cart():
 def cart_remove(item_id: int):
     owner = cart_owner()
     if owner:
-        service.remove_from_cart(owner, item_id)
+        carts.remove_from_cart(owner, item_id)
     flash(_("Removed from your cart."), "success")
     return redirect(url_for("orders.cart"))
 
@@ -136,14 +140,14 @@ def _prepare(form: CheckoutForm, review):
     if not form.provider.data:
         form.provider.data = providers[0] if providers else "offline"
     if not form.token.data:
-        form.token.data = service.new_checkout_token()
+        form.token.data = new_form_token()
     form.expected_total.data = str(review.total_fen)
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
 def checkout():
     owner = cart_owner()
-    review = service.review_cart(owner) if owner else service.Review()
+    review = carts.review_cart(owner) if owner else carts.Review()
     form = CheckoutForm()
     if request.method == "GET":
         if current_user.is_authenticated:
@@ -158,39 +162,39 @@ def checkout():
         return render_template("orders/checkout.html", form=form, review=review), 400
     token = form.token.data or ""
     if not review.lines:
-        if service.orders_for_token(token, owner):  # the same form sent again after it went through
+        if checkouts.orders_for_token(token, owner):  # the same form sent again after it went through
             return _placed(token)
         flash(_("Your cart is empty."), "error")
         return redirect(url_for("orders.cart"))
-    contact = service.Contact(
+    contact = checkouts.Contact(
         name=form.contact_name.data or "", phone=form.contact_phone.data or "",
         email=form.contact_email.data or None, province=form.ship_province.data or None,
         city=form.ship_city.data, district=form.ship_district.data, street=form.ship_street.data,
     )
-    errors = service.check_contact(contact, review)
+    errors = checkouts.check_contact(contact, review)
     status = 400
     if errors:
         for name, message in errors.items():
             getattr(form, name).errors = list(getattr(form, name).errors) + [message]
     else:
         try:
-            orders = service.checkout(
+            orders = checkouts.checkout(
                 owner, contact, token, form.expected_total.data,
                 user_id=current_user.id if current_user.is_authenticated else None,
                 provider_name=form.provider.data or "offline", locale=str(get_locale() or "zh_Hans"),
             )
-        except service.PriceChanged as error:
+        except PriceChanged as error:
             db.session.rollback()
             flash(str(error), "warning")
-            review, status = service.review_cart(owner), 409
-        except service.SoldOut as error:
+            review, status = carts.review_cart(owner), 409
+        except SoldOut as error:
             db.session.rollback()
             flash(str(error), "error")
-            review, status = service.review_cart(owner), 409
-        except service.OrderError as error:
+            review, status = carts.review_cart(owner), 409
+        except OrderError as error:
             db.session.rollback()
             flash(str(error), "error")
-            review = service.review_cart(owner)
+            review = carts.review_cart(owner)
         else:
             _remember_guest_orders(orders)
             return _placed(token)
@@ -205,7 +209,7 @@ def _placed(token: str):
 @bp.get("/checkout/placed/<token>")
 def placed(token: str):
     """What checkout made: each order (one per home) with its reference and how to pay it."""
-    orders = service.orders_for_token(token, cart_owner())
+    orders = checkouts.orders_for_token(token, cart_owner())
     if not orders:
         abort(404)
     return render_template("orders/placed.html", orders=orders)
@@ -215,9 +219,9 @@ def placed(token: str):
 
 @bp.get("/orders")
 def my_orders():
-    orders = service.user_orders(current_user.id) if current_user.is_authenticated else []
+    orders = queries.user_orders(current_user.id) if current_user.is_authenticated else []
     seen = {order.id for order in orders}
-    guest = [o for o in service.orders_by_references(session.get(GUEST_ORDERS, [])) if o.id not in seen]
+    guest = [o for o in queries.orders_by_references(session.get(GUEST_ORDERS, [])) if o.id not in seen]
     return render_template("orders/my_orders.html", orders=orders + guest, lookup=LookupForm())
 
 
@@ -226,7 +230,7 @@ def lookup():
     form = LookupForm()
     order = None
     if form.validate_on_submit():
-        order = service.find_guest_order(form.reference.data or "", form.phone.data or "")
+        order = queries.find_guest_order(form.reference.data or "", form.phone.data or "")
     if order is None:
         flash(_("No order matches this reference and mobile number."), "error")
         return render_template("orders/my_orders.html", orders=[], lookup=form), 404
@@ -254,7 +258,7 @@ def detail(reference: str):
                 reset_write_intent(token)
     return render_template(
         "orders/detail.html", order=order, payment=payment, cancel_form=BuyerCancelForm(),
-        can_cancel=service.can_customer_cancel(order),
+        can_cancel=lifecycle.can_customer_cancel(order),
     )
 
 
@@ -270,15 +274,15 @@ def cancel(reference: str):
     form = BuyerCancelForm()
     if not form.validate_on_submit():
         return render_template("orders/detail.html", order=order, payment=None, cancel_form=form,
-                               can_cancel=service.can_customer_cancel(order)), 400
-    buyer = service.Buyer(current_user.id if current_user.is_authenticated else None)
+                               can_cancel=lifecycle.can_customer_cancel(order)), 400
+    buyer = lifecycle.Buyer(current_user.id if current_user.is_authenticated else None)
     try:
-        service.cancel_order(order, actor=buyer, reason=form.reason.data or "")
-    except service.OrderError as error:
+        lifecycle.cancel_order(order, actor=buyer, reason=form.reason.data or "")
+    except OrderError as error:
         db.session.rollback()
         flash(str(error), "error")
         return render_template(
-            "orders/detail.html", order=service.order_by_reference(reference), payment=None,
+            "orders/detail.html", order=queries.order_by_reference(reference), payment=None,
             cancel_form=form, can_cancel=False,
         ), 409
     flash(_("Your order is cancelled."), "success")

@@ -1,0 +1,137 @@
+"""Reading orders: the buyer's own, a guest's by reference and phone, and the staff console's
+lists (orders by status and day, the day's sessions, arrivals, departures, goods to ship)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import exists, select
+from sqlalchemy.orm import selectinload
+
+from market import clock
+from market.orders.checkout import normalize_phone
+from market.orders.errors import OrderError
+from models import Home, Listing, Order, OrderLine, TourSession, db
+from models.catalog import GOODS
+from models.orders import LIVE_STATUSES, OrderStatus
+
+CONSOLE_DAYS = (date(2000, 1, 1), date(2099, 12, 31))
+
+
+def order_by_reference(reference: str) -> Order | None:
+    if not reference or len(reference) > 16:
+        return None
+    return db.session.scalar(
+        select(Order).where(Order.reference == reference.upper())
+        .options(selectinload(Order.lines), selectinload(Order.events))
+    )
+
+
+def find_guest_order(reference: str, phone: str) -> Order | None:
+    order = order_by_reference((reference or "").strip())
+    if order is None or order.contact_phone != normalize_phone(phone):
+        return None
+    return order
+
+
+def user_orders(user_id: int) -> list[Order]:
+    return list(db.session.scalars(
+        select(Order).where(Order.user_id == user_id).options(selectinload(Order.lines))
+        .order_by(Order.id.desc()).limit(200)))
+
+
+def orders_by_references(references: list[str]) -> list[Order]:
+    if not references:
+        return []
+    return list(db.session.scalars(
+        select(Order).where(Order.reference.in_(references)).options(selectinload(Order.lines))
+        .order_by(Order.id.desc())))
+
+
+def console_day(text: str | None) -> date | None:
+    """A day typed into a staff console filter (None when empty); OrderError when it is not a
+    date or lies outside CONSOLE_DAYS, which keeps day arithmetic clear of year 1 and 9999."""
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise OrderError(_("Please enter a date like 2025-05-01.")) from None
+    first, last = CONSOLE_DAYS
+    if not first <= day <= last:
+        raise OrderError(_("Please choose a date between %(first)s and %(last)s.",
+                           first=first.isoformat(), last=last.isoformat()))
+    return day
+
+
+def home_orders(home_id: int, status: str | None = None, day_from: date | None = None,
+                day_to: date | None = None) -> list[Order]:
+    query = select(Order).where(Order.home_id == home_id).options(selectinload(Order.lines))
+    if status:
+        query = query.where(Order.status == status)
+    if day_from:
+        query = query.where(Order.created_at >= clock.start_of_day(day_from))
+    if day_to:
+        query = query.where(Order.created_at < clock.start_of_day(day_to + timedelta(days=1)))
+    return list(db.session.scalars(query.order_by(Order.id.desc()).limit(500)))
+
+
+def home_order(home_id: int, reference: str) -> Order | None:
+    order = order_by_reference(reference)
+    return order if order is not None and order.home_id == home_id else None
+
+
+@dataclass
+class Attendance:
+    tour_session: TourSession
+    listing: Listing
+    lines: list[tuple[Order, OrderLine]]
+
+    @property
+    def seats(self) -> int:
+        return sum(line.quantity for _, line in self.lines)
+
+
+def sessions_on(home_id: int, day: date) -> list[Attendance]:
+    """A home's tour sessions on a local day, each with its paid and held bookings."""
+    start = clock.start_of_day(day)
+    sessions = list(db.session.scalars(
+        select(TourSession).join(Listing, Listing.id == TourSession.listing_id)
+        .where(Listing.home_id == home_id, TourSession.starts_at >= start,
+               TourSession.starts_at < start + timedelta(days=1))
+        .order_by(TourSession.starts_at)))
+    result = []
+    for tour_session in sessions:
+        rows = db.session.execute(
+            select(Order, OrderLine).join(OrderLine, OrderLine.order_id == Order.id)
+            .where(OrderLine.session_id == tour_session.id, Order.status.in_(LIVE_STATUSES))
+            .order_by(Order.contact_name)).all()
+        result.append(Attendance(tour_session, tour_session.listing, [tuple(row) for row in rows]))
+    return result
+
+
+def stays_on(home_id: int, day: date, *, leaving: bool = False) -> list[tuple[Order, OrderLine]]:
+    """A home's stays that check in on a local day (or check out, with leaving=True)."""
+    on_day = OrderLine.check_out == day if leaving else OrderLine.check_in == day
+    rows = db.session.execute(
+        select(Order, OrderLine).join(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.home_id == home_id, OrderLine.kind == "homestay", on_day,
+               Order.status.in_(LIVE_STATUSES)).order_by(Order.contact_name)).all()
+    return [tuple(row) for row in rows]
+
+
+def to_ship(home_id: int) -> list[Order]:
+    """Paid orders (partly refunded too) with goods still owed and not shipped."""
+    waiting = exists().where(OrderLine.order_id == Order.id, OrderLine.kind.in_(GOODS),
+                             OrderLine.fulfilled_at.is_(None),
+                             OrderLine.refunded_fen < OrderLine.amount_fen)
+    return list(db.session.scalars(
+        select(Order).where(Order.home_id == home_id, waiting,
+                            Order.status.in_((OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED)))
+        .options(selectinload(Order.lines)).order_by(Order.paid_at)))
+
+
+def home_by_slug(slug: str) -> Home | None:
+    return db.session.scalar(select(Home).where(Home.slug == slug))
