@@ -18,16 +18,17 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from market import clock
 from market.accounts.service import role_in_home
+from market.ledger import entries
 from market.ledger import service as ledger
 from market.money import format_money, parse_major
-from models import Home, db, utcnow
+from models import Home, db
 from models.fund import (
     DISBURSEMENT_CATEGORIES,
     GRANT_SOURCES,
@@ -107,7 +108,7 @@ def _check_day(home: Home, day, missing: str) -> date:
     nor before 2000. `missing` is the message for no date at all."""
     if not isinstance(day, date) or isinstance(day, datetime):
         raise FundError(missing)
-    if day > utcnow().astimezone(ZoneInfo(home.timezone or "Asia/Shanghai")).date():
+    if day > clock.local_today(home=home):
         raise FundError(_("The date cannot be in the future."))
     if day < EARLIEST_DAY:
         raise FundError(_("The date is too far in the past: give a date from 2000 on."))
@@ -146,9 +147,6 @@ def release_due_income(home_id: int | None = None, *, force: bool = False) -> No
     """
     import time
 
-    release = getattr(ledger, "release_due", None)
-    if release is None:
-        return
     key = (str(db.engine.url), home_id)
     moment = time.monotonic()
     every = current_app.config.get("FUND_RELEASE_EVERY_SECONDS", RELEASE_EVERY_SECONDS)
@@ -156,7 +154,7 @@ def release_due_income(home_id: int | None = None, *, force: bool = False) -> No
         return
     _last_release[key] = moment
     try:
-        if release(utcnow(), home_id=home_id):
+        if entries.release_due(clock.now(), home_id=home_id):
             db.session.commit()
         else:
             db.session.rollback()
@@ -212,7 +210,7 @@ def propose_disbursement(home_id: int, user, proposal: Proposal, receipt) -> Dis
     disbursement = Disbursement(
         home_id=home.id, category=proposal.category, amount_fen=amount, payee=payee[:120],
         spent_on=proposal.spent_on, description=(proposal.description or "").strip(),
-        receipt_path=stored.path, receipt_content_type=stored.content_type, created_at=utcnow(),
+        receipt_path=stored.path, receipt_content_type=stored.content_type, created_at=clock.now(),
         status="proposed", proposed_by_id=user.id,
     )
     db.session.add(disbursement)
@@ -252,7 +250,7 @@ def apply_decide_disbursement(home_id: int, disbursement_id: int, user, *, appro
         update(Disbursement)
         .where(Disbursement.id == disbursement.id, Disbursement.status == "proposed")
         .values(status="approved" if approve else "rejected", decided_by_id=user.id,
-                decision_comment=comment, decided_at=utcnow())
+                decision_comment=comment, decided_at=clock.now())
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
@@ -264,7 +262,7 @@ def apply_decide_disbursement(home_id: int, disbursement_id: int, user, *, appro
             raise FundError(_("That is more than the available care fund (%(available)s).",
                               available=format_money(available)))
         try:
-            entry = ledger.post_disbursement(
+            entry = entries.post_disbursement(
                 home_id=home.id, amount_fen=disbursement.amount_fen, disbursement_id=disbursement.id,
                 category=disbursement.category,
                 memo=f"Care fund spending: {disbursement.category} — {disbursement.payee}",
@@ -321,7 +319,7 @@ def create_donation(home_id: int, amount_fen: int, *, donor_name: str = "", anon
     donation = Donation(
         reference=_new_reference(), home_id=home.id, amount_fen=amount,
         donor_name="" if anonymous else name, anonymous=bool(anonymous),
-        message=(message or "").strip()[:500], provider=provider, created_at=utcnow(),
+        message=(message or "").strip()[:500], provider=provider, created_at=clock.now(),
         donor_user_id=getattr(donor_user, "id", None) if getattr(donor_user, "is_authenticated", False)
         else None,
     )
@@ -349,7 +347,7 @@ def apply_confirm_donation(donation_id: int, amount_fen: int, provider: str,
         update(Donation)
         .where(Donation.id == donation.id, Donation.status == "pending")
         .values(status="received", received_fen=amount, provider=provider, provider_ref=provider_ref,
-                confirmed_by_id=getattr(actor, "id", None), confirmed_at=utcnow())
+                confirmed_by_id=getattr(actor, "id", None), confirmed_at=clock.now())
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.refresh(donation)
@@ -359,7 +357,7 @@ def apply_confirm_donation(donation_id: int, amount_fen: int, provider: str,
     if donation.public_name:
         memo += f" from {donation.public_name}"
     try:
-        entry = ledger.post_donation(home_id=donation.home_id, amount_fen=amount,
+        entry = entries.post_donation(home_id=donation.home_id, amount_fen=amount,
                                      donation_id=donation.id, memo=memo)
     except ledger.LedgerError as error:
         raise FundError(_("The ledger refused this donation: %(reason)s", reason=str(error))) from None
@@ -407,7 +405,7 @@ def staff_cancel_donation(home_id: int, donation_id: int, user) -> Donation:
     claimed = db.session.execute(
         update(Donation)
         .where(Donation.id == donation.id, Donation.status == "pending")
-        .values(status="cancelled", confirmed_by_id=user.id, confirmed_at=utcnow())
+        .values(status="cancelled", confirmed_by_id=user.id, confirmed_at=clock.now())
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
@@ -459,11 +457,11 @@ def apply_record_grant(home_id: int, user, *, source: str, source_name: str, amo
     _check_day(home, received_on, _("Give the date the money was received."))
     grant = Grant(home_id=home.id, source=source, source_name=name[:120], amount_fen=amount,
                   received_on=received_on, note=(note or "").strip(), recorded_by_id=user.id,
-                  created_at=utcnow())
+                  created_at=clock.now())
     db.session.add(grant)
     db.session.flush()
     try:
-        entry = ledger.post_grant(home_id=home.id, amount_fen=amount, grant_id=grant.id, source=source,
+        entry = entries.post_grant(home_id=home.id, amount_fen=amount, grant_id=grant.id, source=source,
                                   memo=f"Grant from {name} ({source})")
     except ledger.LedgerError as error:
         raise FundError(_("The ledger refused this grant: %(reason)s", reason=str(error))) from None
@@ -497,11 +495,11 @@ def apply_record_settlement(home_id: int, user, *, account_code: str, amount_fen
                           owed=format_money(owed)))
     settlement = Settlement(home_id=home.id, account_code=account_code, amount_fen=amount,
                             paid_on=paid_on, reference=(reference or "").strip()[:120],
-                            recorded_by_id=user.id, created_at=utcnow())
+                            recorded_by_id=user.id, created_at=clock.now())
     db.session.add(settlement)
     db.session.flush()
     try:
-        entry = ledger.post_settlement(home_id=home.id, amount_fen=amount, settlement_id=settlement.id,
+        entry = entries.post_settlement(home_id=home.id, amount_fen=amount, settlement_id=settlement.id,
                                        account_code=account_code,
                                        memo=f"Settlement paid to the home ({account_code})")
     except ledger.LedgerError as error:

@@ -34,7 +34,7 @@ def verify_command(as_json):
 @ledger_cli.command("release")
 def release_command():
     """Move care-fund income that can no longer be refunded from pending to available."""
-    from market.ledger.release import release_due
+    from market.ledger.entries import release_due
     from models import db
 
     count = release_due()

@@ -7,8 +7,8 @@ cancelled or returned:
 - produce and crafts: `CARE_FUND_RELEASE_DAYS` (default 7) days after fulfilment, the
   window in which a buyer may still ask for a refund.
 
-`release_due()` posts one release entry per order that is due. It never commits; `flask
-ledger release` and pages that read balances call it (and commit).
+`due_orders()` finds the orders whose release is due; `market.ledger.entries.release_due()`
+posts their release entries.
 """
 
 from datetime import datetime, timedelta
@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import exists, func, select
 
-from market.ledger.sales import post_release
-from models import Order, OrderEvent, db, utcnow
+from models import Order, OrderEvent, db
+from models.catalog import GOODS
 from models.ledger import JournalEntry
+from models.orders import OrderStatus
 
-GOODS = ("produce", "craft")
 DEFAULT_RELEASE_DAYS = 7
 
 
@@ -37,31 +37,32 @@ def due_at(order: Order, fulfilled_at: datetime) -> datetime:
     return fulfilled_at
 
 
-def release_due(now: datetime | None = None, home_id: int | None = None) -> int:
-    """Post release entries for every order now due (optionally one home's); returns how many."""
-    now = now or utcnow()
+def due_orders(now: datetime, home_id: int | None = None) -> list[tuple[Order, datetime]]:
+    """Fulfilled orders with a sale entry and no release entry whose release is due by `now`,
+    each with the moment it became due (optionally one home's)."""
     # Joins, not per-order subqueries: pages call this, and a home may have 100,000 orders.
     fulfilled = (
         select(OrderEvent.order_id, func.min(OrderEvent.created_at).label("at"))
-        .where(OrderEvent.to_status == "fulfilled")
+        .where(OrderEvent.to_status == OrderStatus.FULFILLED)
         .group_by(OrderEvent.order_id)
         .subquery()
     )
     query = (
         select(Order, fulfilled.c.at)
         .join(fulfilled, fulfilled.c.order_id == Order.id)
-        .where(fulfilled.c.at <= now, Order.status.not_in(("refunded", "cancelled", "expired")),
+        .where(fulfilled.c.at <= now,
+               Order.status.not_in((OrderStatus.REFUNDED, OrderStatus.CANCELLED, OrderStatus.EXPIRED)),
                _has_entry("sale"), ~_has_entry("release"))
         .order_by(Order.id)
     )
     if home_id is not None:
         query = query.where(Order.home_id == home_id)  # checkout makes one order per home
-    count = 0
+    due = []
     for order, fulfilled_at in db.session.execute(query).all():
         when = due_at(order, fulfilled_at)
-        if when <= now and post_release(order, occurred_at=when) is not None:
-            count += 1
-    return count
+        if when <= now:
+            due.append((order, when))
+    return due
 
 
 def _has_entry(kind: str):

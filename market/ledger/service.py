@@ -10,10 +10,11 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, inspect, select
 
+from market import clock
 from market.ledger import accounts as codes
 from market.ledger import sums
 from market.ledger.canonical import account_label, leaf_hash_hex, leaf_object
-from models import db, utcnow
+from models import db
 from models.ledger import Account, JournalEntry, Posting
 
 LOCK_KEY = 6962  # pg_advisory_xact_lock key: one ledger writer at a time, until commit
@@ -63,7 +64,7 @@ def account(home_id: int | None, code: str, commodity: str = "CNY") -> Account:
         lock_ledger()
         found = session.scalar(query)
     if found is None:
-        found = Account(home_id=home_id, code=code, commodity=commodity, created_at=utcnow())
+        found = Account(home_id=home_id, code=code, commodity=commodity, created_at=clock.now())
         session.add(found)
         session.flush([found])
     cache[key] = found
@@ -114,7 +115,7 @@ def post(*, kind: str, idempotency_key: str, memo: str, postings: Iterable, comm
     seq = session.info.get("ledger_next_seq")
     if seq is None:
         seq = (session.scalar(select(func.max(JournalEntry.seq))) or 0) + 1
-    now = utcnow()
+    now = clock.now()
     occurred = occurred_at or now
     if occurred.tzinfo is None:
         raise LedgerError(_("Ledger times must carry a time zone."))
@@ -204,103 +205,3 @@ def entries_for_home(home_id: int):
 
 def entry_by_seq(seq: int) -> JournalEntry | None:
     return db.session.scalar(select(JournalEntry).where(JournalEntry.seq == seq))
-
-
-# ---- fund postings (called by market/fund) -------------------------------------------------
-
-def _positive_amount(amount_fen) -> int:
-    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
-        raise LedgerError(_("The amount must be a positive number of fen."))
-    return amount_fen
-
-
-def _home_exists(home_id) -> None:
-    from models import Home
-
-    if not isinstance(home_id, int) or db.session.get(Home, home_id) is None:
-        raise LedgerError(_("No such home."))
-
-
-def post_donation(*, home_id: int, amount_fen: int, donation_id: int, memo: str,
-                  occurred_at: datetime | None = None, commodity: str = "CNY") -> JournalEntry | None:
-    """A donation received through the payment providers: 100% to the available care fund."""
-    amount = _positive_amount(amount_fen)
-    _home_exists(home_id)
-    return post(
-        kind="donation", idempotency_key=f"donation:{donation_id}", memo=memo, home_id=home_id,
-        commodity=commodity, occurred_at=occurred_at, source_type="donation", source_id=donation_id,
-        category="donation",
-        postings=[(account(None, codes.PAYMENTS_CLEARING, commodity), amount),
-                  (account(home_id, codes.CARE_AVAILABLE, commodity), -amount)],
-    )
-
-
-GRANT_SOURCES = ("government", "township", "village_collective", "social_organisation", "enterprise")
-
-
-def post_grant(*, home_id: int, amount_fen: int, grant_id: int, source: str, memo: str,
-               occurred_at: datetime | None = None, commodity: str = "CNY") -> JournalEntry | None:
-    """A subsidy or grant paid to the home from outside: into the available care fund."""
-    amount = _positive_amount(amount_fen)
-    _home_exists(home_id)
-    if not source or len(source) > 30:
-        raise LedgerError(_("Choose where the funding came from."))
-    return post(
-        kind="grant", idempotency_key=f"grant:{grant_id}", memo=memo, home_id=home_id,
-        commodity=commodity, occurred_at=occurred_at, source_type="grant", source_id=grant_id,
-        category=source,
-        postings=[(account(None, codes.EXTERNAL_INCOME, commodity), amount),
-                  (account(home_id, codes.CARE_AVAILABLE, commodity), -amount)],
-    )
-
-
-def post_disbursement(*, home_id: int, amount_fen: int, disbursement_id: int, category: str, memo: str,
-                      occurred_at: datetime | None = None, commodity: str = "CNY") -> JournalEntry | None:
-    """Spending from the available care fund (moves it to care_fund:spent).
-
-    Raises LedgerError when the amount is above the available care fund. Releases pending
-    income that is due first, so the check sees everything the home may spend.
-    """
-    amount = _positive_amount(amount_fen)
-    _home_exists(home_id)
-    if not category or len(category) > 30:
-        raise LedgerError(_("Choose a spending category."))
-    lock_ledger()  # the balance read and the posting happen under one lock
-    from market.ledger.release import release_due
-
-    release_due(home_id=home_id)
-    available = account(home_id, codes.CARE_AVAILABLE, commodity)
-    if amount > balance(available):
-        raise LedgerError(_("The amount is more than the care fund has available."))
-    return post(
-        kind="disbursement", idempotency_key=f"disbursement:{disbursement_id}", memo=memo,
-        home_id=home_id, commodity=commodity, occurred_at=occurred_at, source_type="disbursement",
-        source_id=disbursement_id, category=category,
-        postings=[(available, amount), (account(home_id, codes.CARE_SPENT, commodity), -amount)],
-    )
-
-
-def post_settlement(*, home_id: int, amount_fen: int, settlement_id: int, account_code: str, memo: str,
-                    occurred_at: datetime | None = None, commodity: str = "CNY") -> JournalEntry | None:
-    """Money the platform paid out to a home, from its operations or elder incentive account."""
-    amount = _positive_amount(amount_fen)
-    _home_exists(home_id)
-    if account_code not in codes.SETTLEABLE:
-        raise LedgerError(_("Settlements pay out the home's operations or elder incentive account."))
-    lock_ledger()
-    source = account(home_id, account_code, commodity)
-    if amount > balance(source):
-        raise LedgerError(_("The amount is more than the account holds."))
-    return post(
-        kind="settlement", idempotency_key=f"settlement:{settlement_id}", memo=memo, home_id=home_id,
-        commodity=commodity, occurred_at=occurred_at, source_type="settlement", source_id=settlement_id,
-        category=account_code,
-        postings=[(source, amount), (account(home_id, codes.SETTLEMENTS_PAID, commodity), -amount)],
-    )
-
-
-def release_due(now: datetime | None = None, home_id: int | None = None) -> int:
-    """Release pending care-fund income that is due (see release.py). Never commits."""
-    from market.ledger.release import release_due as _release_due
-
-    return _release_due(now, home_id=home_id)
