@@ -19,6 +19,11 @@ entry commit together or not at all. A receiver must not commit.
                     the reversing entry.
 - `order_fulfilled` sender: the `Order` that has just been fulfilled (care-fund income may
                     later be released from pending to available).
+- `donation_paid`   sender: the id of a `Donation` a provider was paid for; `amount_fen` is
+                    what it received, `provider` and `provider_ref` name the payment. The fund
+                    connects: it records the donation and posts it to the care fund, once.
+- `donation_unpaid` sender: the id of a pending `Donation` whose online payment ended unpaid.
+                    The fund connects: it cancels the pledge.
 - `availability_changed` sender: the database session; `listing_ids` whose seats or stock
                     just ran out or came back, `room_ids` whose nights were booked or freed.
                     Search connects: it re-indexes their next free date after the commit.
@@ -28,10 +33,18 @@ from blinker import Namespace
 
 _hooks = Namespace()
 
+
+class Refused(Exception):  # noqa: N818 - a receiver's answer, not a crash
+    """Raised by a receiver that cannot apply the news; str(error) says why. The sender decides
+    what that means (e.g. a donation paid for but cancelled meanwhile goes to a person)."""
+
+
 payment_confirmed = _hooks.signal("payment-confirmed")
 payment_failed = _hooks.signal("payment-failed")
 payment_disputed = _hooks.signal("payment-disputed")
 order_paid = _hooks.signal("order-paid")
 refund_settled = _hooks.signal("refund-settled")
 order_fulfilled = _hooks.signal("order-fulfilled")
+donation_paid = _hooks.signal("donation-paid")
+donation_unpaid = _hooks.signal("donation-unpaid")
 availability_changed = _hooks.signal("availability-changed")

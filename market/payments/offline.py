@@ -1,7 +1,7 @@
 """The `offline` provider (the default): cash on arrival or a transfer to the home.
 
 Nothing is charged online. The order page shows how to pay and a short reference; the home's
-staff confirm the money arrived (`confirm`, through `market.orders.service.mark_paid_offline`),
+staff confirm the money arrived (`confirm`, through `market.orders.lifecycle.mark_paid_offline`),
 recording who, when, the method and the amount, which must equal the order's total. Refunds are
 handed back by the home and recorded as settled at once.
 """
@@ -9,7 +9,8 @@ handed back by the home and recorded as settled at once.
 from flask import current_app
 from flask_babel import gettext as _
 
-from market.payments.providers import PaymentProvider, StartResult, register
+from market.payments.providers import PaymentProvider, StartResult
+from market.payments.service import PaymentError, apply_record_payment, apply_settle_refund
 
 METHODS = ("cash", "transfer", "other")
 
@@ -37,8 +38,6 @@ class OfflineProvider(PaymentProvider):
 
     def confirm(self, order, *, actor, method: str, amount_fen: int, **_details):
         """A member of staff (`actor`) received `amount_fen` by `method`, now."""
-        from market.payments.service import PaymentError, apply_record_payment
-
         if method not in METHODS:
             raise PaymentError(_("Please choose how the money was paid."))
         if amount_fen != order.total_fen:
@@ -46,10 +45,6 @@ class OfflineProvider(PaymentProvider):
         return apply_record_payment(order, self.name, amount_fen, order.currency, method, actor=actor)
 
     def refund(self, refund) -> None:
-        from market.payments.service import apply_settle_refund
-
         # The home hands the money back; the record is settled when staff or the buyer cancel.
         apply_settle_refund(refund, refund.amount_fen)
 
-
-register(OfflineProvider())

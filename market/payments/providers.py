@@ -6,7 +6,8 @@ gives money back (`refund`). It never changes an order itself: it records what h
 which sends the hooks the orders and ledger domains listen to. `confirm`, `refund` and `abandon`
 run inside the caller's transaction and never call a remote service there: what must be sent
 (a Stripe refund, the expiry of a Checkout Session) is queued with `market.payments.outbox` and
-sent after the commit. Providers register themselves by name in `PROVIDERS`.
+sent after the commit. This module imports no provider: `market.payments.register_providers()`
+(called by create_app) registers the built-in ones by name in `PROVIDERS`.
 """
 
 from __future__ import annotations
@@ -76,26 +77,12 @@ def register(provider: PaymentProvider) -> PaymentProvider:
     return provider
 
 
-def _load_builtin() -> None:
-    # Import for the side effect of registering; each module registers its provider.
-    import market.payments.offline  # noqa: F401
-
-    try:
-        import market.payments.stripe_provider  # noqa: F401
-    except ImportError:
-        pass
-
-
 def get_provider(name: str) -> PaymentProvider:
     """The provider called `name`; KeyError when unknown."""
-    if not PROVIDERS:
-        _load_builtin()
     return PROVIDERS[name]
 
 
 def enabled_providers(app: Flask) -> list[str]:
     """Names of the providers a buyer may choose, the default (`offline`) first."""
-    if not PROVIDERS:
-        _load_builtin()
     names = [name for name, provider in PROVIDERS.items() if provider.is_enabled(app)]
     return sorted(names, key=lambda name: (name != "offline", name))

@@ -20,10 +20,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from market import hooks
+from market import clock, hooks
 from market.database import lock_one
 from market.payments.providers import get_provider
-from models import Order, Payment, Refund, db, utcnow
+from models import Order, Payment, Refund, db
 from models.payments import REFUND_INITIATORS
 
 
@@ -53,7 +53,7 @@ def apply_record_payment(order: Order, provider: str, amount_fen: int, currency:
     if amount_fen < 0:
         raise PaymentError(_("The amount cannot be negative."))
     attempts = db.session.scalar(select(func.count(Payment.id)).where(Payment.order_id == order.id))
-    now = utcnow()
+    now = clock.now()
     payment = Payment(
         order_id=order.id, order=order, provider=provider, attempt=(attempts or 0) + 1,
         idempotency_key=idempotency_key, provider_ref=provider_ref,
@@ -177,7 +177,7 @@ def apply_settle_refund(refund: Refund, amount_fen: int) -> None:
         refund.lines_json = json.dumps(_rescale(lines, amount_fen))
         refund.amount_fen = amount_fen
     refund.status = "succeeded"
-    refund.settled_at = utcnow()
+    refund.settled_at = clock.now()
     db.session.flush()
     hooks.refund_settled.send(refund)
 

@@ -3,8 +3,8 @@
 `start(donation)` sends the donor to a Checkout Session for the pledged amount, created with the
 deterministic idempotency key `market-donation-<id>` and the donation id in `metadata`; nothing
 is held, so the session keeps Stripe's default expiry (24 hours). The webhook's paid session
-calls the fund's `apply_confirm_donation` (idempotent: 100% of what Stripe received goes to the
-home's care fund); a session that expires or fails unpaid cancels the pledge. Refunds and
+sends `hooks.donation_paid` (the fund records it, idempotently: 100% of what Stripe received goes
+to the home's care fund); a session that expires or fails unpaid sends `hooks.donation_unpaid`. Refunds and
 disputes of a donation are left to a person (the event is listed for admins).
 """
 
@@ -17,8 +17,8 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from market import hooks
 from market.database import lock_one
-from market.fund import service as fund
 from market.payments.providers import ProviderError, StartResult
 from market.payments.stripe_provider import (
     Ignored,
@@ -119,8 +119,9 @@ def on_completed(session: dict) -> str:
                       f"{donation.currency}: needs a person")
     try:
         with db.session.begin_nested():
-            fund.apply_confirm_donation(donation.id, amount, "stripe", session.get("payment_intent"))
-    except fund.FundError as error:  # e.g. cancelled by staff meanwhile: the money came anyway
+            hooks.donation_paid.send(donation.id, amount_fen=amount, provider="stripe",
+                                     provider_ref=session.get("payment_intent"))
+    except hooks.Refused as error:  # e.g. cancelled by staff meanwhile: the money came anyway
         raise Ignored(f"donation {donation.reference} paid at Stripe but not recorded ({error}): "
                       "needs a person") from None
     return f"donation {donation.reference} received"
@@ -131,7 +132,7 @@ def on_unpaid(session: dict, reason: str) -> str:
     donation = _donation(session)
     if donation.status != "pending":
         return f"ignored: donation already {donation.status}"
-    fund.apply_cancel_pending_donation(donation.id)
+    hooks.donation_unpaid.send(donation.id)
     return f"donation {donation.reference}: {reason}, cancelled"
 
 

@@ -25,7 +25,7 @@ import stripe
 from flask import current_app
 from sqlalchemy import select, update
 
-from market import hooks
+from market import clock, hooks
 from market.database import lock_one
 from market.payments import outbox, stripe_donations
 from market.payments.service import (
@@ -37,7 +37,7 @@ from market.payments.service import (
     take_flags,
 )
 from market.payments.stripe_provider import PROVIDER, Deferred, Ignored, client
-from models import Payment, Refund, WebhookEvent, db, utcnow
+from models import Payment, Refund, WebhookEvent, db
 
 log = logging.getLogger(__name__)
 # Until a refund is this old, an event naming a refund of ours that we cannot find is answered
@@ -72,7 +72,7 @@ def apply_inbox(inbox: WebhookEvent, event: dict) -> str:
         inbox.error = ("flagged: " + "; ".join(flags))[:2000]
     else:
         inbox.error = note[:2000] if note.startswith("ignored") else None
-    inbox.processed_at = utcnow()
+    inbox.processed_at = clock.now()
     return "processed"
 
 
@@ -154,6 +154,7 @@ def on_session_completed(session: dict, _event: dict) -> str:
     if session.get("payment_status") != "paid":
         return "completed, payment pending (asynchronous method)"
     payment = PROVIDER.confirm(payment.order, payment=payment, session=session)
+    outbox.later(replay_deferred, payment.provider_charge_ref)  # refunds that arrived before it
     return "paid" if payment.status == "succeeded" else "amount mismatch: order flagged"
 
 
@@ -258,7 +259,7 @@ def _our_refund(payment: Payment, obj: dict) -> Refund | None:
     refund = lock_one(select(Refund).where(Refund.id == int(raw), Refund.payment_id == payment.id))
     if refund is not None and refund.provider_ref not in (None, obj["id"]):
         return None  # our request already has its own Stripe refund: this one is another
-    age = utcnow().timestamp() - int(obj.get("created") or 0)
+    age = clock.now().timestamp() - int(obj.get("created") or 0)
     if refund is None and age < current_app.config.get("STRIPE_UNKNOWN_REFUND_GRACE",
                                                          UNKNOWN_REFUND_GRACE_SECONDS):
         raise RuntimeError(f"refund {raw} not visible yet")  # 500: Stripe delivers it again

@@ -35,17 +35,17 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 import market.payments.offline  # noqa: F401 - registers the default provider first
-from market import hooks
+from market import clock, hooks
 from market.database import lock_one
 from market.payments import outbox
-from market.payments.providers import PaymentProvider, ProviderError, StartResult, register
+from market.payments.providers import PaymentProvider, ProviderError, StartResult
 from market.payments.service import (
     apply_abandon_attempts,
     apply_fail_refund,
     apply_flag,
     lock_order,
 )
-from models import Order, Payment, Refund, db, utcnow
+from models import Order, Payment, Refund, db
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ class StripeProvider(PaymentProvider):
         order = db.session.get(Order, order_id, populate_existing=True)
         if order.status != "pending_payment":
             raise ProviderError(_("This order cannot be paid now."))
-        if order.hold_expires_at is not None and order.hold_expires_at <= utcnow():
+        if order.hold_expires_at is not None and order.hold_expires_at <= clock.now():
             raise ProviderError(_("Your reservation has expired. Please book again."))
         return db.session.scalar(
             select(Payment.provider_ref)
@@ -210,7 +210,7 @@ class StripeProvider(PaymentProvider):
         """Reuse the unanswered attempt or store a new one (key before call). Commits."""
         try:
             order = lock_order(order_id)
-            now = utcnow()
+            now = clock.now()
             if order.status != "pending_payment":
                 raise ProviderError(_("This order cannot be paid now."))
             payment = db.session.scalar(
@@ -312,16 +312,13 @@ class StripeProvider(PaymentProvider):
 
         The caller holds the order's and the payment's locks. An amount or currency other than
         the order's is recorded as Stripe charged it (`needs_review`) and flags the order."""
-        from market.payments.stripe_events import replay_deferred
-
         amount = int(session.get("amount_total") or 0)
         currency = (session.get("currency") or "").upper()
         payment.provider_charge_ref = session.get("payment_intent") or payment.provider_charge_ref
-        payment.confirmed_at = utcnow()
+        payment.confirmed_at = clock.now()
         methods = session.get("payment_method_types") or []
         payment.method = methods[0] if len(methods) == 1 else (payment.method or "stripe")
         outbox.later(fetch_fee, payment.id)
-        outbox.later(replay_deferred, payment.provider_charge_ref)
         if amount != payment.amount_fen or amount != order.total_fen or currency != order.currency:
             payment.amount_fen, payment.currency = amount, currency or payment.currency
             payment.status = "needs_review"
@@ -344,7 +341,7 @@ class StripeProvider(PaymentProvider):
             outbox.later(expire_session, payment.provider_ref)
 
 
-PROVIDER = register(StripeProvider())
+PROVIDER = StripeProvider()
 
 
 def return_url(session_id: str) -> str:
