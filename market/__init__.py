@@ -80,45 +80,39 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from market.accounts.views import bp as accounts_bp
-    from market.admin.views import bp as admin_bp
+    from market.admin.admin_views import bp as admin_bp
     from market.catalog.views import bp as catalog_bp
+    from market.fund.staff_views import bp as fund_staff_bp
+    from market.fund.views import bp as fund_bp
     from market.health import bp as health_bp
-    from market.manage.views import bp as manage_bp
+    from market.ledger.views import bp as ledger_bp
+    from market.manage.staff_views import bp as manage_bp
+    from market.orders.staff_views import bp as orders_staff_bp
+    from market.orders.views import bp as orders_bp
+    from market.payments.admin_views import bp as payments_admin_bp
+    from market.payments.views import bp as payments_bp
     from market.search import service as search_service
     from market.search.views import bp as search_bp
 
-    for blueprint in (health_bp, catalog_bp, accounts_bp, manage_bp, admin_bp):
+    for blueprint in (health_bp, catalog_bp, accounts_bp, manage_bp, admin_bp, payments_bp,
+                      payments_admin_bp, search_bp, orders_bp, orders_staff_bp, fund_bp, fund_staff_bp,
+                      ledger_bp):
         app.register_blueprint(blueprint)
-    from market.payments.admin_views import bp as payments_admin_bp
-    from market.payments.webhooks import bp as stripe_webhooks_bp
-
-    app.register_blueprint(stripe_webhooks_bp)
-    app.register_blueprint(payments_admin_bp)
-    app.register_blueprint(search_bp)
     search_service.init_app(app)
-    from market.orders.staff import bp as staff_orders_bp
-    from market.orders.views import bp as orders_bp
-
-    app.register_blueprint(orders_bp)
-    app.register_blueprint(staff_orders_bp)
-    from market.fund.manage_views import bp as fund_manage_bp
-    from market.fund.views import bp as fund_bp
-
-    app.register_blueprint(fund_bp)
-    app.register_blueprint(fund_manage_bp)
-    from market.ledger.views import bp as ledger_bp
-
-    app.register_blueprint(ledger_bp)
 
 
 def _connect_hooks() -> None:
-    """Each domain above another subscribes to the news it needs (see market/hooks.py)."""
-    from market.orders.service import connect_hooks as connect_orders
+    """Each domain above another subscribes to the news it needs (see market/hooks.py), and
+    the payment providers register by name."""
+    from market.fund.receivers import connect_hooks as connect_fund
+    from market.ledger.receivers import connect_hooks as connect_ledger
+    from market.orders.receivers import connect_hooks as connect_orders
+    from market.payments import register_providers
 
+    register_providers()
     connect_orders()
-    from market.ledger import connect_hooks as connect_ledger
-
     connect_ledger()
+    connect_fund()
 
 
 def _register_template_helpers(app: Flask) -> None:
