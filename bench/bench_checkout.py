@@ -39,7 +39,7 @@ def _app(url: str, folder: str, engine_options: dict | None = None):
 
 def _seed(app):
     """Three homes; tours (sessions of 12 seats), homestays (rooms) and goods (stock 150)."""
-    from market.booking.service import local_today
+    from market.clock import local_today
     from models import Home, Listing, Room, TourSession, db, utcnow
 
     with app.app_context():
@@ -111,7 +111,9 @@ def _run_threads(work, indexes: list[int]) -> float:
 
 def _checkout_rate(app, plan, indexes: list[int]) -> tuple[float, list[int], int]:
     """Seconds, the plan indexes whose checkout created an order, and the sold-out count."""
-    from market.orders import service
+    from market.orders import cart as carts
+    from market.orders import checkout as checkouts
+    from market.orders import errors as order_errors
     from models import db
 
     with app.app_context():
@@ -119,12 +121,12 @@ def _checkout_rate(app, plan, indexes: list[int]) -> tuple[float, list[int], int
         for i in indexes:
             item, owner = plan[i], f"s:bench{i}"
             try:
-                service.add_to_cart(owner, **item)
+                carts.add_to_cart(owner, **item)
             except Exception:
                 db.session.rollback()
-            totals[i] = service.review_cart(owner).total_fen
+            totals[i] = carts.review_cart(owner).total_fen
         db.session.remove()
-    contact = service.Contact(name="李明", phone="13812345678", province="北京市", city="北京",
+    contact = checkouts.Contact(name="李明", phone="13812345678", province="北京市", city="北京",
                               district="朝阳区", street="幸福路1号")
     placed: list[int] = []
     sold_out = [0]
@@ -136,9 +138,9 @@ def _checkout_rate(app, plan, indexes: list[int]) -> tuple[float, list[int], int
             barrier.wait()
             for i in indexes:
                 try:
-                    service.checkout(f"s:bench{i}", contact, uuid.uuid4().hex, totals[i])
+                    checkouts.checkout(f"s:bench{i}", contact, uuid.uuid4().hex, totals[i])
                     mine.append(i)
-                except service.SoldOut:
+                except order_errors.SoldOut:
                     db.session.rollback()
                     gone += 1
             db.session.remove()

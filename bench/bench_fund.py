@@ -23,6 +23,9 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from market import clock
+from market.ledger import entries as ledger_entries
+
 ENTRIES = int(os.environ.get("ENTRIES", 100_000))
 READS = int(os.environ.get("READS", 200))
 POSTED = int(os.environ.get("POSTED", 1000))  # entries written through post() itself
@@ -168,8 +171,6 @@ def _report(label: str, samples: list[float]) -> float:
 
 
 def _run(label: str, url: str | None, engine_options: dict | None = None) -> bool:
-    from market.fund import public
-    from market.ledger import service as ledger
     from models import db
 
     print(f"-- {label}: {ENTRIES:,} entries", flush=True)
@@ -193,7 +194,7 @@ def _run(label: str, url: str | None, engine_options: dict | None = None) -> boo
             return
         counter[0] += 1
         with app.app_context():
-            ledger.post_grant(home_id=home_id, amount_fen=100, grant_id=10_000_000 + counter[0],
+            ledger_entries.post_grant(home_id=home_id, amount_fen=100, grant_id=10_000_000 + counter[0],
                               source="township", memo="bench grant")
             db.session.commit()
             db.session.remove()
@@ -204,7 +205,7 @@ def _run(label: str, url: str | None, engine_options: dict | None = None) -> boo
     _report("   of which: the other reads", [ms for n, ms in enumerate(mixed) if n % 10])
     _report("/fund/ (platform-wide)", _time(client, "/fund/", READS))
     _report(f"/fund/{slug}?before=50000 (an older page)", _time(client, f"/fund/{slug}?before=50000", READS))
-    today = public.local_today()
+    today = clock.local_today()
     _report(f"/fund/{slug}/statement/<this month> (no target)",
             _time(client, f"/fund/{slug}/statement/{today.year}-{today.month}", 5))
     ok = worst < TARGET_MS

@@ -150,8 +150,8 @@ def _bulk_post(first: int, last: int) -> float:
 
     from market.ledger import accounts as codes
     from market.ledger.canonical import account_label, leaf_hash_hex, leaf_object
+    from market.ledger.entries import line_shares
     from market.ledger.log import record_tree_head
-    from market.ledger.sales import line_shares
     from market.ledger.service import account
     from market.ledger.sums import rebuild
     from models import Order, OrderLine, db

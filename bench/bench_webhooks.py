@@ -154,7 +154,7 @@ def _prepare(rows, fake) -> dict[int, dict]:
     market's refund (as Stripe holds it) per order of the market_refund story."""
     from sqlalchemy import select, update
 
-    from market.orders import service as orders
+    from market.orders import lifecycle
     from market.payments import webhooks
     from models import Order, OrderLine, Refund, TourSession, db
     from tests.stripe_fake import event
@@ -166,14 +166,14 @@ def _prepare(rows, fake) -> dict[int, dict]:
         if story == "market_refund":
             completed = event("checkout.session.completed", _session(oid, pid, n, 8800))
             assert webhooks.process(completed, json.dumps(completed)) == (200, "processed")
-            orders.cancel_order(db.session.get(Order, oid), reason="plans changed")
+            lifecycle.cancel_order(db.session.get(Order, oid), reason="plans changed")
             ref = db.session.query(Refund.provider_ref).filter_by(order_id=oid).scalar()
             refunds[oid] = dict(fake.refunds[ref])
         elif story in ("late_seat_free", "late_seat_taken"):
-            orders.apply_expire(db.session.get(Order, oid))
+            lifecycle.apply_expire(db.session.get(Order, oid))
             db.session.commit()
         elif story == "paid_after_cancel":
-            orders.cancel_order(db.session.get(Order, oid), reason="changed my mind")
+            lifecycle.cancel_order(db.session.get(Order, oid), reason="changed my mind")
         db.session.remove()
     # Someone else took every seat the late payers of the second tour had held.
     taken = [oid for oid, _pid, story, _n in rows if story == "late_seat_taken"]

@@ -4,11 +4,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from market.booking.service import local_today
-from market.orders import service
+from market.clock import local_today
+from market.orders import cart as carts
+from market.orders import checkout as checkouts
+from market.orders import tokens
 from models import Listing, OrderLine, RoomNight, TourSession, db, utcnow
 
-CONTACT = service.Contact(name="李明", phone="13812345678", email="li@example.com",
+CONTACT = checkouts.Contact(name="李明", phone="13812345678", email="li@example.com",
                           province="北京市", city="北京市", district="朝阳区", street="幸福路1号")
 
 
@@ -19,13 +21,13 @@ def stay_dates(days_ahead: int = 10, nights: int = 2):
 
 def check_out(owner: str) -> list:
     """Check out `owner`'s cart at the total it shows."""
-    total = service.review_cart(owner).total_fen
-    return service.checkout(owner, CONTACT, service.new_checkout_token(), total)
+    total = carts.review_cart(owner).total_fen
+    return checkouts.checkout(owner, CONTACT, tokens.new_form_token(), total)
 
 
 def buy(owner: str, **item) -> list:
     """Put one item in `owner`'s cart and check out at the shown total."""
-    service.add_to_cart(owner, **item)
+    carts.add_to_cart(owner, **item)
     return check_out(owner)
 
 

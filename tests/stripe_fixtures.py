@@ -5,7 +5,9 @@ import json
 
 import pytest
 
-from market.orders import service as orders
+from market.orders import cart as carts
+from market.orders import checkout as checkouts
+from market.orders import tokens
 from market.payments import stripe_provider, webhooks
 from models import Order, Payment, db
 from tests.stripe_fake import SECRET_KEY, WEBHOOK_SECRET, FakeStripe, event, signed
@@ -37,12 +39,12 @@ def tour(make):
 
 def place(tour_session, seats: int = 2, owner: str | None = None, email: str | None = "buyer@example.com"):
     """A pending Stripe order for `seats` seats of `tour_session`, through the real checkout."""
-    owner = owner or f"s:{orders.new_checkout_token()}"
-    orders.add_to_cart(owner, tour_session.listing_id, quantity=str(seats), session_id=str(tour_session.id))
+    owner = owner or f"s:{tokens.new_form_token()}"
+    carts.add_to_cart(owner, tour_session.listing_id, quantity=str(seats), session_id=str(tour_session.id))
     db.session.commit()
-    review = orders.review_cart(owner)
-    contact = orders.Contact(name="Ann Buyer", phone="13800138000", email=email)
-    placed = orders.checkout(owner, contact, orders.new_checkout_token(), review.total_fen,
+    review = carts.review_cart(owner)
+    contact = checkouts.Contact(name="Ann Buyer", phone="13800138000", email=email)
+    placed = checkouts.checkout(owner, contact, tokens.new_form_token(), review.total_fen,
                              provider_name="stripe", locale="en")
     return placed[0]
 

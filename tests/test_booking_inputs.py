@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from market.booking.service import local_today
+from market.clock import local_today
 from models import CartItem, Order, RoomNight, TourSession, db, utcnow
 from tests.booking_helpers import buy, stay_dates
 from tests.conftest import login, post_form
@@ -92,15 +92,18 @@ def test_archived_listing(client, make):
 
 
 def test_archived_after_adding_is_caught_at_checkout(app, make):
-    from market.orders import service
+    from market.orders import cart as carts
+    from market.orders import checkout as checkouts
+    from market.orders import errors as order_errors
+    from market.orders import tokens
 
     listing = make.listing(make.home(), "produce", stock=4)
-    service.add_to_cart("s:z", listing.id, quantity="1")
+    carts.add_to_cart("s:z", listing.id, quantity="1")
     listing.status = "archived"
     db.session.commit()
-    with pytest.raises(service.OrderError):
-        service.checkout("s:z", buy.__globals__["CONTACT"], service.new_checkout_token(),
-                         service.review_cart("s:z").total_fen)
+    with pytest.raises(order_errors.OrderError):
+        checkouts.checkout("s:z", buy.__globals__["CONTACT"], tokens.new_form_token(),
+                         carts.review_cart("s:z").total_fen)
     db.session.rollback()
     assert db.session.scalar(select(func.count(Order.id))) == 0
 

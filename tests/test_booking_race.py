@@ -12,7 +12,10 @@ import threading
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from market.orders import service
+from market.orders import cart as carts
+from market.orders import checkout as checkouts
+from market.orders import errors as order_errors
+from market.orders import tokens
 from models import Listing, Order, OrderLine, RoomNight, TourSession, db
 from tests.booking_helpers import CONTACT, live_seats, live_units, stay_dates
 
@@ -20,7 +23,7 @@ THREADS = 20
 
 
 def _race(app, owners: list[str]) -> list[tuple[str, str]]:
-    totals = {owner: service.review_cart(owner).total_fen for owner in owners}
+    totals = {owner: carts.review_cart(owner).total_fen for owner in owners}
     db.session.commit()
     barrier = threading.Barrier(len(owners))
     results: list[tuple[str, str]] = []
@@ -30,9 +33,9 @@ def _race(app, owners: list[str]) -> list[tuple[str, str]]:
         with app.app_context(), force_locale("en"):
             barrier.wait()
             try:
-                service.checkout(owner, CONTACT, service.new_checkout_token(), totals[owner])
+                checkouts.checkout(owner, CONTACT, tokens.new_form_token(), totals[owner])
                 outcome = ("ok", "")
-            except service.SoldOut as error:
+            except order_errors.SoldOut as error:
                 db.session.rollback()
                 outcome = ("sold out", str(error))
             except Exception as error:  # anything else is a failure of the guarantee
@@ -68,7 +71,7 @@ def test_race_for_last_three_seats(app, make):
     tour_session = make.session(listing, capacity=3)
     owners = [f"s:seat{i}" for i in range(THREADS)]
     for owner in owners:
-        service.add_to_cart(owner, listing.id, session_id=tour_session.id, quantity="1")
+        carts.add_to_cart(owner, listing.id, session_id=tour_session.id, quantity="1")
     results = _race(app, owners)
     _assert_outcome(results, 3)
     tour_session = db.session.get(TourSession, tour_session.id)
@@ -82,7 +85,7 @@ def test_race_for_the_same_room_night(app, make):
     check_in, check_out = stay_dates(days_ahead=5, nights=1)
     owners = [f"s:night{i}" for i in range(THREADS)]
     for owner in owners:
-        service.add_to_cart(owner, listing.id, room_id=room.id, check_in=check_in.isoformat(),
+        carts.add_to_cart(owner, listing.id, room_id=room.id, check_in=check_in.isoformat(),
                             check_out=check_out.isoformat(), guests="1")
     results = _race(app, owners)
     _assert_outcome(results, 1)
@@ -96,7 +99,7 @@ def test_race_for_last_five_units(app, make):
     listing = make.listing(make.home(), "produce", stock=5, title_en="Rice")
     owners = [f"s:unit{i}" for i in range(THREADS)]
     for owner in owners:
-        service.add_to_cart(owner, listing.id, quantity="1")
+        carts.add_to_cart(owner, listing.id, quantity="1")
     results = _race(app, owners)
     _assert_outcome(results, 5)
     listing = db.session.get(Listing, listing.id)
@@ -112,8 +115,8 @@ def test_race_mixed_carts_never_deadlock_or_oversell(app, make):
     rice = make.listing(home, "produce", stock=6)
     owners = [f"s:mix{i}" for i in range(THREADS)]
     for i, owner in enumerate(owners):
-        steps = [lambda o=owner: service.add_to_cart(o, rice.id, quantity="1"),
-                 lambda o=owner: service.add_to_cart(o, tour.id, session_id=tour_session.id, quantity="1")]
+        steps = [lambda o=owner: carts.add_to_cart(o, rice.id, quantity="1"),
+                 lambda o=owner: carts.add_to_cart(o, tour.id, session_id=tour_session.id, quantity="1")]
         for step in (steps if i % 2 else reversed(steps)):
             step()
     results = _race(app, owners)
@@ -124,9 +127,9 @@ def test_race_mixed_carts_never_deadlock_or_oversell(app, make):
 
 def test_race_same_checkout_form_sent_twice_at_once_makes_one_order(app, make):
     listing = make.listing(make.home(), "produce", stock=10)
-    service.add_to_cart("s:twice", listing.id, quantity="2")
-    total = service.review_cart("s:twice").total_fen
-    token = service.new_checkout_token()
+    carts.add_to_cart("s:twice", listing.id, quantity="2")
+    total = carts.review_cart("s:twice").total_fen
+    token = tokens.new_form_token()
     db.session.commit()
     barrier = threading.Barrier(2)
     results, lock = [], threading.Lock()
@@ -135,7 +138,7 @@ def test_race_same_checkout_form_sent_twice_at_once_makes_one_order(app, make):
         with app.app_context():
             barrier.wait()
             try:
-                outcome = [order.id for order in service.checkout("s:twice", CONTACT, token, total)]
+                outcome = [order.id for order in checkouts.checkout("s:twice", CONTACT, token, total)]
             except Exception as error:  # reported by the assertion below
                 outcome = repr(error)
             with lock:

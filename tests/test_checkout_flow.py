@@ -4,7 +4,10 @@ import re
 
 from sqlalchemy import func, select
 
-from market.orders import service
+from market.orders import cart as carts
+from market.orders import checkout as checkouts
+from market.orders import errors as order_errors
+from market.orders import tokens
 from models import CartItem, Order, OrderEvent, TourSession, db
 from tests.booking_helpers import CONTACT, stay_dates
 from tests.conftest import login, post_form
@@ -111,15 +114,15 @@ def test_sold_out_at_confirm_reserves_nothing_and_names_the_item(app, make):
     tour_session = make.session(tour, capacity=2)
     rice = make.listing(home, "produce", title_zh="大米", title_en="Rice", stock=5)
     owner = "s:test"
-    service.add_to_cart(owner, tour.id, session_id=tour_session.id, quantity="1")
-    service.add_to_cart(owner, rice.id, quantity="2")
-    review = service.review_cart(owner)
+    carts.add_to_cart(owner, tour.id, session_id=tour_session.id, quantity="1")
+    carts.add_to_cart(owner, rice.id, quantity="2")
+    review = carts.review_cart(owner)
     # Someone else takes the last seats in between.
     tour_session.reserved = 2
     db.session.commit()
     try:
-        service.checkout(owner, CONTACT, service.new_checkout_token(), review.total_fen)
-    except service.OrderError as error:
+        checkouts.checkout(owner, CONTACT, tokens.new_form_token(), review.total_fen)
+    except order_errors.OrderError as error:
         assert "红色故事" in str(error)
     else:
         raise AssertionError("checkout should fail")
@@ -158,9 +161,9 @@ def test_logged_in_buyer_sees_own_orders(client, make):
 def test_guest_finds_order_by_reference_and_phone(client, make, app):
     listing = make.listing(make.home(), "tour")
     tour_session = make.session(listing)
-    service.add_to_cart("s:other", listing.id, session_id=tour_session.id, quantity="1")
-    review = service.review_cart("s:other")
-    [order] = service.checkout("s:other", CONTACT, service.new_checkout_token(), review.total_fen)
+    carts.add_to_cart("s:other", listing.id, session_id=tour_session.id, quantity="1")
+    review = carts.review_cart("s:other")
+    [order] = checkouts.checkout("s:other", CONTACT, tokens.new_form_token(), review.total_fen)
     assert client.get(f"/orders/{order.reference}").status_code == 404
     wrong = post_form(client, "/orders/lookup", {"reference": order.reference, "phone": "13900000000"},
                       form_url="/orders")
@@ -177,9 +180,9 @@ def test_order_placed_mail_is_in_both_languages(app, make):
     listing = make.listing(make.home(), "tour", title_zh="红色故事", title_en="Red stories")
     tour_session = make.session(listing)
     mail.outbox.clear()
-    service.add_to_cart("s:mail", listing.id, session_id=tour_session.id, quantity="1")
-    [order] = service.checkout("s:mail", CONTACT, service.new_checkout_token(),
-                               service.review_cart("s:mail").total_fen)
+    carts.add_to_cart("s:mail", listing.id, session_id=tour_session.id, quantity="1")
+    [order] = checkouts.checkout("s:mail", CONTACT, tokens.new_form_token(),
+                               carts.review_cart("s:mail").total_fen)
     [message] = mail.outbox
     body = message.get_content()
     assert order.reference in message["Subject"]

@@ -7,8 +7,11 @@ from datetime import timedelta
 import pytest
 
 from market import hooks
-from market.booking.service import local_today
-from market.orders import fulfilment, service
+from market.clock import local_today
+from market.orders import cart as carts
+from market.orders import errors as order_errors
+from market.orders import fulfilment, lifecycle
+from market.orders import queries as order_queries
 from models import Order, OrderLine, TourSession, db, utcnow
 from tests.booking_helpers import check_out, stay_dates
 from tests.conftest import login, post_form
@@ -39,7 +42,7 @@ def _paid(order):
 
 def _order(owner, *items) -> Order:
     for listing_id, fields in items:
-        service.add_to_cart(owner, listing_id, **fields)
+        carts.add_to_cart(owner, listing_id, **fields)
     [order] = check_out(owner)
     return _paid(order)
 
@@ -75,7 +78,7 @@ def test_shipping_goods_leaves_the_tour_in_the_same_order_open(client, make, ful
     order = db.session.get(Order, order.id)
     assert order.status == "paid" and fulfilled == []
     assert _line(order, "produce").tracking_number == "SF1" and _line(order, "tour").fulfilled_at is None
-    assert not service.can_customer_cancel(order)  # the rice has left
+    assert not lifecycle.can_customer_cancel(order)  # the rice has left
 
     tour_line = _line(order, "tour")
     early = post_form(client, f"{base}/lines/{tour_line.id}/done", form_url=base)
@@ -96,7 +99,7 @@ def test_shipping_goods_leaves_the_tour_in_the_same_order_open(client, make, ful
 def test_a_stay_cannot_be_checked_out_before_check_in(app, make, fulfilled):
     order = _stay_order(make, make.home(), days_ahead=3, nights=2)
     line = order.lines[0]
-    with pytest.raises(service.OrderStateError, match="check in on"):
+    with pytest.raises(order_errors.OrderStateError, match="check in on"):
         fulfilment.mark_done(order, line.id, None)
     db.session.rollback()
     on_the_day = utcnow() + timedelta(days=3)
@@ -147,13 +150,13 @@ def test_waiting_to_ship_includes_partly_refunded_orders(client, make):
     apply_request_refund(order, {order.lines[0].id: order.lines[0].amount_fen}, "out of tea")
     db.session.commit()
     assert order.status == "partially_refunded"
-    assert service.to_ship(home.id) == [order]
+    assert order_queries.to_ship(home.id) == [order]
     login(client, make.member(home))
     assert order.reference in client.get(f"/manage/{home.slug}/orders/today").get_data(as_text=True)
     fulfilment.ship(order, None, "EMS", "E1")
     assert order.status == "fulfilled"
     assert [line.tracking_number for line in order.lines] == [None, "E1"]  # the refunded line stays
-    assert service.to_ship(home.id) == []
+    assert order_queries.to_ship(home.id) == []
 
 
 def test_refunding_the_last_open_line_completes_the_order_once(app, make, fulfilled):

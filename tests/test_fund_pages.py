@@ -6,9 +6,11 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from market import clock
 from market.fund import exports, public, service
+from market.ledger import entries as ledger_entries
 from market.ledger import service as ledger
-from market.ledger.sales import post_order_paid
+from market.ledger.entries import post_order_paid
 from models import Order, OrderLine, db, utcnow
 from models.ledger import JournalEntry
 
@@ -59,7 +61,7 @@ def test_home_fund_page_shows_income_by_source_and_chart(client, make):
 def test_entries_paginate_by_seq(client, make):
     home = make.home()
     for i in range(public.PAGE_SIZE + 3):
-        ledger.post_grant(home_id=home.id, amount_fen=100 + i, grant_id=i + 1, source="township",
+        ledger_entries.post_grant(home_id=home.id, amount_fen=100 + i, grant_id=i + 1, source="township",
                           memo=f"g{i}")
     db.session.commit()
     first = public.entries_page(home.id)
@@ -72,10 +74,10 @@ def test_entries_paginate_by_seq(client, make):
 
 def test_summary_follows_new_entries(app, make):
     home = make.home()
-    ledger.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township", memo="g")
+    ledger_entries.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township", memo="g")
     db.session.commit()
     assert public.summary(home.id).income_month == {"grant": 1000}
-    ledger.post_grant(home_id=home.id, amount_fen=500, grant_id=2, source="enterprise", memo="g")
+    ledger_entries.post_grant(home_id=home.id, amount_fen=500, grant_id=2, source="enterprise", memo="g")
     db.session.commit()
     assert public.summary(home.id).income_month == {"grant": 1500}
     assert public.summary(None).income_month == {"grant": 1500}
@@ -84,8 +86,8 @@ def test_summary_follows_new_entries(app, make):
 def test_exports_csv_json_and_statement(client, make):
     home = make.home()
     other = make.home()
-    ledger.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township", memo="=HYPERLINK()")
-    ledger.post_grant(home_id=other.id, amount_fen=700, grant_id=2, source="township", memo="other home")
+    ledger_entries.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township", memo="=HYPERLINK()")
+    ledger_entries.post_grant(home_id=other.id, amount_fen=700, grant_id=2, source="township", memo="other home")
     db.session.commit()
     csv_text = client.get(f"/fund/{home.slug}/entries.csv").get_data(as_text=True)
     entry = db.session.scalar(select(JournalEntry).where(JournalEntry.home_id == home.id))
@@ -95,7 +97,7 @@ def test_exports_csv_json_and_statement(client, make):
     assert [e["leaf_hash"] for e in data["entries"]] == [entry.leaf_hash]
     assert data["complete"] is False and "inclusion_proof" in data["entries"][0]
     assert data["home"]["slug"] == home.slug
-    today = public.local_today()
+    today = clock.local_today()
     later = today + timedelta(days=40)
     empty = client.get(f"/fund/{home.slug}/entries.json?start={later}&end={later}")
     assert json.loads(empty.get_data(as_text=True))["entries"] == []
@@ -111,14 +113,14 @@ def test_statement_months_are_shanghai_months(app, make):
     """Opening and closing balances and the month's flows come from the summary table's
     months, which are Asia/Shanghai months: 00:30 on the 1st there is still the 31st in UTC."""
     home = make.home()
-    today = public.local_today()
+    today = clock.local_today()
     first = today.replace(day=1)
     before = first - timedelta(days=1)
-    ledger.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township", memo="g",
-                      occurred_at=datetime.combine(before, time(23, 30), public.ZONE))
-    ledger.post_donation(home_id=home.id, amount_fen=500, donation_id=1, memo="d",
-                         occurred_at=datetime.combine(first, time(0, 30), public.ZONE))
-    ledger.post_disbursement(home_id=home.id, amount_fen=300, disbursement_id=1, category="meals", memo="m")
+    ledger_entries.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township", memo="g",
+                      occurred_at=datetime.combine(before, time(23, 30), clock.HOME_ZONE))
+    ledger_entries.post_donation(home_id=home.id, amount_fen=500, donation_id=1, memo="d",
+                         occurred_at=datetime.combine(first, time(0, 30), clock.HOME_ZONE))
+    ledger_entries.post_disbursement(home_id=home.id, amount_fen=300, disbursement_id=1, category="meals", memo="m")
     db.session.commit()
     now = exports.monthly_statement(home, today.year, today.month)
     assert (now.opening_pending, now.opening_available) == (0, 1000)
@@ -159,4 +161,4 @@ def test_home_page_links_fund_and_has_donate_form(client, make):
 
 def test_month_keys():
     assert public.last_months(3, date(2026, 2, 10)) == ["2025-12", "2026-01", "2026-02"]
-    assert public.local_today(utcnow()) is not None
+    assert clock.local_today(utcnow()) is not None

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from market import create_app
 from market.ledger.allocation import AllocationError, rates_fit, split_line
-from market.orders.service import OrderError
+from market.orders.errors import OrderError
 from models import Home, Listing, Order, db
 from tests.booking_helpers import buy
 from tests.conftest import login, post_form

@@ -15,10 +15,11 @@ from sqlalchemy import select
 
 from market import hooks
 from market.ledger import accounts as codes
+from market.ledger import entries as ledger_entries
 from market.ledger import service, sums
 from market.ledger.allocation import AllocationError, split_line, split_refund
 from market.ledger.canonical import encode, leaf_bytes, leaf_object
-from market.ledger.release import release_due
+from market.ledger.entries import release_due
 from market.ledger.service import LedgerError
 from market.ledger.verify import verify_ledger
 from models import OrderEvent, db, utcnow
@@ -236,14 +237,14 @@ def test_random_sequences_match_a_reference_model(make, ops):
                 model.home[codes.CARE_PENDING] -= state["pending"]
                 state["pending"] = 0
         elif kind == "donation":
-            service.post_donation(home_id=home.id, amount_fen=op[1], donation_id=make._next(), memo="")
+            ledger_entries.post_donation(home_id=home.id, amount_fen=op[1], donation_id=make._next(), memo="")
             db.session.commit()
             model.home[codes.CARE_AVAILABLE] += op[1]
             model.platform[codes.PAYMENTS_CLEARING] += op[1]
         elif kind == "disbursement":
             if op[1] > model.home[codes.CARE_AVAILABLE]:
                 with pytest.raises(LedgerError):
-                    service.post_disbursement(
+                    ledger_entries.post_disbursement(
                         home_id=home.id,
                         amount_fen=op[1],
                         disbursement_id=make._next(),
@@ -252,7 +253,7 @@ def test_random_sequences_match_a_reference_model(make, ops):
                     )
                 db.session.rollback()
             else:
-                service.post_disbursement(
+                ledger_entries.post_disbursement(
                     home_id=home.id, amount_fen=op[1], disbursement_id=make._next(), category="meals", memo=""
                 )
                 db.session.commit()

@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import text
 
 from market import hooks
-from market.ledger import log, service
+from market.ledger import entries as ledger_entries
+from market.ledger import log
 from market.ledger.cli import ledger_cli
 from market.ledger.verify import verify_ledger
 from models import db
@@ -15,9 +16,9 @@ def books(make):
     orders = [paid(make) for _ in range(3)]
     hooks.refund_settled.send(make_refund(orders[1], {orders[1].lines[0].id: 2500}))
     home_id = orders[0].lines[0].home_id
-    service.post_donation(home_id=home_id, amount_fen=8800, donation_id=1, memo="Donation")
+    ledger_entries.post_donation(home_id=home_id, amount_fen=8800, donation_id=1, memo="Donation")
     db.session.commit()
-    service.post_disbursement(
+    ledger_entries.post_disbursement(
         home_id=home_id, amount_fen=5000, disbursement_id=1, category="meals", memo="Rice"
     )
     db.session.commit()

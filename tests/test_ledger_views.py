@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from market import hooks
-from market.ledger import merkle, service
+from market.ledger import entries as ledger_entries
+from market.ledger import merkle
 from market.ledger.export import entries_as_json
 from models import db
 from tests.test_ledger_core import _no_search_sync, make_refund, paid  # noqa: F401
@@ -77,7 +78,7 @@ def test_exports_verify_with_the_readme_script(make, tmp_path):
     orders = [paid(make) for _ in range(4)]
     other = paid(make)
     hooks.refund_settled.send(make_refund(orders[0], {orders[0].lines[0].id: 1234}))
-    service.post_donation(home_id=other.lines[0].home_id, amount_fen=999, donation_id=1, memo="捐赠 · 匿名")
+    ledger_entries.post_donation(home_id=other.lines[0].home_id, amount_fen=999, donation_id=1, memo="捐赠 · 匿名")
     db.session.commit()
     script = tmp_path / "check.py"
     script.write_text(readme_script(), encoding="utf-8")

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from market import create_app
+from market.ledger import entries as ledger_entries
 from models import db
 from tests.conftest import PG_URL
 
@@ -138,7 +139,7 @@ def test_fund_sums_migration_backfills_the_summary_from_the_postings(migrated_ap
     """0004_fund_sums fills ledger_care_sums from the entries posted before it, exactly as
     post() keeps it from then on."""
     from market import hooks
-    from market.ledger import service, sums
+    from market.ledger import sums
     from market.ledger.verify import verify_ledger
     from tests.conftest import Factory
     from tests.test_ledger_core import make_order
@@ -147,8 +148,8 @@ def test_fund_sums_migration_backfills_the_summary_from_the_postings(migrated_ap
     home = make.home()
     order = make_order(make, home=home, lines=((6000, 2000, 500, 500, "tour"), (3000, 2000, 0, 0, "produce")))
     hooks.order_paid.send(order)
-    service.post_donation(home_id=home.id, amount_fen=8800, donation_id=1, memo="")
-    service.post_disbursement(home_id=home.id, amount_fen=5000, disbursement_id=1, category="meals", memo="")
+    ledger_entries.post_donation(home_id=home.id, amount_fen=8800, donation_id=1, memo="")
+    ledger_entries.post_disbursement(home_id=home.id, amount_fen=5000, disbursement_id=1, category="meals", memo="")
     db.session.commit()
     kept = sums.stored()
     assert len(kept) == 4 and kept == sums.recomputed()  # tour, produce, donation, disbursement

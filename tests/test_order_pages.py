@@ -8,7 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from market import mail
-from market.orders import service
+from market.orders import cart as carts
+from market.orders import checkout as checkouts
+from market.orders import errors as order_errors
+from market.orders import lifecycle, tokens
 from models import Order, OrderEvent, TourSession, db, utcnow
 from tests.booking_helpers import CONTACT, buy, check_out, stay_dates
 from tests.conftest import login, post_form
@@ -87,8 +90,8 @@ def _booked(make):
     room = make.room(stay, name_zh="东厢房", name_en="East wing room")
     start, end = stay_dates(nights=2)
     owner = "s:booked"
-    service.add_to_cart(owner, tour.id, session_id=tour_session.id, quantity="2")
-    service.add_to_cart(owner, stay.id, room_id=room.id, check_in=start.isoformat(),
+    carts.add_to_cart(owner, tour.id, session_id=tour_session.id, quantity="2")
+    carts.add_to_cart(owner, stay.id, room_id=room.id, check_in=start.isoformat(),
                         check_out=end.isoformat(), guests="2")
     mail.outbox.clear()
     [order] = check_out(owner)
@@ -140,8 +143,8 @@ def test_order_page_and_receipt_show_where_each_lines_money_goes(client, make):
     tour_session = make.session(tour)
     rice = make.listing(home, "produce", price_fen=3333, stock=9)
     owner = "s:split"
-    service.add_to_cart(owner, tour.id, session_id=tour_session.id, quantity="3")
-    service.add_to_cart(owner, rice.id, quantity="1")
+    carts.add_to_cart(owner, tour.id, session_id=tour_session.id, quantity="3")
+    carts.add_to_cart(owner, rice.id, quantity="1")
     [order] = check_out(owner)
     with client.session_transaction() as session:
         session["guest_orders"] = [order.reference]
@@ -195,13 +198,13 @@ def test_checkout_ends_on_a_confirmation_with_each_order_and_how_to_pay_it(clien
 
 def test_orders_for_a_token_are_only_the_cart_owners(app, make):
     listing = make.listing(make.home(), "produce", stock=5)
-    token = service.new_checkout_token()
-    service.add_to_cart("s:mine", listing.id, quantity="1")
-    [order] = service.checkout("s:mine", CONTACT, token, service.review_cart("s:mine").total_fen)
-    assert service.orders_for_token(token, "s:mine") == [order]
-    assert service.orders_for_token(token, "s:someone-else") == []
-    with pytest.raises(service.OrderError):  # their empty cart does not return my order
-        service.checkout("s:someone-else", CONTACT, token, 0)
+    token = tokens.new_form_token()
+    carts.add_to_cart("s:mine", listing.id, quantity="1")
+    [order] = checkouts.checkout("s:mine", CONTACT, token, carts.review_cart("s:mine").total_fen)
+    assert checkouts.orders_for_token(token, "s:mine") == [order]
+    assert checkouts.orders_for_token(token, "s:someone-else") == []
+    with pytest.raises(order_errors.OrderError):  # their empty cart does not return my order
+        checkouts.checkout("s:someone-else", CONTACT, token, 0)
 
 
 # ---- 6. payment details per home -------------------------------------------------------------
@@ -336,7 +339,7 @@ def test_the_timeline_says_who_did_what_in_plain_words(client, make):
     [expired] = buy("s:late", listing_id=tour.id, session_id=tour_session.id, quantity="1")
     expired.hold_expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    service.expire_due()
+    lifecycle.expire_due()
     login(client, staff)
     base = f"/manage/{home.slug}/orders/{order.reference}"
     post_form(client, base + "/mark-paid", {"amount": f"{order.total_fen / 100:.2f}", "method": "transfer"},

@@ -7,7 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from market import hooks, mail
-from market.orders import fulfilment, service
+from market.orders import cart as carts
+from market.orders import checkout as checkouts
+from market.orders import errors as order_errors
+from market.orders import fulfilment, lifecycle, tokens
 from models import Listing, Order, OrderEvent, Payment, Refund, RoomNight, TourSession, db, utcnow
 from tests.booking_helpers import buy, stay_dates
 from tests.conftest import login, post_form
@@ -81,16 +84,16 @@ def test_illegal_transitions_are_refused(app, make):
     listing = make.listing(make.home(), "tour")
     tour_session = make.session(listing)
     [order] = buy("s:b", listing_id=listing.id, session_id=tour_session.id, quantity="1")
-    with pytest.raises(service.OrderError):
-        service.apply_transition(order, "fulfilled")
-    with pytest.raises(service.OrderError):
+    with pytest.raises(order_errors.OrderError):
+        lifecycle.apply_transition(order, "fulfilled")
+    with pytest.raises(order_errors.OrderError):
         fulfilment.mark_done(order, order.lines[0].id, actor=None)
     db.session.rollback()
-    service.cancel_order(order)
-    with pytest.raises(service.OrderError):
-        service.cancel_order(order)
-    with pytest.raises(service.OrderError):
-        service.apply_transition(order, "pending_payment")
+    lifecycle.cancel_order(order)
+    with pytest.raises(order_errors.OrderError):
+        lifecycle.cancel_order(order)
+    with pytest.raises(order_errors.OrderError):
+        lifecycle.apply_transition(order, "pending_payment")
     db.session.rollback()
     assert [e.to_status for e in db.session.get(Order, order.id).events] == ["pending_payment", "cancelled"]
 
@@ -101,10 +104,10 @@ def test_customer_cancels_unpaid_order_and_everything_is_released(client, make):
     listing = make.listing(home, "homestay")
     room = make.room(listing)
     check_in, check_out = stay_dates(nights=2)
-    service.add_to_cart(f"u:{user.id}", listing.id, room_id=room.id, check_in=check_in.isoformat(),
+    carts.add_to_cart(f"u:{user.id}", listing.id, room_id=room.id, check_in=check_in.isoformat(),
                         check_out=check_out.isoformat(), guests="1")
-    review = service.review_cart(f"u:{user.id}")
-    [order] = service.checkout(f"u:{user.id}", buy.__globals__["CONTACT"], service.new_checkout_token(),
+    review = carts.review_cart(f"u:{user.id}")
+    [order] = checkouts.checkout(f"u:{user.id}", buy.__globals__["CONTACT"], tokens.new_form_token(),
                                review.total_fen, user_id=user.id)
     assert db.session.scalar(select(func.count(RoomNight.id))) == 2
     login(client, user)
@@ -135,7 +138,7 @@ def test_paid_tour_cancelled_in_time_is_refunded_in_full(app, make, received):
     tour_session = make.session(listing, days=5)
     [order] = buy("s:c", listing_id=listing.id, session_id=tour_session.id, quantity="2")
     _paid(order)
-    service.cancel_order(order, reason="ill")
+    lifecycle.cancel_order(order, reason="ill")
     order = db.session.get(Order, order.id)
     assert order.status == "refunded"
     refund = db.session.scalar(select(Refund))
@@ -153,9 +156,9 @@ def test_cancellation_policy_per_kind(app, make):
     soon = make.session(tour, days=1)  # within 48 hours
     [tour_order] = buy("s:d", listing_id=tour.id, session_id=soon.id, quantity="1")
     _paid(tour_order)
-    assert not service.can_customer_cancel(tour_order)
-    with pytest.raises(service.OrderError):
-        service.cancel_order(tour_order)
+    assert not lifecycle.can_customer_cancel(tour_order)
+    with pytest.raises(order_errors.OrderError):
+        lifecycle.cancel_order(tour_order)
     db.session.rollback()
     assert db.session.get(Order, tour_order.id).status == "paid"
 
@@ -163,7 +166,7 @@ def test_cancellation_policy_per_kind(app, make):
     relaxed_session = make.session(relaxed, days=1)
     [relaxed_order] = buy("s:e", listing_id=relaxed.id, session_id=relaxed_session.id, quantity="1")
     _paid(relaxed_order)
-    assert service.can_customer_cancel(relaxed_order)
+    assert lifecycle.can_customer_cancel(relaxed_order)
 
     stay = make.listing(home, "homestay")
     room = make.room(stay)
@@ -171,16 +174,16 @@ def test_cancellation_policy_per_kind(app, make):
     [stay_order] = buy("s:f", listing_id=stay.id, room_id=room.id, check_in=check_in.isoformat(),
                        check_out=check_out.isoformat(), guests="1")
     _paid(stay_order)
-    assert not service.can_customer_cancel(stay_order)
+    assert not lifecycle.can_customer_cancel(stay_order)
 
     goods = make.listing(home, "craft", stock=3)
     [goods_order] = buy("s:g", listing_id=goods.id, quantity="1")
     _paid(goods_order)
-    assert service.can_customer_cancel(goods_order)
+    assert lifecycle.can_customer_cancel(goods_order)
     fulfilment.ship(goods_order, None, "EMS", "E123")
-    assert not service.can_customer_cancel(goods_order)
-    with pytest.raises(service.OrderError):
-        service.cancel_order(goods_order)
+    assert not lifecycle.can_customer_cancel(goods_order)
+    with pytest.raises(order_errors.OrderError):
+        lifecycle.cancel_order(goods_order)
 
 
 def test_staff_cancel_needs_a_reason_and_always_refunds_in_full(client, make, received):
@@ -262,7 +265,7 @@ def test_late_payment_rereserves_or_refunds(app, make, received):
     tour = make.listing(make.home(), "tour")
     tour_session = make.session(tour, capacity=2)
     [late] = buy("s:l", listing_id=tour.id, session_id=tour_session.id, quantity="2")
-    service.apply_expire(late)
+    lifecycle.apply_expire(late)
     db.session.commit()
     apply_record_payment(late, "offline", late.total_fen, late.currency, "cash")
     db.session.commit()
@@ -270,7 +273,7 @@ def test_late_payment_rereserves_or_refunds(app, make, received):
 
     other = make.session(tour, capacity=1)
     [lost] = buy("s:m", listing_id=tour.id, session_id=other.id, quantity="1")
-    service.apply_expire(lost)
+    lifecycle.apply_expire(lost)
     db.session.commit()
     buy("s:n", listing_id=tour.id, session_id=other.id, quantity="1")
     apply_record_payment(lost, "offline", lost.total_fen, lost.currency, "cash")
@@ -350,6 +353,6 @@ def test_marking_paid_goes_through_the_offline_provider(app, make, monkeypatch):
         return real(self, found, **details)
 
     monkeypatch.setattr(OfflineProvider, "confirm", spy)
-    service.mark_paid_offline(order, actor=staff, method="cash", amount_text="30.00")
+    lifecycle.mark_paid_offline(order, actor=staff, method="cash", amount_text="30.00")
     assert calls == [{"actor": staff, "method": "cash", "amount_fen": 3000}]
     assert db.session.get(Order, order.id).status == "paid"

@@ -8,6 +8,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select
 
+from market import clock
 from market.search import service
 from market.search.backend import price_band
 from models import Home, Listing, OrderLine, RoomNight, db
@@ -41,7 +42,7 @@ def test_results_show_title_home_village_price_kind_next_date_and_highlight(clie
     assert "泾县手工<mark>宣纸</mark>" in html
     assert "小岭村幸福院" in html and "¥128 /" in html  # a whole-yuan price reads without .00
     assert "手工" in html or "Handicrafts" in html  # kind name
-    tour_date = service.local_today(catalog["paper_session"].starts_at)
+    tour_date = clock.local_today(catalog["paper_session"].starts_at)
     assert str(tour_date.day) in html
 
 
@@ -123,7 +124,7 @@ def test_sorts(client, catalog):
 
 
 def test_tour_date_filter(client, catalog):
-    day = service.local_today(catalog["session"].starts_at)
+    day = clock.local_today(catalog["session"].starts_at)
     html = page_text(client, f"/search?date={day.isoformat()}")
     assert result_slugs(html) == ["red-stories"]
     html = page_text(client, f"/search?date={(day + timedelta(days=1)).isoformat()}")
@@ -131,7 +132,7 @@ def test_tour_date_filter(client, catalog):
 
 
 def test_stay_filter_excludes_booked_nights(client, catalog, make):
-    today = service.local_today()
+    today = clock.local_today()
     check_in, check_out = today + timedelta(days=5), today + timedelta(days=7)
     url = f"/search?check_in={check_in}&check_out={check_out}"
     assert result_slugs(page_text(client, url)) == ["tea-house-stay"]
@@ -240,7 +241,7 @@ def test_unparsable_filters_say_they_were_ignored(client, catalog):
 
 
 def test_a_check_in_in_the_past_is_ignored_with_a_note(client, catalog):
-    today = service.local_today()
+    today = clock.local_today()
     html = page_text(client, f"/search?check_in={today - timedelta(days=1)}"
                              f"&check_out={today + timedelta(days=1)}")
     assert html.count('role="alert"') == 1 and len(result_slugs(html)) == 8  # not filtered

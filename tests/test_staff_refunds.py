@@ -7,7 +7,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from market.orders import service as orders
+from market.orders import cart as carts
+from market.orders import lifecycle
 from models import JournalEntry, Order, Refund, db
 from tests.booking_helpers import buy
 from tests.conftest import login, post_form
@@ -22,9 +23,9 @@ def offline_order(make):
     home = make.home()
     tour = make.session(make.listing(home, "tour", price_fen=8800), capacity=5)
     rice = make.listing(home, "produce", price_fen=3000, stock=10)
-    orders.add_to_cart("s:refund", rice.id, quantity="2")
+    carts.add_to_cart("s:refund", rice.id, quantity="2")
     [order] = buy("s:refund", listing_id=tour.listing_id, session_id=tour.id, quantity="3")
-    orders.mark_paid_offline(order, actor=make.member(home), method="cash", amount_text="324.00")
+    lifecycle.mark_paid_offline(order, actor=make.member(home), method="cash", amount_text="324.00")
     return db.session.get(Order, order.id)
 
 

@@ -27,13 +27,13 @@ def test_without_keys_stripe_never_appears(app, client, make):
 
 
 def _checkout_page(client, make) -> str:
-    from market.orders import service as orders
+    from market.orders import cart as carts
 
     listing = make.listing(make.home(), "tour", price_fen=8800)
     tour_session = make.session(listing)
     with client.session_transaction() as session:
         session["cart_key"] = "stripe-test-cart"
-    orders.add_to_cart("s:stripe-test-cart", listing.id, quantity="1", session_id=str(tour_session.id))
+    carts.add_to_cart("s:stripe-test-cart", listing.id, quantity="1", session_id=str(tour_session.id))
     db.session.commit()
     return client.get("/checkout").get_data(as_text=True)
 
@@ -250,18 +250,18 @@ def test_retries_cannot_keep_the_places_for_ever(app, fake, tour):
 
 def test_no_stripe_call_runs_inside_a_database_transaction(app, fake, tour, client):
     """Row locks (SQLite: the write lock) are never held while Stripe answers."""
-    from market.orders import service as orders
+    from market.orders import lifecycle
 
     order = place(tour)
     start(order)
     session = fake.pay(session_of(order).provider_ref)
     post_event(client, event("checkout.session.completed", session))  # fee fetched after commit
-    orders.cancel_order(reload(order), reason="plans changed")  # refund sent after commit
+    lifecycle.cancel_order(reload(order), reason="plans changed")  # refund sent after commit
     charge = fake.charge_for(session["id"])
     post_event(client, event("charge.refunded", charge))  # refunds listed after commit
     other = place(tour, seats=1)
     start(other)
-    orders.cancel_order(reload(other), reason="changed my mind")  # session expired after commit
+    lifecycle.cancel_order(reload(other), reason="changed my mind")  # session expired after commit
     kinds = {(r.method, r.path.split("/")[2]) for r in fake.requests}
     assert {("POST", "checkout"), ("GET", "payment_intents"), ("POST", "refunds"),
             ("GET", "refunds")} <= kinds

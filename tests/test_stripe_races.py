@@ -14,7 +14,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from market.orders import service as orders
+from market.orders import lifecycle
 from models import Order, Payment, Refund, TourSession, db, utcnow
 from tests.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
 
@@ -69,7 +69,7 @@ def test_race_cancel_from_a_stale_copy_refunds_the_payment(app, fake, tour, stal
     assert order.status == "pending_payment" and order.lines
     db.session.commit()
     _deliver_in_own_context(app, paid)  # the webhook commits "paid" meanwhile
-    orders.cancel_order(order, reason="plans changed")
+    lifecycle.cancel_order(order, reason="plans changed")
     _assert_money_and_places_agree(order.id, tour.id, 2)
     assert reload(order).status == "cancelled"
     [refund] = db.session.query(Refund).filter_by(order_id=order.id).all()
@@ -80,11 +80,11 @@ def test_race_cancel_from_a_stale_copy_refunds_the_payment(app, fake, tour, stal
 
 
 def _race(app, monkeypatch, name: str, worker_job, evt):
-    """`worker_job` runs in a thread and pauses at its first call of orders.<name>; the webhook
+    """`worker_job` runs in a thread and pauses at its first call of lifecycle.<name>; the webhook
     is delivered in another thread meanwhile; the worker goes on when the webhook is done (or
     after 3 s if it waits for the worker's lock)."""
     paused, go = threading.Event(), threading.Event()
-    real = getattr(orders, name)
+    real = getattr(lifecycle, name)
     errors = []
 
     def pausing(*args, **kwargs):
@@ -93,7 +93,7 @@ def _race(app, monkeypatch, name: str, worker_job, evt):
             go.wait(10)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(orders, name, pausing)
+    monkeypatch.setattr(lifecycle, name, pausing)
 
     def run(job):
         def target():
@@ -123,7 +123,7 @@ def test_race_staff_cancel_against_the_paid_webhook(app, fake, tour, monkeypatch
     order_id = order.id
 
     def cancel():
-        orders.cancel_order(db.session.get(Order, order_id), by_staff=True, reason="heavy rain")
+        lifecycle.cancel_order(db.session.get(Order, order_id), by_staff=True, reason="heavy rain")
 
     _race(app, monkeypatch, "apply_release", cancel, paid)
     _assert_money_and_places_agree(order_id, tour.id, 2)
@@ -134,5 +134,5 @@ def test_race_expiry_against_the_paid_webhook(app, fake, tour, monkeypatch):
     order_id = order.id
     order.hold_expires_at = utcnow()
     db.session.commit()
-    _race(app, monkeypatch, "apply_expire", lambda: orders.expire_due(utcnow()), paid)
+    _race(app, monkeypatch, "apply_expire", lambda: lifecycle.expire_due(utcnow()), paid)
     _assert_money_and_places_agree(order_id, tour.id, 2)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from market.orders import service as orders
+from market.orders import lifecycle, tokens
 from market.payments.service import apply_request_refund
 from models import Refund, WebhookEvent, db, utcnow
 from tests.conftest import login
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("english")  # these tests check English wor
 
 
 def _cancel(order):
-    return orders.cancel_order(order, reason="plans changed")
+    return lifecycle.cancel_order(order, reason="plans changed")
 
 
 def test_cancelling_a_paid_order_asks_stripe_with_the_stored_key(app, client, fake, tour):
@@ -47,8 +47,8 @@ def test_partial_refund_records_stripes_actual_amount(app, client, fake, make):
     tour = make.session(listing, capacity=5)
     order = paid_order(client, fake, tour, seats=3)
     line = order.lines[0]
-    refund = orders.refund_lines(order, actor=None, requests={line.id: ("1", "")}, reason="one seat less",
-                                 token=orders.new_checkout_token())
+    refund = lifecycle.refund_lines(order, actor=None, requests={line.id: ("1", "")}, reason="one seat less",
+                                 token=tokens.new_form_token())
     [request] = fake.requests_to("POST", "/v1/refunds")
     assert request.params["amount"] == "8800"
     answer = dict(fake.settle_refund(refund.provider_ref), amount=8000)  # what Stripe really sent
@@ -166,7 +166,7 @@ def test_a_rollback_after_the_refund_request_sends_nothing_and_the_retry_refunds
     def broken_mail(*_args):
         raise RuntimeError("mail template exploded")
 
-    monkeypatch.setattr(orders, "_queue_mail", broken_mail)
+    monkeypatch.setattr(lifecycle, "queue_mail", broken_mail)
     with pytest.raises(RuntimeError):
         _cancel(reload(order))
     db.session.rollback()
@@ -259,7 +259,7 @@ def test_a_buyers_cancellation_tells_stripe_the_customer_asked(app, client, fake
 
 def test_a_staff_cancellation_does_not_claim_the_customer_asked(app, client, fake, tour):
     order = paid_order(client, fake, tour)
-    orders.cancel_order(order, by_staff=True, reason="the elder is ill")
+    lifecycle.cancel_order(order, by_staff=True, reason="the elder is ill")
     [request] = fake.requests_to("POST", "/v1/refunds")
     assert "reason" not in request.params
     assert request.params["metadata[initiated_by]"] == "staff"

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from market import hooks
-from market.orders import service as orders
+from market.orders import lifecycle
 from market.payments import stripe_events
 from models import Order, OrderEvent, Payment, Refund, TourSession, WebhookEvent, db
 from tests.stripe_fake import sign, signed
@@ -224,7 +224,7 @@ def test_a_failing_event_is_kept_answered_500_and_retried(app, client, fake, tou
 def test_late_payment_with_the_seat_still_free_is_accepted(app, client, fake, tour):
     order = place(tour)
     session = fake.pay(_session(order))
-    orders.apply_expire(reload(order))
+    lifecycle.apply_expire(reload(order))
     db.session.commit()
     assert reload(tour).reserved == 0
     assert post_event(client, event("checkout.session.completed", session)).status_code == 200
@@ -237,7 +237,7 @@ def test_late_payment_with_the_seat_still_free_is_accepted(app, client, fake, to
 def test_late_payment_with_the_seat_taken_is_refunded_and_the_buyer_told(app, client, fake, tour):
     order = place(tour, seats=2)
     session = fake.pay(_session(order))
-    orders.apply_expire(reload(order))
+    lifecycle.apply_expire(reload(order))
     db.session.commit()
     place(tour, seats=2)  # someone else takes the seats (capacity 3)
     assert post_event(client, event("checkout.session.completed", session)).status_code == 200
