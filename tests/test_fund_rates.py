@@ -122,16 +122,17 @@ def test_staff_elder_form_refuses_an_incentive_over_the_whole_price(client, make
 def test_session_crediting_an_elder_over_the_whole_price_refused(make, rated):
     from datetime import time, timedelta
 
+    from market.manage import inventory
     from market.manage import service as manage
     from models import utcnow
 
     home, _elder, storyteller, _goods, tour = rated
     tour.care_share_bps = 6000
     db.session.commit()
-    data = manage.SessionInput(day=(utcnow() + timedelta(days=9)).date(), start=time(9, 0),
+    data = inventory.SessionInput(day=(utcnow() + timedelta(days=9)).date(), start=time(9, 0),
                                duration_minutes=60, capacity=5, elder_id=storyteller.id)
     with pytest.raises(manage.ManageError, match="add up to more than the price"):
-        manage.add_session(home, tour, data)
+        inventory.add_session(home, tour, data)
 
 
 def test_checkout_refuses_a_line_whose_rates_exceed_the_price(app, make, rated):

@@ -422,13 +422,13 @@ def test_number_fields_open_the_phone_number_pad(client, staff_home, make):
 # ---- services, called without a request ---------------------------------------------------
 
 def test_service_refuses_stock_below_reserved_and_changes_nothing(make):
-    from market.manage import service
+    from market.manage import listings, service
 
     home = make.home()
     listing = make.listing(home, "produce", stock=10, reserved=7)
-    data = service.ListingInput(title_zh="鸡蛋", price_fen=3000, stock=6)
+    data = listings.ListingInput(title_zh="鸡蛋", price_fen=3000, stock=6)
     with pytest.raises(service.ManageError) as caught:
-        service.update_listing(home, listing, data)
+        listings.update_listing(home, listing, data)
     assert caught.value.field == "stock"
     db.session.expire_all()
     unchanged = db.session.get(Listing, listing.id)
@@ -436,7 +436,7 @@ def test_service_refuses_stock_below_reserved_and_changes_nothing(make):
 
 
 def test_session_with_an_order_cannot_be_deleted_even_when_released(make):
-    from market.manage import service
+    from market.manage import inventory, service
     from models import Order, OrderLine
 
     home = make.home()
@@ -451,49 +451,49 @@ def test_session_with_an_order_cannot_be_deleted_even_when_released(make):
                              amount_fen=5000, care_share_bps=2000, holds_inventory=False))
     db.session.commit()
     with pytest.raises(service.ManageError):
-        service.delete_session(home, session)
+        inventory.delete_session(home, session)
     assert _count(TourSession) == 1
 
 
 def test_service_session_rules_use_the_home_time_zone(make):
     from datetime import time
 
-    from market.manage import service
+    from market.manage import inventory, service
 
     home = make.home()
     listing = make.listing(home, "tour")
     now = datetime(2030, 6, 1, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
-    early = service.SessionInput(day=date(2030, 6, 1), start=time(7, 30), duration_minutes=60, capacity=5)
+    early = inventory.SessionInput(day=date(2030, 6, 1), start=time(7, 30), duration_minutes=60, capacity=5)
     with pytest.raises(service.ManageError):  # 07:30 Shanghai is already past
-        service.add_session(home, listing, early, now=now)
-    later = service.SessionInput(day=date(2030, 6, 1), start=time(8, 30), duration_minutes=60, capacity=5)
-    session = service.add_session(home, listing, later, now=now)
+        inventory.add_session(home, listing, early, now=now)
+    later = inventory.SessionInput(day=date(2030, 6, 1), start=time(8, 30), duration_minutes=60, capacity=5)
+    session = inventory.add_session(home, listing, later, now=now)
     assert session.starts_at == datetime(2030, 6, 1, 0, 30, tzinfo=UTC)
 
 
 def test_a_session_more_than_a_year_ahead_is_refused(make):
     from datetime import time
 
-    from market.manage import service
+    from market.manage import inventory, service
 
     home = make.home()
     listing = make.listing(home, "tour")
     now = datetime(2030, 6, 1, 0, 0, tzinfo=UTC)
-    far = service.SessionInput(day=date(2031, 6, 2), start=time(9, 0), duration_minutes=60, capacity=5)
+    far = inventory.SessionInput(day=date(2031, 6, 2), start=time(9, 0), duration_minutes=60, capacity=5)
     with pytest.raises(service.ManageError, match="2031-06-01"):
-        service.add_session(home, listing, far, now=now)
+        inventory.add_session(home, listing, far, now=now)
     assert _count(TourSession) == 0
-    last = service.SessionInput(day=date(2031, 6, 1), start=time(9, 0), duration_minutes=60, capacity=5)
-    assert service.add_session(home, listing, last, now=now).id
+    last = inventory.SessionInput(day=date(2031, 6, 1), start=time(9, 0), duration_minutes=60, capacity=5)
+    assert inventory.add_session(home, listing, last, now=now).id
 
 
 def test_another_homes_rows_are_refused_by_the_service(make):
-    from market.manage import service
+    from market.manage import listings, service
 
     home, other = make.home(), make.home()
     foreign = make.listing(other, "tour")
     assert service.listing_in(home, foreign.id) is None
     with pytest.raises(service.ManageError):
-        service.set_status(home, foreign, "archived")
+        listings.set_status(home, foreign, "archived")
     db.session.expire_all()
     assert db.session.get(Listing, foreign.id).status == "published"

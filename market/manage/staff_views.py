@@ -1,7 +1,10 @@
-"""Home staff console: thin views over market.manage.service.
+"""Home staff console: thin views over listings.py, inventory.py and elders.py.
 
 Access is decided once, before every view, by market.console (404 outside one's own home,
 403 for a supervisor's write); rows named by id are looked up only inside that home.
+
+Long because: one blueprint holds every console page (listings, sessions, rooms, photos,
+elders), each a few lines of form handling; their endpoint names are shared by the templates.
 """
 
 from flask import (
@@ -21,7 +24,8 @@ from flask_login import current_user
 from market import clock
 from market.console import enter_home_console
 from market.i18n import is_english
-from market.manage import service
+from market.manage import elders as elder_records
+from market.manage import inventory, listings, service
 from market.manage.forms import (
     ElderForm,
     ListingForm,
@@ -85,8 +89,8 @@ def home(home_slug: str):
 
 # ---- listings ----------------------------------------------------------------------------
 
-def _listing_input(form: ListingForm) -> service.ListingInput:
-    return service.ListingInput(
+def _listing_input(form: ListingForm) -> listings.ListingInput:
+    return listings.ListingInput(
         title_zh=form.title_zh.data or "",
         title_en=form.title_en.data or "",
         description_zh=form.description_zh.data or "",
@@ -131,7 +135,7 @@ def listing_new(home_slug: str, kind: str):
     form = _listing_form()
     if form.validate_on_submit():
         try:
-            listing = service.create_listing(g.home, kind, _listing_input(form))
+            listing = listings.create_listing(g.home, kind, _listing_input(form))
         except service.ManageError as error:
             _with_field_error(form, error)
         else:
@@ -145,8 +149,8 @@ def listing(home_slug: str, listing_id: int):
     found = _listing(listing_id)
     return render_template(
         "manage/listing.html", listing=found, statuses=STATUSES,
-        booked={session.id for session in found.sessions if service.session_has_bookings(session)},
-        session_end=service.session_end,
+        booked={session.id for session in found.sessions if inventory.session_has_bookings(session)},
+        session_end=inventory.session_end,
     )
 
 
@@ -157,7 +161,7 @@ def listing_edit(home_slug: str, listing_id: int):
     form = _listing_form(None if request.method == "POST" else _listing_initial(found), rooms_price)
     if form.validate_on_submit():
         try:
-            service.update_listing(g.home, found, _listing_input(form))
+            listings.update_listing(g.home, found, _listing_input(form))
         except service.ManageError as error:
             _with_field_error(form, error)
         else:
@@ -174,7 +178,7 @@ def listing_status(home_slug: str, listing_id: int):
     if status not in STATUSES:
         abort(400)
     try:
-        service.set_status(g.home, found, status)
+        listings.set_status(g.home, found, status)
     except service.ManageError as error:
         flash(str(error), "error")
     else:
@@ -187,8 +191,8 @@ def listing_status(home_slug: str, listing_id: int):
 
 # ---- tour sessions -----------------------------------------------------------------------
 
-def _session_input(form: SessionForm) -> service.SessionInput:
-    return service.SessionInput(
+def _session_input(form: SessionForm) -> inventory.SessionInput:
+    return inventory.SessionInput(
         day=form.day.data, start=form.start.data, duration_minutes=form.duration_minutes.number,
         capacity=form.capacity.number, meeting_point_zh=form.meeting_point_zh.data or "",
         meeting_point_en=form.meeting_point_en.data or "", elder_id=form.elder_id.data or None,
@@ -211,7 +215,7 @@ def session_new(home_slug: str, listing_id: int):
     form = SessionForm(data=initial, elders=service.home_elders(g.home), english=is_english())
     if form.validate_on_submit():
         try:
-            service.add_session(g.home, found, _session_input(form))
+            inventory.add_session(g.home, found, _session_input(form))
         except service.ManageError as error:
             _with_field_error(form, error)
         else:
@@ -236,14 +240,14 @@ def session_edit(home_slug: str, listing_id: int, session_id: int):
     form = SessionForm(data=initial, elders=service.home_elders(g.home), english=is_english())
     if form.validate_on_submit():
         try:
-            service.update_session(g.home, session, _session_input(form))
+            inventory.update_session(g.home, session, _session_input(form))
         except service.ManageError as error:
             _with_field_error(form, error)
         else:
             flash(_("Changes saved."), "success")
             return redirect(url_for(".listing", home_slug=g.home.slug, listing_id=found.id))
     return _form_page("manage/session_form.html", form, listing=found, session=session,
-                      has_bookings=service.session_has_bookings(session))
+                      has_bookings=inventory.session_has_bookings(session))
 
 
 @bp.route("/<home_slug>/listings/<int:listing_id>/sessions/<int:session_id>/delete", methods=["GET", "POST"])
@@ -253,10 +257,10 @@ def session_delete(home_slug: str, listing_id: int, session_id: int):
     session = service.session_in(g.home, found, session_id) or abort(404)
     if request.form.get("confirmed") != "yes":
         return render_template("manage/session_delete.html", listing=found, session=session,
-                               has_bookings=service.session_has_bookings(session),
-                               session_end=service.session_end)
+                               has_bookings=inventory.session_has_bookings(session),
+                               session_end=inventory.session_end)
     try:
-        service.delete_session(g.home, session)
+        inventory.delete_session(g.home, session)
     except service.ManageError as error:
         flash(str(error), "error")
     else:
@@ -266,8 +270,8 @@ def session_delete(home_slug: str, listing_id: int, session_id: int):
 
 # ---- homestay rooms ----------------------------------------------------------------------
 
-def _room_input(form: RoomForm) -> service.RoomInput:
-    return service.RoomInput(
+def _room_input(form: RoomForm) -> inventory.RoomInput:
+    return inventory.RoomInput(
         name_zh=form.name_zh.data or "", name_en=form.name_en.data or "",
         nightly_price_fen=form.price.fen, max_guests=form.max_guests.number,
         amenities_zh=form.amenities_zh.data or "", amenities_en=form.amenities_en.data or "",
@@ -288,7 +292,7 @@ def room_new(home_slug: str, listing_id: int):
     form = RoomForm(data=None if request.method == "POST" else {"max_guests": 2, "active": True})
     if form.validate_on_submit():
         try:
-            service.add_room(g.home, found, _room_input(form))
+            inventory.add_room(g.home, found, _room_input(form))
         except service.ManageError as error:
             _with_field_error(form, error)
         else:
@@ -309,7 +313,7 @@ def room_edit(home_slug: str, listing_id: int, room_id: int):
     form = RoomForm(data=initial)
     if form.validate_on_submit():
         try:
-            service.update_room(g.home, room, _room_input(form))
+            inventory.update_room(g.home, room, _room_input(form))
         except service.ManageError as error:
             _with_field_error(form, error)
         else:
@@ -329,7 +333,7 @@ def _upload(form: PhotoForm, listing=None) -> bool:
         form.photo.errors.append(str(error))
         return False
     try:
-        service.add_photo(g.home, stored, listing=listing, alt_zh=form.alt_zh.data or "",
+        listings.add_photo(g.home, stored, listing=listing, alt_zh=form.alt_zh.data or "",
                           alt_en=form.alt_en.data or "")
     except BaseException:
         remove_stored(config["UPLOAD_ROOT"], stored.path, stored.thumb_path)
@@ -366,7 +370,7 @@ def listing_photos(home_slug: str, listing_id: int):
 def photo_delete(home_slug: str, photo_id: int):
     photo = service.photo_in(g.home, photo_id) or abort(404)
     listing_id = photo.listing_id
-    service.remove_photo(g.home, photo, current_app.config["UPLOAD_ROOT"])
+    listings.remove_photo(g.home, photo, current_app.config["UPLOAD_ROOT"])
     flash(_("Photo removed."), "success")
     if listing_id:
         return redirect(url_for(".listing_photos", home_slug=g.home.slug, listing_id=listing_id))
@@ -375,8 +379,8 @@ def photo_delete(home_slug: str, photo_id: int):
 
 # ---- elders ------------------------------------------------------------------------------
 
-def _elder_input(form: ElderForm) -> service.ElderInput:
-    return service.ElderInput(
+def _elder_input(form: ElderForm) -> elder_records.ElderInput:
+    return elder_records.ElderInput(
         display_name_zh=form.display_name_zh.data or "", display_name_en=form.display_name_en.data or "",
         role=form.role.data, bio_zh=form.bio_zh.data or "", bio_en=form.bio_en.data or "",
         consent_public=bool(form.consent_public.data), incentive_bps=form.incentive.bps or 0,
@@ -393,7 +397,7 @@ def elder_new(home_slug: str):
     form = ElderForm()
     if form.validate_on_submit():
         try:
-            service.create_elder(g.home, _elder_input(form))
+            elder_records.create_elder(g.home, _elder_input(form))
         except service.ManageError as error:
             _with_field_error(form, error)
         else:
@@ -413,7 +417,7 @@ def elder_edit(home_slug: str, elder_id: int):
     form = ElderForm(data=initial)
     if form.validate_on_submit():
         try:
-            service.update_elder(g.home, elder, _elder_input(form))
+            elder_records.update_elder(g.home, elder, _elder_input(form))
         except service.ManageError as error:
             _with_field_error(form, error)
         else:
