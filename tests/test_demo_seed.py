@@ -152,7 +152,7 @@ def test_every_public_page_answers_in_both_languages_and_hides_the_private_elder
 def test_seeded_history_goes_through_the_services_and_verifies(app, tmp_path):
     """Past orders of every kind, a partial refund, donations, a township subsidy, approved and
     rejected spending with receipts, for every demo home: entries the ledger verifies."""
-    from market.fund.service import receipts_root
+    from market.fund.disbursements import receipts_root
     from models.fund import Disbursement, Donation, Grant
     from models.ledger import JournalEntry
     from models.orders import OrderLine

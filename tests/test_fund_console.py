@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from PIL import Image
 
-from market.fund import service
+from market.fund import disbursements, donations
 from market.ledger import entries as ledger_entries
 from models import db
 from tests.conftest import login, post_form
@@ -25,7 +25,7 @@ def test_console_pages_for_members(client, make):
     staff = make.member(home, "staff")
     ledger_entries.post_grant(home_id=home.id, amount_fen=500_00, grant_id=1, source="township", memo="g")
     db.session.commit()
-    service.create_donation(home.id, 2000)
+    donations.create_donation(home.id, 2000)
     login(client, staff)
     base = f"/manage/{home.slug}/fund"
     assert client.get(f"{base}/").status_code == 200
@@ -66,9 +66,9 @@ def test_rejected_receipt_stays_private(client, make):
     sup = make.member(home, "supervisor")
     ledger_entries.post_grant(home_id=home.id, amount_fen=500_00, grant_id=1, source="township", memo="g")
     db.session.commit()
-    proposal = service.Proposal("other", 100, "x", date(2026, 1, 1), "")
-    d = service.propose_disbursement(home.id, staff, proposal, io.BytesIO(_png()))
-    service.decide_disbursement(home.id, d.id, sup, approve=False, comment="no")
+    proposal = disbursements.Proposal("other", 100, "x", date(2026, 1, 1), "")
+    d = disbursements.propose_disbursement(home.id, staff, proposal, io.BytesIO(_png()))
+    disbursements.decide_disbursement(home.id, d.id, sup, approve=False, comment="no")
     assert client.get(f"/fund/{home.slug}/receipts/{d.id}").status_code == 404
     login(client, staff)
     assert client.get(f"/manage/{home.slug}/fund/disbursements/{d.id}/receipt").status_code == 200

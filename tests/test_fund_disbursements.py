@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from market.fund import service
+from market.fund import disbursements, service
 from market.ledger import entries as ledger_entries
 from market.ledger import service as ledger
 from models import db
@@ -122,8 +122,8 @@ def test_non_image_and_oversized_receipts_refused(client, app, setup):
 
 
 def _proposal(home, user, fen=2000):
-    return service.propose_disbursement(
-        home.id, user, service.Proposal("meals", fen, "Shop", date(2026, 11, 1), "rice"),
+    return disbursements.propose_disbursement(
+        home.id, user, disbursements.Proposal("meals", fen, "Shop", date(2026, 11, 1), "rice"),
         io.BytesIO(png_bytes()),
     )
 
@@ -132,7 +132,7 @@ def test_nobody_approves_their_own_proposal(app, setup):
     home, _staff, sup, _sup2 = setup
     d = _proposal(home, sup)
     with pytest.raises(service.FundError, match="own proposal"):
-        service.decide_disbursement(home.id, d.id, sup, approve=True)
+        disbursements.decide_disbursement(home.id, d.id, sup, approve=True)
     assert db.session.get(Disbursement, d.id).status == "proposed"
 
 
@@ -140,21 +140,21 @@ def test_staff_cannot_decide(app, setup):
     home, staff, sup, _ = setup
     d = _proposal(home, sup)
     with pytest.raises(service.FundForbidden):
-        service.decide_disbursement(home.id, d.id, staff, approve=True)
+        disbursements.decide_disbursement(home.id, d.id, staff, approve=True)
 
 
 def test_approving_twice_and_after_rejection_refused(app, setup):
     home, staff, sup, sup2 = setup
     d = _proposal(home, staff)
-    service.decide_disbursement(home.id, d.id, sup, approve=True, comment="fine")
+    disbursements.decide_disbursement(home.id, d.id, sup, approve=True, comment="fine")
     count = entries()
     with pytest.raises(service.FundError, match="already"):
-        service.decide_disbursement(home.id, d.id, sup2, approve=True)
+        disbursements.decide_disbursement(home.id, d.id, sup2, approve=True)
     assert entries() == count
     d2 = _proposal(home, staff)
-    service.decide_disbursement(home.id, d2.id, sup, approve=False, comment="no receipt total")
+    disbursements.decide_disbursement(home.id, d2.id, sup, approve=False, comment="no receipt total")
     with pytest.raises(service.FundError, match="already"):
-        service.decide_disbursement(home.id, d2.id, sup2, approve=True)
+        disbursements.decide_disbursement(home.id, d2.id, sup2, approve=True)
     assert entries() == count
     assert db.session.get(Disbursement, d2.id).status == "rejected"
 
@@ -163,17 +163,17 @@ def test_reject_needs_a_comment(app, setup):
     home, staff, sup, _ = setup
     d = _proposal(home, staff)
     with pytest.raises(service.FundError, match="why"):
-        service.decide_disbursement(home.id, d.id, sup, approve=False, comment="  ")
+        disbursements.decide_disbursement(home.id, d.id, sup, approve=False, comment="  ")
 
 
 def test_approval_above_available_refused(app, setup):
     home, staff, sup, sup2 = setup
     first = _proposal(home, staff, 80_00)
     second = _proposal(home, staff, 80_00)  # each fits alone; not both
-    service.decide_disbursement(home.id, first.id, sup, approve=True)
+    disbursements.decide_disbursement(home.id, first.id, sup, approve=True)
     count = entries()
     with pytest.raises(service.FundError, match="available"):
-        service.decide_disbursement(home.id, second.id, sup2, approve=True)
+        disbursements.decide_disbursement(home.id, second.id, sup2, approve=True)
     assert entries() == count
     assert db.session.get(Disbursement, second.id).status == "proposed"
 
@@ -184,7 +184,7 @@ def test_supervisor_of_another_home_gets_404(client, make, setup):
     outsider = make.member(other, "supervisor")
     d = _proposal(home, staff)
     with pytest.raises(service.FundNotFound):
-        service.decide_disbursement(home.id, d.id, outsider, approve=True)
+        disbursements.decide_disbursement(home.id, d.id, outsider, approve=True)
     login(client, outsider)
     assert client.get(f"/manage/{home.slug}/fund/").status_code == 404
     assert client.get(f"/manage/{home.slug}/fund/disbursements/{d.id}").status_code == 404
@@ -201,9 +201,9 @@ def test_tampered_home_id_in_service(app, make, setup):
     other = make.home()
     d = _proposal(home, staff)
     with pytest.raises(service.FundNotFound):
-        service.decide_disbursement(other.id, d.id, sup, approve=True)
+        disbursements.decide_disbursement(other.id, d.id, sup, approve=True)
     with pytest.raises(service.FundNotFound):
-        service.decide_disbursement(10_000, d.id, sup, approve=True)
+        disbursements.decide_disbursement(10_000, d.id, sup, approve=True)
 
 
 def test_console_page_shows_form_only_to_other_supervisor(client, setup):

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from market.fund import service
+from market.fund import disbursements, donations, grants, service, settlements
 from market.ledger import entries as ledger_entries
 from market.ledger import service as ledger
 from market.ledger.accounts import HOME_OPERATIONS, PAYMENTS_CLEARING
@@ -97,7 +97,7 @@ def _ready(client, make, home, form):
     elif who:
         login(client, make.member(home, who))
     if form == "confirmation":
-        service.create_donation(home.id, 50_00)
+        donations.create_donation(home.id, 50_00)
     return post, model
 
 
@@ -210,17 +210,17 @@ def test_bad_dates_refused_by_the_service(make, home_with_money):
     before = entries()
     for day in (future, date(1999, 12, 31), "2026-11-01", None):
         with pytest.raises(service.FundError):
-            service.propose_disbursement(home.id, sup, service.Proposal("meals", 100, "Shop", day, ""),
+            disbursements.propose_disbursement(home.id, sup, disbursements.Proposal("meals", 100, "Shop", day, ""),
                                          io.BytesIO(png_bytes()))
         with pytest.raises(service.FundError):
-            service.record_grant(home.id, sup, source="township", source_name="T", amount_fen=100,
+            grants.record_grant(home.id, sup, source="township", source_name="T", amount_fen=100,
                                  received_on=day)
         with pytest.raises(service.FundError):
-            service.record_settlement(home.id, admin, account_code="home_operations", amount_fen=100,
+            settlements.record_settlement(home.id, admin, account_code="home_operations", amount_fen=100,
                                       paid_on=day)
     assert entries() == before and rows(Disbursement) == rows(Grant) == rows(Settlement) == 0
     today = utcnow().date()
-    service.record_grant(home.id, sup, source="township", source_name="T", amount_fen=100, received_on=today)
+    grants.record_grant(home.id, sup, source="township", source_name="T", amount_fen=100, received_on=today)
     assert entries() == before + 1
 
 
@@ -271,7 +271,7 @@ def test_receipts_are_served_so_they_cannot_run_as_pages(client, make, home_with
     assert private.headers["X-Content-Type-Options"] == "nosniff"
     assert "private" in private.headers["Cache-Control"] and "public" not in private.headers["Cache-Control"]
     assert client.get(f"/fund/{home.slug}/receipts/{d.id}").status_code == 404  # proposals stay private
-    service.decide_disbursement(home.id, d.id, sup, approve=True)
+    disbursements.decide_disbursement(home.id, d.id, sup, approve=True)
     public = client.get(f"/fund/{home.slug}/receipts/{d.id}")
     assert public.status_code == 200 and public.mimetype == content_type
     assert public.headers["X-Content-Type-Options"] == "nosniff"
@@ -288,8 +288,8 @@ def test_receipts_are_served_so_they_cannot_run_as_pages(client, make, home_with
 
 
 def _propose(home, user, fen, receipt=None):
-    proposal = service.Proposal("meals", fen, "Shop", date(2026, 1, 1), "")
-    return service.propose_disbursement(home.id, user, proposal, io.BytesIO(receipt or png_bytes()))
+    proposal = disbursements.Proposal("meals", fen, "Shop", date(2026, 1, 1), "")
+    return disbursements.propose_disbursement(home.id, user, proposal, io.BytesIO(receipt or png_bytes()))
 
 
 def _decide(client, home, d_id, **data):
@@ -329,7 +329,7 @@ def test_decisions_that_are_refused_post_nothing(client, make, home_with_money):
     before = approved
     refused(sup2, d.id, 409, "already approved")  # approving twice
     refused(sup2, d.id, 409, "already approved", reject="y", comment="changed my mind")  # rejecting after
-    service.record_grant(other.id, make.user(is_admin=True), source="township", source_name="T",
+    grants.record_grant(other.id, make.user(is_admin=True), source="township", source_name="T",
                          amount_fen=100, received_on=date(2026, 1, 1))
     before = entries()
     other_d = _propose(other, make.member(other, "staff"), 1)
@@ -353,11 +353,11 @@ def test_tampered_settlement_account_refused(client, make, home_with_money):
         response = settle(client, home, "10.00", account_code=code)
         assert response.status_code == 400, code
         with pytest.raises(service.FundError):
-            service.record_settlement(home.id, admin, account_code=code, amount_fen=1000,
+            settlements.record_settlement(home.id, admin, account_code=code, amount_fen=1000,
                                       paid_on=date(2026, 11, 1))
     for home_id in (999_999, None, "1", -1):
         with pytest.raises(service.FundNotFound):
-            service.record_settlement(home_id, admin, account_code="home_operations", amount_fen=1000,
+            settlements.record_settlement(home_id, admin, account_code="home_operations", amount_fen=1000,
                                       paid_on=date(2026, 11, 1))
     assert entries() == before and rows(Settlement) == 0
 
@@ -366,7 +366,7 @@ def _confirmed_donation(client, make, home, **fields):
     response = donate(client, home, "66.60", **fields)
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     donation = db.session.scalar(select(Donation).order_by(Donation.id.desc()).limit(1))
-    service.confirm_donation(donation.id, donation.amount_fen, "offline")
+    donations.confirm_donation(donation.id, donation.amount_fen, "offline")
     return donation
 
 
@@ -397,6 +397,6 @@ def test_donation_message_and_name_are_limited(client, make, fields, message):
     assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert rows(Donation) == 0
     with pytest.raises(service.FundError):
-        service.create_donation(home.id, 2000, anonymous=False, donor_name=" ")
-    long = service.create_donation(home.id, 2000, message="谢" * 5000, anonymous=False, donor_name="名" * 200)
+        donations.create_donation(home.id, 2000, anonymous=False, donor_name=" ")
+    long = donations.create_donation(home.id, 2000, message="谢" * 5000, anonymous=False, donor_name="名" * 200)
     assert len(long.message) == 500 and len(long.donor_name) == 80

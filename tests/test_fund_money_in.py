@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from market.fund import service
+from market.fund import donations, grants, service, settlements
 from market.ledger import service as ledger
 from models import db
 from models.fund import Donation, Grant, Settlement
@@ -49,8 +49,8 @@ def test_donation_offline_flow(client, make):
 
 def test_anonymous_donor_never_named(client, make):
     home = make.home()
-    d = service.create_donation(home.id, 5000, donor_name="Secret Person", anonymous=True)
-    service.confirm_donation(d.id, 5000, "offline")
+    d = donations.create_donation(home.id, 5000, donor_name="Secret Person", anonymous=True)
+    donations.confirm_donation(d.id, 5000, "offline")
     page = client.get(f"/fund/{home.slug}").get_data(as_text=True)
     assert "Secret Person" not in page
     assert "Secret Person" not in client.get(f"/fund/{home.slug}/entries.json").get_data(as_text=True)
@@ -72,9 +72,9 @@ def test_preset_donation_and_bad_amounts(client, make):
 
 def test_confirm_donation_is_idempotent(app, make):
     home = make.home()
-    d = service.create_donation(home.id, 5000)
-    service.confirm_donation(d.id, 4900, "stripe", "pi_123")
-    service.confirm_donation(d.id, 4900, "stripe", "pi_123")
+    d = donations.create_donation(home.id, 5000)
+    donations.confirm_donation(d.id, 4900, "stripe", "pi_123")
+    donations.confirm_donation(d.id, 4900, "stripe", "pi_123")
     assert entries() == 1 and available(home) == 4900
     assert db.session.get(Donation, d.id).received_fen == 4900
 
@@ -82,21 +82,21 @@ def test_confirm_donation_is_idempotent(app, make):
 def test_cancelled_donation_cannot_be_confirmed(app, make):
     home = make.home()
     staff = make.member(home)
-    d = service.create_donation(home.id, 5000)
-    service.staff_cancel_donation(home.id, d.id, staff)
+    d = donations.create_donation(home.id, 5000)
+    donations.staff_cancel_donation(home.id, d.id, staff)
     with pytest.raises(service.FundError):
-        service.confirm_donation(d.id, 5000, "offline")
+        donations.confirm_donation(d.id, 5000, "offline")
     assert entries() == 0
 
 
 def test_staff_of_other_home_cannot_confirm(client, make):
     home, other = make.home(), make.home()
     outsider = make.member(other)
-    d = service.create_donation(home.id, 5000)
+    d = donations.create_donation(home.id, 5000)
     with pytest.raises(service.FundNotFound):
-        service.staff_confirm_donation(home.id, d.id, outsider, 5000)
+        donations.staff_confirm_donation(home.id, d.id, outsider, 5000)
     with pytest.raises(service.FundNotFound):  # tampered home id
-        service.staff_confirm_donation(other.id, d.id, outsider, 5000)
+        donations.staff_confirm_donation(other.id, d.id, outsider, 5000)
     login(client, outsider)
     assert client.get(f"/manage/{home.slug}/fund/donations").status_code == 404
     assert entries() == 0
@@ -110,14 +110,14 @@ def test_grant_by_supervisor_or_admin_only(client, make):
     fields = dict(source="township", source_name="Feixiang township", amount_fen=300_00,
                   received_on=date(2026, 10, 1))
     with pytest.raises(service.FundForbidden):
-        service.record_grant(home.id, staff, **fields)
-    service.record_grant(home.id, sup, **fields)
-    service.record_grant(home.id, admin, **dict(fields, source="government"))
+        grants.record_grant(home.id, staff, **fields)
+    grants.record_grant(home.id, sup, **fields)
+    grants.record_grant(home.id, admin, **dict(fields, source="government"))
     assert available(home) == 600_00
     with pytest.raises(service.FundError):
-        service.record_grant(home.id, sup, **dict(fields, source="lottery"))
+        grants.record_grant(home.id, sup, **dict(fields, source="lottery"))
     with pytest.raises(service.FundError):
-        service.record_grant(home.id, sup, **dict(fields, amount_fen=0))
+        grants.record_grant(home.id, sup, **dict(fields, amount_fen=0))
     assert db.session.scalar(select(func.count(Grant.id))) == 2
     login(client, sup)
     response = post_form(client, f"/manage/{home.slug}/fund/grants/new",
@@ -149,17 +149,17 @@ def test_settlement_admin_only_and_within_balance(client, make):
     fields = dict(account_code="home_operations", amount_fen=400_00, paid_on=date(2026, 11, 1),
                   reference="BANK-1")
     with pytest.raises(service.FundForbidden):
-        service.record_settlement(home.id, sup, **fields)
-    service.record_settlement(home.id, admin, **fields)
+        settlements.record_settlement(home.id, sup, **fields)
+    settlements.record_settlement(home.id, admin, **fields)
     balances = ledger.home_balances(home.id)
     assert balances["home_operations"] == 600_00 and balances["settlements_paid"] == 400_00
     count = entries()
     with pytest.raises(service.FundError, match="more than"):
-        service.record_settlement(home.id, admin, **dict(fields, amount_fen=600_01))
+        settlements.record_settlement(home.id, admin, **dict(fields, amount_fen=600_01))
     with pytest.raises(service.FundError):
-        service.record_settlement(home.id, admin, **dict(fields, account_code="care_fund:available"))
+        settlements.record_settlement(home.id, admin, **dict(fields, account_code="care_fund:available"))
     with pytest.raises(service.FundNotFound):
-        service.record_settlement(99999, admin, **fields)
+        settlements.record_settlement(99999, admin, **fields)
     assert entries() == count
     assert db.session.scalar(select(func.count(Settlement.id))) == 1
     login(client, sup)

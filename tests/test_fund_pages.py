@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from market import clock
-from market.fund import exports, public, service
+from market.fund import donations, exports, public
 from market.ledger import entries as ledger_entries
 from market.ledger import service as ledger
 from market.ledger.entries import post_order_paid
@@ -37,8 +37,8 @@ def test_home_fund_page_shows_income_by_source_and_chart(client, make):
     eggs = make.listing(home, "produce")
     paid_order(home, tour, 60_00)
     paid_order(home, eggs, 100_00)
-    d = service.create_donation(home.id, 50_00, donor_name="Named Donor", anonymous=False)
-    service.confirm_donation(d.id, 50_00, "offline")
+    d = donations.create_donation(home.id, 50_00, donor_name="Named Donor", anonymous=False)
+    donations.confirm_donation(d.id, 50_00, "offline")
     summary = public.summary(home.id)
     assert summary.pending == 12_00 + 20_00
     assert summary.available == 50_00

@@ -139,7 +139,7 @@ def _partial_refund(order: Order, staff: User, when: datetime) -> None:
 
 def seed_history(homes: list[Home], now: datetime | None = None, seed: int = 2026) -> None:
     """Six months of history for each home; each step commits like the real use case."""
-    from market.fund import service as fund
+    from market.fund import donations, grants
     from market.ledger import entries as ledger_entries
 
     now = now or market_clock.now()
@@ -161,12 +161,12 @@ def seed_history(homes: list[Home], now: datetime | None = None, seed: int = 202
             by_kind.setdefault(listing.kind, []).append(listing)
         # A township subsidy at the start, and every quarter a village-collective grant.
         with clock(start + timedelta(days=2)):
-            fund.record_grant(home.id, supervisor, source="township",
+            grants.record_grant(home.id, supervisor, source="township",
                               source_name=f"{home.county_zh}乡镇养老补贴",
                               amount_fen=rng.choice((1500_00, 2000_00, 3000_00)),
                               received_on=(start + timedelta(days=2)).date(), note="季度运营补贴")
         with clock(start + timedelta(days=95)):
-            fund.record_grant(home.id, supervisor, source="village_collective",
+            grants.record_grant(home.id, supervisor, source="village_collective",
                               source_name=f"{home.village_zh}村集体", amount_fen=800_00,
                               received_on=(start + timedelta(days=95)).date())
         refunded = False
@@ -190,13 +190,13 @@ def seed_history(homes: list[Home], now: datetime | None = None, seed: int = 202
                     refunded = True
             if week % 3 == 1:
                 name = rng.choice(("张先生", "City volunteers", ""))
-                donation = fund.create_donation(
+                donation = donations.create_donation(
                     home.id, rng.choice((2000, 5000, 10000, 20000)),
                     donor_name=name, anonymous=not name or rng.random() < 0.5,
                     message=rng.choice(("祝老人们身体健康！", "", "For the dining table")),
                 )
                 with clock(day + timedelta(days=1)):
-                    fund.confirm_donation(donation.id, donation.amount_fen, "offline", actor=staff)
+                    donations.confirm_donation(donation.id, donation.amount_fen, "offline", actor=staff)
         # Due care-fund income becomes available (goods: 7 days after shipping).
         ledger_entries.release_due(now)
         db.session.commit()
@@ -213,6 +213,7 @@ SPENDING = [
 
 
 def _spending(home: Home, staff: User, supervisor: User, now: datetime, rng: random.Random) -> None:
+    from market.fund import disbursements
     from market.fund import service as fund
 
     for number, (category, description, payee, share) in enumerate(SPENDING):
@@ -222,12 +223,12 @@ def _spending(home: Home, staff: User, supervisor: User, now: datetime, rng: ran
         if amount > available or available <= 0:
             continue
         receipt = receipt_image(f"{payee} {description}", amount, when.date(), home.id * 100 + number)
-        proposal = fund.Proposal(category, amount, payee, when.date(), description)
+        proposal = disbursements.Proposal(category, amount, payee, when.date(), description)
         with clock(when):
-            d = fund.propose_disbursement(home.id, staff, proposal, io.BytesIO(receipt))
+            d = disbursements.propose_disbursement(home.id, staff, proposal, io.BytesIO(receipt))
         with clock(when + timedelta(days=1)):
             if number == 2:
-                fund.decide_disbursement(home.id, d.id, supervisor, approve=False,
+                disbursements.decide_disbursement(home.id, d.id, supervisor, approve=False,
                                          comment="发票金额与清单不符，请重新提交")
             else:
-                fund.decide_disbursement(home.id, d.id, supervisor, approve=True, comment="同意")
+                disbursements.decide_disbursement(home.id, d.id, supervisor, approve=True, comment="同意")

@@ -3,7 +3,8 @@
 Each runs inside the sender's transaction and never commits."""
 
 from market import hooks
-from market.fund.service import FundError, apply_cancel_pending_donation, apply_confirm_donation
+from market.fund.donations import apply_cancel_pending_donation, apply_confirm_donation
+from market.fund.service import FundError
 
 
 def _on_donation_paid(donation_id: int, *, amount_fen: int, provider: str, provider_ref=None,

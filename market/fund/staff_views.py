@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from market.accounts.service import role_in_home
 from market.errors import render_error
-from market.fund import service
+from market.fund import disbursements, grants, service, settlements
+from market.fund import donations as fund_donations
 from market.fund.forms import (
     CancelForm,
     ConfirmDonationForm,
@@ -58,11 +59,11 @@ def index(home_slug: str):
     return render_template(
         "fund/manage/index.html", home=home, role=role,
         balances=ledger.home_balances(home.id),
-        proposals=service.home_disbursements(home.id, "proposed"),
-        decided=service.home_disbursements(home.id, limit=20),
-        pending_donations=service.home_donations(home.id, "pending"),
-        grants=service.home_grants(home.id, limit=10),
-        settlements=service.home_settlements(home.id, limit=10),
+        proposals=disbursements.home_disbursements(home.id, "proposed"),
+        decided=disbursements.home_disbursements(home.id, limit=20),
+        pending_donations=fund_donations.home_donations(home.id, "pending"),
+        grants=grants.home_grants(home.id, limit=10),
+        settlements=settlements.home_settlements(home.id, limit=10),
     )
 
 
@@ -72,12 +73,13 @@ def propose(home_slug: str):
     form = DisbursementForm()
     available = service.available_fen(home.id)
     if form.validate_on_submit():
-        proposal = service.Proposal(
+        proposal = disbursements.Proposal(
             category=form.category.data, amount_fen=form.amount.fen, payee=form.payee.data,
             spent_on=form.spent_on.data, description=form.description.data or "",
         )
         try:
-            disbursement = service.propose_disbursement(home.id, current_user, proposal, form.receipt.data)
+            disbursement = disbursements.propose_disbursement(home.id, current_user, proposal,
+                                                              form.receipt.data)
         except FundNotFound:
             abort(404)
         except FundError as error:
@@ -93,7 +95,7 @@ def propose(home_slug: str):
 def disbursement(home_slug: str, disbursement_id: int):
     home, role = _home_for(home_slug)
     try:
-        found = service.get_disbursement(home.id, disbursement_id)
+        found = disbursements.get_disbursement(home.id, disbursement_id)
     except FundNotFound:
         abort(404)
     return render_template("fund/manage/disbursement.html", home=home, role=role, d=found,
@@ -108,7 +110,7 @@ def decide(home_slug: str, disbursement_id: int):
         return render_error(400)
     approve = bool(form.approve.data) and not form.reject.data
     try:
-        service.decide_disbursement(home.id, disbursement_id, current_user, approve=approve,
+        disbursements.decide_disbursement(home.id, disbursement_id, current_user, approve=approve,
                                     comment=form.comment.data or "")
     except FundError as error:
         return _fail(error)
@@ -121,19 +123,19 @@ def decide(home_slug: str, disbursement_id: int):
 def receipt(home_slug: str, disbursement_id: int):
     home, _role = _home_for(home_slug)
     try:
-        found = service.get_disbursement(home.id, disbursement_id)
+        found = disbursements.get_disbursement(home.id, disbursement_id)
     except FundNotFound:
         abort(404)
     if not found.receipt_path:
         abort(404)
-    return send_document(service.receipts_root(), found.receipt_path, found.receipt_content_type,
+    return send_document(disbursements.receipts_root(), found.receipt_path, found.receipt_content_type,
                          f"receipt-{found.id}", max_age=0)
 
 
 @bp.get("/donations")
 def donations(home_slug: str):
     home, role = _home_for(home_slug)
-    items = service.home_donations(home.id)
+    items = fund_donations.home_donations(home.id)
     forms = {}
     for donation in items:
         if donation.status == "pending":
@@ -152,7 +154,7 @@ def confirm_donation(home_slug: str, donation_id: int):
         message = next(iter(form.amount.errors), None) or _("Please correct the amount.")
         return render_error(400, str(message))
     try:
-        service.staff_confirm_donation(home.id, donation_id, current_user, form.amount.fen)
+        fund_donations.staff_confirm_donation(home.id, donation_id, current_user, form.amount.fen)
     except FundError as error:
         return _fail(error)
     flash(_("Donation received and added to the care fund."), "success")
@@ -165,7 +167,7 @@ def cancel_donation(home_slug: str, donation_id: int):
     if not CancelForm().validate_on_submit():
         return render_error(400)
     try:
-        service.staff_cancel_donation(home.id, donation_id, current_user)
+        fund_donations.staff_cancel_donation(home.id, donation_id, current_user)
     except FundError as error:
         return _fail(error)
     flash(_("Donation cancelled."), "success")
@@ -180,7 +182,7 @@ def new_grant(home_slug: str):
     form = GrantForm()
     if form.validate_on_submit():
         try:
-            service.record_grant(home.id, current_user, source=form.source.data,
+            grants.record_grant(home.id, current_user, source=form.source.data,
                                  source_name=form.source_name.data, amount_fen=form.amount.fen,
                                  received_on=form.received_on.data, note=form.note.data or "")
         except FundError as error:
@@ -202,7 +204,7 @@ def new_settlement(home_slug: str):
     balances = ledger.home_balances(home.id)
     if form.validate_on_submit():
         try:
-            service.record_settlement(home.id, current_user, account_code=form.account_code.data,
+            settlements.record_settlement(home.id, current_user, account_code=form.account_code.data,
                                       amount_fen=form.amount.fen, paid_on=form.paid_on.data,
                                       reference=form.reference.data or "")
         except FundError as error:

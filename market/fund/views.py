@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from market import clock
 from market.errors import render_error
-from market.fund import exports, public, service
+from market.fund import disbursements, donations, exports, public, service
 from market.fund.forms import DonationForm, ExportForm, PayDonationForm
 from market.fund.service import FundError
 from market.payments.providers import enabled_providers, get_provider
@@ -89,7 +89,7 @@ def donate(home_slug: str):
         try:
             if provider not in enabled_providers(current_app):
                 raise FundError(_("Please choose a way to pay."))
-            donation = service.create_donation(
+            donation = donations.create_donation(
                 found.id, form.amount_fen(), donor_name=form.donor_name.data or "",
                 anonymous=bool(form.anonymous.data), message=form.message.data or "",
                 provider=provider, donor_user=current_user,
@@ -156,12 +156,12 @@ def receipt(home_slug: str, disbursement_id: int):
     """The receipt of APPROVED spending only; proposals and rejections stay private."""
     found = _active_home(home_slug)
     try:
-        item = service.get_disbursement(found.id, disbursement_id)
+        item = disbursements.get_disbursement(found.id, disbursement_id)
     except FundError:
         abort(404)
     if item.status != "approved" or not item.receipt_path:
         abort(404)
-    return send_document(service.receipts_root(), item.receipt_path, item.receipt_content_type,
+    return send_document(disbursements.receipts_root(), item.receipt_path, item.receipt_content_type,
                          f"receipt-{item.id}", max_age=3600)
 
 
