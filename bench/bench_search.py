@@ -174,7 +174,7 @@ def _percentile(values: list[float], pct: float) -> float:
 
 def run_size(n: int, workdir: Path) -> dict:
     from market import create_app
-    from market.search import service
+    from market.search import indexing
     from market.search.analysis import query_words
     from market.search.backend import Query
     from models import db
@@ -188,9 +188,9 @@ def run_size(n: int, workdir: Path) -> dict:
         db.create_all()
         _generate(db.engine, n)
         started = time.perf_counter()
-        count = service.reindex()
+        count = indexing.reindex()
         build = time.perf_counter() - started
-        backend = service.backend()
+        backend = indexing.backend()
         result.update(indexed=count, build_s=build, rate=count / build,
                       size_mb=backend.index_size() / 1e6)
         queries = CHINESE_QUERIES + PINYIN_QUERIES + ENGLISH_QUERIES

@@ -31,11 +31,11 @@ def search_loop(db_url: str, index_dir: str, seconds: float, expected: dict, out
 
 
 def reindex_loop(db_url: str, index_dir: str, times: int, out) -> None:
-    from market.search import service
+    from market.search import indexing
 
     app = _app(db_url, index_dir)
     counts = []
     with app.app_context():
         for _ in range(times):
-            counts.append(service.reindex())
+            counts.append(indexing.reindex())
     out.put(("reindexer", counts, []))

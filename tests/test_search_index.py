@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from market.search import service
+from market.search import documents, indexing, service
 from models import Listing, SearchQueue, db, utcnow
 from tests.search_fixtures import build_catalog
 
@@ -17,7 +17,7 @@ def slugs(q: str = "", **filters) -> list[str]:
 
 
 def indexed_ids() -> set[int]:
-    searcher = service.backend()._searcher()
+    searcher = indexing.backend()._searcher()
     return {int(doc["id"]) for doc in searcher.documents()}
 
 
@@ -95,7 +95,7 @@ def test_new_session_changes_next_available_date(catalog, make):
 
 
 def test_failed_index_write_keeps_the_save_logs_and_queues(catalog, monkeypatch, caplog):
-    backend = service.backend()
+    backend = indexing.backend()
     original = backend.update
 
     def broken(*args, **kwargs):
@@ -103,7 +103,7 @@ def test_failed_index_write_keeps_the_save_logs_and_queues(catalog, monkeypatch,
 
     monkeypatch.setattr(backend, "update", broken)
     catalog["paper"].title_en = "Queued rice paper edition"
-    with caplog.at_level(logging.ERROR, logger="market.search.service"):
+    with caplog.at_level(logging.ERROR, logger="market.search.indexing"):
         db.session.commit()
     assert "search index update failed" in caplog.text
     db.session.expire_all()
@@ -119,7 +119,7 @@ def test_failed_index_write_keeps_the_save_logs_and_queues(catalog, monkeypatch,
 
 
 def test_cli_update_applies_the_queue(app, catalog, monkeypatch):
-    monkeypatch.setattr(service.backend(), "update", lambda *a, **k: (_ for _ in ()).throw(OSError("x")))
+    monkeypatch.setattr(indexing.backend(), "update", lambda *a, **k: (_ for _ in ()).throw(OSError("x")))
     catalog["tea"].title_en = "Cloud mist tea"
     db.session.commit()
     monkeypatch.undo()
@@ -136,7 +136,7 @@ def test_changes_during_a_rebuild_are_queued_and_replayed(app, catalog):
     assert db.session.scalars(select(SearchQueue.listing_id)).all() == [catalog["tea"].id]
     db.session.rollback()  # end this read, as a request would
     (base / "REBUILDING").unlink()
-    service.reindex()
+    indexing.reindex()
     assert db.session.scalars(select(SearchQueue)).all() == []
     assert slugs("rebuild-time") == ["green-tea"]
 
@@ -145,9 +145,9 @@ def test_a_change_committed_while_a_rebuild_swaps_in_is_not_lost(app, catalog, m
     """The rebuild read the database before this change was committed; the change's index
     write reaches the old index, and the rebuild swaps in, replays its queue and ends before
     the write returns. The change must be in the new index all the same."""
-    backend = service.backend()
+    backend = indexing.backend()
     with Session(db.engine) as session:
-        before_the_change = list(service.all_documents(session))
+        before_the_change = list(documents.all_documents(session))
     (app.config["SEARCH_INDEX_DIR"] / "REBUILDING").write_text("1")  # the rebuild is running
     write = backend.update
     swapped = []
@@ -156,7 +156,7 @@ def test_a_change_committed_while_a_rebuild_swaps_in_is_not_lost(app, catalog, m
         write(documents, removed)
         if not swapped:
             swapped.append(True)
-            backend.rebuild(before_the_change, after_swap=lambda: service.update_listings(app=app))
+            backend.rebuild(before_the_change, after_swap=lambda: indexing.update_listings(app=app))
 
     monkeypatch.setattr(backend, "update", write_then_rebuild_finishes)
     catalog["tea"].title_en = "Mid-swap tea"
@@ -191,14 +191,14 @@ def test_reindex_gives_the_same_results_as_incremental_updates(app, catalog, mak
     db.session.commit()
     make.listing(catalog["hebei"], "produce", slug="millet", title_zh="小米", title_en="Millet")
     incremental = snapshot()
-    before = service.backend().current_path()
+    before = indexing.backend().current_path()
     result = app.test_cli_runner().invoke(args=["search", "reindex"])
     assert result.exit_code == 0 and "Indexed 7 listings" in result.output
-    after = service.backend().current_path()
+    after = indexing.backend().current_path()
     assert after != before and after.exists()
     assert snapshot() == incremental
     # A second rebuild keeps the previous folder (readers may hold it) and drops older ones.
-    service.reindex()
+    indexing.reindex()
     folders = sorted(p.name for p in app.config["SEARCH_INDEX_DIR"].iterdir() if p.is_dir())
     assert len(folders) == 2 and after.name in folders and before.name not in folders
 
@@ -221,12 +221,12 @@ def test_a_session_selling_out_or_opening_again_is_queued_then_re_sorts_soonest(
     db.session.commit()
     assert queued() == {story.id}  # queued with the booking, not written in the buyer's request
     assert soonest_tours()[0] == "red-stories"
-    service.update_listings()  # what `flask search update` and searches do
+    indexing.update_listings()  # what `flask search update` and searches do
     assert queued() == set()
     assert soonest_tours()[:2] == ["paper-workshop", "village-change"]
     booking.release_seats(story_session.id, 1)
     db.session.commit()
-    service.update_listings()
+    indexing.update_listings()
     assert soonest_tours()[0] == "red-stories"
 
 
@@ -258,11 +258,11 @@ def test_goods_selling_out_move_behind_goods_in_stock(catalog):
     assert slugs("鸡蛋", sort="soonest") == ["eggs"]
     assert booking.reserve_stock(eggs.id, 2)
     db.session.commit()
-    service.update_listings()
+    indexing.update_listings()
     produce = slugs(kind="produce", sort="soonest")
     assert produce.index("green-tea") < produce.index("eggs")
     booking.release_stock(eggs.id, 1)
     db.session.commit()
-    service.update_listings()
+    indexing.update_listings()
     produce = slugs(kind="produce", sort="soonest")
     assert produce.index("eggs") < produce.index("green-tea")

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from market.search import segments
 from market.search.backend import Document
-from market.search.service import KIND_WORDS
+from market.search.documents import KIND_WORDS
 from market.search.whoosh_backend import WhooshBackend
 
 
