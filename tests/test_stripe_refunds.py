@@ -195,7 +195,7 @@ def test_the_default_refund_key_is_the_same_for_the_same_request(app, client, fa
 def test_the_fake_refuses_a_key_used_again_with_other_parameters(app, client, fake, tour):
     import stripe
 
-    from market.payments.stripe_provider import client as stripe_client
+    from market.payments.stripe_api import client as stripe_client
 
     order = paid_order(client, fake, tour)
     intent = session_of(order).provider_charge_ref

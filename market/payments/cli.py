@@ -6,13 +6,13 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from market.payments import stripe_provider
+from market.payments import stripe_api
 
 payments_cli = AppGroup("payments", help="Payments: reconciliation with Stripe.")
 
 
 def _need_stripe() -> None:
-    if not stripe_provider.is_configured(current_app):
+    if not stripe_api.is_configured(current_app):
         raise click.ClickException("Stripe is not configured (STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET).")
 
 

@@ -22,10 +22,10 @@ class OfflineProvider(PaymentProvider):
         return _("Pay the home directly (cash on arrival or bank transfer)")
 
     def hold_for(self, app) -> int:
-        return int(app.config.get("OFFLINE_HOLD_HOURS", 48)) * 60
+        return int(app.config["OFFLINE_HOLD_HOURS"]) * 60
 
     def start(self, order) -> StartResult:
-        hours = current_app.config.get("OFFLINE_HOLD_HOURS", 48)
+        hours = current_app.config["OFFLINE_HOLD_HOURS"]
         return StartResult(
             reference=order.reference,
             instructions=[

@@ -47,7 +47,7 @@ class PaymentProvider:
 
     def hold_for(self, app: Flask) -> int:
         """Minutes an unpaid order with this provider keeps its reservation."""
-        return app.config.get("HOLD_MINUTES", 15)
+        return app.config["HOLD_MINUTES"]
 
     def start(self, order: Order) -> StartResult:
         """What the buyer does to pay `order` (may commit, never inside the caller's work)."""

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from market.payments import stripe_events, stripe_provider
+from market.payments import stripe_api, stripe_calls, stripe_events
 from models import Payment, Refund, WebhookEvent, db
 from models.fund import Donation
 
@@ -24,7 +24,7 @@ def reconcile(since: datetime) -> Report:
     """Replay waiting events, then list Stripe's charges and refunds since `since` (aware UTC),
     record the processing fees we lack, and report every difference. Commits."""
     report = Report(replayed=stripe_events.replay_all_deferred())
-    api = stripe_provider.client()
+    api = stripe_api.client()
     created = {"gte": int(since.timestamp())}
     # Stripe is asked everything first, outside any transaction; the comparison then reads ours.
     charges = [c.to_dict() for c in api.v1.charges.list(
@@ -71,7 +71,7 @@ def _compare_charge(c: dict, report: Report) -> None:
     if ours_refunded != c.get("amount_refunded", 0):
         report.problems.append(f"{label}: Stripe refunded {c.get('amount_refunded', 0)}, "
                                f"ours {ours_refunded} (payment {payment.id})")
-    details = stripe_provider.charge_details(c)
+    details = stripe_calls.charge_details(c)
     if payment.fee_fen is None and "fee_fen" in details:
         db.session.execute(update(Payment).where(Payment.id == payment.id).values(
             fee_fen=details["fee_fen"], fee_currency=details["fee_currency"]))
@@ -119,7 +119,7 @@ def resend_refunds() -> int:
     db.session.commit()
     sent = 0
     for refund_id, key in waiting:
-        stripe_provider.send_refund(refund_id, key)
+        stripe_calls.send_refund(refund_id, key)
         ref, status = db.session.execute(
             select(Refund.provider_ref, Refund.status).where(Refund.id == refund_id)).one()
         db.session.commit()

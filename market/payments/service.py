@@ -21,14 +21,34 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from market import clock, hooks
-from market.database import lock_one
-from market.payments.providers import get_provider
+from market.database import lock_one, writing
+from market.payments.providers import StartResult, get_provider
 from models import Order, Payment, Refund, db
-from models.payments import REFUND_INITIATORS
+from models.payments import (
+    PAYMENT_TRANSITIONS,
+    REFUND_INITIATORS,
+    REFUND_TRANSITIONS,
+    PaymentStatus,
+    RefundStatus,
+)
 
 
 class PaymentError(ValueError):
     """A payment or refund that cannot be done; str(error) is a translated message."""
+
+
+def move_payment(payment: Payment, status: PaymentStatus) -> None:
+    """Set a payment's status; a change its transition table does not allow is a bug."""
+    if status not in PAYMENT_TRANSITIONS[payment.status]:
+        raise ValueError(f"payment {payment.id}: {payment.status} cannot become {status}")
+    payment.status = status
+
+
+def move_refund(refund: Refund, status: RefundStatus) -> None:
+    """Set a refund's status; a change its transition table does not allow is a bug."""
+    if status not in REFUND_TRANSITIONS[refund.status]:
+        raise ValueError(f"refund {refund.id}: {refund.status} cannot become {status}")
+    refund.status = status
 
 
 def lock_order(order_id: int, *, skip_locked: bool = False) -> Order | None:
@@ -148,7 +168,7 @@ def apply_abandon_attempts(order: Order, keep: Payment | None = None) -> None:
             Payment.order_id == order.id, Payment.status == "pending")).all():
         if keep is not None and payment.id == keep.id:
             continue
-        payment.status = "cancelled"
+        move_payment(payment, PaymentStatus.CANCELLED)
         get_provider(payment.provider).abandon(payment)
     db.session.flush()
 
@@ -176,7 +196,7 @@ def apply_settle_refund(refund: Refund, amount_fen: int) -> None:
         lines = {k: int(v) for k, v in json.loads(refund.lines_json).items()}
         refund.lines_json = json.dumps(_rescale(lines, amount_fen))
         refund.amount_fen = amount_fen
-    refund.status = "succeeded"
+    move_refund(refund, RefundStatus.SUCCEEDED)
     refund.settled_at = clock.now()
     db.session.flush()
     hooks.refund_settled.send(refund)
@@ -186,7 +206,7 @@ def apply_fail_refund(refund: Refund, failure: str) -> None:
     """The provider could not refund: record why and flag the order for a person."""
     if refund.status != "pending":
         return
-    refund.status = "failed"
+    move_refund(refund, RefundStatus.FAILED)
     refund.failure = failure
     order = db.session.get(Order, refund.order_id)
     if order is not None:
@@ -207,3 +227,15 @@ def apply_flag(order: Order, text: str) -> None:
 def take_flags() -> list[str]:
     """The flags set since the last call (and forget them)."""
     return db.session.info.pop(FLAGS, [])
+
+
+def start_payment(order: Order) -> StartResult | None:
+    """What the buyer does next to pay `order` through its provider (None for an unknown one).
+    A provider may record (and commit) a payment attempt, so the caller's read transaction ends
+    here and a write transaction of its own begins (IMMEDIATE on SQLite)."""
+    try:
+        provider = get_provider(order.provider)
+    except KeyError:
+        return None
+    with writing(db.session):
+        return provider.start(order)

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from market import hooks
 from market.database import lock_one
 from market.payments.providers import ProviderError, StartResult
-from market.payments.stripe_provider import (
+from market.payments.stripe_api import (
     Ignored,
     checkout_options,
     client,

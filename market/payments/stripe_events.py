@@ -33,16 +33,15 @@ from market.payments.service import (
     apply_flag,
     apply_settle_refund,
     lock_order,
+    move_payment,
     refundable_by_line,
     take_flags,
 )
-from market.payments.stripe_provider import PROVIDER, Deferred, Ignored, client
+from market.payments.stripe_api import Deferred, Ignored, client
+from market.payments.stripe_provider import PROVIDER
 from models import Payment, Refund, WebhookEvent, db
 
 log = logging.getLogger(__name__)
-# Until a refund is this old, an event naming a refund of ours that we cannot find is answered
-# 500 (Stripe delivers it again); after that it is flagged for a person and answered 200.
-UNKNOWN_REFUND_GRACE_SECONDS = 600
 
 
 def handle_event(event: dict) -> str:
@@ -179,7 +178,7 @@ def _ended_unpaid(session: dict, event: dict, status: str, reason: str) -> str:
 
 def _end_attempt(payment: Payment, status: str, reason: str) -> str:
     """An attempt ended unpaid: the order is released unless another attempt is under way."""
-    payment.status = status
+    move_payment(payment, status)
     db.session.flush()
     newer = db.session.scalar(select(Payment.id).where(
         Payment.order_id == payment.order_id, Payment.id != payment.id,
@@ -260,8 +259,7 @@ def _our_refund(payment: Payment, obj: dict) -> Refund | None:
     if refund is not None and refund.provider_ref not in (None, obj["id"]):
         return None  # our request already has its own Stripe refund: this one is another
     age = clock.now().timestamp() - int(obj.get("created") or 0)
-    if refund is None and age < current_app.config.get("STRIPE_UNKNOWN_REFUND_GRACE",
-                                                         UNKNOWN_REFUND_GRACE_SECONDS):
+    if refund is None and age < current_app.config["STRIPE_UNKNOWN_REFUND_GRACE"]:
         raise RuntimeError(f"refund {raw} not visible yet")  # 500: Stripe delivers it again
     return refund  # None: not ours after all (e.g. a request whose record was lost): a person looks
 

@@ -1,4 +1,4 @@
-"""The `stripe` provider: Stripe Checkout Sessions, refunds, and what is sent after a commit.
+"""The `stripe` provider: Stripe Checkout Sessions, and refunds queued for after the commit.
 
 Enabled only when both `STRIPE_SECRET_KEY` and `STRIPE_WEBHOOK_SECRET` are set; otherwise it is
 never offered and never called. The platform is the merchant of record (no Stripe Connect).
@@ -14,12 +14,9 @@ records the answer in a short transaction of its own.
   `Payment` row (with that key) is committed BEFORE Stripe is called, so a retry after a 500 or a
   timeout sends the very same request and Stripe answers with the same session.
 - `confirm(order, payment=…, session=…)`: a webhook says the session is paid.
-- `refund(refund)` queues the request; `send_refund` sends it after the commit with the refund's
-  stored idempotency key. The final state comes from webhooks (`market.payments.stripe_events`).
+- `refund(refund)` queues the request; `stripe_calls.send_refund` sends it after the commit with
+  the refund's stored idempotency key. The final state comes from webhooks (`market.payments.stripe_events`).
 - `abandon(payment)`: the order was cancelled, so its open Checkout Session is expired.
-
-All HTTP goes through `stripe.StripeClient`; tests plug a fake in with config
-`STRIPE_HTTP_CLIENT` (see tests/stripe_fake.py), so nothing reaches the network.
 """
 
 from __future__ import annotations
@@ -34,90 +31,33 @@ from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-import market.payments.offline  # noqa: F401 - registers the default provider first
 from market import clock, hooks
-from market.database import lock_one
 from market.payments import outbox
 from market.payments.providers import PaymentProvider, ProviderError, StartResult
 from market.payments.service import (
     apply_abandon_attempts,
-    apply_fail_refund,
     apply_flag,
     lock_order,
+    move_payment,
 )
+from market.payments.stripe_api import (
+    METHOD_LABELS,
+    checkout_options,
+    client,
+    is_configured,
+    payment_methods,
+    session_key,
+    unreachable,
+)
+from market.payments.stripe_calls import expire_session, fetch_fee, send_refund
 from models import Order, Payment, Refund, db
+from models.payments import PaymentStatus
 
 log = logging.getLogger(__name__)
 
 # Stripe accepts a Checkout Session expiry 30 minutes to 24 hours after creation; keep a margin.
 MIN_EXPIRY = timedelta(minutes=31)
 MAX_EXPIRY = timedelta(hours=24) - timedelta(minutes=1)
-METHOD_LABELS = {"card": "card", "alipay": "Alipay", "wechat_pay": "WeChat Pay"}
-
-
-def is_configured(app) -> bool:
-    return bool(app.config.get("STRIPE_SECRET_KEY")) and bool(app.config.get("STRIPE_WEBHOOK_SECRET"))
-
-
-def payment_methods(app) -> list[str]:
-    raw = app.config.get("STRIPE_PAYMENT_METHODS") or "card"
-    return [m.strip() for m in raw.split(",") if m.strip()]
-
-
-def client(app=None) -> stripe.StripeClient:
-    """The app's StripeClient (one per app; config STRIPE_HTTP_CLIENT replaces the transport)."""
-    app = app or current_app._get_current_object()
-    cached = app.extensions.get("stripe_client")
-    if cached is None:
-        http_client = app.config.get("STRIPE_HTTP_CLIENT")
-        if http_client is None:
-            http_client = stripe.new_default_http_client(timeout=app.config.get("STRIPE_TIMEOUT", 20))
-        cached = stripe.StripeClient(
-            app.config["STRIPE_SECRET_KEY"],
-            http_client=http_client,
-            max_network_retries=app.config.get("STRIPE_MAX_NETWORK_RETRIES", 2),
-        )
-        app.extensions["stripe_client"] = cached
-    return cached
-
-
-def session_key(order_id: int, attempt: int) -> str:
-    """The deterministic idempotency key of one Checkout attempt of one order."""
-    return f"market-checkout-{order_id}-{attempt}"
-
-
-def unreachable() -> ProviderError:
-    return ProviderError(_("The online payment service did not answer. Your order is kept and "
-                           "nothing was charged; please try again in a minute."))
-
-
-def checkout_options(app, currency: str, lines: list[tuple[str, int, int]]) -> dict:
-    """Checkout Session parameters common to orders and donations: `lines` are
-    (name, quantity, unit amount in minor units)."""
-    methods = payment_methods(app)
-    params = {
-        "mode": "payment",
-        "line_items": [{"quantity": quantity, "price_data": {
-            "currency": currency.lower(), "unit_amount": unit, "product_data": {"name": name[:250]}}}
-            for name, quantity, unit in lines],
-        "currency": currency.lower(),
-        "payment_method_types": methods,
-    }
-    if "wechat_pay" in methods:
-        params["payment_method_options"] = {"wechat_pay": {"client": "web"}}
-    return params
-
-
-class Deferred(Exception):  # noqa: N818 - a control-flow signal, not an error
-    """An event refers to a payment not confirmed yet; keep it and replay it later."""
-
-    def __init__(self, message: str, object_ref: str | None):
-        super().__init__(message)
-        self.object_ref = object_ref
-
-
-class Ignored(Exception):  # noqa: N818
-    """An event cannot apply to anything of ours; store it with a note and answer 200."""
 
 
 class _Again(Exception):  # noqa: N818 - control flow: another request made the attempt meanwhile
@@ -136,7 +76,7 @@ class StripeProvider(PaymentProvider):
 
     def hold_for(self, app) -> int:
         # Stripe needs at least 30 minutes; a few more so the session can expire with the hold.
-        return max(int(app.config.get("HOLD_MINUTES", 15)), int(MIN_EXPIRY.total_seconds() // 60) + 4)
+        return max(int(app.config["HOLD_MINUTES"]), int(MIN_EXPIRY.total_seconds() // 60) + 4)
 
     # ---- start -----------------------------------------------------------------------------
 
@@ -223,7 +163,7 @@ class StripeProvider(PaymentProvider):
                 # A request that may have reached Stripe must be resent with identical parameters;
                 # the old expiry no longer can be, so this attempt is abandoned (never paid: the
                 # buyer never saw its page) and a new one gets a new key.
-                payment.status = "cancelled"
+                move_payment(payment, PaymentStatus.CANCELLED)
                 payment = None
             if payment is None:
                 self._move_hold(order, now)
@@ -321,12 +261,12 @@ class StripeProvider(PaymentProvider):
         outbox.later(fetch_fee, payment.id)
         if amount != payment.amount_fen or amount != order.total_fen or currency != order.currency:
             payment.amount_fen, payment.currency = amount, currency or payment.currency
-            payment.status = "needs_review"
+            move_payment(payment, PaymentStatus.NEEDS_REVIEW)
             apply_flag(order, f"Stripe amount mismatch: paid {amount} {currency}, "
                               f"order {order.total_fen} {order.currency} (payment {payment.id})")
             db.session.flush()
             return payment
-        payment.status = "succeeded"
+        move_payment(payment, PaymentStatus.SUCCEEDED)
         db.session.flush()
         apply_abandon_attempts(order, keep=payment)  # another open session can no longer be paid
         hooks.payment_confirmed.send(payment)
@@ -339,6 +279,15 @@ class StripeProvider(PaymentProvider):
     def abandon(self, payment: Payment) -> None:
         if payment.provider_ref:
             outbox.later(expire_session, payment.provider_ref)
+
+
+def _record_session(key: str, session_id: str) -> bool:
+    """Store the session id on its attempt. False if the attempt was cancelled meanwhile."""
+    db.session.execute(update(Payment).where(
+        Payment.idempotency_key == key, Payment.provider_ref.is_(None)).values(provider_ref=session_id))
+    status = db.session.scalar(select(Payment.status).where(Payment.idempotency_key == key))
+    db.session.commit()
+    return status == "pending"
 
 
 PROVIDER = StripeProvider()
@@ -366,112 +315,3 @@ def cancelled_payment_id(token: str) -> int | None:
     return value if isinstance(value, int) else None
 
 
-# ---- after the commit ---------------------------------------------------------------------------
-
-
-def _record_session(key: str, session_id: str) -> bool:
-    """Store the session id on its attempt. False if the attempt was cancelled meanwhile."""
-    db.session.execute(update(Payment).where(
-        Payment.idempotency_key == key, Payment.provider_ref.is_(None)).values(provider_ref=session_id))
-    status = db.session.scalar(select(Payment.status).where(Payment.idempotency_key == key))
-    db.session.commit()
-    return status == "pending"
-
-
-def expire_session(session_id: str) -> None:
-    """Close an open Checkout Session (its order was cancelled). A session already paid stays
-    paid: its webhook finds the order cancelled and the money is refunded."""
-    try:
-        client().v1.checkout.sessions.expire(session_id)
-    except stripe.InvalidRequestError as exc:
-        log.info("stripe: session %s not expired: %s", session_id, exc)
-    except stripe.StripeError as exc:  # it expires with the hold anyway
-        log.warning("stripe: expiring session %s failed: %s", session_id, exc)
-
-
-def refund_params(refund: Refund, payment: Payment) -> dict:
-    """The refund request, from stored values only: a resend is the very same request."""
-    params = {
-        "payment_intent": payment.provider_charge_ref,
-        "amount": refund.amount_fen,
-        "metadata": {"refund_id": str(refund.id), "order_id": str(refund.order_id),
-                     "initiated_by": refund.initiated_by},
-    }
-    if refund.initiated_by == "customer":  # Stripe's reasons describe the buyer's request only
-        params["reason"] = "requested_by_customer"
-    return params
-
-
-def send_refund(refund_id: int, key: str) -> bool:
-    """Send a stored pending refund to Stripe with its key, then record the answer. Commits.
-    False when there was nothing to send (already sent, settled, or not this refund)."""
-    refund = db.session.get(Refund, refund_id)
-    if refund is None or refund.idempotency_key != key or refund.status != "pending" or refund.provider_ref:
-        db.session.commit()
-        return False
-    if not refund.payment.provider_charge_ref:
-        _refund_answered(refund_id, failure="the payment has no Stripe reference")
-        return True
-    params = refund_params(refund, refund.payment)
-    db.session.commit()
-    try:
-        created = client().v1.refunds.create(params, {"idempotency_key": key}).to_dict()
-    except stripe.InvalidRequestError as exc:  # refused for good (e.g. more than is left)
-        _refund_answered(refund_id, failure=f"stripe refused: {exc.user_message or exc}"[:500])
-    except stripe.StripeError as exc:
-        log.warning("stripe: refund %s not sent yet: %s", refund_id, exc)
-        _refund_answered(refund_id, unsent=f"not sent yet ({type(exc).__name__}); will be resent")
-    else:
-        _refund_answered(refund_id, created=created)
-    return True
-
-
-def _refund_answered(refund_id: int, *, created: dict | None = None, failure: str | None = None,
-                     unsent: str | None = None) -> None:
-    order_id = db.session.scalar(select(Refund.order_id).where(Refund.id == refund_id))
-    lock_order(order_id)
-    refund = lock_one(select(Refund).where(Refund.id == refund_id))
-    if created is not None:
-        refund.provider_ref = refund.provider_ref or created["id"]
-        refund.failure = None
-        if created.get("status") in ("failed", "canceled"):
-            apply_fail_refund(refund, created.get("failure_reason") or created["status"])
-    elif failure is not None:
-        apply_fail_refund(refund, failure)
-    elif refund.provider_ref is None:
-        refund.failure = unsent
-    db.session.commit()
-
-
-def charge_details(charge: dict) -> dict:
-    """What a charge tells about its payment: the method really used and the processing fee
-    in the currency the charge settled in (a CNY charge may settle in HKD or USD)."""
-    found = {}
-    method = (charge.get("payment_method_details") or {}).get("type")
-    if method:
-        found["method"] = method
-    txn = charge.get("balance_transaction")
-    if isinstance(txn, dict) and txn.get("fee") is not None and txn.get("currency"):
-        found.update(fee_fen=int(txn["fee"]), fee_currency=txn["currency"].upper())
-    return found
-
-
-def fetch_fee(payment_id: int) -> None:
-    """Record Stripe's processing fee (and the method really used) once the payment committed.
-    One try only, so the webhook answers quickly; `flask payments reconcile` fills in the rest."""
-    if not current_app.config.get("STRIPE_FETCH_FEES", True):
-        return
-    intent_id = db.session.scalar(select(Payment.provider_charge_ref).where(Payment.id == payment_id))
-    db.session.commit()
-    if not intent_id:
-        return
-    try:
-        intent = client().v1.payment_intents.retrieve(
-            intent_id, {"expand": ["latest_charge.balance_transaction"]}, {"max_network_retries": 0})
-    except stripe.StripeError as exc:
-        log.info("stripe: no fee for %s yet: %s", intent_id, exc)
-        return
-    charge = intent.to_dict().get("latest_charge")
-    if isinstance(charge, dict) and (found := charge_details(charge)):
-        db.session.execute(update(Payment).where(Payment.id == payment_id).values(**found))
-    db.session.commit()

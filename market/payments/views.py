@@ -16,7 +16,7 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 from sqlalchemy import select
 
 from market.extensions import csrf, db
-from market.payments import stripe_provider, webhooks
+from market.payments import stripe_api, stripe_provider, webhooks
 from models import Order, Payment
 
 bp = Blueprint("stripe_webhooks", __name__, url_prefix="/payments/stripe")
@@ -24,7 +24,7 @@ bp = Blueprint("stripe_webhooks", __name__, url_prefix="/payments/stripe")
 
 @bp.before_request
 def _only_when_configured():
-    if not stripe_provider.is_configured(current_app):
+    if not stripe_api.is_configured(current_app):
         abort(404)
 
 

@@ -31,7 +31,7 @@ def verify(payload: bytes, signature: str | None):
     try:
         return stripe.Webhook.construct_event(
             payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"],
-            tolerance=current_app.config.get("STRIPE_WEBHOOK_TOLERANCE", 300),
+            tolerance=current_app.config["STRIPE_WEBHOOK_TOLERANCE"],
         )
     except (ValueError, stripe.SignatureVerificationError):
         return None

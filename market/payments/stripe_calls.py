@@ -1,0 +1,121 @@
+"""Calls to Stripe made after a commit: expiring a Checkout Session, sending a refund with its
+stored idempotency key, and fetching a charge's processing fee. Each records Stripe's answer in a
+short transaction of its own; none runs inside a caller's transaction."""
+
+from __future__ import annotations
+
+import logging
+
+import stripe
+from flask import current_app
+from sqlalchemy import select, update
+
+from market.database import lock_one
+from market.payments.service import (
+    apply_fail_refund,
+    lock_order,
+)
+from market.payments.stripe_api import client
+from models import Payment, Refund, db
+
+log = logging.getLogger(__name__)
+
+
+
+def expire_session(session_id: str) -> None:
+    """Close an open Checkout Session (its order was cancelled). A session already paid stays
+    paid: its webhook finds the order cancelled and the money is refunded."""
+    try:
+        client().v1.checkout.sessions.expire(session_id)
+    except stripe.InvalidRequestError as exc:
+        log.info("stripe: session %s not expired: %s", session_id, exc)
+    except stripe.StripeError as exc:  # it expires with the hold anyway
+        log.warning("stripe: expiring session %s failed: %s", session_id, exc)
+
+
+def refund_params(refund: Refund, payment: Payment) -> dict:
+    """The refund request, from stored values only: a resend is the very same request."""
+    params = {
+        "payment_intent": payment.provider_charge_ref,
+        "amount": refund.amount_fen,
+        "metadata": {"refund_id": str(refund.id), "order_id": str(refund.order_id),
+                     "initiated_by": refund.initiated_by},
+    }
+    if refund.initiated_by == "customer":  # Stripe's reasons describe the buyer's request only
+        params["reason"] = "requested_by_customer"
+    return params
+
+
+def send_refund(refund_id: int, key: str) -> bool:
+    """Send a stored pending refund to Stripe with its key, then record the answer. Commits.
+    False when there was nothing to send (already sent, settled, or not this refund)."""
+    refund = db.session.get(Refund, refund_id)
+    if refund is None or refund.idempotency_key != key or refund.status != "pending" or refund.provider_ref:
+        db.session.commit()
+        return False
+    if not refund.payment.provider_charge_ref:
+        _refund_answered(refund_id, failure="the payment has no Stripe reference")
+        return True
+    params = refund_params(refund, refund.payment)
+    db.session.commit()
+    try:
+        created = client().v1.refunds.create(params, {"idempotency_key": key}).to_dict()
+    except stripe.InvalidRequestError as exc:  # refused for good (e.g. more than is left)
+        _refund_answered(refund_id, failure=f"stripe refused: {exc.user_message or exc}"[:500])
+    except stripe.StripeError as exc:
+        log.warning("stripe: refund %s not sent yet: %s", refund_id, exc)
+        _refund_answered(refund_id, unsent=f"not sent yet ({type(exc).__name__}); will be resent")
+    else:
+        _refund_answered(refund_id, created=created)
+    return True
+
+
+def _refund_answered(refund_id: int, *, created: dict | None = None, failure: str | None = None,
+                     unsent: str | None = None) -> None:
+    order_id = db.session.scalar(select(Refund.order_id).where(Refund.id == refund_id))
+    lock_order(order_id)
+    refund = lock_one(select(Refund).where(Refund.id == refund_id))
+    if created is not None:
+        refund.provider_ref = refund.provider_ref or created["id"]
+        refund.failure = None
+        if created.get("status") in ("failed", "canceled"):
+            apply_fail_refund(refund, created.get("failure_reason") or created["status"])
+    elif failure is not None:
+        apply_fail_refund(refund, failure)
+    elif refund.provider_ref is None:
+        refund.failure = unsent
+    db.session.commit()
+
+
+def charge_details(charge: dict) -> dict:
+    """What a charge tells about its payment: the method really used and the processing fee
+    in the currency the charge settled in (a CNY charge may settle in HKD or USD)."""
+    found = {}
+    method = (charge.get("payment_method_details") or {}).get("type")
+    if method:
+        found["method"] = method
+    txn = charge.get("balance_transaction")
+    if isinstance(txn, dict) and txn.get("fee") is not None and txn.get("currency"):
+        found.update(fee_fen=int(txn["fee"]), fee_currency=txn["currency"].upper())
+    return found
+
+
+def fetch_fee(payment_id: int) -> None:
+    """Record Stripe's processing fee (and the method really used) once the payment committed.
+    One try only, so the webhook answers quickly; `flask payments reconcile` fills in the rest."""
+    if not current_app.config["STRIPE_FETCH_FEES"]:
+        return
+    intent_id = db.session.scalar(select(Payment.provider_charge_ref).where(Payment.id == payment_id))
+    db.session.commit()
+    if not intent_id:
+        return
+    try:
+        intent = client().v1.payment_intents.retrieve(
+            intent_id, {"expand": ["latest_charge.balance_transaction"]}, {"max_network_retries": 0})
+    except stripe.StripeError as exc:
+        log.info("stripe: no fee for %s yet: %s", intent_id, exc)
+        return
+    charge = intent.to_dict().get("latest_charge")
+    if isinstance(charge, dict) and (found := charge_details(charge)):
+        db.session.execute(update(Payment).where(Payment.id == payment_id).values(**found))
+    db.session.commit()
