@@ -45,17 +45,17 @@ def render_bilingual(template: str, **context) -> tuple[str, str]:
 def send(mail: Mail) -> None:
     app = current_app
     message = EmailMessage()
-    message["From"] = app.config.get("MAIL_FROM", "noreply@localhost")
+    message["From"] = app.config["MAIL_FROM"]
     message["To"] = mail.to
     message["Subject"] = mail.subject
     message.set_content(mail.body)
-    backend = app.config.get("MAIL_BACKEND", "console")
+    backend = app.config["MAIL_BACKEND"]
     if backend == "smtp" and app.config.get("SMTP_HOST"):
         try:
-            with smtplib.SMTP(app.config["SMTP_HOST"], app.config.get("SMTP_PORT", 587), timeout=10) as smtp:
+            with smtplib.SMTP(app.config["SMTP_HOST"], app.config["SMTP_PORT"], timeout=10) as smtp:
                 smtp.starttls()
                 if app.config.get("SMTP_USER"):
-                    smtp.login(app.config["SMTP_USER"], app.config.get("SMTP_PASSWORD", ""))
+                    smtp.login(app.config["SMTP_USER"], app.config["SMTP_PASSWORD"])
                 smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as error:
             log.warning("mail to %s not sent: %s", mail.to, error)

@@ -25,7 +25,7 @@ def effective_care_bps(listing: Listing) -> int:
 
 def platform_fee_bps() -> int:
     """The platform's fee on each sale, in basis points (configured; checked at start-up)."""
-    return int(current_app.config.get("PLATFORM_FEE_BPS", 0))
+    return int(current_app.config["PLATFORM_FEE_BPS"])
 
 
 def credited_incentive_bps(elders, incentives: dict[int, int] | None = None) -> int:

@@ -21,14 +21,9 @@ from models.catalog import GOODS
 from models.ledger import JournalEntry
 from models.orders import OrderStatus
 
-DEFAULT_RELEASE_DAYS = 7
-
 
 def release_days() -> int:
-    try:
-        return int(current_app.config.get("CARE_FUND_RELEASE_DAYS", DEFAULT_RELEASE_DAYS))
-    except RuntimeError:  # outside an application context
-        return DEFAULT_RELEASE_DAYS
+    return current_app.config["CARE_FUND_RELEASE_DAYS"]
 
 
 def due_at(order: Order, fulfilled_at: datetime) -> datetime:
