@@ -45,7 +45,7 @@ def _refuse_insecure_production(app: Flask) -> None:
 
 
 def _refuse_bad_platform_fee(app: Flask) -> None:
-    fee = app.config.get("PLATFORM_FEE_BPS", 0)
+    fee = app.config["PLATFORM_FEE_BPS"]
     if not isinstance(fee, int) or isinstance(fee, bool) or not 0 <= fee <= 10000:
         raise RuntimeError(f"PLATFORM_FEE_BPS must be whole basis points from 0 to 10000, not {fee!r}")
 
@@ -91,14 +91,14 @@ def _register_blueprints(app: Flask) -> None:
     from market.orders.views import bp as orders_bp
     from market.payments.admin_views import bp as payments_admin_bp
     from market.payments.views import bp as payments_bp
-    from market.search import service as search_service
+    from market.search import indexing
     from market.search.views import bp as search_bp
 
     for blueprint in (health_bp, catalog_bp, accounts_bp, manage_bp, admin_bp, payments_bp,
                       payments_admin_bp, search_bp, orders_bp, orders_staff_bp, fund_bp, fund_staff_bp,
                       ledger_bp):
         app.register_blueprint(blueprint)
-    search_service.init_app(app)
+    indexing.init_app(app)
 
 
 def _connect_hooks() -> None:

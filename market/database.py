@@ -1,6 +1,7 @@
 """Engine settings: SQLite gets foreign keys, WAL and write transactions that begin IMMEDIATE."""
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -33,6 +34,24 @@ def writing(session) -> Iterator[None]:
         yield
     finally:
         reset_write_intent(token)
+
+
+def use_case(func: Callable) -> Callable:
+    """Mark a service function as one use case: it commits its own work, and on any error the
+    session is rolled back before the error reaches the caller, so a view that catches it never
+    holds a half-done transaction (views never commit or roll back)."""
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        from models import db
+
+        try:
+            return func(*args, **kwargs)
+        except Exception:
+            db.session.rollback()
+            raise
+
+    return run
 
 
 def configure_sqlite(engine: Engine) -> None:

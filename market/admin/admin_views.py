@@ -91,7 +91,6 @@ def home_edit(home_id: int):
             try:
                 service.update_home(home, _home_input(form))
             except service.AdminError as error:
-                db.session.rollback()
                 _attach(form, error)
             else:
                 flash(_("Changes saved."), "success")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from market.accounts.service import find_user
 from market.catalog.display import percent
 from market.catalog.service import listings_over_full_share, platform_fee_bps
+from market.database import use_case
 from market.ledger.allocation import rates_fit
 from models import Home, Membership, db
 from models.accounts import ROLES
@@ -117,6 +118,7 @@ def _apply_home(home: Home, data: HomeInput) -> None:
     home.status = data.status
 
 
+@use_case
 def create_home(data: HomeInput) -> Home:
     _check_home(data, None)
     home = Home()
@@ -126,6 +128,7 @@ def create_home(data: HomeInput) -> Home:
     return home
 
 
+@use_case
 def update_home(home: Home, data: HomeInput) -> Home:
     """Change a home. A new care share applies to future sales only (order lines copy it)."""
     _check_home(data, home)
@@ -134,6 +137,7 @@ def update_home(home: Home, data: HomeInput) -> Home:
     return home
 
 
+@use_case
 def assign_member(home: Home, identifier: str, role: str) -> Membership:
     """Make the user with this email or mobile number staff or supervisor of the home."""
     if role not in ROLES:
@@ -160,6 +164,7 @@ def membership_in(home: Home, membership_id: int) -> Membership | None:
     )
 
 
+@use_case
 def remove_member(home: Home, membership: Membership) -> None:
     if membership.home_id != home.id:
         raise AdminError(_("This membership belongs to another home."))

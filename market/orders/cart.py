@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from market import clock
 from market.booking import service as booking
 from market.booking.service import BookingError, Unavailable
+from market.database import use_case
 from market.i18n import localized
 from models import Listing, Room, TourSession, db
 from models.cart import CartItem
@@ -85,6 +86,7 @@ def _validate_goods(listing: Listing, quantity: int) -> None:
         raise Unavailable(_("Only %(num)d left.", num=left))
 
 
+@use_case
 def add_to_cart(owner: str, listing_id, *, quantity=None, session_id=None, room_id=None,
                 check_in=None, check_out=None, guests=None, now: datetime | None = None) -> CartItem:
     """Check an item the buyer picked and put it in the cart (nothing is reserved yet).
@@ -147,6 +149,7 @@ def cart_items(owner: str) -> list[CartItem]:
     ))
 
 
+@use_case
 def remove_from_cart(owner: str, item_id) -> None:
     try:
         item_id = int(item_id)
@@ -156,6 +159,7 @@ def remove_from_cart(owner: str, item_id) -> None:
     db.session.commit()
 
 
+@use_case
 def merge_carts(from_owner: str, to_owner: str) -> None:
     """A guest logged in: their session cart joins their account cart (goods quantities add)."""
     if from_owner == to_owner:

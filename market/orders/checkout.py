@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from market import clock
 from market.booking import service as booking
 from market.catalog.service import effective_care_bps, platform_fee_bps
+from market.database import use_case
 from market.ledger.allocation import rates_fit
 from market.orders.cart import Review, ReviewLine, review_cart
 from market.orders.emails import queue_mail
@@ -101,6 +102,7 @@ def _line_rates(line: ReviewLine) -> tuple[int, int, Elder | None]:
     return effective_care_bps(line.listing), elder.incentive_bps if elder is not None else 0, elder
 
 
+@use_case
 def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, user_id: int | None = None,
              provider_name: str = "offline", locale: str = "zh_Hans",
              now: datetime | None = None) -> list[Order]:

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 
 from market import clock, hooks
 from market.catalog.display import home_datetime
+from market.database import use_case
 from market.orders.emails import queue_mail
 from market.orders.errors import OrderError, OrderStateError
 from market.orders.lifecycle import apply_transition
@@ -130,6 +131,7 @@ def apply_ship(order: Order, actor, carrier: str | None, tracking_number: str | 
     return lines
 
 
+@use_case
 def mark_done(order: Order, line_id, actor) -> OrderLine:
     """Decided on the order locked and read afresh, so a refund or cancellation committed
     meanwhile is seen."""
@@ -138,6 +140,7 @@ def mark_done(order: Order, line_id, actor) -> OrderLine:
     return line
 
 
+@use_case
 def ship(order: Order, actor, carrier: str | None, tracking_number: str | None) -> list[OrderLine]:
     lines = apply_ship(lock_order(order.id), actor, carrier, tracking_number)
     db.session.commit()

@@ -23,7 +23,7 @@ from sqlalchemy import exists, select
 from market import clock, hooks
 from market.booking import service as booking
 from market.booking.service import BookingError
-from market.database import reset_write_intent, set_write_intent
+from market.database import reset_write_intent, set_write_intent, use_case
 from market.money import parse_major
 from market.orders.emails import queue_mail
 from market.orders.errors import OrderError, OrderStateError
@@ -168,6 +168,7 @@ def reservation_order(line: OrderLine) -> tuple:
 
 
 
+@use_case
 def expire_due(now: datetime | None = None, limit: int = 500) -> int:
     """Release every unpaid order whose hold has ended (`flask orders expire`). Commits.
 
@@ -233,6 +234,7 @@ def can_customer_cancel(order: Order, now: datetime | None = None) -> bool:
     return True
 
 
+@use_case
 def cancel_order(order: Order, *, actor=None, by_staff: bool = False, reason: str = "",
                  now: datetime | None = None) -> Order:
     """Cancel: unpaid orders freely; paid ones within policy (customers) or always (staff,
@@ -274,6 +276,7 @@ def cancel_order(order: Order, *, actor=None, by_staff: bool = False, reason: st
     return order
 
 
+@use_case
 def mark_paid_offline(order: Order, *, actor, method: str, amount_text: str,
                       now: datetime | None = None) -> Order:
     """Home staff record an offline payment through the offline provider's `confirm`: who
@@ -300,6 +303,7 @@ def mark_paid_offline(order: Order, *, actor, method: str, amount_text: str,
     return order
 
 
+@use_case
 def refund_lines(order: Order, *, actor, requests: dict[int, tuple[str, str]], reason: str,
                  token: str):
     """Home staff refund part of an order: per line a quantity (seats, nights or units, at the

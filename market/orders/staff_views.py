@@ -24,7 +24,6 @@ from market.orders.forms import (
 )
 from market.orders.tokens import new_form_token
 from market.payments.service import refundable_by_line
-from models import db
 from models.orders import ORDER_STATUSES, REFUNDABLE_STATUSES
 
 bp = Blueprint("staff_orders", __name__, url_prefix="/manage/<home_slug>/orders")
@@ -89,7 +88,6 @@ def _render_detail(order, status=200, **forms):
 
 def _refused(reference: str, error: OrderError, **forms):
     """The action is not allowed in the order's state: say so on the order page (409)."""
-    db.session.rollback()
     flash(str(error), "error")
     return _render_detail(_order(reference), 409, **forms)
 
@@ -114,7 +112,6 @@ def _act(reference: str, form, form_name: str, error_field: str, action):
     except OrderStateError as error:
         return _refused(reference, error, **{form_name: form})
     except OrderError as error:
-        db.session.rollback()
         getattr(form, error_field).errors = [str(error)]
         return _render_detail(_order(reference), 400, **{form_name: form})
     flash(message, "success")

@@ -18,7 +18,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, user_logged_in
 
 from market.booking.service import BookingError
-from market.database import reset_write_intent, set_write_intent
 from market.orders import cart as carts
 from market.orders import checkout as checkouts
 from market.orders import how_to_pay, lifecycle, queries, timeline
@@ -26,8 +25,10 @@ from market.orders.errors import OrderError, PriceChanged, SoldOut
 from market.orders.forms import BuyerCancelForm, CheckoutForm, LookupForm
 from market.orders.tokens import new_form_token
 from market.payments.providers import enabled_providers, get_provider
+from market.payments.service import start_payment
 from market.provinces import PROVINCE_NAMES, province_name
 from models import Listing, db
+from models.orders import OrderStatus
 
 bp = Blueprint("orders", __name__)
 
@@ -102,7 +103,6 @@ def cart_add():
             check_in=form.get("check_in"), check_out=form.get("check_out"), guests=form.get("guests"),
         )
     except BookingError as error:
-        db.session.rollback()
         listing = db.session.get(Listing, int(listing_id)) if listing_id.isdigit() else None
         return render_template("booking/problem.html", message=str(error), listing=listing), 400
     flash(_("Added to your cart. Nothing is reserved until you confirm the order."), "success")
@@ -184,15 +184,12 @@ def checkout():
                 provider_name=form.provider.data or "offline", locale=str(get_locale() or "zh_Hans"),
             )
         except PriceChanged as error:
-            db.session.rollback()
             flash(str(error), "warning")
             review, status = carts.review_cart(owner), 409
         except SoldOut as error:
-            db.session.rollback()
             flash(str(error), "error")
             review, status = carts.review_cart(owner), 409
         except OrderError as error:
-            db.session.rollback()
             flash(str(error), "error")
             review = carts.review_cart(owner)
         else:
@@ -241,21 +238,7 @@ def lookup():
 @bp.get("/orders/<reference>")
 def detail(reference: str):
     order = _order_or_404(reference)
-    payment = None
-    if order.status == "pending_payment":
-        try:
-            provider = get_provider(order.provider)
-        except KeyError:
-            provider = None
-        if provider is not None:
-            # A provider may record (and commit) a payment attempt: end this GET's read
-            # transaction and let it begin a write transaction of its own (IMMEDIATE on SQLite).
-            db.session.rollback()
-            token = set_write_intent(True)
-            try:
-                payment = provider.start(order)
-            finally:
-                reset_write_intent(token)
+    payment = start_payment(order) if order.status == OrderStatus.PENDING_PAYMENT else None
     return render_template(
         "orders/detail.html", order=order, payment=payment, cancel_form=BuyerCancelForm(),
         can_cancel=lifecycle.can_customer_cancel(order),
@@ -279,7 +262,6 @@ def cancel(reference: str):
     try:
         lifecycle.cancel_order(order, actor=buyer, reason=form.reason.data or "")
     except OrderError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return render_template(
             "orders/detail.html", order=queries.order_by_reference(reference), payment=None,
