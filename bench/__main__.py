@@ -1,7 +1,9 @@
 """`make bench`: run every benchmark module in this folder (bench_*.py, each with main()).
 
 `python -m bench NAME` runs only bench_NAME.py. Benchmarks print ratios measured in the same
-run, because these machines are noisy; they are never part of `make test`.
+run, because these machines are noisy; they are never part of `make test`. Each one also writes
+its figures, targets, the machine's load, the date and the commit to bench/results/NAME.json
+(bench/record.py; docs/benchmarks.md says how to read them).
 """
 
 import importlib

@@ -239,16 +239,20 @@ def _measure(label: str, app) -> dict:
     print(f"{label:10} checkout {checkout_rate:7.1f} orders/s ({ok} created; {sold_out} sold-out "
           f"attempts apart) | raw insert {raw_rate:7.1f} orders/s | ratio {ratio:5.1%} | "
           f"oversold {oversold}", flush=True)
-    return {"ratio": ratio, "oversold": oversold}
+    return {"checkout_orders_per_s": checkout_rate, "raw_insert_orders_per_s": raw_rate, "ratio": ratio,
+            "orders_created": ok, "sold_out_attempts": sold_out, "oversold": oversold}
 
 
 def main() -> bool:
+    from bench import record
+
+    run = record.Run("checkout", parameters={"buyers": BUYERS, "checkout_attempts": ORDERS, "rounds": ROUNDS})
     print(f"{BUYERS} concurrent buyers, {ORDERS} checkouts (tours, homestays, goods), target ≥ "
           f"{TARGET:.0%} of raw inserts, oversold must be 0")
-    results = []
+    figures: dict = {}
     with tempfile.TemporaryDirectory() as folder:
         app = _app(f"sqlite:///{folder}/bench.sqlite3", folder)
-        results.append(_measure("SQLite", app))
+        figures["sqlite"] = _measure("SQLite", app)
         with app.app_context():
             from models import db
 
@@ -264,12 +268,13 @@ def main() -> bool:
             conn.execute(text(f"CREATE SCHEMA {schema}"))
     except Exception as error:  # no PostgreSQL here
         print(f"PostgreSQL skipped: {error.__class__.__name__}")
+        figures["postgresql"] = {"skipped": error.__class__.__name__}
     else:
         try:
             with tempfile.TemporaryDirectory() as folder:
                 app = _app(url, folder, {"connect_args": {"options": f"-csearch_path={schema}"},
                                          "pool_size": BUYERS + 2})
-                results.append(_measure("PostgreSQL", app))
+                figures["postgresql"] = _measure("PostgreSQL", app)
                 with app.app_context():
                     from models import db
 
@@ -278,7 +283,15 @@ def main() -> bool:
             with admin.begin() as conn:
                 conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
             admin.dispose()
-    ok = all(r["oversold"] == 0 and r["ratio"] >= TARGET for r in results)
+    targets = []
+    for name, found in figures.items():
+        if "skipped" in found:
+            continue
+        targets.append(record.target(f"checkout rate ÷ raw insert rate, {name}", f">= {TARGET}",
+                                     found["ratio"], found["ratio"] >= TARGET))
+        targets.append(record.target(f"oversold, {name}", "0", found["oversold"], found["oversold"] == 0))
+    run.write(figures, targets)
+    ok = all(t["met"] for t in targets)
     print("target met" if ok else "TARGET MISSED")
     return ok
 

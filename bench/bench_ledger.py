@@ -231,7 +231,7 @@ def _bulk_post(first: int, last: int) -> float:
     return time.perf_counter() - started
 
 
-def _run(label: str, url: str, engine_options: dict) -> bool:
+def _run(label: str, url: str, engine_options: dict) -> dict:
     from models import db
 
     tmp = tempfile.mkdtemp(prefix="bench-ledger-")
@@ -262,7 +262,19 @@ def _run(label: str, url: str, engine_options: dict) -> bool:
             )
             db.session.remove()
             db.engine.dispose()
-            return ok and report.rate >= TARGET_VERIFY
+            return {
+                "entries": N,
+                "posted_through_post": posted,
+                "post_seconds": posting,
+                "post_entries_per_s": posted / posting,
+                "bulk_seconds": bulk,
+                "verify_entries": report.entries,
+                "verify_postings": report.postings,
+                "verify_tree_heads": report.heads,
+                "verify_seconds": report.seconds,
+                "verify_entries_per_s": report.rate,
+                "verify_ok": ok,
+            }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -270,16 +282,19 @@ def _run(label: str, url: str, engine_options: dict) -> bool:
 def main() -> bool:
     from sqlalchemy import create_engine, text
 
+    from bench import record
     from config.settings import database_url
 
+    run = record.Run("ledger", parameters={"entries": N, "posted_through_post": min(POSTED, N),
+                                           "commit_every": BATCH})
     print(
         f"Ledger: {N:,} paid orders of one line; {min(POSTED, N):,} posted through post(), commit every "
         f"{BATCH}; target verify >= {TARGET_VERIFY:,} entries/s"
     )
-    results = []
+    figures: dict = {}
     tmp = tempfile.mkdtemp(prefix="bench-ledger-db-")
     try:
-        results.append(_run("SQLite", f"sqlite:///{tmp}/ledger.sqlite3", {}))
+        figures["sqlite"] = _run("SQLite", f"sqlite:///{tmp}/ledger.sqlite3", {})
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if os.environ.get("BENCH_PG", "1") != "0":
@@ -291,15 +306,27 @@ def main() -> bool:
                 conn.execute(text(f"CREATE SCHEMA {schema}"))
         except Exception as exc:  # no PostgreSQL here: report SQLite only
             print(f"PostgreSQL skipped: {exc.__class__.__name__}")
+            figures["postgresql"] = {"skipped": exc.__class__.__name__}
             engine.dispose()
-            return all(results)
-        try:
-            results.append(_run("PostgreSQL", url, {"connect_args": {"options": f"-csearch_path={schema}"}}))
-        finally:
-            with engine.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            engine.dispose()
-    return all(results)
+        else:
+            try:
+                figures["postgresql"] = _run(
+                    "PostgreSQL", url, {"connect_args": {"options": f"-csearch_path={schema}"}})
+            finally:
+                with engine.begin() as conn:
+                    conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+                engine.dispose()
+    targets = []
+    for name, found in figures.items():
+        if "skipped" in found:
+            continue
+        rate = found["verify_entries_per_s"]
+        targets.append(record.target(f"verify rate, {name}", f">= {TARGET_VERIFY} entries/s",
+                                     rate, rate >= TARGET_VERIFY))
+        targets.append(record.target(f"verify passes over every entry, {name}", "true",
+                                     found["verify_ok"], found["verify_ok"]))
+    run.write(figures, targets)
+    return all(t["met"] for t in targets)
 
 
 if __name__ == "__main__":

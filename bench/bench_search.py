@@ -235,7 +235,12 @@ def run_size(n: int, workdir: Path) -> dict:
 
 
 def main() -> bool:
+    from bench import record
+
     sizes = [int(s) for s in os.environ.get("BENCH_SEARCH_SIZES", "1000,10000,50000").split(",")]
+    run = record.Run("search", parameters={"sizes": sizes, "queries": len(CHINESE_QUERIES + PINYIN_QUERIES
+                                                                           + ENGLISH_QUERIES) + 3,
+                                           "warm_rounds": 10, "cold_rounds": 3})
     print(f"{'listings':>9} {'build/s':>8} {'index MB':>9} {'p50 ms':>7} {'p99 ms':>7} "
           f"{'cold p50':>9} {'cold p99':>9} {'LIKE p50':>9} {'LIKE p99':>9} {'x faster':>9} "
           f"{'zh recall':>9}", flush=True)
@@ -258,4 +263,24 @@ def main() -> bool:
           and last["cold_p50"] < last["like_p50"] and last["recall"] == 1.0)
     print(f"target at {last['n']} listings (p50 < {TARGET_P50_MS:.0f} ms, p99 < {TARGET_P99_MS:.0f} ms, "
           f"warm and cold; cold faster than LIKE; recall 1.0): {'met' if ok else 'MISSED'}")
+    figures = {
+        str(r["n"]): {
+            "listings": r["n"], "found": r["indexed"], "build_seconds": r["build_s"],
+            "build_listings_per_s": r["rate"], "index_mb": r["size_mb"],
+            "warm_p50_ms": r["p50"], "warm_p99_ms": r["p99"], "cold_p50_ms": r["cold_p50"],
+            "cold_p99_ms": r["cold_p99"], "like_p50_ms": r["like_p50"], "like_p99_ms": r["like_p99"],
+            "times_faster_than_like_cold": r["like_p50"] / r["cold_p50"], "chinese_recall": r["recall"],
+            "matches": r["matches"],
+        }
+        for r in results
+    }
+    at = f"at {last['n']} listings"
+    limits = (("warm p50", "p50", TARGET_P50_MS), ("cold p50", "cold_p50", TARGET_P50_MS),
+              ("warm p99", "p99", TARGET_P99_MS), ("cold p99", "cold_p99", TARGET_P99_MS))
+    targets = [record.target(f"{which} {at}", f"< {limit:.0f} ms", last[key], last[key] < limit)
+               for which, key, limit in limits]
+    targets.append(record.target(f"cold p50 ÷ LIKE p50 {at}", "< 1", last["cold_p50"] / last["like_p50"],
+                                 last["cold_p50"] < last["like_p50"]))
+    targets.append(record.target(f"Chinese recall {at}", "1.0", last["recall"], last["recall"] == 1.0))
+    run.write(figures, targets)
     return ok

@@ -224,8 +224,14 @@ def _gunicorn_config(workdir: Path) -> Path:
 
 
 def main() -> bool:
+    from bench import record
+
+    run = record.Run("site", parameters={"homes": HOMES, "listings": LISTINGS, "connections": CONNECTIONS,
+                                         "seconds_per_run": SECONDS, "runs": RUNS,
+                                         "server": "gunicorn, 2 sync workers, --preload, SQLite"})
     workdir = Path(tempfile.mkdtemp(prefix="bench-site-"))
     server = None
+    wrk = None
     try:
         started = time.perf_counter()
         listing_slug = build_database(workdir)
@@ -266,15 +272,24 @@ def main() -> bool:
     base_rps = results["/healthz"][0]
     print(f"\n{'page':<18}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'÷ /healthz':>12}")
     ok = True
+    figures: dict = {"load_generator": "wrk" if wrk else "python", "pages": {}}
+    targets = []
     for name, (rps, p50, p99) in results.items():
         ratio = rps / base_rps
+        figures["pages"][name] = {"path": dict(pages)[name], "requests_per_s": rps, "p50_ms": p50,
+                                  "p99_ms": p99, "ratio_to_healthz": ratio}
         verdict = ""
         if name in TARGETED:
             missed = [f"throughput < {TARGET_RATIO:.0%}"] if ratio < TARGET_RATIO else []
             missed += [f"p99 >= {TARGET_P99_MS:.0f} ms"] if p99 >= TARGET_P99_MS else []
             ok = ok and not missed
             verdict = f"  MISSED: {', '.join(missed)}" if missed else "  ok"
+            targets.append(record.target(f"{name} req/s ÷ /healthz req/s", f">= {TARGET_RATIO}",
+                                         ratio, ratio >= TARGET_RATIO))
+            targets.append(record.target(f"{name} p99", f"< {TARGET_P99_MS:.0f} ms",
+                                         p99, p99 < TARGET_P99_MS))
         print(f"{name:<18}{rps:>9.0f}{p50:>9.2f}{p99:>9.2f}{ratio:>11.0%}{verdict}")
+    run.write(figures, targets)
     return ok
 
 

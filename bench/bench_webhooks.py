@@ -185,7 +185,7 @@ def _prepare(rows, fake) -> dict[int, dict]:
     return refunds
 
 
-def _run(label: str, config: dict) -> bool:
+def _run(label: str, config: dict) -> dict:
     from market import create_app
     from market.payments import webhooks
     from models import WebhookEvent, db
@@ -257,7 +257,11 @@ def _run(label: str, config: dict) -> bool:
             print(f"{'':>10}  e.g. {wrong[:5]}")
         db.session.remove()
         db.engine.dispose()
-    return not wrong and stored == len(stream) and not waiting
+    return {"events_per_s": rate, "deliveries": len(deliveries), "distinct_events": len(stream),
+            "seconds": elapsed, "bare_signature_verifications_per_s": verify_rate,
+            "ratio_to_bare_verification": rate / verify_rate, "orders_judged": len(judged),
+            "orders_wrong": len(wrong), "events_stored": stored, "events_waiting": waiting,
+            "outcomes": dict(sorted(outcomes.items())), "prepared_seconds_untimed": prepared}
 
 
 def _judge(rows, fake) -> list[tuple]:
@@ -280,37 +284,58 @@ def _judge(rows, fake) -> list[tuple]:
     return wrong
 
 
+def _targets(name: str, found: dict) -> list[dict]:
+    from bench import record
+
+    return [
+        record.target(f"orders in a wrong final state, {name}", "0", found["orders_wrong"],
+                      found["orders_wrong"] == 0),
+        record.target(f"events stored once each, {name}", f"= {found['distinct_events']}",
+                      found["events_stored"], found["events_stored"] == found["distinct_events"]),
+        record.target(f"events left waiting, {name}", "0", found["events_waiting"],
+                      found["events_waiting"] == 0),
+    ]
+
+
 def main() -> bool:
     from sqlalchemy import create_engine, text
 
+    from bench import record
     from config.settings import database_url
 
+    run = record.Run("webhooks", parameters={"events": EVENTS, "duplicate_share": DUPLICATE_SHARE,
+                                             "seed": SEED, "stories": list(STORIES)})
     # A stopped run (timeout, kill) still drops its PostgreSQL schema in the `finally` below.
     signal.signal(signal.SIGTERM, lambda *_args: sys.exit(143))
-    ok = True
+    figures: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
-        ok &= _run("SQLite", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
-                              "INSTANCE_DIR": Path(tmp), "SEARCH_INDEX_DIR": Path(tmp) / "search"})
+        figures["sqlite"] = _run("SQLite", {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
+            "INSTANCE_DIR": Path(tmp), "SEARCH_INDEX_DIR": Path(tmp) / "search"})
     url = database_url(PG_URL)
     schema = f"bench_{uuid.uuid4().hex[:10]}"
+    engine = None
     try:
         engine = create_engine(url)
         with engine.begin() as conn:
             conn.execute(text(f"CREATE SCHEMA {schema}"))
     except Exception as exc:  # noqa: BLE001 - no PostgreSQL here: say so, do not fail SQLite's figure
         print(f"PostgreSQL: skipped ({type(exc).__name__}: {exc})")
-        return ok
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            ok &= _run("PostgreSQL", {
-                "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": Path(tmp),
-                "SEARCH_INDEX_DIR": Path(tmp) / "search",
-                "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}}})
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        engine.dispose()
-    return ok
+        figures["postgresql"] = {"skipped": type(exc).__name__}
+    else:
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                figures["postgresql"] = _run("PostgreSQL", {
+                    "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": Path(tmp),
+                    "SEARCH_INDEX_DIR": Path(tmp) / "search",
+                    "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}}})
+        finally:
+            with engine.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            engine.dispose()
+    targets = [t for name, found in figures.items() if "skipped" not in found for t in _targets(name, found)]
+    run.write(figures, targets)
+    return all(t["met"] for t in targets)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,6 @@
-"""Public proof endpoints and the JSON export, checked with the README's stdlib script."""
+"""Public proof endpoints and the JSON export, checked with the shipped tools/verify_export.py."""
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,13 +12,7 @@ from market.ledger.export import entries_as_json
 from models import db
 from tests.test_ledger_core import _no_search_sync, make_refund, paid  # noqa: F401
 
-README = Path(__file__).resolve().parent.parent / "README.md"
-
-
-def readme_script() -> str:
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index("## Care-fund ledger") :]
-    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+TOOL = Path(__file__).resolve().parent.parent / "tools" / "verify_export.py"
 
 
 def test_entry_page_json_and_proof(make, client):
@@ -74,14 +67,13 @@ def test_consistency_proof_endpoint(make, client):
     )
 
 
-def test_exports_verify_with_the_readme_script(make, tmp_path):
+def test_exports_verify_with_the_shipped_tool(make, tmp_path):
     orders = [paid(make) for _ in range(4)]
     other = paid(make)
     hooks.refund_settled.send(make_refund(orders[0], {orders[0].lines[0].id: 1234}))
     ledger_entries.post_donation(home_id=other.lines[0].home_id, amount_fen=999, donation_id=1, memo="捐赠 · 匿名")
     db.session.commit()
-    script = tmp_path / "check.py"
-    script.write_text(readme_script(), encoding="utf-8")
+    script = TOOL
 
     full = entries_as_json()
     assert full["complete"] and len(full["entries"]) == 7

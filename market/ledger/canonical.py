@@ -18,7 +18,7 @@ Fields (version 1)::
                    "share": "care"}, …]}
 
 `market/ledger/export.py` puts exactly this object in each exported entry's "leaf" field, so
-anyone can recompute the hashes and the root with a few lines of stdlib Python (README).
+anyone can recompute the hashes and the root with a few lines of stdlib Python (tools/verify_export.py).
 """
 
 import hashlib

@@ -18,7 +18,7 @@
 
 A complete export (no home, no dates) carries every leaf, so the root is recomputed from the
 leaves alone; a partial one (a home's entries, a date range) carries each entry's audit path
-to the tree head instead. README.md has a ~30-line stdlib script that checks both.
+to the tree head instead. tools/verify_export.py (stdlib only) checks both.
 Amounts in `leaf.postings` are fen, debit positive; home accounts are credit-normal.
 """
 
