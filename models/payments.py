@@ -24,13 +24,14 @@ class RefundStatus(StrEnum):
 
 PAYMENT_STATUSES = tuple(PaymentStatus)
 REFUND_STATUSES = tuple(RefundStatus)
-# An attempt ends once; only a person moves a payment under review on.
+# An attempt ends once; only a person moves a payment under review on. An attempt we cancelled
+# (its order was cancelled) can still be paid at the provider: the money is recorded, then refunded.
 PAYMENT_TRANSITIONS: dict[str, frozenset[PaymentStatus]] = {
     PaymentStatus.PENDING: frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.FAILED,
                                       PaymentStatus.CANCELLED, PaymentStatus.NEEDS_REVIEW}),
     PaymentStatus.SUCCEEDED: frozenset(),
     PaymentStatus.FAILED: frozenset(),
-    PaymentStatus.CANCELLED: frozenset(),
+    PaymentStatus.CANCELLED: frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.NEEDS_REVIEW}),
     PaymentStatus.NEEDS_REVIEW: frozenset(),
 }
 # A refund settles or fails once (a provider that changes its mind later flags the order).

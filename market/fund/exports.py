@@ -95,7 +95,7 @@ def _csv_safe(value):
 def home_json(home: Home, start: date | None, end: date | None) -> str:
     """The ledger's own export (`market/ledger/export.py`): each of the home's entries with its
     canonical leaf and its inclusion proof to the current tree head, so tools/verify_export.py
-    script verifies it. The home's slug and names are added for the reader."""
+    verifies it. The home's slug and names are added for the reader."""
     from market.ledger.export import entries_as_json
 
     payload = entries_as_json(home.id, start, end)
