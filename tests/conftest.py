@@ -110,7 +110,7 @@ def client(app):
 @pytest.fixture
 def english(app, client):
     """Pages (through `client`) and service messages in English, for tests that check what a
-    message says; tests/test_translations.py checks that each one has its Chinese."""
+    message says; tests/site/test_translations.py checks that each one has its Chinese."""
     from flask_babel import force_locale
 
     client.set_cookie("lang", "en")

@@ -10,8 +10,8 @@ from market import hooks
 from market.orders import service as orders
 from market.payments import stripe_events
 from models import Order, OrderEvent, Payment, Refund, TourSession, WebhookEvent, db
+from tests.payments.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
 from tests.stripe_fake import sign, signed
-from tests.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
 
 pytestmark = pytest.mark.usefixtures("english")  # these tests check English wording
 

@@ -8,8 +8,8 @@ import pytest
 
 from market.payments.providers import enabled_providers
 from models import Order, Payment, db, utcnow
+from tests.payments.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
 from tests.stripe_fake import SECRET_KEY
-from tests.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
 
 pytestmark = pytest.mark.usefixtures("english")  # these tests check English wording
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from market.search import service
 from market.search.backend import price_band
 from models import Home, Listing, OrderLine, RoomNight, db
-from tests.search_fixtures import build_catalog
+from tests.search.search_fixtures import build_catalog
 
 
 @pytest.fixture

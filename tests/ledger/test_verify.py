@@ -8,7 +8,7 @@ from market.ledger import log, service
 from market.ledger.cli import ledger_cli
 from market.ledger.verify import verify_ledger
 from models import db
-from tests.test_ledger_core import _no_search_sync, make_refund, paid  # noqa: F401
+from tests.ledger.test_core import _no_search_sync, make_refund, paid  # noqa: F401
 
 
 def books(make):

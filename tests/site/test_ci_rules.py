@@ -28,7 +28,7 @@ def test_plain():
 
 
 def _run(tmp_path: Path, browser: bool, database_url: str | None) -> subprocess.CompletedProcess:
-    shutil.copy(Path(__file__).with_name("conftest.py"), tmp_path / "conftest.py")
+    shutil.copy(Path(__file__).parents[1] / "conftest.py", tmp_path / "conftest.py")
     (tmp_path / "test_suite.py").write_text(SUITE.format(browser=browser), encoding="utf-8")
     env = {key: value for key, value in os.environ.items() if key != "TEST_DATABASE_URL"}
     env["REQUIRE_ALL_TESTS"] = "1"

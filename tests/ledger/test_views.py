@@ -10,9 +10,9 @@ from market import hooks
 from market.ledger import merkle, service
 from market.ledger.export import entries_as_json
 from models import db
-from tests.test_ledger_core import _no_search_sync, make_refund, paid  # noqa: F401
+from tests.ledger.test_core import _no_search_sync, make_refund, paid  # noqa: F401
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def readme_script() -> str:

@@ -49,7 +49,7 @@ def test_production_refuses_the_development_secret_key(monkeypatch):
 
 @pytest.mark.postgres
 def test_postgresql_runs_on_psycopg_3(app):
-    """(SQLite's settings: tests/test_sqlite.py.)"""
+    """(SQLite's settings: tests/site/test_sqlite.py.)"""
     assert db.engine.dialect.name == "postgresql" and db.engine.dialect.driver == "psycopg"
 
 

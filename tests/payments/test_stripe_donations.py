@@ -9,7 +9,7 @@ from market.ledger import service as ledger
 from market.payments import stripe_donations
 from models import Donation, JournalEntry, db
 from tests.conftest import post_form
-from tests.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
+from tests.payments.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
 
 pytestmark = pytest.mark.usefixtures("english")
 

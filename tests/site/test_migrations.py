@@ -16,7 +16,7 @@ from market import create_app
 from models import db
 from tests.conftest import PG_URL
 
-MIGRATIONS = str(Path(__file__).resolve().parent.parent / "models" / "migrations")
+MIGRATIONS = str(Path(__file__).resolve().parents[2] / "models" / "migrations")
 
 
 @pytest.fixture
@@ -141,7 +141,7 @@ def test_fund_sums_migration_backfills_the_summary_from_the_postings(migrated_ap
     from market.ledger import service, sums
     from market.ledger.verify import verify_ledger
     from tests.conftest import Factory
-    from tests.test_ledger_core import make_order
+    from tests.ledger.test_core import make_order
 
     make = Factory()
     home = make.home()

@@ -11,7 +11,7 @@ from market.orders import service as orders
 from models import JournalEntry, Order, Refund, db
 from tests.booking_helpers import buy
 from tests.conftest import login, post_form
-from tests.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
+from tests.payments.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
 
 pytestmark = pytest.mark.usefixtures("english")
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from market.search import service
 from models import Listing, SearchQueue, db, utcnow
-from tests.search_fixtures import build_catalog
+from tests.search.search_fixtures import build_catalog
 
 
 def slugs(q: str = "", **filters) -> list[str]:

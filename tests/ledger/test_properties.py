@@ -23,7 +23,7 @@ from market.ledger.service import LedgerError
 from market.ledger.verify import verify_ledger
 from models import OrderEvent, db, utcnow
 from models.ledger import JournalEntry
-from tests.test_ledger_core import _no_search_sync, make_order, make_refund  # noqa: F401
+from tests.ledger.test_core import _no_search_sync, make_order, make_refund  # noqa: F401
 
 SHARES = ("care", "incentive", "fee", "operations")
 

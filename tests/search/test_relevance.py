@@ -4,7 +4,7 @@ import pytest
 
 from market.search import service
 from market.search.analysis import chinese_analyzer, query_words
-from tests.search_fixtures import build_catalog
+from tests.search.search_fixtures import build_catalog
 
 
 def slugs(q: str, **filters) -> list[str]:

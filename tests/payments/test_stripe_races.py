@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from market.orders import service as orders
 from models import Order, Payment, Refund, TourSession, db, utcnow
-from tests.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
+from tests.payments.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
 
 pytestmark = pytest.mark.usefixtures("english")
 

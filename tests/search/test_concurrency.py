@@ -7,7 +7,7 @@ import pytest
 
 from market import create_app
 from models import Home, Listing, db
-from tests import search_workers
+from tests.search import search_workers
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from market.orders import service as orders
 from market.payments.service import apply_request_refund
 from models import Refund, WebhookEvent, db, utcnow
 from tests.conftest import login
-from tests.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
+from tests.payments.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
 
 pytestmark = pytest.mark.usefixtures("english")  # these tests check English wording
 
