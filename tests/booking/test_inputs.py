@@ -8,12 +8,8 @@ from sqlalchemy import func, select
 
 from market.booking.service import local_today
 from models import CartItem, Order, RoomNight, TourSession, db, utcnow
-from tests.booking_helpers import buy, stay_dates
 from tests.conftest import login, post_form
-
-
-def _add(client, listing, **data):
-    return post_form(client, "/cart/add", {"listing_id": listing.id, **data}, form_url="/orders")
+from tests.factories import CONTACT, add_on_page, buy, stay_dates
 
 
 def _nothing_added():
@@ -29,7 +25,7 @@ def _message(response) -> str:
 @pytest.mark.parametrize("quantity", ["0", "-1", "1.5", "1000000000", "many", ""])
 def test_bad_goods_quantity(client, make, quantity):
     listing = make.listing(make.home(), "produce", stock=10)
-    response = _add(client, listing, quantity=quantity)
+    response = add_on_page(client, listing, quantity=quantity)
     assert response.status_code == 400
     assert _message(response)
     _nothing_added()
@@ -39,7 +35,7 @@ def test_bad_goods_quantity(client, make, quantity):
 def test_bad_seat_count(client, make, seats):
     listing = make.listing(make.home(), "tour")
     tour_session = make.session(listing)
-    response = _add(client, listing, session_id=tour_session.id, quantity=seats)
+    response = add_on_page(client, listing, session_id=tour_session.id, quantity=seats)
     assert response.status_code == 400 and _message(response)
     _nothing_added()
 
@@ -47,7 +43,7 @@ def test_bad_seat_count(client, make, seats):
 def test_more_seats_than_left(client, make):
     listing = make.listing(make.home(), "tour")
     tour_session = make.session(listing, capacity=5, reserved=3)
-    response = _add(client, listing, session_id=tour_session.id, quantity="3")
+    response = add_on_page(client, listing, session_id=tour_session.id, quantity="3")
     assert response.status_code == 400 and "2" in _message(response)
     _nothing_added()
     assert db.session.get(TourSession, tour_session.id).reserved == 3
@@ -55,14 +51,14 @@ def test_more_seats_than_left(client, make):
 
 def test_more_units_than_in_stock(client, make):
     listing = make.listing(make.home(), "craft", stock=2)
-    assert _add(client, listing, quantity="3").status_code == 400
+    assert add_on_page(client, listing, quantity="3").status_code == 400
     _nothing_added()
 
 
 def test_session_that_has_started(client, make):
     listing = make.listing(make.home(), "tour")
     started = make.session(listing, days=0, starts_at=utcnow() - timedelta(minutes=5))
-    response = _add(client, listing, session_id=started.id, quantity="1")
+    response = add_on_page(client, listing, session_id=started.id, quantity="1")
     assert response.status_code == 400 and _message(response)
     _nothing_added()
 
@@ -72,7 +68,7 @@ def test_session_of_another_listing_or_made_up(client, make):
     listing, other = make.listing(home, "tour"), make.listing(home, "tour")
     foreign = make.session(other)
     for session_id in (foreign.id, 99999, "x"):
-        assert _add(client, listing, session_id=session_id, quantity="1").status_code == 400
+        assert add_on_page(client, listing, session_id=session_id, quantity="1").status_code == 400
     _nothing_added()
 
 
@@ -86,7 +82,7 @@ def test_tampered_listing_id(client, make):
 
 def test_archived_listing(client, make):
     listing = make.listing(make.home(), "produce", status="archived")
-    response = _add(client, listing, quantity="1")
+    response = add_on_page(client, listing, quantity="1")
     assert response.status_code == 400 and _message(response)
     _nothing_added()
 
@@ -99,7 +95,7 @@ def test_archived_after_adding_is_caught_at_checkout(app, make):
     listing.status = "archived"
     db.session.commit()
     with pytest.raises(service.OrderError):
-        service.checkout("s:z", buy.__globals__["CONTACT"], service.new_checkout_token(),
+        service.checkout("s:z", CONTACT, service.new_checkout_token(),
                          service.review_cart("s:z").total_fen)
     db.session.rollback()
     assert db.session.scalar(select(func.count(Order.id))) == 0
@@ -108,7 +104,7 @@ def test_archived_after_adding_is_caught_at_checkout(app, make):
 def _stay(client, make, check_in, check_out, guests="1"):
     listing = make.listing(make.home(), "homestay")
     room = make.room(listing, max_guests=2)
-    return _add(client, listing, room_id=room.id, check_in=str(check_in), check_out=str(check_out),
+    return add_on_page(client, listing, room_id=room.id, check_in=str(check_in), check_out=str(check_out),
                 guests=guests)
 
 
@@ -147,7 +143,7 @@ def test_room_already_booked(client, make):
     check_in, check_out = stay_dates(nights=3)
     buy("s:first", listing_id=listing.id, room_id=room.id, check_in=str(check_in),
         check_out=str(check_out), guests="1")
-    response = _add(client, listing, room_id=room.id, check_in=str(check_in + timedelta(days=1)),
+    response = add_on_page(client, listing, room_id=room.id, check_in=str(check_in + timedelta(days=1)),
                     check_out=str(check_out + timedelta(days=1)), guests="1")
     assert response.status_code == 400 and _message(response)
     assert db.session.scalar(select(func.count(RoomNight.id))) == 3
@@ -166,7 +162,7 @@ def _checkout_with(client, **fields):
 
 def test_shipping_to_a_region_the_product_does_not_ship_to(client, make):
     listing = make.listing(make.home(), "produce", stock=5, ships_to="河北省,北京市")
-    _add(client, listing, quantity="1")
+    add_on_page(client, listing, quantity="1")
     response = _checkout_with(client, ship_province="海南省")
     assert response.status_code == 400 and "海南省" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Order.id))) == 0
@@ -178,7 +174,7 @@ def test_shipping_to_a_region_the_product_does_not_ship_to(client, make):
 def test_bad_mobile_numbers(client, make, phone):
     listing = make.listing(make.home(), "tour")
     tour_session = make.session(listing)
-    _add(client, listing, session_id=tour_session.id, quantity="1")
+    add_on_page(client, listing, session_id=tour_session.id, quantity="1")
     response = _checkout_with(client, contact_phone=phone)
     assert response.status_code == 400
     assert db.session.scalar(select(func.count(Order.id))) == 0
@@ -187,13 +183,13 @@ def test_bad_mobile_numbers(client, make, phone):
 def test_international_mobile_is_accepted(client, make):
     listing = make.listing(make.home(), "tour")
     tour_session = make.session(listing)
-    _add(client, listing, session_id=tour_session.id, quantity="1")
+    add_on_page(client, listing, session_id=tour_session.id, quantity="1")
     assert _checkout_with(client, contact_phone="+85291234567").status_code == 302
 
 
 def test_missing_shipping_address_for_goods(client, make):
     listing = make.listing(make.home(), "produce", stock=5)
-    _add(client, listing, quantity="1")
+    add_on_page(client, listing, quantity="1")
     assert _checkout_with(client, ship_street="", ship_city="").status_code == 400
     assert db.session.scalar(select(func.count(Order.id))) == 0
 

@@ -14,9 +14,21 @@ from sqlalchemy import func, select
 
 from market.orders import service
 from models import Listing, Order, OrderLine, RoomNight, TourSession, db
-from tests.booking_helpers import CONTACT, live_seats, live_units, stay_dates
+from tests.factories import CONTACT, stay_dates
 
 THREADS = 20
+
+
+def live_seats(session_id: int) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.sum(OrderLine.quantity), 0))
+        .where(OrderLine.session_id == session_id, OrderLine.holds_inventory.is_(True))) or 0
+
+
+def live_units(listing_id: int) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.sum(OrderLine.quantity), 0))
+        .where(OrderLine.listing_id == listing_id, OrderLine.holds_inventory.is_(True))) or 0
 
 
 def _race(app, owners: list[str]) -> list[tuple[str, str]]:

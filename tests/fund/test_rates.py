@@ -14,8 +14,8 @@ from market import create_app
 from market.ledger.allocation import AllocationError, rates_fit, split_line
 from market.orders.service import OrderError
 from models import Home, Listing, Order, db
-from tests.booking_helpers import buy
 from tests.conftest import login, post_form
+from tests.factories import buy
 
 pytestmark = pytest.mark.usefixtures("english")  # these tests check English wording
 

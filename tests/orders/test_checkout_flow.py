@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from market.orders import service
 from models import CartItem, Order, OrderEvent, TourSession, db
-from tests.booking_helpers import CONTACT, stay_dates
 from tests.conftest import login, post_form
+from tests.factories import CONTACT, stay_dates
 
 CHECKOUT = {"contact_name": "李明", "contact_phone": "13812345678", "contact_email": "",
             "provider": "offline"}

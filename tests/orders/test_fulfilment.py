@@ -10,8 +10,8 @@ from market import hooks
 from market.booking.service import local_today
 from market.orders import fulfilment, service
 from models import Order, OrderLine, TourSession, db, utcnow
-from tests.booking_helpers import check_out, stay_dates
 from tests.conftest import login, post_form
+from tests.factories import paid_offline, paid_stay, refund, ship
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -28,30 +28,6 @@ def fulfilled():
     hooks.order_fulfilled.disconnect(receiver)
 
 
-def _paid(order):
-    from market.payments.service import apply_record_payment
-
-    apply_record_payment(order, "offline", order.total_fen, order.currency, "cash")
-    db.session.commit()
-    assert order.status == "paid"
-    return order
-
-
-def _order(owner, *items) -> Order:
-    for listing_id, fields in items:
-        service.add_to_cart(owner, listing_id, **fields)
-    [order] = check_out(owner)
-    return _paid(order)
-
-
-def _stay_order(make, home, days_ahead: int, nights: int) -> Order:
-    stay = make.listing(home, "homestay")
-    room = make.room(stay)
-    check_in, check_out = stay_dates(days_ahead=days_ahead, nights=nights)
-    return _order(f"s:stay{days_ahead}", (stay.id, {"room_id": room.id, "check_in": check_in.isoformat(),
-                                                     "check_out": check_out.isoformat(), "guests": "1"}))
-
-
 def _alerts(response) -> str:
     return " ".join(re.findall(r'role="(?:alert|status)">([^<]*)<', response.get_data(as_text=True)))
 
@@ -66,8 +42,8 @@ def test_shipping_goods_leaves_the_tour_in_the_same_order_open(client, make, ful
     tour = make.listing(home, "tour")
     tour_session = make.session(tour, days=5)
     rice = make.listing(home, "produce", stock=5)
-    order = _order("s:mixed", (tour.id, {"session_id": tour_session.id, "quantity": "2"}),
-                   (rice.id, {"quantity": "1"}))
+    order = paid_offline("s:mixed", (tour.id, {"session_id": tour_session.id, "quantity": "2"}),
+                         (rice.id, {"quantity": "1"}))
     login(client, staff)
     base = f"/manage/{home.slug}/orders/{order.reference}"
     shipped = post_form(client, base + "/ship", {"carrier": "顺丰", "tracking_number": "SF1"}, form_url=base)
@@ -94,7 +70,7 @@ def test_shipping_goods_leaves_the_tour_in_the_same_order_open(client, make, ful
 
 
 def test_a_stay_cannot_be_checked_out_before_check_in(app, make, fulfilled):
-    order = _stay_order(make, make.home(), days_ahead=3, nights=2)
+    order = paid_stay(make, make.home(), days_ahead=3, nights=2)
     line = order.lines[0]
     with pytest.raises(service.OrderStateError, match="check in on"):
         fulfilment.mark_done(order, line.id, None)
@@ -111,8 +87,8 @@ def test_the_today_page_marks_attendees_attended_without_javascript(client, make
     tour = make.listing(home, "tour")
     started = make.session(tour, days=1)
     later = make.session(tour, days=1)
-    first = _order("s:a", (tour.id, {"session_id": started.id, "quantity": "2"}))
-    second = _order("s:b", (tour.id, {"session_id": later.id, "quantity": "1"}))
+    first = paid_offline("s:a", (tour.id, {"session_id": started.id, "quantity": "2"}))
+    second = paid_offline("s:b", (tour.id, {"session_id": later.id, "quantity": "1"}))
     started.starts_at = utcnow() - timedelta(minutes=10)
     later.starts_at = utcnow() + timedelta(minutes=50)
     db.session.commit()
@@ -131,7 +107,7 @@ def test_the_today_page_marks_attendees_attended_without_javascript(client, make
 
 def test_stays_leaving_today_can_be_checked_out_from_the_today_page(client, make):
     home = make.home()
-    order = _stay_order(make, home, days_ahead=0, nights=1)
+    order = paid_stay(make, home, days_ahead=0, nights=1)
     login(client, make.member(home))
     check_out = order.lines[0].check_out
     page = client.get(f"/manage/{home.slug}/orders/today?day={check_out.isoformat()}").get_data(as_text=True)
@@ -139,49 +115,42 @@ def test_stays_leaving_today_can_be_checked_out_from_the_today_page(client, make
 
 
 def test_waiting_to_ship_includes_partly_refunded_orders(client, make):
-    from market.payments.service import apply_request_refund
-
     home = make.home()
     rice, tea = make.listing(home, "produce", stock=5), make.listing(home, "produce", stock=5)
-    order = _order("s:partly", (rice.id, {"quantity": "1"}), (tea.id, {"quantity": "1"}))
-    apply_request_refund(order, {order.lines[0].id: order.lines[0].amount_fen}, "out of tea")
-    db.session.commit()
+    order = paid_offline("s:partly", (rice.id, {"quantity": "1"}), (tea.id, {"quantity": "1"}))
+    refund(order, {order.lines[0].id: order.lines[0].amount_fen}, "out of tea")
     assert order.status == "partially_refunded"
     assert service.to_ship(home.id) == [order]
     login(client, make.member(home))
     assert order.reference in client.get(f"/manage/{home.slug}/orders/today").get_data(as_text=True)
-    fulfilment.ship(order, None, "EMS", "E1")
+    ship(order, "EMS", "E1")
     assert order.status == "fulfilled"
     assert [line.tracking_number for line in order.lines] == [None, "E1"]  # the refunded line stays
     assert service.to_ship(home.id) == []
 
 
 def test_refunding_the_last_open_line_completes_the_order_once(app, make, fulfilled):
-    from market.payments.service import apply_request_refund
-
     home = make.home()
     tour = make.listing(home, "tour")
     tour_session = make.session(tour, days=3)
     rice = make.listing(home, "produce", stock=5)
-    order = _order("s:last", (tour.id, {"session_id": tour_session.id, "quantity": "1"}),
-                   (rice.id, {"quantity": "2"}))
+    order = paid_offline("s:last", (tour.id, {"session_id": tour_session.id, "quantity": "1"}),
+                         (rice.id, {"quantity": "2"}))
     tour_line, rice_line = _line(order, "tour"), _line(order, "produce")
     fulfilment.apply_mark_done(order, tour_line.id, None, now=tour_session.starts_at)
     db.session.commit()
     assert order.status == "paid" and fulfilled == []
-    apply_request_refund(order, {rice_line.id: rice_line.amount_fen}, "spoiled")  # instead of shipping
-    db.session.commit()
+    refund(order, {rice_line.id: rice_line.amount_fen}, "spoiled")  # instead of shipping
     assert order.status == "fulfilled" and fulfilled == [order.id]
-    apply_request_refund(order, {tour_line.id: 100}, "goodwill")
-    db.session.commit()
+    refund(order, {tour_line.id: 100}, "goodwill")
     assert order.status == "partially_refunded" and fulfilled == [order.id]  # not a second time
 
 
 def test_the_order_page_shows_what_is_done(client, make):
     home = make.home()
     rice = make.listing(home, "produce", stock=5)
-    order = _order("s:page", (rice.id, {"quantity": "1"}))
-    fulfilment.ship(order, None, "顺丰", "SF42")
+    order = paid_offline("s:page", (rice.id, {"quantity": "1"}))
+    ship(order, "顺丰", "SF42")
     with client.session_transaction() as session:
         session["guest_orders"] = [order.reference]
     text = client.get(f"/orders/{order.reference}").get_data(as_text=True)

@@ -8,9 +8,19 @@ from sqlalchemy import func, select
 
 from market import hooks, mail
 from market.orders import fulfilment, service
-from models import Listing, Order, OrderEvent, Payment, Refund, RoomNight, TourSession, db, utcnow
-from tests.booking_helpers import buy, stay_dates
+from models import Listing, Order, OrderEvent, Payment, Refund, RoomNight, TourSession, db
 from tests.conftest import login, post_form
+from tests.factories import (
+    CONTACT,
+    buy,
+    end_hold,
+    expire,
+    mark_paid_on_page,
+    pay_offline,
+    ship,
+    staff_url,
+    stay_dates,
+)
 
 
 @pytest.fixture
@@ -36,15 +46,6 @@ def received():
     hooks.order_fulfilled.disconnect(fulfilled)
 
 
-def _staff_url(order, action=""):
-    return f"/manage/{order.home.slug}/orders/{order.reference}{action}"
-
-
-def _mark_paid(client, order, amount, method="cash"):
-    return post_form(client, _staff_url(order, "/mark-paid"), {"method": method, "amount": amount},
-                     form_url=_staff_url(order))
-
-
 def test_staff_mark_offline_order_paid_records_who_when_how_much(client, make, received):
     home = make.home()
     staff = make.member(home)
@@ -52,12 +53,12 @@ def test_staff_mark_offline_order_paid_records_who_when_how_much(client, make, r
     [order] = buy("s:a", listing_id=rice.id, quantity="2")
     login(client, staff)
 
-    wrong = _mark_paid(client, order, "59.00")
+    wrong = mark_paid_on_page(client, order, "59.00")
     assert wrong.status_code == 400
     assert db.session.scalar(select(func.count(Payment.id))) == 0
     assert db.session.get(Order, order.id).status == "pending_payment"
 
-    right = _mark_paid(client, order, "60.00", method="transfer")
+    right = mark_paid_on_page(client, order, "60.00", method="transfer")
     assert right.status_code == 302
     order = db.session.get(Order, order.id)
     payment = db.session.scalar(select(Payment))
@@ -71,7 +72,7 @@ def test_staff_mark_offline_order_paid_records_who_when_how_much(client, make, r
     rice = db.session.get(Listing, rice.id)
     assert (rice.stock, rice.reserved) == (8, 0)  # the hold became a sale
 
-    again = _mark_paid(client, order, "60.00")
+    again = mark_paid_on_page(client, order, "60.00")
     assert again.status_code == 409
     assert received["order_paid"] == [order.id]
     assert db.session.scalar(select(func.count(Payment.id))) == 1
@@ -104,7 +105,7 @@ def test_customer_cancels_unpaid_order_and_everything_is_released(client, make):
     service.add_to_cart(f"u:{user.id}", listing.id, room_id=room.id, check_in=check_in.isoformat(),
                         check_out=check_out.isoformat(), guests="1")
     review = service.review_cart(f"u:{user.id}")
-    [order] = service.checkout(f"u:{user.id}", buy.__globals__["CONTACT"], service.new_checkout_token(),
+    [order] = service.checkout(f"u:{user.id}", CONTACT, service.new_checkout_token(),
                                review.total_fen, user_id=user.id)
     assert db.session.scalar(select(func.count(RoomNight.id))) == 2
     login(client, user)
@@ -121,20 +122,11 @@ def test_customer_cancels_unpaid_order_and_everything_is_released(client, make):
     assert not any(line.holds_inventory for line in order.lines)
 
 
-def _paid(order):
-    from market.payments.service import apply_record_payment
-
-    apply_record_payment(order, "offline", order.total_fen, order.currency, "cash")
-    db.session.commit()
-    assert order.status == "paid"
-    return order
-
-
 def test_paid_tour_cancelled_in_time_is_refunded_in_full(app, make, received):
     listing = make.listing(make.home(), "tour", price_fen=5000)
     tour_session = make.session(listing, days=5)
     [order] = buy("s:c", listing_id=listing.id, session_id=tour_session.id, quantity="2")
-    _paid(order)
+    pay_offline(order)
     service.cancel_order(order, reason="ill")
     order = db.session.get(Order, order.id)
     assert order.status == "refunded"
@@ -152,7 +144,7 @@ def test_cancellation_policy_per_kind(app, make):
     tour = make.listing(home, "tour")
     soon = make.session(tour, days=1)  # within 48 hours
     [tour_order] = buy("s:d", listing_id=tour.id, session_id=soon.id, quantity="1")
-    _paid(tour_order)
+    pay_offline(tour_order)
     assert not service.can_customer_cancel(tour_order)
     with pytest.raises(service.OrderError):
         service.cancel_order(tour_order)
@@ -162,7 +154,7 @@ def test_cancellation_policy_per_kind(app, make):
     relaxed = make.listing(home, "tour", cancel_hours=12)  # per-listing override
     relaxed_session = make.session(relaxed, days=1)
     [relaxed_order] = buy("s:e", listing_id=relaxed.id, session_id=relaxed_session.id, quantity="1")
-    _paid(relaxed_order)
+    pay_offline(relaxed_order)
     assert service.can_customer_cancel(relaxed_order)
 
     stay = make.listing(home, "homestay")
@@ -170,14 +162,14 @@ def test_cancellation_policy_per_kind(app, make):
     check_in, check_out = stay_dates(days_ahead=2, nights=1)  # within 72 hours
     [stay_order] = buy("s:f", listing_id=stay.id, room_id=room.id, check_in=check_in.isoformat(),
                        check_out=check_out.isoformat(), guests="1")
-    _paid(stay_order)
+    pay_offline(stay_order)
     assert not service.can_customer_cancel(stay_order)
 
     goods = make.listing(home, "craft", stock=3)
     [goods_order] = buy("s:g", listing_id=goods.id, quantity="1")
-    _paid(goods_order)
+    pay_offline(goods_order)
     assert service.can_customer_cancel(goods_order)
-    fulfilment.ship(goods_order, None, "EMS", "E123")
+    ship(goods_order, "EMS", "E123")
     assert not service.can_customer_cancel(goods_order)
     with pytest.raises(service.OrderError):
         service.cancel_order(goods_order)
@@ -189,13 +181,13 @@ def test_staff_cancel_needs_a_reason_and_always_refunds_in_full(client, make, re
     tour = make.listing(home, "tour", price_fen=4000)
     soon = make.session(tour, days=1)
     [order] = buy("s:h", listing_id=tour.id, session_id=soon.id, quantity="3")
-    _paid(order)
+    pay_offline(order)
     login(client, staff)
-    no_reason = post_form(client, _staff_url(order, "/cancel"), {"reason": ""}, form_url=_staff_url(order))
+    no_reason = post_form(client, staff_url(order, "/cancel"), {"reason": ""}, form_url=staff_url(order))
     assert no_reason.status_code == 400
     assert db.session.get(Order, order.id).status == "paid"
-    response = post_form(client, _staff_url(order, "/cancel"), {"reason": "暴雨 heavy rain"},
-                         form_url=_staff_url(order))
+    response = post_form(client, staff_url(order, "/cancel"), {"reason": "暴雨 heavy rain"},
+                         form_url=staff_url(order))
     assert response.status_code == 302
     order = db.session.get(Order, order.id)
     assert order.status == "refunded"
@@ -210,15 +202,15 @@ def test_shipping_needs_carrier_and_tracking_and_sends_bilingual_mail(client, ma
     staff = make.member(home)
     rice = make.listing(home, "produce", stock=5)
     [order] = buy("s:i", listing_id=rice.id, quantity="1")
-    _paid(order)
+    pay_offline(order)
     login(client, staff)
     mail.outbox.clear()
-    missing = post_form(client, _staff_url(order, "/ship"), {"carrier": "", "tracking_number": ""},
-                        form_url=_staff_url(order))
+    missing = post_form(client, staff_url(order, "/ship"), {"carrier": "", "tracking_number": ""},
+                        form_url=staff_url(order))
     assert missing.status_code == 400
     assert db.session.get(Order, order.id).status == "paid"
-    done = post_form(client, _staff_url(order, "/ship"), {"carrier": "顺丰", "tracking_number": "SF100"},
-                     form_url=_staff_url(order))
+    done = post_form(client, staff_url(order, "/ship"), {"carrier": "顺丰", "tracking_number": "SF100"},
+                     form_url=staff_url(order))
     assert done.status_code == 302
     order = db.session.get(Order, order.id)
     [line] = order.lines
@@ -237,8 +229,7 @@ def test_expired_holds_are_released_by_the_command_and_lazily(app, make):
     tour_session = make.session(tour, capacity=4)
     [order] = buy("s:j", listing_id=tour.id, session_id=tour_session.id, quantity="4")
     assert order.hold_expires_at - order.created_at == timedelta(hours=48)  # offline hold
-    order.hold_expires_at = utcnow() - timedelta(minutes=1)
-    db.session.commit()
+    end_hold(order)
     result = app.test_cli_runner().invoke(args=["orders", "expire"])
     assert "expired 1" in result.output
     db.session.expire_all()
@@ -246,8 +237,7 @@ def test_expired_holds_are_released_by_the_command_and_lazily(app, make):
     assert db.session.get(TourSession, tour_session.id).reserved == 0
 
     [second] = buy("s:k", listing_id=tour.id, session_id=tour_session.id, quantity="4")
-    second.hold_expires_at = utcnow() - timedelta(minutes=1)
-    db.session.commit()
+    end_hold(second)
     page = app.test_client().get(f"/listings/{tour.slug}")
     assert page.status_code == 200
     db.session.expire_all()
@@ -262,16 +252,14 @@ def test_late_payment_rereserves_or_refunds(app, make, received):
     tour = make.listing(make.home(), "tour")
     tour_session = make.session(tour, capacity=2)
     [late] = buy("s:l", listing_id=tour.id, session_id=tour_session.id, quantity="2")
-    service.apply_expire(late)
-    db.session.commit()
+    expire(late)
     apply_record_payment(late, "offline", late.total_fen, late.currency, "cash")
     db.session.commit()
     assert late.status == "paid" and db.session.get(TourSession, tour_session.id).reserved == 2
 
     other = make.session(tour, capacity=1)
     [lost] = buy("s:m", listing_id=tour.id, session_id=other.id, quantity="1")
-    service.apply_expire(lost)
-    db.session.commit()
+    expire(lost)
     buy("s:n", listing_id=tour.id, session_id=other.id, quantity="1")
     apply_record_payment(lost, "offline", lost.total_fen, lost.currency, "cash")
     db.session.commit()
@@ -300,7 +288,7 @@ def test_partial_refund_then_rest(app, make, received):
     home = make.home()
     a = make.listing(home, "produce", price_fen=1000, stock=5)
     [order] = buy("s:p", listing_id=a.id, quantity="3")
-    _paid(order)
+    pay_offline(order)
     line = order.lines[0]
     apply_request_refund(order, {line.id: 1000}, "one bag broken")
     db.session.commit()

@@ -10,40 +10,28 @@ from sqlalchemy import func, select
 from market import mail
 from market.orders import service
 from models import Order, OrderEvent, TourSession, db, utcnow
-from tests.booking_helpers import CONTACT, buy, check_out, stay_dates
 from tests.conftest import login, post_form
+from tests.factories import (
+    CHECKOUT_FORM,
+    CONTACT,
+    add_on_page,
+    buy,
+    check_out,
+    check_out_on_page,
+    end_hold,
+    guest_tour_order,
+    pay_offline,
+    stay_dates,
+)
 
 pytestmark = pytest.mark.usefixtures("english")
 
-CHECKOUT = {"contact_name": "李明", "contact_phone": "13812345678", "contact_email": "li@example.com",
-            "provider": "offline", "ship_province": "北京市", "ship_city": "北京", "ship_district": "朝阳区",
-            "ship_street": "幸福路1号"}
 PAY = {"pay_payee": "肥乡区前屯村村民委员会", "pay_account": "中国农业银行肥乡支行 6228 4806 1020 3040 517",
        "pay_phone": "139 3101 0208", "pay_note_en": "Call us between 8:00 and 17:00."}
 
 
-def _add(client, listing, **data):
-    return post_form(client, "/cart/add", {"listing_id": listing.id, **data}, form_url="/orders")
-
-
-def _checkout(client, **fields):
-    page = client.get("/checkout").get_data(as_text=True)
-    token = re.search(r'name="token"[^>]*value="([0-9a-f]+)"', page).group(1)
-    total = re.search(r'name="expected_total"[^>]*value="(\d+)"', page).group(1)
-    return post_form(client, "/checkout", {**CHECKOUT, "token": token, "expected_total": total, **fields},
-                     form_url="/checkout"), token
-
-
 def _alerts(response) -> str:
     return " ".join(re.findall(r'role="(?:alert|status)">([^<]*)<', response.get_data(as_text=True)))
-
-
-def _paid(order):
-    from market.payments.service import apply_record_payment
-
-    apply_record_payment(order, "offline", order.total_fen, order.currency, "cash")
-    db.session.commit()
-    return order
 
 
 # ---- 1. staff console dates ----------------------------------------------------------------
@@ -155,7 +143,7 @@ def test_order_page_and_receipt_show_where_each_lines_money_goes(client, make):
         assert sum(_fen(a) for a in _AMOUNT.findall(splits[1])) == 3333
         assert "/proof" not in text  # no ledger entry before payment
 
-    _paid(order)
+    pay_offline(order)
     text = client.get(f"/orders/{order.reference}/receipt").get_data(as_text=True)
     proof = re.search(r'href="(/ledger/entries/\d+/proof)"', text).group(1)
     assert client.get(proof).status_code == 200
@@ -170,9 +158,9 @@ def test_checkout_ends_on_a_confirmation_with_each_order_and_how_to_pay_it(clien
     tour = make.listing(home_a, "tour")
     tour_session = make.session(tour)
     rice = make.listing(home_b, "produce", stock=5)
-    _add(client, tour, session_id=tour_session.id, quantity="1")
-    _add(client, rice, quantity="2")
-    response, token = _checkout(client)
+    add_on_page(client, tour, session_id=tour_session.id, quantity="1")
+    add_on_page(client, rice, quantity="2")
+    response, token = check_out_on_page(client)
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/checkout/placed/{token}")
     page = client.get(response.headers["Location"])
     text = page.get_data(as_text=True)
@@ -187,7 +175,7 @@ def test_checkout_ends_on_a_confirmation_with_each_order_and_how_to_pay_it(clien
     stranger = app.test_client()
     stranger.set_cookie("lang", "en")
     assert stranger.get(f"/checkout/placed/{token}").status_code == 404
-    resent = post_form(stranger, "/checkout", {**CHECKOUT, "token": token, "expected_total": "0"},
+    resent = post_form(stranger, "/checkout", {**CHECKOUT_FORM, "token": token, "expected_total": "0"},
                        form_url="/orders")
     assert resent.headers["Location"].endswith("/cart")
     assert all(stranger.get(f"/orders/{o.reference}").status_code == 404 for o in orders)
@@ -266,14 +254,13 @@ def test_demo_homes_have_payment_details():
 def test_checkout_post_releases_an_ended_hold_before_reserving(client, make):
     tour = make.listing(make.home(), "tour")
     tour_session = make.session(tour, capacity=2)
-    _add(client, tour, session_id=tour_session.id, quantity="2")
+    add_on_page(client, tour, session_id=tour_session.id, quantity="2")
     page = client.get("/checkout").get_data(as_text=True)  # the buyer opens the form ...
     [held] = buy("s:other", listing_id=tour.id, session_id=tour_session.id, quantity="2")
-    held.hold_expires_at = utcnow() - timedelta(minutes=1)  # ... someone's hold ends unpaid
-    db.session.commit()
+    end_hold(held)  # ... someone's hold ends unpaid
     token = re.search(r'name="token"[^>]*value="([0-9a-f]+)"', page).group(1)
     total = re.search(r'name="expected_total"[^>]*value="(\d+)"', page).group(1)
-    response = post_form(client, "/checkout", {**CHECKOUT, "token": token, "expected_total": total},
+    response = post_form(client, "/checkout", {**CHECKOUT_FORM, "token": token, "expected_total": total},
                          form_url="/orders")
     assert response.status_code == 302, _alerts(response)
     assert db.session.get(Order, held.id).status == "expired"
@@ -287,8 +274,7 @@ def test_search_and_staff_pages_release_ended_holds(client, make, page):
     tour = make.listing(home, "tour")
     tour_session = make.session(tour, capacity=2)
     [held] = buy("s:hold", listing_id=tour.id, session_id=tour_session.id, quantity="2")
-    held.hold_expires_at = utcnow() - timedelta(minutes=1)
-    db.session.commit()
+    end_hold(held)
     assert client.get(page.format(slug=home.slug)).status_code == 200
     assert db.session.get(Order, held.id).status == "expired"
     assert db.session.get(TourSession, tour_session.id).reserved == 0
@@ -299,10 +285,10 @@ def test_search_and_staff_pages_release_ended_holds(client, make, page):
 def test_a_started_session_at_checkout_says_it_started_not_sold_out(client, make):
     tour = make.listing(make.home(), "tour")
     tour_session = make.session(tour, days=1)
-    _add(client, tour, session_id=tour_session.id, quantity="1")
+    add_on_page(client, tour, session_id=tour_session.id, quantity="1")
     tour_session.starts_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    response, _token = _checkout(client)
+    response, _token = check_out_on_page(client)
     message = _alerts(response)
     assert "This session has already started" in message and "sold out" not in message.lower()
     assert db.session.scalar(select(func.count(Order.id))) == 0
@@ -310,9 +296,9 @@ def test_a_started_session_at_checkout_says_it_started_not_sold_out(client, make
 
 def test_a_huge_quantity_says_the_maximum(client, make):
     listing = make.listing(make.home(), "produce", stock=10)
-    response = _add(client, listing, quantity="1000000000")
+    response = add_on_page(client, listing, quantity="1000000000")
     assert response.status_code == 400 and "Please choose at most 999." in _alerts(response)
-    assert "whole number" not in _alerts(_add(client, listing, quantity="9" * 5000))
+    assert "whole number" not in _alerts(add_on_page(client, listing, quantity="9" * 5000))
 
 
 def test_stays_are_booked_at_most_a_year_ahead(client, make):
@@ -320,10 +306,11 @@ def test_stays_are_booked_at_most_a_year_ahead(client, make):
     room = make.room(listing)
     check_in, check_out = stay_dates(days_ahead=400, nights=1)
     for start, end in ((check_in, check_out), ("9999-12-30", "9999-12-31")):
-        response = _add(client, listing, room_id=room.id, check_in=str(start), check_out=str(end), guests="1")
+        response = add_on_page(client, listing, room_id=room.id, check_in=str(start), check_out=str(end),
+                               guests="1")
         assert response.status_code == 400 and "up to a year ahead" in _alerts(response)
     ok_in, ok_out = stay_dates(days_ahead=300, nights=1)
-    assert _add(client, listing, room_id=room.id, check_in=str(ok_in), check_out=str(ok_out),
+    assert add_on_page(client, listing, room_id=room.id, check_in=str(ok_in), check_out=str(ok_out),
                 guests="1").status_code == 302
 
 
@@ -334,8 +321,7 @@ def test_the_timeline_says_who_did_what_in_plain_words(client, make):
     tour_session = make.session(tour)
     [order] = buy("s:timeline", listing_id=tour.id, session_id=tour_session.id, quantity="1")
     [expired] = buy("s:late", listing_id=tour.id, session_id=tour_session.id, quantity="1")
-    expired.hold_expires_at = utcnow() - timedelta(minutes=1)
-    db.session.commit()
+    end_hold(expired)
     service.expire_due()
     login(client, staff)
     base = f"/manage/{home.slug}/orders/{order.reference}"
@@ -349,16 +335,8 @@ def test_the_timeline_says_who_did_what_in_plain_words(client, make):
     assert "automatically" in expired_page and "Not paid in time" in expired_page
 
 
-def _guest_tour_order(client, make) -> Order:
-    tour = make.listing(make.home(), "tour")
-    tour_session = make.session(tour)
-    _add(client, tour, session_id=tour_session.id, quantity="1")
-    _checkout(client)
-    return db.session.scalar(select(Order))
-
-
 def test_a_guests_own_cancellation_is_recorded_as_the_customers(client, make):
-    order = _guest_tour_order(client, make)
+    order = guest_tour_order(client, make)
     response = post_form(client, f"/orders/{order.reference}/cancel", {"reason": "", "confirm": "y"},
                          form_url=f"/orders/{order.reference}")
     assert response.status_code == 302
@@ -368,7 +346,7 @@ def test_a_guests_own_cancellation_is_recorded_as_the_customers(client, make):
 
 
 def test_cancelling_needs_the_box_ticked(client, make):
-    order = _guest_tour_order(client, make)
+    order = guest_tour_order(client, make)
     page = client.get(f"/orders/{order.reference}").get_data(as_text=True)
     assert 'type="checkbox"' in page and "Yes, cancel this order" in page
     response = post_form(client, f"/orders/{order.reference}/cancel", {"reason": "changed plans"},

@@ -1,11 +1,11 @@
-"""Fixtures for the Stripe tests: an app with keys and the fake Stripe client, and orders
-placed through the real checkout. Import the fixtures into a test module to use them."""
+"""Fixtures for the Stripe tests: an app with keys and the fake Stripe client, a tour to sell, and
+helpers to start a Checkout Session and deliver webhooks. Import the fixtures into a test module to
+use them; orders paid or to be paid by Stripe come from tests/factories.py."""
 
 import json
 
 import pytest
 
-from market.orders import service as orders
 from market.payments import stripe_provider, webhooks
 from models import Order, Payment, db
 from tests.stripe_fake import SECRET_KEY, WEBHOOK_SECRET, FakeStripe, event, signed
@@ -35,18 +35,6 @@ def tour(make):
     return make.session(listing, capacity=3)
 
 
-def place(tour_session, seats: int = 2, owner: str | None = None, email: str | None = "buyer@example.com"):
-    """A pending Stripe order for `seats` seats of `tour_session`, through the real checkout."""
-    owner = owner or f"s:{orders.new_checkout_token()}"
-    orders.add_to_cart(owner, tour_session.listing_id, quantity=str(seats), session_id=str(tour_session.id))
-    db.session.commit()
-    review = orders.review_cart(owner)
-    contact = orders.Contact(name="Ann Buyer", phone="13800138000", email=email)
-    placed = orders.checkout(owner, contact, orders.new_checkout_token(), review.total_fen,
-                             provider_name="stripe", locale="en")
-    return placed[0]
-
-
 def start(order: Order):
     return stripe_provider.StripeProvider().start(order)
 
@@ -67,22 +55,10 @@ def deliver(evt: dict) -> tuple[int, str]:
     return webhooks.receive(body, headers["Stripe-Signature"])
 
 
-def paid_order(client, fake, tour_session, seats: int = 2) -> Order:
-    order = place(tour_session, seats)
-    result = start(order)
-    assert result.redirect_url, result.instructions
-    payment = session_of(order)
-    response = post_event(client, event("checkout.session.completed", fake.pay(payment.provider_ref)))
-    assert response.status_code == 200, response.get_data(as_text=True)
-    db.session.expire_all()
-    assert db.session.get(Order, order.id).status == "paid"
-    return db.session.get(Order, order.id)
-
-
 def reload(obj):
     db.session.expire_all()
     return db.session.get(type(obj), obj.id)
 
 
-__all__ = ["fake", "tour", "place", "start", "session_of", "post_event", "deliver", "paid_order",
-           "reload", "event", "json", "WEBHOOK"]
+__all__ = ["fake", "tour", "start", "session_of", "post_event", "deliver", "reload", "event", "json",
+           "WEBHOOK"]

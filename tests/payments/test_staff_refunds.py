@@ -7,10 +7,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from market.orders import service as orders
-from models import JournalEntry, Order, Refund, db
-from tests.booking_helpers import buy
+from models import JournalEntry, Refund, db
 from tests.conftest import login, post_form
+from tests.factories import mark_paid, order_of, paid_by_stripe, staff_url
 from tests.payments.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -22,21 +21,16 @@ def offline_order(make):
     home = make.home()
     tour = make.session(make.listing(home, "tour", price_fen=8800), capacity=5)
     rice = make.listing(home, "produce", price_fen=3000, stock=10)
-    orders.add_to_cart("s:refund", rice.id, quantity="2")
-    [order] = buy("s:refund", listing_id=tour.listing_id, session_id=tour.id, quantity="3")
-    orders.mark_paid_offline(order, actor=make.member(home), method="cash", amount_text="324.00")
-    return db.session.get(Order, order.id)
-
-
-def _url(order, action=""):
-    return f"/manage/{order.home.slug}/orders/{order.reference}{action}"
+    order = order_of("s:refund", (rice.id, {"quantity": "2"}),
+                     (tour.listing_id, {"session_id": tour.id, "quantity": "3"}))
+    return mark_paid(order, make.member(home))
 
 
 def _refund(client, order, reason="one seat stayed empty", **fields):
-    page = client.get(_url(order)).get_data(as_text=True)
+    page = client.get(staff_url(order)).get_data(as_text=True)
     token = re.search(r'name="token"[^>]*value="([0-9a-f]{32})"', page).group(1)
-    return post_form(client, _url(order, "/refund"), {"reason": reason, "token": token, **fields},
-                     form_url=_url(order))
+    return post_form(client, staff_url(order, "/refund"), {"reason": reason, "token": token, **fields},
+                     form_url=staff_url(order))
 
 
 def _lines(order):
@@ -88,12 +82,12 @@ def test_the_same_form_sent_twice_refunds_once(client, make, offline_order):
     order = offline_order
     login(client, make.member(order.home))
     tour_line, _rice = _lines(order)
-    page = client.get(_url(order)).get_data(as_text=True)
+    page = client.get(staff_url(order)).get_data(as_text=True)
     token = re.search(r'name="token"[^>]*value="([0-9a-f]{32})"', page).group(1)
     for _ in range(2):
-        post_form(client, _url(order, "/refund"), {"reason": "double click", "token": token,
+        post_form(client, staff_url(order, "/refund"), {"reason": "double click", "token": token,
                                                    f"quantity-{tour_line.id}": "1"},
-                  form_url=_url(order))
+                  form_url=staff_url(order))
     assert db.session.query(Refund).count() == 1
 
 
@@ -101,19 +95,19 @@ def test_other_homes_and_supervisors_cannot_refund(app, client, make, offline_or
     order = offline_order
     tour_line, _rice = _lines(order)
     login(client, make.member(make.home()))
-    assert client.get(_url(order)).status_code == 404
+    assert client.get(staff_url(order)).status_code == 404
     other = app.test_client()
     login(other, make.member(order.home, role="supervisor"))
-    page = other.get(_url(order)).get_data(as_text=True)
+    page = other.get(staff_url(order)).get_data(as_text=True)
     assert "Refund some lines" not in page
-    response = other.post(_url(order, "/refund"), data={f"quantity-{tour_line.id}": "1"})
+    response = other.post(staff_url(order, "/refund"), data={f"quantity-{tour_line.id}": "1"})
     assert response.status_code in (400, 403)
     assert db.session.query(Refund).count() == 0
 
 
 def test_a_stripe_order_is_refunded_through_stripe_without_claiming_the_buyer_asked(
         app, client, fake, tour, make):
-    order = paid_order(client, fake, tour)
+    order = paid_by_stripe(client, fake, tour)
     line = order.lines[0]
     staff = app.test_client()
     login(staff, make.member(order.home))

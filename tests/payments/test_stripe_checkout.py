@@ -8,6 +8,7 @@ import pytest
 
 from market.payments.providers import enabled_providers
 from models import Order, Payment, db, utcnow
+from tests.factories import stripe_order
 from tests.payments.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
 from tests.stripe_fake import SECRET_KEY
 
@@ -44,7 +45,7 @@ def test_with_keys_stripe_is_offered(app, fake, client, make):
 
 
 def test_session_is_built_from_the_order_as_stored(app, fake, tour):
-    order = place(tour, seats=2)
+    order = stripe_order(tour, seats=2)
     result = start(order)
     assert result.redirect_url.startswith("https://checkout.stripe.com/")
     [request] = fake.requests_to("POST", "/v1/checkout/sessions")
@@ -69,7 +70,7 @@ def test_session_is_built_from_the_order_as_stored(app, fake, tour):
 
 
 def test_amounts_come_from_the_database_not_the_cart(app, fake, tour):
-    order = place(tour, seats=1)
+    order = stripe_order(tour, seats=1)
     order.lines[0].unit_price_fen = order.lines[0].amount_fen = 100  # a stale or tampered form cannot
     order.total_fen = 100                                           # matter: the stored order is sent
     db.session.commit()
@@ -79,7 +80,7 @@ def test_amounts_come_from_the_database_not_the_cart(app, fake, tour):
 
 
 def test_showing_the_page_again_reuses_the_open_session(app, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     first = start(order)
     second = start(reload(order))
     assert first.redirect_url == second.redirect_url
@@ -88,7 +89,7 @@ def test_showing_the_page_again_reuses_the_open_session(app, fake, tour):
 
 
 def test_expires_at_is_clamped_into_stripes_window_and_the_hold_follows(app, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     order.hold_expires_at = utcnow() + timedelta(minutes=5)
     db.session.commit()
     start(order)
@@ -96,7 +97,7 @@ def test_expires_at_is_clamped_into_stripes_window_and_the_hold_follows(app, fak
     hold = reload(order).hold_expires_at
     assert int(request.params["expires_at"]) == int(hold.timestamp())
     assert hold >= utcnow() + timedelta(minutes=30)
-    other = place(tour, seats=1)
+    other = stripe_order(tour, seats=1)
     other.hold_expires_at = utcnow() + timedelta(hours=48)
     db.session.commit()
     start(other)
@@ -106,7 +107,7 @@ def test_expires_at_is_clamped_into_stripes_window_and_the_hold_follows(app, fak
 
 
 def test_stripe_500_shows_a_message_and_retry_reuses_the_key(app, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     fake.fail_next("/v1/checkout/sessions", "500", times=3)  # the client's own retries fail too
     result = start(order)
     assert result.redirect_url is None
@@ -125,7 +126,7 @@ def test_stripe_500_shows_a_message_and_retry_reuses_the_key(app, fake, tour):
 
 
 def test_timeout_after_stripe_created_the_session_gives_the_same_session(app, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     app.config["STRIPE_MAX_NETWORK_RETRIES"] = 0
     app.extensions.pop("stripe_client", None)
     fake.fail_next("/v1/checkout/sessions", "lost")
@@ -140,7 +141,7 @@ def test_timeout_after_stripe_created_the_session_gives_the_same_session(app, fa
 
 
 def test_timeout_message_and_order_stays_payable(app, fake, tour, client):
-    order = place(tour)
+    order = stripe_order(tour)
     fake.fail_next("/v1/checkout/sessions", "timeout", times=3)
     result = start(order)
     assert "try again" in result.instructions[0]
@@ -149,7 +150,7 @@ def test_timeout_message_and_order_stays_payable(app, fake, tour, client):
 
 
 def test_return_page_waits_for_the_webhook_then_links_the_receipt(app, fake, tour, client):
-    order = place(tour)
+    order = stripe_order(tour)
     start(order)
     payment = session_of(order)
     url = f"/payments/stripe/return?session_id={payment.provider_ref}"
@@ -169,7 +170,7 @@ def test_return_page_waits_for_the_webhook_then_links_the_receipt(app, fake, tou
 
 
 def test_webhook_before_the_buyer_returns(app, fake, tour, client):
-    order = place(tour)
+    order = stripe_order(tour)
     start(order)
     payment = session_of(order)
     response = post_event(client, event("checkout.session.completed", fake.pay(payment.provider_ref)))
@@ -185,7 +186,7 @@ def test_return_page_for_unknown_session_is_404(app, fake, client):
 
 
 def test_paid_session_is_not_offered_again(app, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     start(order)
     payment = session_of(order)
     fake.pay(payment.provider_ref)
@@ -195,7 +196,7 @@ def test_paid_session_is_not_offered_again(app, fake, tour):
 
 
 def test_expired_session_gets_a_new_attempt_with_a_new_key(app, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     start(order)
     fake.expire(session_of(order).provider_ref)
     start(reload(order))
@@ -205,7 +206,7 @@ def test_expired_session_gets_a_new_attempt_with_a_new_key(app, fake, tour):
 
 
 def test_the_order_page_offers_the_stripe_checkout(app, fake, tour, client):
-    order = place(tour)
+    order = stripe_order(tour)
     with client.session_transaction() as s:
         s["guest_orders"] = [order.reference]
     page = client.get(f"/orders/{order.reference}")
@@ -215,7 +216,7 @@ def test_the_order_page_offers_the_stripe_checkout(app, fake, tour, client):
 
 
 def test_leaving_the_checkout_page_shows_not_completed_and_pay_again(app, fake, tour, client):
-    order = place(tour)
+    order = stripe_order(tour)
     start(order)
     [request] = fake.requests_to("POST", "/v1/checkout/sessions")
     cancel_url, success_url = request.params["cancel_url"], request.params["success_url"]
@@ -234,7 +235,7 @@ def test_leaving_the_checkout_page_shows_not_completed_and_pay_again(app, fake, 
 
 
 def test_retries_cannot_keep_the_places_for_ever(app, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     fake.fail_next("/v1/checkout/sessions", "500", times=3)
     start(order)  # Stripe is down: the attempt is stored, never answered
     order = reload(order)
@@ -252,14 +253,14 @@ def test_no_stripe_call_runs_inside_a_database_transaction(app, fake, tour, clie
     """Row locks (SQLite: the write lock) are never held while Stripe answers."""
     from market.orders import service as orders
 
-    order = place(tour)
+    order = stripe_order(tour)
     start(order)
     session = fake.pay(session_of(order).provider_ref)
     post_event(client, event("checkout.session.completed", session))  # fee fetched after commit
     orders.cancel_order(reload(order), reason="plans changed")  # refund sent after commit
     charge = fake.charge_for(session["id"])
     post_event(client, event("charge.refunded", charge))  # refunds listed after commit
-    other = place(tour, seats=1)
+    other = stripe_order(tour, seats=1)
     start(other)
     orders.cancel_order(reload(other), reason="changed my mind")  # session expired after commit
     kinds = {(r.method, r.path.split("/")[2]) for r in fake.requests}

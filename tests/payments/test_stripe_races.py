@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from market.orders import service as orders
 from models import Order, Payment, Refund, TourSession, db, utcnow
+from tests.factories import paid_at_stripe
 from tests.payments.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -38,12 +39,6 @@ def _assert_money_and_places_agree(order_id: int, tour_id: int, seats: int):
         assert reserved == seats
 
 
-def _paid_session(fake, tour_session, seats=2):
-    order = place(tour_session, seats)
-    start(order)
-    return order, event("checkout.session.completed", fake.pay(session_of(order).provider_ref))
-
-
 def _deliver_in_own_context(app, evt):
     with app.app_context():
         status, _note = deliver(evt)
@@ -64,7 +59,7 @@ def stale_copies():
 
 
 def test_race_cancel_from_a_stale_copy_refunds_the_payment(app, fake, tour, stale_copies):
-    order, paid = _paid_session(fake, tour)
+    order, paid = paid_at_stripe(fake, tour)
     order = db.session.get(Order, order.id)
     assert order.status == "pending_payment" and order.lines
     db.session.commit()
@@ -119,7 +114,7 @@ def _race(app, monkeypatch, name: str, worker_job, evt):
 
 
 def test_race_staff_cancel_against_the_paid_webhook(app, fake, tour, monkeypatch):
-    order, paid = _paid_session(fake, tour)
+    order, paid = paid_at_stripe(fake, tour)
     order_id = order.id
 
     def cancel():
@@ -130,7 +125,7 @@ def test_race_staff_cancel_against_the_paid_webhook(app, fake, tour, monkeypatch
 
 
 def test_race_expiry_against_the_paid_webhook(app, fake, tour, monkeypatch):
-    order, paid = _paid_session(fake, tour)
+    order, paid = paid_at_stripe(fake, tour)
     order_id = order.id
     order.hold_expires_at = utcnow()
     db.session.commit()

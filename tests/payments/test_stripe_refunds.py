@@ -10,18 +10,15 @@ from market.orders import service as orders
 from market.payments.service import apply_request_refund
 from models import Refund, WebhookEvent, db, utcnow
 from tests.conftest import login
+from tests.factories import Factory, cancel, paid_by_stripe, stripe_order
 from tests.payments.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
 
 pytestmark = pytest.mark.usefixtures("english")  # these tests check English wording
 
 
-def _cancel(order):
-    return orders.cancel_order(order, reason="plans changed")
-
-
 def test_cancelling_a_paid_order_asks_stripe_with_the_stored_key(app, client, fake, tour):
-    order = paid_order(client, fake, tour)
-    _cancel(order)
+    order = paid_by_stripe(client, fake, tour)
+    cancel(order)
     [refund] = db.session.query(Refund).filter_by(order_id=order.id).all()
     [request] = fake.requests_to("POST", "/v1/refunds")
     assert request.idempotency_key == refund.idempotency_key
@@ -45,7 +42,7 @@ def test_partial_refund_records_stripes_actual_amount(app, client, fake, make):
     home = make.home()
     listing = make.listing(home, "tour", price_fen=8800)
     tour = make.session(listing, capacity=5)
-    order = paid_order(client, fake, tour, seats=3)
+    order = paid_by_stripe(client, fake, tour, seats=3)
     line = order.lines[0]
     refund = orders.refund_lines(order, actor=None, requests={line.id: ("1", "")}, reason="one seat less",
                                  token=orders.new_checkout_token())
@@ -60,8 +57,8 @@ def test_partial_refund_records_stripes_actual_amount(app, client, fake, make):
 
 
 def test_charge_refunded_without_inline_refunds_asks_stripe_for_them(app, client, fake, tour):
-    order = paid_order(client, fake, tour)
-    _cancel(order)
+    order = paid_by_stripe(client, fake, tour)
+    cancel(order)
     refund = db.session.query(Refund).filter_by(order_id=order.id).one()
     fake.settle_refund(refund.provider_ref)
     charge = fake.charges[fake.refunds[refund.provider_ref]["charge"]]
@@ -71,8 +68,8 @@ def test_charge_refunded_without_inline_refunds_asks_stripe_for_them(app, client
 
 
 def test_refund_failure_is_recorded_and_flagged(app, client, fake, tour):
-    order = paid_order(client, fake, tour)
-    _cancel(order)
+    order = paid_by_stripe(client, fake, tour)
+    cancel(order)
     refund = db.session.query(Refund).filter_by(order_id=order.id).one()
     failed = fake.settle_refund(refund.provider_ref, "failed", "expired_or_canceled_card")
     assert post_event(client, event("refund.updated", failed)).status_code == 200
@@ -86,18 +83,18 @@ def test_refund_failure_is_recorded_and_flagged(app, client, fake, tour):
 
 
 def test_refund_refused_by_stripe_fails_at_once(app, client, fake, tour):
-    order = paid_order(client, fake, tour)
+    order = paid_by_stripe(client, fake, tour)
     charge = fake.charges[fake.intents[session_of(order).provider_charge_ref]["latest_charge"]]
     charge["amount_refunded"] = charge["amount"]  # already refunded in the dashboard
-    _cancel(order)
+    cancel(order)
     refund = db.session.query(Refund).filter_by(order_id=order.id).one()
     assert refund.status == "failed" and "greater" in refund.failure
 
 
 def test_stripe_500_at_refund_keeps_it_pending_and_resends_with_the_same_key(app, client, fake, tour):
-    order = paid_order(client, fake, tour)
+    order = paid_by_stripe(client, fake, tour)
     fake.fail_next("/v1/refunds", "500", times=3)
-    _cancel(order)
+    cancel(order)
     refund = db.session.query(Refund).filter_by(order_id=order.id).one()
     assert refund.status == "pending" and refund.provider_ref is None and "resent" in refund.failure
     assert reload(order).status == "cancelled"
@@ -112,15 +109,15 @@ def test_stripe_500_at_refund_keeps_it_pending_and_resends_with_the_same_key(app
 
 def test_reconcile_reports_differences(app, client, fake, tour):
     since = (utcnow() - timedelta(days=1)).strftime("%Y-%m-%d")
-    order = paid_order(client, fake, tour)
+    order = paid_by_stripe(client, fake, tour)
     runner = app.test_cli_runner()
     clean = runner.invoke(args=["payments", "reconcile", "--since", since])
     assert clean.exit_code == 0, clean.output
     assert "0 difference(s)" in clean.output
-    _cancel(order)  # a refund Stripe has settled but whose webhook never came
+    cancel(order)  # a refund Stripe has settled but whose webhook never came
     refund = db.session.query(Refund).filter_by(order_id=order.id).one()
     fake.settle_refund(refund.provider_ref)
-    other = place(tour, seats=1)  # and a charge we never heard of
+    other = stripe_order(tour, seats=1)  # and a charge we never heard of
     start(other)
     fake.pay(session_of(other).provider_ref)
     result = runner.invoke(args=["payments", "reconcile", "--since", since])
@@ -137,7 +134,7 @@ def test_reconcile_needs_stripe(app):
 
 
 def test_admin_payments_list_is_for_admins(app, client, fake, tour, make):
-    order = paid_order(client, fake, tour)
+    order = paid_by_stripe(client, fake, tour)
     payment = session_of(order)
     assert client.get("/admin/payments").status_code in (302, 401)
     staff = make.member(tour.listing.home if hasattr(tour, "listing") else make.home())
@@ -161,18 +158,18 @@ def test_admin_payments_list_is_for_admins(app, client, fake, tour, make):
 
 def test_a_rollback_after_the_refund_request_sends_nothing_and_the_retry_refunds_once(
         app, client, fake, tour, monkeypatch):
-    order = paid_order(client, fake, tour)
+    order = paid_by_stripe(client, fake, tour)
 
     def broken_mail(*_args):
         raise RuntimeError("mail template exploded")
 
     monkeypatch.setattr(orders, "_queue_mail", broken_mail)
     with pytest.raises(RuntimeError):
-        _cancel(reload(order))
+        cancel(reload(order))
     db.session.rollback()
     assert not fake.requests_to("POST", "/v1/refunds")  # nothing reached Stripe
     monkeypatch.undo()
-    _cancel(reload(order))
+    cancel(reload(order))
     [request] = fake.requests_to("POST", "/v1/refunds")
     [refund] = db.session.query(Refund).filter_by(order_id=order.id).all()
     assert request.idempotency_key == refund.idempotency_key == f"cancel-{order.id}"
@@ -180,7 +177,7 @@ def test_a_rollback_after_the_refund_request_sends_nothing_and_the_retry_refunds
 
 
 def test_the_default_refund_key_is_the_same_for_the_same_request(app, client, fake, tour):
-    order = paid_order(client, fake, tour)
+    order = paid_by_stripe(client, fake, tour)
     line_id = order.lines[0].id
     keys = []
     for _ in range(2):  # the same request, rolled back and made again
@@ -197,7 +194,7 @@ def test_the_fake_refuses_a_key_used_again_with_other_parameters(app, client, fa
 
     from market.payments.stripe_provider import client as stripe_client
 
-    order = paid_order(client, fake, tour)
+    order = paid_by_stripe(client, fake, tour)
     intent = session_of(order).provider_charge_ref
     db.session.commit()
     api = stripe_client()
@@ -220,7 +217,7 @@ def _stray_refund(fake, order, created):
 def test_an_event_about_an_unknown_refund_is_retried_while_young_then_flagged(app, client, fake, tour):
     import time
 
-    order = paid_order(client, fake, tour)
+    order = paid_by_stripe(client, fake, tour)
     young = _stray_refund(fake, order, int(time.time()))
     assert post_event(client, event("refund.updated", young)).status_code == 500  # Stripe resends
     old = dict(young, created=int(time.time()) - 3600)
@@ -237,28 +234,22 @@ def test_an_event_about_an_unknown_refund_is_retried_while_young_then_flagged(ap
 def _admin():
     from models import User
 
-    return db.session.query(User).filter_by(is_admin=True).first() or _factory().user(is_admin=True)
-
-
-def _factory():
-    from tests.conftest import Factory
-
-    return Factory()
+    return db.session.query(User).filter_by(is_admin=True).first() or Factory().user(is_admin=True)
 
 
 # ---- who asked, and what Stripe is told ------------------------------------------------------
 
 
 def test_a_buyers_cancellation_tells_stripe_the_customer_asked(app, client, fake, tour):
-    order = paid_order(client, fake, tour)
-    _cancel(order)
+    order = paid_by_stripe(client, fake, tour)
+    cancel(order)
     [request] = fake.requests_to("POST", "/v1/refunds")
     assert request.params["reason"] == "requested_by_customer"
     assert request.params["metadata[initiated_by]"] == "customer"
 
 
 def test_a_staff_cancellation_does_not_claim_the_customer_asked(app, client, fake, tour):
-    order = paid_order(client, fake, tour)
+    order = paid_by_stripe(client, fake, tour)
     orders.cancel_order(order, by_staff=True, reason="the elder is ill")
     [request] = fake.requests_to("POST", "/v1/refunds")
     assert "reason" not in request.params
@@ -270,10 +261,10 @@ def test_a_staff_cancellation_does_not_claim_the_customer_asked(app, client, fak
 
 
 def test_cancelling_an_unpaid_order_expires_its_checkout_session(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     start(order)
     sid = session_of(order).provider_ref
-    _cancel(reload(order))
+    cancel(reload(order))
     assert [r.path for r in fake.requests_to("POST", "/v1/checkout/sessions/")] == [
         f"/v1/checkout/sessions/{sid}/expire"]
     assert fake.sessions[sid]["status"] == "expired"
@@ -284,10 +275,10 @@ def test_cancelling_an_unpaid_order_expires_its_checkout_session(app, client, fa
 
 
 def test_a_payment_after_cancellation_is_refunded_never_revives_the_order(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     start(order)
     session = fake.pay(session_of(order).provider_ref)  # paid at Stripe a moment before…
-    _cancel(reload(order))  # …the buyer cancelled here (the session could not be expired)
+    cancel(reload(order))  # …the buyer cancelled here (the session could not be expired)
     assert reload(tour).reserved == 0
     assert post_event(client, event("checkout.session.completed", session)).status_code == 200
     order = reload(order)
@@ -315,7 +306,7 @@ def _dashboard_refund(fake, session, amount=None):
 
 
 def test_a_refund_waiting_for_a_payment_that_ends_under_review_is_flagged(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     start(order)
     session = fake.pay(session_of(order).provider_ref, amount=100)  # the wrong amount
     refund = _dashboard_refund(fake, session)
@@ -328,7 +319,7 @@ def test_a_refund_waiting_for_a_payment_that_ends_under_review_is_flagged(app, c
 
 
 def test_charge_refunded_without_inline_refunds_decides_like_a_refund_event(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     start(order)
     session = fake.pay(session_of(order).provider_ref, amount=100)
     post_event(client, event("checkout.session.completed", session))  # under review
@@ -341,7 +332,7 @@ def test_charge_refunded_without_inline_refunds_decides_like_a_refund_event(app,
 
 
 def test_refunds_that_cannot_be_listed_wait_and_reconcile_applies_them(app, client, fake, tour):
-    order = paid_order(client, fake, tour)
+    order = paid_by_stripe(client, fake, tour)
     session = fake.sessions[session_of(order).provider_ref]
     refund = _dashboard_refund(fake, session)
     fake.fail_next("/v1/refunds", "500", times=3)
@@ -359,7 +350,7 @@ def test_refunds_that_cannot_be_listed_wait_and_reconcile_applies_them(app, clie
 
 
 def test_reconcile_applies_an_event_whose_replay_was_missed(app, client, fake, tour):
-    order = paid_order(client, fake, tour)
+    order = paid_by_stripe(client, fake, tour)
     session = fake.sessions[session_of(order).provider_ref]
     refund = _dashboard_refund(fake, session)
     evt = event("refund.updated", refund)
@@ -377,7 +368,7 @@ def test_reconcile_applies_an_event_whose_replay_was_missed(app, client, fake, t
 
 
 def test_a_fee_settled_in_another_currency_is_recorded_with_it(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     start(order)
     session = fake.pay(session_of(order).provider_ref, settle_in="hkd", settle_rate=1.08)
     post_event(client, event("checkout.session.completed", session))
@@ -388,7 +379,7 @@ def test_a_fee_settled_in_another_currency_is_recorded_with_it(app, client, fake
 
 
 def test_reconcile_records_fees_the_webhook_could_not(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     start(order)
     session = fake.pay(session_of(order).provider_ref, settle_in="usd", settle_rate=0.14)
     fake.fail_next("/v1/payment_intents", "timeout")

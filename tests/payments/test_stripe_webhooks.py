@@ -10,6 +10,7 @@ from market import hooks
 from market.orders import service as orders
 from market.payments import stripe_events
 from models import Order, OrderEvent, Payment, Refund, TourSession, WebhookEvent, db
+from tests.factories import paid_by_stripe, stripe_order
 from tests.payments.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
 from tests.stripe_fake import sign, signed
 
@@ -26,7 +27,7 @@ def _count(model, **filters):
 
 
 def test_valid_event_marks_the_order_paid_and_is_stored(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     sid = _session(order)
     evt = event("checkout.session.completed", fake.pay(sid))
     response = post_event(client, evt)
@@ -43,7 +44,7 @@ def test_valid_event_marks_the_order_paid_and_is_stored(app, client, fake, tour)
 
 
 def test_bad_signature_is_refused_and_changes_nothing(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     sid = _session(order)
     evt = event("checkout.session.completed", fake.pay(sid))
     body, headers = json.dumps(evt).encode(), {"Stripe-Signature": sign(json.dumps(evt), "whsec_wrong")}
@@ -59,7 +60,7 @@ def test_bad_signature_is_refused_and_changes_nothing(app, client, fake, tour):
 
 
 def test_stale_timestamp_is_refused(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     sid = _session(order)
     evt = event("checkout.session.completed", fake.pay(sid))
     stale = int(time.time()) - app.config["STRIPE_WEBHOOK_TOLERANCE"] - 60
@@ -76,7 +77,7 @@ def test_duplicate_delivery_does_nothing_more(app, client, fake, tour):
 
     hooks.order_paid.connect(on_paid, weak=False)
     try:
-        order = place(tour)
+        order = stripe_order(tour)
         evt = event("checkout.session.completed", fake.pay(_session(order)))
         first = post_event(client, evt)
         second = post_event(client, evt)
@@ -90,7 +91,7 @@ def test_duplicate_delivery_does_nothing_more(app, client, fake, tour):
 
 
 def test_expired_after_completed_keeps_the_order_paid(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     sid = _session(order)
     session = fake.pay(sid)
     post_event(client, event("checkout.session.completed", session))
@@ -102,7 +103,7 @@ def test_expired_after_completed_keeps_the_order_paid(app, client, fake, tour):
 
 
 def test_expired_session_releases_the_hold(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     sid = _session(order)
     assert db.session.get(TourSession, tour.id).reserved == 2
     assert post_event(client, event("checkout.session.expired", fake.expire(sid))).status_code == 200
@@ -112,7 +113,7 @@ def test_expired_session_releases_the_hold(app, client, fake, tour):
 
 
 def test_refund_before_completed_is_applied_after_the_payment(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     sid = _session(order)
     session = fake.pay(sid)
     charge = fake.charge_for(sid)
@@ -133,7 +134,7 @@ def test_refund_before_completed_is_applied_after_the_payment(app, client, fake,
 
 
 def test_unknown_event_type_is_stored_and_ignored(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     response = post_event(client, event("customer.created", {"id": "cus_1", "object": "customer"}))
     assert response.status_code == 200
     inbox = db.session.query(WebhookEvent).one()
@@ -149,7 +150,7 @@ def test_event_for_a_session_we_do_not_know_is_ignored(app, client, fake):
 
 
 def test_wrong_amount_flags_the_order_and_does_not_mark_it_paid(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     session = fake.pay(_session(order), amount=100)
     assert post_event(client, event("checkout.session.completed", session)).status_code == 200
     order = reload(order)
@@ -159,7 +160,7 @@ def test_wrong_amount_flags_the_order_and_does_not_mark_it_paid(app, client, fak
 
 
 def test_wrong_currency_flags_the_order(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     session = fake.pay(_session(order), currency="usd")
     post_event(client, event("checkout.session.completed", session))
     order = reload(order)
@@ -167,7 +168,7 @@ def test_wrong_currency_flags_the_order(app, client, fake, tour):
 
 
 def test_async_payment_succeeds_later(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     sid = _session(order)
     pending = fake.pay(sid, payment_status="unpaid", method="alipay")
     post_event(client, event("checkout.session.completed", pending))
@@ -179,7 +180,7 @@ def test_async_payment_succeeds_later(app, client, fake, tour):
 
 
 def test_async_payment_failure_releases_the_order(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     sid = _session(order)
     pending = fake.pay(sid, payment_status="unpaid", method="wechat_pay")
     post_event(client, event("checkout.session.completed", pending))
@@ -190,7 +191,7 @@ def test_async_payment_failure_releases_the_order(app, client, fake, tour):
 
 
 def test_dispute_flags_the_order(app, client, fake, tour):
-    order = paid_order(client, fake, tour)
+    order = paid_by_stripe(client, fake, tour)
     intent = session_of(order).provider_charge_ref
     dispute = {"id": "dp_test_1", "object": "dispute", "amount": 17600, "currency": "cny",
                "payment_intent": intent, "charge": fake.intents[intent]["latest_charge"],
@@ -204,7 +205,7 @@ def test_dispute_flags_the_order(app, client, fake, tour):
 
 
 def test_a_failing_event_is_kept_answered_500_and_retried(app, client, fake, tour, monkeypatch):
-    order = place(tour)
+    order = stripe_order(tour)
     evt = event("checkout.session.completed", fake.pay(_session(order)))
 
     def broken(*_args):
@@ -222,7 +223,7 @@ def test_a_failing_event_is_kept_answered_500_and_retried(app, client, fake, tou
 
 
 def test_late_payment_with_the_seat_still_free_is_accepted(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     session = fake.pay(_session(order))
     orders.apply_expire(reload(order))
     db.session.commit()
@@ -235,11 +236,11 @@ def test_late_payment_with_the_seat_still_free_is_accepted(app, client, fake, to
 
 
 def test_late_payment_with_the_seat_taken_is_refunded_and_the_buyer_told(app, client, fake, tour):
-    order = place(tour, seats=2)
+    order = stripe_order(tour, seats=2)
     session = fake.pay(_session(order))
     orders.apply_expire(reload(order))
     db.session.commit()
-    place(tour, seats=2)  # someone else takes the seats (capacity 3)
+    stripe_order(tour, seats=2)  # someone else takes the seats (capacity 3)
     assert post_event(client, event("checkout.session.completed", session)).status_code == 200
     order = reload(order)
     assert order.status == "cancelled" and "sold out" in order.flag  # money in, then all refunded
@@ -260,7 +261,7 @@ def test_late_payment_with_the_seat_taken_is_refunded_and_the_buyer_told(app, cl
 
 
 def test_deliver_without_http_uses_the_same_path(app, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     status, note = deliver(event("checkout.session.completed", fake.pay(_session(order))))
     assert (status, note) == (200, "processed")
     assert db.session.get(Order, order.id).status == "paid"
@@ -270,7 +271,7 @@ def test_deliver_without_http_uses_the_same_path(app, fake, tour):
 def test_concurrent_duplicate_deliveries_apply_once(app, fake, tour):
     import threading
 
-    order = place(tour)
+    order = stripe_order(tour)
     evt = event("checkout.session.completed", fake.pay(_session(order)))
     db.session.remove()
     results, barrier = [], threading.Barrier(4)
@@ -292,7 +293,7 @@ def test_concurrent_duplicate_deliveries_apply_once(app, fake, tour):
 
 
 def test_payment_is_confirmed_even_when_the_fee_is_not_available(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     session = fake.pay(_session(order))
     fake.fail_next("/v1/payment_intents", "timeout")
     assert post_event(client, event("checkout.session.completed", session)).status_code == 200
@@ -302,7 +303,7 @@ def test_payment_is_confirmed_even_when_the_fee_is_not_available(app, client, fa
 
 
 def test_a_wrong_amount_records_what_stripe_actually_charged(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     session = fake.pay(_session(order), amount=9900, currency="hkd")
     post_event(client, event("checkout.session.completed", session))
     payment = session_of(order)
@@ -312,7 +313,7 @@ def test_a_wrong_amount_records_what_stripe_actually_charged(app, client, fake, 
 
 
 def test_an_async_failure_leaves_the_order_to_a_newer_attempt(app, client, fake, tour):
-    order = place(tour)
+    order = stripe_order(tour)
     sid = _session(order)
     pending = fake.pay(sid, payment_status="unpaid", method="alipay")
     post_event(client, event("checkout.session.completed", pending))

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[2]
+
 SUITE = '''
 import pytest
 
@@ -32,6 +34,7 @@ def _run(tmp_path: Path, browser: bool, database_url: str | None) -> subprocess.
     (tmp_path / "test_suite.py").write_text(SUITE.format(browser=browser), encoding="utf-8")
     env = {key: value for key, value in os.environ.items() if key != "TEST_DATABASE_URL"}
     env["REQUIRE_ALL_TESTS"] = "1"
+    env["PYTHONPATH"] = str(ROOT)  # the copied conftest imports tests.factories
     if database_url:
         env["TEST_DATABASE_URL"] = database_url
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
