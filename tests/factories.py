@@ -10,17 +10,22 @@
   Builders named for a state make a new order (`buy`, `paid_offline`, `paid_by_stripe`, …);
   verbs act on an order already made (`pay_offline`, `mark_paid`, `cancel`, `expire`, `ship`,
   `refund`, …).
+- The ledger and fund tests write orders and refunds as rows instead (`order_rows`,
+  `refund_rows`, `posted_sale`) and post them through the ledger's hooks: what they check must
+  not depend on the orders service.
 
 Every function of market/ the builders call is imported in the block below and only there, so
 that a module moving in market/ changes these lines and nothing else.
 """
 
+import json
 import re
 from datetime import timedelta
 
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from market import hooks
 from market.booking.service import local_today
 from market.orders import fulfilment
 from market.orders.service import (
@@ -40,6 +45,8 @@ from models import (
     Listing,
     Membership,
     Order,
+    OrderLine,
+    Payment,
     Refund,
     Room,
     TourSession,
@@ -312,3 +319,72 @@ def mark_paid_on_page(client, order: Order, amount: str, method: str = "cash"):
 
     return post_form(client, staff_url(order, "/mark-paid"), {"method": method, "amount": amount},
                      form_url=staff_url(order))
+
+
+# ---- rows for the ledger and the fund (no orders service) -----------------------------------
+
+def order_rows(make: Factory, home: Home | None = None, lines=((6000, 2000, 500, 500, "produce"),),
+               status: str = "paid", listing: Listing | None = None, elder: Elder | None = None,
+               contact_name: str = "Buyer Secret") -> Order:
+    """An order written as rows, one line per (amount, care bps, incentive bps, fee bps, kind);
+    flushed, not committed, not posted."""
+    home = home or make.home()
+    listing = listing or make.listing(home)
+    n = make._next()
+    order = Order(
+        reference=f"R{n:05d}",
+        idempotency_token=f"tok-{n}",
+        home_id=home.id,  # checkout makes one order per home
+        status=status,
+        total_fen=sum(line[0] for line in lines),
+        contact_name=contact_name,
+        contact_phone="13800000000",
+        paid_at=utcnow(),
+    )
+    for amount, care, incentive, fee, kind in lines:
+        order.lines.append(
+            OrderLine(
+                home_id=home.id,
+                listing_id=listing.id,
+                kind=kind,
+                title="Millet",
+                quantity=1,
+                unit_price_fen=amount,
+                amount_fen=amount,
+                care_share_bps=care,
+                incentive_bps=incentive,
+                platform_fee_bps=fee,
+                elder_id=elder.id if elder else None,
+            )
+        )
+    db.session.add(order)
+    db.session.flush()
+    return order
+
+
+def posted_sale(make: Factory, **kwargs) -> Order:
+    """An order written as rows (see `order_rows`), its payment told to the ledger, committed."""
+    order = order_rows(make, **kwargs)
+    hooks.order_paid.send(order)
+    db.session.commit()
+    return order
+
+
+def refund_rows(order: Order, amounts: dict[int, int], settle=True) -> Refund:
+    """A settled offline payment and refund of fen per line id, written as rows; flushed, not
+    committed, not told to the ledger."""
+    payment = Payment(order_id=order.id, provider="offline", amount_fen=order.total_fen, status="succeeded")
+    db.session.add(payment)
+    db.session.flush()
+    refund = Refund(
+        payment_id=payment.id,
+        order_id=order.id,
+        idempotency_key=f"rf-{order.id}-{len(amounts)}-{sum(amounts.values())}-{utcnow().timestamp()}",
+        status="succeeded",
+        amount_fen=sum(amounts.values()),
+        lines_json=json.dumps({str(k): v for k, v in amounts.items()}),
+        settled_at=utcnow(),
+    )
+    db.session.add(refund)
+    db.session.flush()
+    return refund

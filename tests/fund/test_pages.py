@@ -8,33 +8,19 @@ from sqlalchemy import select
 
 from market.fund import exports, public, service
 from market.ledger import service as ledger
-from market.ledger.sales import post_order_paid
-from models import Order, OrderLine, db, utcnow
+from models import db, utcnow
 from models.ledger import JournalEntry
-
-
-def paid_order(home, listing, amount=60_00, kind=None, elder=None, n=[0]):  # noqa: B006
-    n[0] += 1
-    order = Order(reference=f"T{n[0]:06d}", idempotency_token=f"tok-{n[0]}-{home.id}", status="paid",
-                  home_id=home.id, total_fen=amount, contact_name="Buyer Secretname",
-                  contact_phone="13800000000")
-    order.lines.append(OrderLine(home_id=home.id, listing_id=listing.id, kind=kind or listing.kind,
-                                 title="x", quantity=1, unit_price_fen=amount, amount_fen=amount,
-                                 care_share_bps=2000, incentive_bps=500 if elder else 0,
-                                 platform_fee_bps=500, elder_id=elder.id if elder else None))
-    db.session.add(order)
-    db.session.flush()
-    post_order_paid(order)
-    db.session.commit()
-    return order
+from tests.factories import posted_sale
 
 
 def test_home_fund_page_shows_income_by_source_and_chart(client, make):
     home = make.home()
     tour = make.listing(home, "tour", price_fen=6000)
     eggs = make.listing(home, "produce")
-    paid_order(home, tour, 60_00)
-    paid_order(home, eggs, 100_00)
+    posted_sale(make, home=home, listing=tour, lines=((60_00, 2000, 0, 500, "tour"),),
+                contact_name="Buyer Secretname")
+    posted_sale(make, home=home, listing=eggs, lines=((100_00, 2000, 0, 500, "produce"),),
+                contact_name="Buyer Secretname")
     d = service.create_donation(home.id, 50_00, donor_name="Named Donor", anonymous=False)
     service.confirm_donation(d.id, 50_00, "offline")
     summary = public.summary(home.id)
@@ -136,7 +122,8 @@ def test_line_split_partial(app, make):
     home = make.home(name_en="Qiantun Happiness Home")
     elder = make.elder(home)
     tour = make.listing(home, "tour", elder_id=elder.id)
-    order = paid_order(home, tour, 60_00, elder=elder)
+    order = posted_sale(make, home=home, listing=tour, lines=((60_00, 2000, 500, 500, "tour"),), elder=elder,
+                        contact_name="Buyer Secretname")
     line = order.lines[0]
     with app.test_request_context("/?lang=en", headers={"Cookie": "lang=en"}):
         html = render_template_string(

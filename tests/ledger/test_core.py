@@ -12,77 +12,15 @@ from market.ledger import log, service
 from market.ledger.canonical import entry_leaf_object, leaf_hash_hex
 from market.ledger.release import release_due
 from market.ledger.service import LedgerError
-from models import Order, OrderEvent, OrderLine, Payment, Refund, db, utcnow
+from models import OrderEvent, db, utcnow
 from models.ledger import JournalEntry, LedgerImmutableError, Posting, TreeHead
+from tests.factories import order_rows, posted_sale, refund_rows
 
-
-def make_order(make, home=None, lines=((6000, 2000, 500, 500, "produce"),), status="paid", listing=None):
-    home = home or make.home()
-    listing = listing or make.listing(home)
-    n = make._next()
-    order = Order(
-        reference=f"R{n:05d}",
-        idempotency_token=f"tok-{n}",
-        home_id=home.id,  # checkout makes one order per home
-        status=status,
-        total_fen=sum(line[0] for line in lines),
-        contact_name="Buyer Secret",
-        contact_phone="13800000000",
-        paid_at=utcnow(),
-    )
-    for amount, care, incentive, fee, kind in lines:
-        order.lines.append(
-            OrderLine(
-                home_id=home.id,
-                listing_id=listing.id,
-                kind=kind,
-                title="Millet",
-                quantity=1,
-                unit_price_fen=amount,
-                amount_fen=amount,
-                care_share_bps=care,
-                incentive_bps=incentive,
-                platform_fee_bps=fee,
-            )
-        )
-    db.session.add(order)
-    db.session.flush()
-    return order
-
-
-@pytest.fixture(autouse=True)
-def _no_search_sync(app):
-    """Ledger tests commit often; the search index (market/search) is not what they test."""
-    app.config["SEARCH_SYNC"] = False
-
-
-def paid(make, **kwargs):
-    order = make_order(make, **kwargs)
-    hooks.order_paid.send(order)
-    db.session.commit()
-    return order
-
-
-def make_refund(order, amounts: dict, settle=True):
-    payment = Payment(order_id=order.id, provider="offline", amount_fen=order.total_fen, status="succeeded")
-    db.session.add(payment)
-    db.session.flush()
-    refund = Refund(
-        payment_id=payment.id,
-        order_id=order.id,
-        idempotency_key=f"rf-{order.id}-{len(amounts)}-{sum(amounts.values())}-{utcnow().timestamp()}",
-        status="succeeded",
-        amount_fen=sum(amounts.values()),
-        lines_json=json.dumps({str(k): v for k, v in amounts.items()}),
-        settled_at=utcnow(),
-    )
-    db.session.add(refund)
-    db.session.flush()
-    return refund
+pytestmark = pytest.mark.usefixtures("no_search_sync")
 
 
 def test_order_paid_posts_one_balanced_entry_with_the_split(make):
-    order = paid(make)
+    order = posted_sale(make)
     home_id = order.lines[0].home_id
     entries = db.session.scalars(select(JournalEntry)).all()
     assert len(entries) == 1
@@ -107,14 +45,14 @@ def test_order_paid_posts_one_balanced_entry_with_the_split(make):
 
 
 def test_duplicate_events_post_once(make):
-    order = make_order(make)
+    order = order_rows(make)
     hooks.order_paid.send(order)
     hooks.order_paid.send(order)
     db.session.commit()
     hooks.order_paid.send(order)
     db.session.commit()
     assert db.session.scalar(select(db.func.count(JournalEntry.id))) == 1
-    refund = make_refund(order, {order.lines[0].id: 1000})
+    refund = refund_rows(order, {order.lines[0].id: 1000})
     hooks.refund_settled.send(refund)
     hooks.refund_settled.send(refund)
     db.session.commit()
@@ -175,7 +113,7 @@ def test_fund_postings_and_disbursement_limit(make):
 
 
 def test_settlement_pays_out_operations_only_up_to_balance(make):
-    order = paid(make)
+    order = posted_sale(make)
     home_id = order.lines[0].home_id
     with pytest.raises(LedgerError):
         service.post_settlement(
@@ -198,7 +136,7 @@ def test_settlement_pays_out_operations_only_up_to_balance(make):
 
 
 def test_entries_and_postings_are_append_only_in_the_orm(make):
-    order = paid(make)
+    order = posted_sale(make)
     entry = db.session.scalar(select(JournalEntry))
     entry.memo = "changed"
     with pytest.raises(LedgerImmutableError):
@@ -220,7 +158,7 @@ def test_entries_and_postings_are_append_only_in_the_orm(make):
 
 @pytest.mark.postgres
 def test_database_trigger_refuses_changes_on_postgresql(make):
-    paid(make)
+    posted_sale(make)
     for statement in (
         "UPDATE ledger_postings SET amount = amount + 1",
         "DELETE FROM ledger_entries",
@@ -232,16 +170,16 @@ def test_database_trigger_refuses_changes_on_postgresql(make):
 
 
 def test_refund_reverses_in_proportion_and_never_more(make):
-    order = paid(make, lines=((6000, 2000, 500, 500, "produce"), (1001, 3333, 0, 500, "craft")))
+    order = posted_sale(make, lines=((6000, 2000, 500, 500, "produce"), (1001, 3333, 0, 500, "craft")))
     first, second = order.lines
-    hooks.refund_settled.send(make_refund(order, {first.id: 3000, second.id: 1}))
+    hooks.refund_settled.send(refund_rows(order, {first.id: 3000, second.id: 1}))
     db.session.commit()
     balances = service.home_balances(first.home_id)
     assert balances[codes.CARE_PENDING] == 1200 - 600 + 334 - 0 - 1 or balances[codes.CARE_PENDING] >= 0
     with pytest.raises(LedgerError):
-        hooks.refund_settled.send(make_refund(order, {first.id: 3001}))
+        hooks.refund_settled.send(refund_rows(order, {first.id: 3001}))
     db.session.rollback()
-    hooks.refund_settled.send(make_refund(order, {first.id: 3000, second.id: 1000}))
+    hooks.refund_settled.send(refund_rows(order, {first.id: 3000, second.id: 1000}))
     db.session.commit()
     balances = service.home_balances(first.home_id)
     assert balances[codes.CARE_PENDING] == 0
@@ -251,7 +189,7 @@ def test_refund_reverses_in_proportion_and_never_more(make):
 
 
 def test_release_after_fulfilment_and_return_window(make, app):
-    order = paid(make)
+    order = posted_sale(make)
     home_id = order.lines[0].home_id
     assert release_due() == 0
     db.session.add(
@@ -266,13 +204,13 @@ def test_release_after_fulfilment_and_return_window(make, app):
     balances = service.home_balances(home_id)
     assert balances[codes.CARE_PENDING] == 0 and balances[codes.CARE_AVAILABLE] == 1200
     # A refund after release takes the care share back from the available fund.
-    hooks.refund_settled.send(make_refund(order, {order.lines[0].id: 6000}))
+    hooks.refund_settled.send(refund_rows(order, {order.lines[0].id: 6000}))
     db.session.commit()
     assert service.home_balances(home_id)[codes.CARE_AVAILABLE] == 0
 
 
 def test_refund_after_the_fund_was_spent_is_absorbed_by_the_platform(make):
-    order = paid(make, lines=((10000, 2000, 0, 0, "tour"),))
+    order = posted_sale(make, lines=((10000, 2000, 0, 0, "tour"),))
     home_id = order.lines[0].home_id
     db.session.add(OrderEvent(order_id=order.id, from_status="paid", to_status="fulfilled"))
     hooks.order_fulfilled.send(order)
@@ -280,7 +218,7 @@ def test_refund_after_the_fund_was_spent_is_absorbed_by_the_platform(make):
     assert service.home_balances(home_id)[codes.CARE_AVAILABLE] == 2000
     service.post_disbursement(home_id=home_id, amount_fen=1500, disbursement_id=1, category="meals", memo="")
     db.session.commit()
-    hooks.refund_settled.send(make_refund(order, {order.lines[0].id: 10000}))
+    hooks.refund_settled.send(refund_rows(order, {order.lines[0].id: 10000}))
     db.session.commit()
     balances = service.home_balances(home_id)
     assert balances[codes.CARE_AVAILABLE] == 0
@@ -289,7 +227,7 @@ def test_refund_after_the_fund_was_spent_is_absorbed_by_the_platform(make):
 
 def test_tree_heads_follow_commits(make):
     for _ in range(3):
-        paid(make)
+        posted_sale(make)
     heads = db.session.scalars(select(TreeHead).order_by(TreeHead.size)).all()
     assert [h.size for h in heads] == [1, 2, 3]
     proof = log.inclusion_proof(2)

@@ -23,7 +23,9 @@ from market.ledger.service import LedgerError
 from market.ledger.verify import verify_ledger
 from models import OrderEvent, db, utcnow
 from models.ledger import JournalEntry
-from tests.ledger.test_core import _no_search_sync, make_order, make_refund  # noqa: F401
+from tests.factories import order_rows, refund_rows
+
+pytestmark = pytest.mark.usefixtures("no_search_sync")
 
 SHARES = ("care", "incentive", "fee", "operations")
 
@@ -162,7 +164,7 @@ def test_random_sequences_match_a_reference_model(make, ops):
         kind = op[0]
         if kind == "sale":
             lines = [(a, c, i, f, k) for a, c, i, f, k in op[1]]
-            order = make_order(make, home=home, lines=lines, listing=listing)
+            order = order_rows(make, home=home, lines=lines, listing=listing)
             hooks.order_paid.send(order)
             db.session.commit()
             orders.append(order)
@@ -189,7 +191,7 @@ def test_random_sequences_match_a_reference_model(make, ops):
             if left == 0:
                 continue
             amount = max(1, min(left, round(left * op[3])))
-            refund = make_refund(order, {line.id: amount})
+            refund = refund_rows(order, {line.id: amount})
             hooks.refund_settled.send(refund)
             db.session.commit()
             entry = db.session.scalar(select(JournalEntry).where(JournalEntry.refund_id == refund.id))

@@ -8,12 +8,14 @@ from market.ledger import log, service
 from market.ledger.cli import ledger_cli
 from market.ledger.verify import verify_ledger
 from models import db
-from tests.ledger.test_core import _no_search_sync, make_refund, paid  # noqa: F401
+from tests.factories import posted_sale, refund_rows
+
+pytestmark = pytest.mark.usefixtures("no_search_sync")
 
 
 def books(make):
-    orders = [paid(make) for _ in range(3)]
-    hooks.refund_settled.send(make_refund(orders[1], {orders[1].lines[0].id: 2500}))
+    orders = [posted_sale(make) for _ in range(3)]
+    hooks.refund_settled.send(refund_rows(orders[1], {orders[1].lines[0].id: 2500}))
     home_id = orders[0].lines[0].home_id
     service.post_donation(home_id=home_id, amount_fen=8800, donation_id=1, memo="Donation")
     db.session.commit()

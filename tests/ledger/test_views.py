@@ -6,11 +6,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from market import hooks
 from market.ledger import merkle, service
 from market.ledger.export import entries_as_json
 from models import db
-from tests.ledger.test_core import _no_search_sync, make_refund, paid  # noqa: F401
+from tests.factories import posted_sale, refund_rows
+
+pytestmark = pytest.mark.usefixtures("no_search_sync")
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -22,7 +26,7 @@ def readme_script() -> str:
 
 
 def test_entry_page_json_and_proof(make, client):
-    orders = [paid(make) for _ in range(5)]
+    orders = [posted_sale(make) for _ in range(5)]
     response = client.get("/ledger/entries/3?format=json")
     assert response.status_code == 200
     data = response.get_json()
@@ -48,7 +52,7 @@ def test_entry_page_json_and_proof(make, client):
 
 
 def test_unknown_entries_and_bad_consistency_requests(make, client):
-    paid(make)
+    posted_sale(make)
     assert client.get("/ledger/entries/99").status_code == 404
     assert client.get("/ledger/entries/99/proof").status_code == 404
     assert client.get("/ledger/entries/99.json").status_code == 404
@@ -58,10 +62,10 @@ def test_unknown_entries_and_bad_consistency_requests(make, client):
 
 def test_consistency_proof_endpoint(make, client):
     for _ in range(3):
-        paid(make)
+        posted_sale(make)
     old = client.get("/ledger/tree-head").get_json()
     for _ in range(4):
-        paid(make)
+        posted_sale(make)
     new = client.get("/ledger/tree-head").get_json()
     data = client.get(f"/ledger/consistency?first={old['size']}&second={new['size']}").get_json()
     assert merkle.verify_consistency(
@@ -74,9 +78,9 @@ def test_consistency_proof_endpoint(make, client):
 
 
 def test_exports_verify_with_the_readme_script(make, tmp_path):
-    orders = [paid(make) for _ in range(4)]
-    other = paid(make)
-    hooks.refund_settled.send(make_refund(orders[0], {orders[0].lines[0].id: 1234}))
+    orders = [posted_sale(make) for _ in range(4)]
+    other = posted_sale(make)
+    hooks.refund_settled.send(refund_rows(orders[0], {orders[0].lines[0].id: 1234}))
     service.post_donation(home_id=other.lines[0].home_id, amount_fen=999, donation_id=1, memo="捐赠 · 匿名")
     db.session.commit()
     script = tmp_path / "check.py"

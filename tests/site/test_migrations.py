@@ -140,12 +140,11 @@ def test_fund_sums_migration_backfills_the_summary_from_the_postings(migrated_ap
     from market import hooks
     from market.ledger import service, sums
     from market.ledger.verify import verify_ledger
-    from tests.conftest import Factory
-    from tests.ledger.test_core import make_order
+    from tests.factories import Factory, order_rows
 
     make = Factory()
     home = make.home()
-    order = make_order(make, home=home, lines=((6000, 2000, 500, 500, "tour"), (3000, 2000, 0, 0, "produce")))
+    order = order_rows(make, home=home, lines=((6000, 2000, 500, 500, "tour"), (3000, 2000, 0, 0, "produce")))
     hooks.order_paid.send(order)
     service.post_donation(home_id=home.id, amount_fen=8800, donation_id=1, memo="")
     service.post_disbursement(home_id=home.id, amount_fen=5000, disbursement_id=1, category="meals", memo="")
