@@ -25,9 +25,14 @@ def _pg_schema_options(schema: str) -> dict:
 
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory):
-    """Create the schema once per run; each test then gets an empty copy."""
+    """Create the schema once per run; each test then gets an empty copy.
+
+    Under pytest-xdist (`make test` runs `-n auto`) each worker is a session of its own, so each
+    worker builds its own: on PostgreSQL a schema named for the worker (t_gw0_…), dropped when the
+    worker ends; on SQLite a template file in the worker's own tmp dir (…/popen-gw0/)."""
     if PG_URL:
-        schema = f"t_{uuid.uuid4().hex[:12]}"
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        schema = f"t_{worker}_{uuid.uuid4().hex[:12]}"
         engine = create_engine(PG_URL)
         with engine.begin() as conn:
             conn.execute(text(f"CREATE SCHEMA {schema}"))
@@ -155,6 +160,10 @@ def make(app):
 # A test marked `postgres` runs only when TEST_DATABASE_URL is set. .ci/run runs the suite
 # twice with REQUIRE_ALL_TESTS=1: on SQLite, where only those tests may skip, and on
 # PostgreSQL, where nothing may. Any other skip (no browser, no Playwright) fails the run.
+#
+# Under pytest-xdist these hooks run in the controller too, which receives every worker's test
+# and collection reports (report.keywords included): the skips are counted there, once, and the
+# controller's exit status is the run's. tests/site/test_ci_rules.py checks it with -n 2.
 
 REQUIRE_ALL = os.environ.get("REQUIRE_ALL_TESTS") == "1"
 _skipped: list[str] = []
