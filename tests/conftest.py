@@ -155,16 +155,23 @@ def make(app):
     return Factory()
 
 
-# ---- PostgreSQL-only tests, and CI's REQUIRE_ALL_TESTS=1 -----------------------------------
+# ---- Which tests run on which run, and CI's REQUIRE_ALL_TESTS=1 -----------------------------
 #
-# A test marked `postgres` runs only when TEST_DATABASE_URL is set. .ci/run runs the suite
-# twice with REQUIRE_ALL_TESTS=1: on SQLite, where only those tests may skip, and on
-# PostgreSQL, where nothing may. Any other skip (no browser, no Playwright) fails the run.
+# .ci/run runs the suite twice with REQUIRE_ALL_TESTS=1, on SQLite and then on PostgreSQL.
+# - A test marked `postgres` runs only when TEST_DATABASE_URL is set: on the PostgreSQL run.
+# - A test marked `browser` (Chromium; slow) runs once, on the PostgreSQL run: on a SQLite run it
+#   is skipped. (To run it locally: TEST_DATABASE_URL=postgresql:///test make test.)
+# On the SQLite run only those two skips are allowed; on the PostgreSQL run nothing may skip. Any
+# other skip (no Chromium, no Playwright) fails the run.
 #
 # Under pytest-xdist these hooks run in the controller too, which receives every worker's test
 # and collection reports (report.keywords included): the skips are counted there, once, and the
 # controller's exit status is the run's. tests/site/test_ci_rules.py checks it with -n 2.
 
+ONLY_ON_POSTGRESQL = {
+    "postgres": "needs PostgreSQL (TEST_DATABASE_URL)",
+    "browser": "browser tests run once, on the PostgreSQL run (TEST_DATABASE_URL)",
+}
 REQUIRE_ALL = os.environ.get("REQUIRE_ALL_TESTS") == "1"
 _skipped: list[str] = []
 
@@ -175,13 +182,15 @@ def pytest_sessionstart(session):
 
 
 def pytest_runtest_setup(item):
-    if item.get_closest_marker("postgres") and not PG_URL:
-        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL)")
+    if not PG_URL:
+        for marker, reason in ONLY_ON_POSTGRESQL.items():
+            if item.get_closest_marker(marker):
+                pytest.skip(reason)
 
 
 def _skip_is_allowed(keywords) -> bool:
-    """On a SQLite run a PostgreSQL-only test may skip; no other skip is ever allowed."""
-    return not PG_URL and "postgres" in keywords
+    """On a SQLite run the tests kept for the PostgreSQL run may skip; no other skip is ever allowed."""
+    return not PG_URL and any(marker in keywords for marker in ONLY_ON_POSTGRESQL)
 
 
 def pytest_collectreport(report):

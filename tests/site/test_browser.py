@@ -3,8 +3,9 @@ then sign-up, log-in, the staff console and a printable page. Every page: no sid
 scrolling, 18px text, 44px tap targets, nothing cut off.
 
 Drives Debian's Chromium (/usr/bin/chromium) through Python Playwright against the test app
-served on 127.0.0.1. Skips when Chromium or Playwright is missing (CI sets
-REQUIRE_ALL_TESTS=1, which turns that skip into a failure). Screenshots go to
+served on 127.0.0.1. These tests are slow, so they run once, on the PostgreSQL run
+(TEST_DATABASE_URL; tests/conftest.py skips them on SQLite). Skips when Chromium or Playwright is
+missing (CI sets REQUIRE_ALL_TESTS=1, which turns that skip into a failure). Screenshots go to
 $BROWSER_SCREENSHOTS when set, else to the test's tmp dir.
 """
 
