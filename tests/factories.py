@@ -156,10 +156,10 @@ def stay_dates(days_ahead: int = 10, nights: int = 2):
     return start_day, start_day + timedelta(days=nights)
 
 
-def check_out(owner: str) -> list[Order]:
-    """Check out `owner`'s cart at the total it shows: one order per home."""
+def check_out(owner: str, **options) -> list[Order]:
+    """Check out `owner`'s cart at the total it shows: one order per home (options: user_id, …)."""
     total = review_cart(owner).total_fen
-    return checkout(owner, CONTACT, new_checkout_token(), total)
+    return checkout(owner, CONTACT, new_checkout_token(), total, **options)
 
 
 def buy(owner: str, **item) -> list[Order]:

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from market.orders import service
 from models import CartItem, Order, OrderEvent, TourSession, db
 from tests.conftest import login, post_form
-from tests.factories import CONTACT, stay_dates
+from tests.factories import CONTACT, buy, stay_dates
 
 CHECKOUT = {"contact_name": "李明", "contact_phone": "13812345678", "contact_email": "",
             "provider": "offline"}
@@ -158,9 +158,7 @@ def test_logged_in_buyer_sees_own_orders(client, make):
 def test_guest_finds_order_by_reference_and_phone(client, make, app):
     listing = make.listing(make.home(), "tour")
     tour_session = make.session(listing)
-    service.add_to_cart("s:other", listing.id, session_id=tour_session.id, quantity="1")
-    review = service.review_cart("s:other")
-    [order] = service.checkout("s:other", CONTACT, service.new_checkout_token(), review.total_fen)
+    [order] = buy("s:other", listing_id=listing.id, session_id=tour_session.id, quantity="1")
     assert client.get(f"/orders/{order.reference}").status_code == 404
     wrong = post_form(client, "/orders/lookup", {"reference": order.reference, "phone": "13900000000"},
                       form_url="/orders")
@@ -177,9 +175,7 @@ def test_order_placed_mail_is_in_both_languages(app, make):
     listing = make.listing(make.home(), "tour", title_zh="红色故事", title_en="Red stories")
     tour_session = make.session(listing)
     mail.outbox.clear()
-    service.add_to_cart("s:mail", listing.id, session_id=tour_session.id, quantity="1")
-    [order] = service.checkout("s:mail", CONTACT, service.new_checkout_token(),
-                               service.review_cart("s:mail").total_fen)
+    [order] = buy("s:mail", listing_id=listing.id, session_id=tour_session.id, quantity="1")
     [message] = mail.outbox
     body = message.get_content()
     assert order.reference in message["Subject"]

@@ -11,8 +11,8 @@ from market.orders import fulfilment, service
 from models import Listing, Order, OrderEvent, Payment, Refund, RoomNight, TourSession, db
 from tests.conftest import login, post_form
 from tests.factories import (
-    CONTACT,
     buy,
+    check_out,
     end_hold,
     expire,
     mark_paid_on_page,
@@ -101,12 +101,10 @@ def test_customer_cancels_unpaid_order_and_everything_is_released(client, make):
     home = make.home()
     listing = make.listing(home, "homestay")
     room = make.room(listing)
-    check_in, check_out = stay_dates(nights=2)
-    service.add_to_cart(f"u:{user.id}", listing.id, room_id=room.id, check_in=check_in.isoformat(),
-                        check_out=check_out.isoformat(), guests="1")
-    review = service.review_cart(f"u:{user.id}")
-    [order] = service.checkout(f"u:{user.id}", CONTACT, service.new_checkout_token(),
-                               review.total_fen, user_id=user.id)
+    arrive, leave = stay_dates(nights=2)
+    service.add_to_cart(f"u:{user.id}", listing.id, room_id=room.id, check_in=arrive.isoformat(),
+                        check_out=leave.isoformat(), guests="1")
+    [order] = check_out(f"u:{user.id}", user_id=user.id)
     assert db.session.scalar(select(func.count(RoomNight.id))) == 2
     login(client, user)
     unticked = post_form(client, f"/orders/{order.reference}/cancel", {"reason": "plans changed"},
