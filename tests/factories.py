@@ -275,6 +275,7 @@ def refund(order: Order, amounts: dict[int, int], reason: str = "refund") -> Ref
 
 
 # ---- through the pages: the buyer's cart and checkout, the staff console ---------------------
+# (post_form is conftest's, imported inside each helper: conftest imports this module.)
 
 CHECKOUT_FORM = {"contact_name": "李明", "contact_phone": "13812345678", "contact_email": "li@example.com",
                  "provider": "offline", "ship_province": "北京市", "ship_city": "北京",
