@@ -27,8 +27,12 @@ run: db
 	$(BIN)/flask search reindex
 	$(BIN)/flask run --host 127.0.0.1 --port $${PORT:-5000}
 
+# The suite runs on every core (pytest-xdist), each worker with its own database. PYTEST_ARGS
+# comes last and wins: `make test PYTEST_ARGS="-n 0 -k race"` runs serially; TEST_WORKERS=4 sets
+# the number of workers.
+TEST_WORKERS ?= auto
 test: $(BIN)/flask $(MO)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(BIN)/flask $(MO)
 	$(BIN)/python -m bench $(BENCH)

@@ -1,11 +1,10 @@
 """Fixtures: an app on a fresh database per test (SQLite file, or PostgreSQL when
-TEST_DATABASE_URL is set), a client, and small factories for homes, listings and users."""
+TEST_DATABASE_URL is set), a client, the form helpers, and `make` (tests/factories.py's Factory)."""
 
 import os
 import re
 import shutil
 import uuid
-from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,10 +13,10 @@ from sqlalchemy import create_engine, text
 from config.settings import database_url
 from market import create_app
 from market.database import reset_write_intent, set_write_intent
-from models import Elder, Home, Listing, Membership, Room, TourSession, User, db, utcnow
+from models import User, db
+from tests.factories import PASSWORD, Factory
 
 PG_URL = database_url(os.environ.get("TEST_DATABASE_URL", ""))
-PASSWORD = "correct horse 42"
 
 
 def _pg_schema_options(schema: str) -> dict:
@@ -26,9 +25,14 @@ def _pg_schema_options(schema: str) -> dict:
 
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory):
-    """Create the schema once per run; each test then gets an empty copy."""
+    """Create the schema once per run; each test then gets an empty copy.
+
+    Under pytest-xdist (`make test` runs `-n auto`) each worker is a session of its own, so each
+    worker builds its own: on PostgreSQL a schema named for the worker (t_gw0_…), dropped when the
+    worker ends; on SQLite a template file in the worker's own tmp dir (…/popen-gw0/)."""
     if PG_URL:
-        schema = f"t_{uuid.uuid4().hex[:12]}"
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        schema = f"t_{worker}_{uuid.uuid4().hex[:12]}"
         engine = create_engine(PG_URL)
         with engine.begin() as conn:
             conn.execute(text(f"CREATE SCHEMA {schema}"))
@@ -110,7 +114,7 @@ def client(app):
 @pytest.fixture
 def english(app, client):
     """Pages (through `client`) and service messages in English, for tests that check what a
-    message says; tests/test_translations.py checks that each one has its Chinese."""
+    message says; tests/site/test_translations.py checks that each one has its Chinese."""
     from flask_babel import force_locale
 
     client.set_cookie("lang", "en")
@@ -144,104 +148,30 @@ def login(client, user: User, password: str = PASSWORD):
     return response
 
 
-# ---- factories ----------------------------------------------------------------------------
-
-class Factory:
-    """Builds rows directly (no services), so tests of one service do not depend on another."""
-
-    def __init__(self):
-        self.counter = 0
-
-    def _next(self) -> int:
-        self.counter += 1
-        return self.counter
-
-    def home(self, **fields) -> Home:
-        n = self._next()
-        values = dict(
-            slug=f"home-{n}", name_zh=f"测试村幸福院{n}", name_en=f"Test Village Home {n}",
-            province_zh="河北省", province_en="Hebei", county_zh="肥乡区", county_en="Feixiang",
-            village_zh=f"测试村{n}", village_en=f"Test Village {n}", story_zh="故事", story_en="Story",
-            care_share_bps=2000,
-        )
-        values.update(fields)
-        home = Home(**values)
-        db.session.add(home)
-        db.session.commit()
-        return home
-
-    def elder(self, home: Home, **fields) -> Elder:
-        values = dict(home_id=home.id, display_name_zh="王奶奶", display_name_en="Grandma Wang",
-                      role="storyteller", consent_public=True, incentive_bps=500)
-        values.update(fields)
-        elder = Elder(**values)
-        db.session.add(elder)
-        db.session.commit()
-        return elder
-
-    def listing(self, home: Home, kind: str = "produce", **fields) -> Listing:
-        n = self._next()
-        values = dict(
-            home_id=home.id, kind=kind, slug=f"listing-{n}", status="published",
-            title_zh=f"商品{n}", title_en=f"Item {n}", description_zh="描述", description_en="About",
-            price_fen=5000,
-        )
-        if kind in ("produce", "craft"):
-            values.update(stock=10, unit_zh="斤", unit_en="jin")
-        values.update(fields)
-        listing = Listing(**values)
-        db.session.add(listing)
-        db.session.commit()
-        return listing
-
-    def session(self, listing: Listing, days: int = 7, **fields) -> TourSession:
-        values = dict(listing_id=listing.id, starts_at=utcnow() + timedelta(days=days),
-                      capacity=10, meeting_point_zh="村口大槐树", meeting_point_en="The old tree")
-        values.update(fields)
-        tour_session = TourSession(**values)
-        db.session.add(tour_session)
-        db.session.commit()
-        return tour_session
-
-    def room(self, listing: Listing, **fields) -> Room:
-        values = dict(listing_id=listing.id, name_zh="东厢房", name_en="East room",
-                      nightly_price_fen=18800, max_guests=2)
-        values.update(fields)
-        room = Room(**values)
-        db.session.add(room)
-        db.session.commit()
-        return room
-
-    def user(self, email: str | None = None, **fields) -> User:
-        from werkzeug.security import generate_password_hash
-
-        n = self._next()
-        values = dict(name=f"User {n}", email=email or f"user{n}@example.com",
-                      password_hash=generate_password_hash(PASSWORD))
-        values.update(fields)
-        user = User(**values)
-        db.session.add(user)
-        db.session.commit()
-        return user
-
-    def member(self, home: Home, role: str = "staff", **fields) -> User:
-        user = self.user(**fields)
-        db.session.add(Membership(user_id=user.id, home_id=home.id, role=role))
-        db.session.commit()
-        return user
-
+# ---- factories (tests/factories.py) -------------------------------------------------------
 
 @pytest.fixture
 def make(app):
     return Factory()
 
 
-# ---- PostgreSQL-only tests, and CI's REQUIRE_ALL_TESTS=1 -----------------------------------
+# ---- Which tests run on which run, and CI's REQUIRE_ALL_TESTS=1 -----------------------------
 #
-# A test marked `postgres` runs only when TEST_DATABASE_URL is set. .ci/run runs the suite
-# twice with REQUIRE_ALL_TESTS=1: on SQLite, where only those tests may skip, and on
-# PostgreSQL, where nothing may. Any other skip (no browser, no Playwright) fails the run.
+# .ci/run runs the suite twice with REQUIRE_ALL_TESTS=1, on SQLite and then on PostgreSQL.
+# - A test marked `postgres` runs only when TEST_DATABASE_URL is set: on the PostgreSQL run.
+# - A test marked `browser` (Chromium; slow) runs once, on the PostgreSQL run: on a SQLite run it
+#   is skipped. (To run it locally: TEST_DATABASE_URL=postgresql:///test make test.)
+# On the SQLite run only those two skips are allowed; on the PostgreSQL run nothing may skip. Any
+# other skip (no Chromium, no Playwright) fails the run.
+#
+# Under pytest-xdist these hooks run in the controller too, which receives every worker's test
+# and collection reports (report.keywords included): the skips are counted there, once, and the
+# controller's exit status is the run's. tests/site/test_ci_rules.py checks it with -n 2.
 
+ONLY_ON_POSTGRESQL = {
+    "postgres": "needs PostgreSQL (TEST_DATABASE_URL)",
+    "browser": "browser tests run once, on the PostgreSQL run (TEST_DATABASE_URL)",
+}
 REQUIRE_ALL = os.environ.get("REQUIRE_ALL_TESTS") == "1"
 _skipped: list[str] = []
 
@@ -252,13 +182,15 @@ def pytest_sessionstart(session):
 
 
 def pytest_runtest_setup(item):
-    if item.get_closest_marker("postgres") and not PG_URL:
-        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL)")
+    if not PG_URL:
+        for marker, reason in ONLY_ON_POSTGRESQL.items():
+            if item.get_closest_marker(marker):
+                pytest.skip(reason)
 
 
 def _skip_is_allowed(keywords) -> bool:
-    """On a SQLite run a PostgreSQL-only test may skip; no other skip is ever allowed."""
-    return not PG_URL and "postgres" in keywords
+    """On a SQLite run the tests kept for the PostgreSQL run may skip; no other skip is ever allowed."""
+    return not PG_URL and any(marker in keywords for marker in ONLY_ON_POSTGRESQL)
 
 
 def pytest_collectreport(report):

@@ -103,7 +103,7 @@ def leaf_bytes(seq, kind, key, memo, home_id, commodity, occurred_at, created_at
                source_type, source_id, category, postings) -> bytes:
     """`encode(leaf_object(...))` written out directly, keys in sorted order: what
     `verify_ledger()` hashes for every entry (building the dict and sorting its keys is most of
-    the cost). tests/test_ledger_properties.py checks the two agree on any input; `post()` hashes
+    the cost). tests/ledger/test_properties.py checks the two agree on any input; `post()` hashes
     `leaf_object`, so verify also proves them equal on every stored entry."""
     rows = ",".join(
         f'{{"account":{_str(label)},"amount":{_int(amount)},"line":{_int(line)},"share":{_str(share)}}}'

@@ -14,7 +14,7 @@ second just to read the facet and sort columns. Here:
   written), so a searcher reopened after a write reads only what is new; deleted documents
   are read per searcher.
 
-`tests/test_search_index.py` checks these readers against Whoosh's own on a real index, so a
+`tests/search/test_index.py` checks these readers against Whoosh's own on a real index, so a
 Whoosh upgrade that changes the format fails there rather than on the search page.
 """
 

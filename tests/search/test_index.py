@@ -1,0 +1,268 @@
+"""The index follows committed changes only; failures never lose a save; reindex == incremental."""
+
+import logging
+
+import jieba
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from market.search import documents, indexing, service
+from models import Listing, SearchQueue, db, utcnow
+from tests.search.search_fixtures import build_catalog
+
+
+def slugs(q: str = "", **filters) -> list[str]:
+    return [x.slug for x in service.search(service.SearchRequest(q=q, **filters)).listings]
+
+
+def indexed_ids() -> set[int]:
+    searcher = indexing.backend()._searcher()
+    return {int(doc["id"]) for doc in searcher.documents()}
+
+
+@pytest.fixture
+def catalog(make):
+    return build_catalog(make)
+
+
+def test_jieba_loaded_at_import_with_its_cache_under_instance(app):
+    assert jieba.dt.initialized
+    assert jieba.dt.cache_file == "jieba.cache"
+    assert jieba.dt.tmp_dir and jieba.dt.tmp_dir.endswith("instance")
+
+
+def test_edit_is_found_after_commit_and_not_before(catalog):
+    paper = catalog["paper"]
+    paper.title_en = "Handmade calligraphy sheets"
+    db.session.flush()
+    assert "xuan-paper" not in slugs("calligraphy sheets")  # flushed, not committed
+    db.session.commit()
+    assert slugs("calligraphy sheets")[0] == "xuan-paper"
+
+
+def test_rolled_back_change_never_reaches_the_index(catalog):
+    paper = catalog["paper"]
+    paper.title_zh = "临时标题测试"
+    db.session.flush()
+    db.session.rollback()
+    db.session.add(db.session.get(Listing, catalog["eggs"].id))
+    db.session.commit()  # a later commit must not replay the rolled-back change
+    assert slugs("临时标题测试") == []
+    assert slugs("宣纸")[0] == "xuan-paper"
+
+
+def test_archived_draft_and_deleted_listings_leave_the_index(catalog):
+    catalog["paper"].status = "archived"
+    db.session.commit()
+    assert "xuan-paper" not in slugs("宣纸")
+    catalog["tea"].status = "draft"
+    db.session.commit()
+    assert "green-tea" not in slugs("绿茶")
+    eggs_id = catalog["eggs"].id
+    db.session.delete(catalog["eggs"])
+    db.session.commit()
+    assert eggs_id not in indexed_ids()
+    assert slugs("鸡蛋") == []
+    catalog["paper"].status = "published"
+    db.session.commit()
+    assert slugs("宣纸")[0] == "xuan-paper"
+
+
+def test_suspending_a_home_hides_all_its_listings(catalog):
+    anhui = catalog["anhui"]
+    anhui.status = "suspended"
+    db.session.commit()
+    assert slugs("宣纸") == []
+    assert slugs("泾县") == []
+    anhui.status = "active"
+    db.session.commit()
+    assert set(slugs("泾县")) == {"xuan-paper", "paper-workshop", "heritage-fan"}
+
+
+def test_home_rename_reaches_its_listings(catalog):
+    catalog["jiangxi"].name_en = "Tea Hill Home"
+    db.session.commit()
+    assert set(slugs("Tea Hill")) == {"green-tea", "tea-house-stay", "eggs"}
+
+
+def test_new_session_changes_next_available_date(catalog, make):
+    before = slugs(kind="tour", sort="soonest")
+    assert before[0] == "red-stories"
+    make.session(catalog["village_change"] if "village_change" in catalog else
+                 db.session.scalar(select(Listing).where(Listing.slug == "village-change")), days=1)
+    assert slugs(kind="tour", sort="soonest")[0] == "village-change"
+
+
+def test_failed_index_write_keeps_the_save_logs_and_queues(catalog, monkeypatch, caplog):
+    backend = indexing.backend()
+    original = backend.update
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(backend, "update", broken)
+    catalog["paper"].title_en = "Queued rice paper edition"
+    with caplog.at_level(logging.ERROR, logger="market.search.indexing"):
+        db.session.commit()
+    assert "search index update failed" in caplog.text
+    db.session.expire_all()
+    assert db.session.get(Listing, catalog["paper"].id).title_en == "Queued rice paper edition"
+    queued = db.session.scalars(select(SearchQueue.listing_id)).all()
+    assert catalog["paper"].id in queued
+    assert slugs("edition") == []
+    monkeypatch.setattr(backend, "update", original)
+    catalog["eggs"].price_fen = 4600  # the next update drains the queue first
+    db.session.commit()
+    assert slugs("edition") == ["xuan-paper"]
+    assert db.session.scalars(select(SearchQueue)).all() == []
+
+
+def test_cli_update_applies_the_queue(app, catalog, monkeypatch):
+    monkeypatch.setattr(indexing.backend(), "update", lambda *a, **k: (_ for _ in ()).throw(OSError("x")))
+    catalog["tea"].title_en = "Cloud mist tea"
+    db.session.commit()
+    monkeypatch.undo()
+    result = app.test_cli_runner().invoke(args=["search", "update"])
+    assert result.exit_code == 0, result.output
+    assert slugs("cloud mist") == ["green-tea"]
+
+
+def test_changes_during_a_rebuild_are_queued_and_replayed(app, catalog):
+    base = app.config["SEARCH_INDEX_DIR"]
+    (base / "REBUILDING").write_text("1")
+    catalog["tea"].title_en = "Rebuild-time tea"
+    db.session.commit()
+    assert db.session.scalars(select(SearchQueue.listing_id)).all() == [catalog["tea"].id]
+    db.session.rollback()  # end this read, as a request would
+    (base / "REBUILDING").unlink()
+    indexing.reindex()
+    assert db.session.scalars(select(SearchQueue)).all() == []
+    assert slugs("rebuild-time") == ["green-tea"]
+
+
+def test_a_change_committed_while_a_rebuild_swaps_in_is_not_lost(app, catalog, monkeypatch):
+    """The rebuild read the database before this change was committed; the change's index
+    write reaches the old index, and the rebuild swaps in, replays its queue and ends before
+    the write returns. The change must be in the new index all the same."""
+    backend = indexing.backend()
+    with Session(db.engine) as session:
+        before_the_change = list(documents.all_documents(session))
+    (app.config["SEARCH_INDEX_DIR"] / "REBUILDING").write_text("1")  # the rebuild is running
+    write = backend.update
+    swapped = []
+
+    def write_then_rebuild_finishes(documents, removed):
+        write(documents, removed)
+        if not swapped:
+            swapped.append(True)
+            backend.rebuild(before_the_change, after_swap=lambda: indexing.update_listings(app=app))
+
+    monkeypatch.setattr(backend, "update", write_then_rebuild_finishes)
+    catalog["tea"].title_en = "Mid-swap tea"
+    db.session.commit()
+    assert swapped and not backend.rebuilding()
+    assert slugs("mid-swap") == ["green-tea"]
+
+
+QUERIES = ["", "宣纸", "xuanzhi", "xuan zhi", "rice paper", "红色故事", "storytelling", "tea", "非遗",
+           "泾县", "Wuyuan", "nothing-like-this"]
+FILTERS = [{}, {"kind": "tour"}, {"sort": "price"}, {"sort": "soonest"}, {"price_band": "100-300"}]
+
+
+def snapshot():
+    out = {}
+    for q in QUERIES:
+        for filters in FILTERS:
+            page = service.search(service.SearchRequest(q=q, **filters))
+            ids = [x.id for x in page.listings]
+            key = (q, tuple(sorted(filters.items())))
+            # Relevance ties may order differently across segments; sorted orders must match.
+            out[key] = (page.total, ids if filters.get("sort") else sorted(ids), page.facets)
+    return out
+
+
+def test_reindex_gives_the_same_results_as_incremental_updates(app, catalog, make):
+    # A history of edits, archives and deletes, applied incrementally.
+    catalog["paper"].title_en = "Handmade Xuan rice paper, four feet"
+    catalog["story2"].status = "archived"
+    db.session.commit()
+    db.session.delete(catalog["eggs"])
+    db.session.commit()
+    make.listing(catalog["hebei"], "produce", slug="millet", title_zh="小米", title_en="Millet")
+    incremental = snapshot()
+    before = indexing.backend().current_path()
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "Indexed 7 listings" in result.output
+    after = indexing.backend().current_path()
+    assert after != before and after.exists()
+    assert snapshot() == incremental
+    # A second rebuild keeps the previous folder (readers may hold it) and drops older ones.
+    indexing.reindex()
+    folders = sorted(p.name for p in app.config["SEARCH_INDEX_DIR"].iterdir() if p.is_dir())
+    assert len(folders) == 2 and after.name in folders and before.name not in folders
+
+
+def soonest_tours() -> list[str]:
+    return slugs(kind="tour", sort="soonest")
+
+
+def queued() -> set[int]:
+    db.session.commit()  # a fresh snapshot: the index updates commit in sessions of their own
+    return set(db.session.scalars(select(SearchQueue.listing_id)))
+
+
+def test_a_session_selling_out_or_opening_again_is_queued_then_re_sorts_soonest(catalog):
+    from market.booking import service as booking
+
+    story_session, story = catalog["session"], catalog["story"]
+    assert soonest_tours()[0] == "red-stories"
+    assert booking.reserve_seats(story_session.id, story_session.capacity, utcnow())
+    db.session.commit()
+    assert queued() == {story.id}  # queued with the booking, not written in the buyer's request
+    assert soonest_tours()[0] == "red-stories"
+    indexing.update_listings()  # what `flask search update` and searches do
+    assert queued() == set()
+    assert soonest_tours()[:2] == ["paper-workshop", "village-change"]
+    booking.release_seats(story_session.id, 1)
+    db.session.commit()
+    indexing.update_listings()
+    assert soonest_tours()[0] == "red-stories"
+
+
+def test_a_booking_that_leaves_seats_queues_nothing(catalog):
+    from market.booking import service as booking
+
+    assert booking.reserve_seats(catalog["session"].id, 1, utcnow())
+    db.session.commit()
+    assert queued() == set()
+
+
+def test_the_search_page_applies_the_queue(catalog, client):
+    from market.booking import service as booking
+
+    story_session = catalog["session"]
+    assert booking.reserve_seats(story_session.id, story_session.capacity, utcnow())
+    db.session.commit()
+    page = client.get("/search?kind=tour&sort=soonest").get_data(as_text=True)
+    assert page.index("paper-workshop") < page.index("red-stories")
+    assert queued() == set()
+
+
+def test_goods_selling_out_move_behind_goods_in_stock(catalog):
+    from market.booking import service as booking
+
+    eggs = catalog["eggs"]
+    eggs.stock = 2
+    db.session.commit()
+    assert slugs("鸡蛋", sort="soonest") == ["eggs"]
+    assert booking.reserve_stock(eggs.id, 2)
+    db.session.commit()
+    indexing.update_listings()
+    produce = slugs(kind="produce", sort="soonest")
+    assert produce.index("green-tea") < produce.index("eggs")
+    booking.release_stock(eggs.id, 1)
+    db.session.commit()
+    indexing.update_listings()
+    produce = slugs(kind="produce", sort="soonest")
+    assert produce.index("eggs") < produce.index("green-tea")
