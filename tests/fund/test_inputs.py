@@ -210,7 +210,8 @@ def test_bad_dates_refused_by_the_service(make, home_with_money):
     before = entries()
     for day in (future, date(1999, 12, 31), "2026-11-01", None):
         with pytest.raises(service.FundError):
-            disbursements.propose_disbursement(home.id, sup, disbursements.Proposal("meals", 100, "Shop", day, ""),
+            disbursements.propose_disbursement(home.id, sup, disbursements.Proposal("meals", 100,
+                                               "Shop", day, ""),
                                          io.BytesIO(png_bytes()))
         with pytest.raises(service.FundError):
             grants.record_grant(home.id, sup, source="township", source_name="T", amount_fen=100,
@@ -397,6 +398,8 @@ def test_donation_message_and_name_are_limited(client, make, fields, message):
     assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert rows(Donation) == 0
     with pytest.raises(service.FundError):
-        donations.create_donation(home.id, 2000, anonymous=False, donor_name=" ")
-    long = donations.create_donation(home.id, 2000, message="谢" * 5000, anonymous=False, donor_name="名" * 200)
+        donations.create_donation(home.id, 2000, anonymous=False,
+                                  donor_name=" ")
+    long = donations.create_donation(home.id, 2000, message="谢" * 5000, anonymous=False,
+                                     donor_name="名" * 200)
     assert len(long.message) == 500 and len(long.donor_name) == 80

@@ -72,8 +72,10 @@ def test_summary_follows_new_entries(app, make):
 def test_exports_csv_json_and_statement(client, make):
     home = make.home()
     other = make.home()
-    ledger_entries.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township", memo="=HYPERLINK()")
-    ledger_entries.post_grant(home_id=other.id, amount_fen=700, grant_id=2, source="township", memo="other home")
+    ledger_entries.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township",
+                              memo="=HYPERLINK()")
+    ledger_entries.post_grant(home_id=other.id, amount_fen=700, grant_id=2, source="township",
+                              memo="other home")
     db.session.commit()
     csv_text = client.get(f"/fund/{home.slug}/entries.csv").get_data(as_text=True)
     entry = db.session.scalar(select(JournalEntry).where(JournalEntry.home_id == home.id))
@@ -105,8 +107,10 @@ def test_statement_months_are_shanghai_months(app, make):
     ledger_entries.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township", memo="g",
                       occurred_at=datetime.combine(before, time(23, 30), clock.HOME_ZONE))
     ledger_entries.post_donation(home_id=home.id, amount_fen=500, donation_id=1, memo="d",
-                         occurred_at=datetime.combine(first, time(0, 30), clock.HOME_ZONE))
-    ledger_entries.post_disbursement(home_id=home.id, amount_fen=300, disbursement_id=1, category="meals", memo="m")
+                         occurred_at=datetime.combine(first, time(0, 30),
+                                                      clock.HOME_ZONE))
+    ledger_entries.post_disbursement(home_id=home.id, amount_fen=300, disbursement_id=1,
+                                     category="meals", memo="m")
     db.session.commit()
     now = exports.monthly_statement(home, today.year, today.month)
     assert (now.opening_pending, now.opening_available) == (0, 1000)

@@ -88,7 +88,8 @@ def test_post_refuses_unbalanced_empty_and_mixed(make):
 def test_fund_postings_and_disbursement_limit(make):
     home = make.home()
     assert ledger_entries.post_donation(home_id=home.id, amount_fen=10000, donation_id=1, memo="Donation")
-    assert ledger_entries.post_donation(home_id=home.id, amount_fen=10000, donation_id=1, memo="Donation") is None
+    assert ledger_entries.post_donation(home_id=home.id, amount_fen=10000, donation_id=1,
+                                        memo="Donation") is None
     assert ledger_entries.post_grant(
         home_id=home.id, amount_fen=50000, grant_id=7, source="township", memo="Subsidy"
     )
@@ -217,7 +218,8 @@ def test_refund_after_the_fund_was_spent_is_absorbed_by_the_platform(make):
     hooks.order_fulfilled.send(order)
     db.session.commit()
     assert service.home_balances(home_id)[codes.CARE_AVAILABLE] == 2000
-    ledger_entries.post_disbursement(home_id=home_id, amount_fen=1500, disbursement_id=1, category="meals", memo="")
+    ledger_entries.post_disbursement(home_id=home_id, amount_fen=1500, disbursement_id=1,
+                                     category="meals", memo="")
     db.session.commit()
     hooks.refund_settled.send(refund_rows(order, {order.lines[0].id: 10000}))
     db.session.commit()

@@ -75,7 +75,8 @@ def test_exports_verify_with_the_shipped_tool(make, tmp_path):
     orders = [posted_sale(make) for _ in range(4)]
     other = posted_sale(make)
     hooks.refund_settled.send(refund_rows(orders[0], {orders[0].lines[0].id: 1234}))
-    ledger_entries.post_donation(home_id=other.lines[0].home_id, amount_fen=999, donation_id=1, memo="捐赠 · 匿名")
+    ledger_entries.post_donation(home_id=other.lines[0].home_id, amount_fen=999, donation_id=1,
+                                 memo="捐赠 · 匿名")
     db.session.commit()
     script = TOOL
 

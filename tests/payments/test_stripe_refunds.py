@@ -163,7 +163,7 @@ def test_a_rollback_after_the_refund_request_sends_nothing_and_the_retry_refunds
     def broken_mail(*_args):
         raise RuntimeError("mail template exploded")
 
-    monkeypatch.setattr(orders, "_queue_mail", broken_mail)
+    monkeypatch.setattr(lifecycle, "queue_mail", broken_mail)
     with pytest.raises(RuntimeError):
         cancel(reload(order))
     db.session.rollback()
