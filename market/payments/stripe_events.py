@@ -37,7 +37,7 @@ from market.payments.service import (
     refundable_by_line,
     take_flags,
 )
-from market.payments.stripe_api import Deferred, Ignored, client
+from market.payments.stripe_api import API_VERSION, Deferred, Ignored, client
 from market.payments.stripe_provider import PROVIDER
 from models import Payment, Refund, WebhookEvent, db
 
@@ -52,9 +52,29 @@ def handle_event(event: dict) -> str:
     return handler(event["data"]["object"], event)
 
 
+def version_problem(event: dict) -> str | None:
+    """Why an event cannot be read by this code, or None. Stripe renders each event at the API
+    version of the webhook endpoint: ours must be `API_VERSION` (or a later release of the same
+    major, whose objects have the same shape; that is logged)."""
+    version = event.get("api_version")
+    if version == API_VERSION:
+        return None
+    if version and version.rsplit(".", 1)[-1] == API_VERSION.rsplit(".", 1)[-1]:
+        log.warning("stripe event %s rendered at %s, pinned %s (same major release): applied",
+                    event.get("id"), version, API_VERSION)
+        return None
+    return (f"rendered at API version {version or '(none)'}; this market reads {API_VERSION}: "
+            f"create the webhook endpoint at version {API_VERSION}")
+
+
 def apply_inbox(inbox: WebhookEvent, event: dict) -> str:
-    """Apply the stored `event` and note the outcome on `inbox`: "processed" or "deferred".
-    Never commits; unexpected errors propagate (the caller rolls back)."""
+    """Apply the stored `event` and note the outcome on `inbox`: "processed", "deferred" or
+    "refused" (another API version: kept unapplied for a person). Never commits; unexpected errors
+    propagate (the caller rolls back)."""
+    if (problem := version_problem(event)) is not None:
+        log.error("stripe event %s refused: %s", event.get("id"), problem)
+        inbox.error = f"refused: {problem}"[:2000]
+        return "refused"
     take_flags()
     try:
         with db.session.begin_nested():
@@ -302,6 +322,9 @@ HANDLERS = {
     "refund.created": on_refund_object,
     "refund.updated": on_refund_object,
     "refund.failed": on_refund_object,
+    # Refunds of charges at endpoints older than 2024-10-28.acacia, and still sent beside
+    # refund.updated: the same Refund object, applied the same way.
+    "charge.refund.updated": on_refund_object,
     "charge.dispute.created": on_dispute_created,
 }
 
