@@ -21,7 +21,7 @@ import sys
 import types
 import typing
 from decimal import Decimal, InvalidOperation
-from typing import ClassVar, ForwardRef, Literal, Union, get_args, get_origin
+from typing import ClassVar, ForwardRef, Literal, NotRequired, Required, Union, get_args, get_origin
 
 import stripe
 import stripe.params
@@ -29,7 +29,7 @@ import stripe.params.checkout
 from stripe._api_version import _ApiVersion
 from stripe._request_options import RequestOptions
 from stripe._stripe_object import StripeObject, UntypedStripeObject
-from typing_extensions import NotRequired, Required, is_typeddict
+from typing_extensions import is_typeddict
 
 from market.payments.stripe_api import API_VERSION
 

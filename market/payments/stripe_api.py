@@ -14,7 +14,7 @@ import stripe
 from flask import current_app
 from flask_babel import gettext as _
 
-from market.payments.providers import ProviderError
+from market.payments.providers import NotAvailable, ProviderError
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +65,9 @@ def unreachable() -> ProviderError:
                            "nothing was charged; please try again in a minute."))
 
 
-def not_available() -> ProviderError:
+def not_available() -> NotAvailable:
     """What the buyer reads when Stripe refused an order for good (or the checks before it did)."""
-    return ProviderError(_("Online payment is not available for this order. Please pay the home "
+    return NotAvailable(_("Online payment is not available for this order. Please pay the home "
                            "directly, or contact the home."))
 
 

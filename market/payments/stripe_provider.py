@@ -13,7 +13,8 @@ records the answer in a short transaction of its own.
   the order was given), and the deterministic idempotency key of the payment attempt. The pending
   `Payment` row (with that key) is committed BEFORE Stripe is called, so a retry after a 500 or a
   timeout sends the very same request and Stripe answers with the same session.
-- `confirm(order, payment=…, session=…)`: a webhook says the session is paid.
+- `confirm(order, payment=…, session=…)`: a webhook says the session is paid. Money that does
+  not match the order (amount or currency) is recorded as charged and given back in full.
 - `refund(refund)` queues the request; `stripe_calls.send_refund` sends it after the commit with
   the refund's stored idempotency key. The final state comes from webhooks (`market.payments.stripe_events`).
 - `abandon(payment)`: the order was cancelled, so its open Checkout Session is expired.
@@ -34,10 +35,11 @@ from sqlalchemy.exc import IntegrityError
 from market import clock, hooks
 from market.database import lock_one
 from market.payments import outbox
-from market.payments.providers import PaymentProvider, ProviderError, StartResult
+from market.payments.providers import NotAvailable, PaymentProvider, ProviderError, StartResult
 from market.payments.service import (
     apply_abandon_attempts,
     apply_flag,
+    apply_refund_mismatch,
     lock_order,
     move_payment,
 )
@@ -99,7 +101,8 @@ class StripeProvider(PaymentProvider):
         try:
             return self.start_or_raise(order)
         except ProviderError as error:
-            return StartResult(instructions=[str(error)], reference=order.reference)
+            return StartResult(instructions=[str(error)], reference=order.reference,
+                               pay_offline=isinstance(error, NotAvailable))
 
     def start_or_raise(self, order: Order) -> StartResult:
         """Like `start`, but raises ProviderError (translated message)."""
@@ -291,8 +294,9 @@ class StripeProvider(PaymentProvider):
             payment.amount_fen, payment.currency = amount, currency or payment.currency
             move_payment(payment, PaymentStatus.NEEDS_REVIEW)
             apply_flag(order, f"Stripe amount mismatch: paid {amount} {currency}, "
-                              f"order {order.total_fen} {order.currency} (payment {payment.id})")
+                              f"order {order.total_fen} {order.currency} (payment {payment.id}); refunding")
             db.session.flush()
+            apply_refund_mismatch(order, payment)  # never kept: given back in full, as charged
             return payment
         move_payment(payment, PaymentStatus.SUCCEEDED)
         db.session.flush()

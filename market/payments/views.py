@@ -81,7 +81,7 @@ def _state(payment: Payment, order: Order) -> str:
     if payment.status == "succeeded" and payment.refunds and order.status in ("cancelled", "refunded",
                                                                               "expired"):
         return _ended_before_payment(order) or "refunded"
-    if payment.status == "needs_review":
+    if payment.status in ("needs_review", "returned"):
         return "review"
     if payment.status in ("failed", "cancelled"):
         return "not_paid"

@@ -5,12 +5,14 @@ timestamp too old or too far in the future is refused); a bad signature, or a si
 not an event we can read (not a JSON object, no `data.object`, a NUL character), gets 400 and
 changes nothing. An event rendered at an API version of another major release than ours
 (`stripe_api.API_VERSION`) is stored, not applied, and answered 400: the endpoint is misconfigured.
+
 Each event is stored once in the `webhook_events` inbox (unique provider + event id) and applied
-in the SAME transaction as the order and ledger changes it causes; a duplicate delivery does nothing. An event that fails unexpectedly is rolled
-back, kept with its error and answered 500, so Stripe delivers it again and it is retried. No call
-to Stripe happens inside the request: what the event makes us ask Stripe (a refund, its fee, a
-list of refunds) and the replay of events that waited for it are queued (`market.payments.outbox`)
-and run after the response has been sent (the view hands them on).
+in the SAME transaction as the order and ledger changes it causes; a duplicate delivery does
+nothing. An event that fails unexpectedly is rolled back, kept with its error and answered 500,
+so Stripe delivers it again and it is retried. No call to Stripe happens inside the request: what
+the event makes us ask Stripe (a refund, its fee, a list of refunds) and the replay of events
+that waited for it are queued (`market.payments.outbox`) and run after the response has been sent
+(the view hands them on).
 """
 
 from __future__ import annotations

@@ -6,10 +6,9 @@ import json
 from datetime import timedelta
 
 import pytest
-
-from market.payments import outbox, stripe_provider, webhooks
 from sqlalchemy import update
 
+from market.payments import outbox, stripe_provider, webhooks
 from models import Order, Payment, db, utcnow
 from tests.stripe_fake import SECRET_KEY, WEBHOOK_SECRET, FakeStripe, event, signed
 

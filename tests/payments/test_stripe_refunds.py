@@ -333,17 +333,19 @@ def test_a_refund_waiting_for_a_payment_that_ends_under_review_is_flagged(app, c
     assert all(e.processed_at is not None for e in db.session.query(WebhookEvent))
 
 
-def test_charge_refunded_without_inline_refunds_decides_like_a_refund_event(app, client, fake, tour):
+def test_charge_refunded_without_inline_refunds_lists_them_and_settles_a_mismatch(app, client, fake, tour):
     order = stripe_order(tour)
     start(order)
     session = fake.pay(session_of(order).provider_ref, amount=100)
-    post_event(client, event("checkout.session.completed", session))  # under review
-    _dashboard_refund(fake, session)
+    post_event(client, event("checkout.session.completed", session))  # the wrong amount: given back
+    [ours] = fake.refunds.values()
+    fake.settle_refund(ours["id"])
     charge = fake.charge_for(session["id"])  # as events carry it since 2022-11-15: no refunds
     response = post_event(client, event("charge.refunded", charge))
     assert response.get_json()["status"] == "processed"
-    assert "under review" in reload(order).flag
-    assert not fake.requests_to("GET", "/v1/refunds")
+    assert fake.requests_to("GET", "/v1/refunds")
+    assert session_of(order).status == "returned"
+    assert "returned in full" in reload(order).flag
 
 
 def test_refunds_that_cannot_be_listed_wait_and_reconcile_applies_them(app, client, fake, tour):
