@@ -51,10 +51,13 @@ def apply_dispute(payment: Payment, obj: dict) -> str:
         db.session.add(dispute)
         db.session.flush()
         hooks.payment_disputed.send(payment, reason=f"Stripe dispute {ref}: {dispute.reason or 'unknown'}")
-    dispute.provider_status = str(obj.get("status") or dispute.provider_status)[:40]
-    outcome = OUTCOMES.get(dispute.provider_status)
+    status = str(obj.get("status") or dispute.provider_status)[:40]
+    outcome = OUTCOMES.get(status)
     if outcome is None or outcome == dispute.status:
-        return f"dispute {ref}: {dispute.provider_status}"
+        if dispute.status == DisputeStatus.OPEN:  # a late "needs_response" never undoes a decision
+            dispute.provider_status = status
+        return f"dispute {ref}: {status}"
+    dispute.provider_status = status
     if dispute.status != DisputeStatus.OPEN:
         apply_flag(order, f"Stripe dispute {ref} was {dispute.status}, now {dispute.provider_status}: "
                           "please check it")
