@@ -206,6 +206,9 @@ def test_wrong_amount_is_refunded_and_the_order_is_not_paid(app, client, fake, t
     post_event(client, event("refund.updated", settled))
     assert session_of(order).status == "returned"
     _books_agree(fake)
+    since = (utcnow() - timedelta(days=1)).strftime("%Y-%m-%d")
+    result = app.test_cli_runner().invoke(args=["payments", "reconcile", "--since", since])
+    assert result.exit_code == 0, result.output  # returned in full: nothing differs
     order.hold_expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     lifecycle.expire_due(utcnow())
