@@ -85,11 +85,22 @@ def test_below_stripes_smallest_charge_is_refused_before_calling(app, fake, tour
 
 
 def test_a_listing_in_another_currency_is_refused_before_calling(app, fake, tour):
-    db.session.get(Listing, tour.listing_id).currency = "USD"
-    db.session.commit()
     order = stripe_order(tour)
+    db.session.get(Listing, tour.listing_id).currency = "USD"  # changed after the checkout
+    db.session.commit()
     assert start(order).pay_offline and not fake.requests
     assert "not the market's CNY" in session_of(order).failure
+
+
+def test_a_listing_in_another_currency_cannot_be_checked_out(app, fake, tour):
+    from market.orders.cart import add_to_cart, review_cart
+
+    db.session.get(Listing, tour.listing_id).currency = "USD"
+    db.session.commit()
+    add_to_cart("s:usd", tour.listing_id, quantity="1", session_id=str(tour.id))
+    db.session.commit()
+    [line] = review_cart("s:usd").lines
+    assert "another currency" in line.problem
 
 
 def test_the_checks_before_calling():
