@@ -11,8 +11,10 @@ records the answer in a short transaction of its own.
   with the order id in `metadata` and `client_reference_id`, `expires_at` equal to the order's
   hold (moved into Stripe's 30 min .. 24 h window, but never more than MIN_EXPIRY past the hold
   the order was given), and the deterministic idempotency key of the payment attempt. The pending
-  `Payment` row (with that key) is committed BEFORE Stripe is called, so a retry after a 500 or a
-  timeout sends the very same request and Stripe answers with the same session.
+  `Payment` row (with that key) is committed BEFORE Stripe is called, so a retry after a timeout
+  sends the very same request and Stripe answers with the same session; after Stripe's 5xx
+  (stored and replayed for that key) the attempt ends and the next one has a new key. The checks
+  of `stripe_amounts` run first; an order they (or Stripe) refuse is never sent again.
 - `confirm(order, payment=…, session=…)`: a webhook says the session is paid. Money that does
   not match the order (amount or currency) is recorded as charged and given back in full.
 - `refund(refund)` queues the request; `stripe_calls.send_refund` sends it after the commit with
@@ -95,8 +97,9 @@ class StripeProvider(PaymentProvider):
         """Send the buyer to a Checkout Session for `order` (creating it, or reusing the open one).
 
         Commits. When the order cannot be paid now or Stripe cannot be reached, the result has no
-        `redirect_url` and its `instructions` say why (the order stays payable; showing the page
-        again retries with the same idempotency key).
+        `redirect_url` and its `instructions` say why: refused for good (`pay_offline`: Stripe is
+        never asked again for this order), or for now (the order stays payable; showing the page
+        again after a back-off retries, with a new key after Stripe's 5xx).
         """
         try:
             return self.start_or_raise(order)

@@ -108,3 +108,15 @@ def test_a_refund_of_a_donation_is_left_to_a_person(app, client, fake, make):
     assert response.status_code == 200 and response.get_json()["status"] == "processed"
     assert _care_fund_total(home) == 5000
     assert stripe_donations.donation_key(donation.id) == f"market-donation-{donation.id}"
+
+
+def test_a_pledge_stripe_refuses_becomes_an_offline_pledge(app, client, fake, make):
+    home = make.home()
+    fake.fail_next("/v1/checkout/sessions", "refused", param="allowed_payment_method_types",
+                   message="The payment method type alipay is not activated.")
+    response = _donate(client, home, provider="stripe")
+    donation = db.session.query(Donation).one()
+    assert donation.provider == "offline" and donation.status == "pending"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Pay online now" not in page  # the donor is shown how to give directly
+    assert len(fake.requests_to("POST", "/v1/checkout/sessions")) == 1
