@@ -214,3 +214,16 @@ def test_wrong_amount_is_refunded_and_the_order_is_not_paid(app, client, fake, t
     lifecycle.expire_due(utcnow())
     assert reload(order).status == "expired"
     _books_agree(fake)
+
+
+def test_reconcile_reports_a_dispute_we_never_heard_of(app, client, fake, tour):
+    order, sid = _paid(client, fake, tour)
+    dispute = fake.dispute(sid)  # its webhook never arrived
+    since = (utcnow() - timedelta(days=1)).strftime("%Y-%m-%d")
+    result = app.test_cli_runner().invoke(args=["payments", "reconcile", "--since", since])
+    assert result.exit_code == 1 and f"dispute {dispute['id']}" in result.output
+    assert "no dispute of ours" in result.output
+    post_event(client, event("charge.dispute.created", dispute))
+    post_event(client, event("charge.dispute.closed", fake.close_dispute(dispute["id"], "lost")))
+    result = app.test_cli_runner().invoke(args=["payments", "reconcile", "--since", since])
+    assert result.exit_code == 0, result.output
