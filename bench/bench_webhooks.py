@@ -3,16 +3,19 @@
 A stream of 10,000 signed Stripe events (9,000 distinct + 10% duplicate deliveries), shuffled,
 goes through `market.payments.webhooks.receive` (verify, store once in the inbox, apply in one
 transaction with the order and ledger changes, commit) — the endpoint's code without HTTP.
-The orders follow twelve stories: paid; expired; paid then refunded in the Stripe dashboard;
-paid with a stale "expired"; asynchronous success; asynchronous failure; wrong amount; paid then
-cancelled by the buyer, the market's refund settling (refund.updated, charge.refunded); paid and
-disputed; paid after the hold ended with the place still free (re-reserved) or taken (refunded
-by the market); paid after the buyer cancelled (refunded by the market). The stories that need
+The orders follow fourteen stories: paid; expired; paid then refunded in the Stripe dashboard;
+paid with a stale "expired"; asynchronous success; asynchronous failure; wrong amount (refunded
+by the market); paid then cancelled by the buyer, the market's refund settling (refund.updated,
+charge.refunded); paid and disputed (open, lost, won); paid after the hold ended with the place
+still free (re-reserved) or taken (refunded by the market); paid after the buyer cancelled
+(refunded by the market). Objects and events are built at the pinned API version
+(tests/stripe_schema.py); what an event makes the market ask Stripe runs after each delivery, as
+the server does once the response has gone. The stories that need
 something done before their events (a payment confirmed and a refund requested, a hold ended, an
 order cancelled) are prepared untimed through the same services. Every order must end in the
 state its story's final event implies, whatever the delivery order; every refund the market
-owes must have been sent to Stripe; every dispute must be on its order's flag; no event may be
-left waiting.
+owes must have been sent to Stripe; every open or lost dispute must be on its order's flag, a won
+one cleared from it; no event may be left waiting.
 Prints events/s beside the rate of bare `stripe.WebhookSignature.verify_header` on the same
 payloads in the same run. PostgreSQL runs on postgresql:///test in a fresh schema, dropped after.
 Nothing reaches the network: the fake Stripe client answers any API call.
@@ -37,27 +40,32 @@ SEED = 5
 PROGRESS = int(os.environ.get("BENCH_PROGRESS", "0"))
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql:///test")
 STORIES = ("paid", "expired", "refunded", "paid_stale_expiry", "async_paid", "async_failed", "mismatch",
-           "market_refund", "disputed", "late_seat_free", "late_seat_taken", "paid_after_cancel")
+           "market_refund", "disputed", "dispute_lost", "dispute_won", "late_seat_free", "late_seat_taken",
+           "paid_after_cancel")
 EXPECTED = {"paid": "paid", "expired": "expired", "refunded": "refunded", "paid_stale_expiry": "paid",
             "async_paid": "paid", "async_failed": "expired", "mismatch": "pending_payment",
-            "market_refund": "refunded", "disputed": "paid", "late_seat_free": "paid",
-            "late_seat_taken": "cancelled", "paid_after_cancel": "cancelled"}
+            "market_refund": "refunded", "disputed": "paid", "dispute_lost": "refunded",
+            "dispute_won": "paid", "late_seat_free": "paid", "late_seat_taken": "cancelled",
+            "paid_after_cancel": "cancelled"}
 # Stories whose money the market sends back itself (Stripe must have received that refund).
-MARKET_REFUNDS = ("market_refund", "late_seat_taken", "paid_after_cancel")
+MARKET_REFUNDS = ("market_refund", "late_seat_taken", "paid_after_cancel", "mismatch")
 
 
 def _session(order_id: int, payment_id: int, n: int, amount: int) -> dict:
-    return {"id": f"cs_bench_{n}", "object": "checkout.session", "mode": "payment", "status": "complete",
-            "payment_status": "paid", "amount_total": amount, "currency": "cny",
-            "client_reference_id": str(order_id), "payment_intent": f"pi_bench_{n}",
-            "payment_method_types": ["card"],
-            "metadata": {"order_id": str(order_id), "payment_id": str(payment_id)}}
+    from tests.stripe_schema import build
+
+    return build("checkout.session", id=f"cs_bench_{n}", mode="payment", status="complete",
+                 payment_status="paid", amount_total=amount, currency="cny",
+                 client_reference_id=str(order_id), payment_intent=f"pi_bench_{n}",
+                 payment_method_types=["card"],
+                 metadata={"order_id": str(order_id), "payment_id": str(payment_id)})
 
 
 def _events_for(story: str, order_id: int, payment_id: int, n: int, amount: int,
                 refund: dict | None = None) -> list[dict]:
     """The Stripe events of one order's story (`refund`: the market's refund, as Stripe has it)."""
     from tests.stripe_fake import event
+    from tests.stripe_schema import build
 
     pi, ch, re_ = f"pi_bench_{n}", f"ch_bench_{n}", f"re_bench_{n}"
     session = _session(order_id, payment_id, n, amount)
@@ -67,22 +75,25 @@ def _events_for(story: str, order_id: int, payment_id: int, n: int, amount: int,
         return [event("checkout.session.completed", session)]
     if story == "market_refund":
         settled = dict(refund or {}, status="succeeded")
-        charge = {"id": ch, "object": "charge", "amount": amount, "amount_refunded": amount,
-                  "currency": "cny", "paid": True, "refunded": True, "status": "succeeded",
-                  "payment_intent": pi, "refunds": {"object": "list", "data": [settled]}}
+        charge = build("charge", id=ch, amount=amount, amount_refunded=amount, currency="cny", paid=True,
+                       refunded=True, status="succeeded", payment_intent=pi,
+                       refunds={"object": "list", "data": [settled]})
         return [event("refund.updated", settled), event("charge.refunded", charge)]
-    if story == "disputed":
-        dispute = {"id": f"dp_bench_{n}", "object": "dispute", "amount": amount, "currency": "cny",
-                   "payment_intent": pi, "charge": ch, "reason": "fraudulent", "status": "needs_response"}
-        return [event("checkout.session.completed", session), event("charge.dispute.created", dispute)]
+    if story in ("disputed", "dispute_lost", "dispute_won"):
+        dispute = build("dispute", id=f"dp_bench_{n}", amount=amount, currency="cny", payment_intent=pi,
+                        charge=ch, reason="fraudulent", status="needs_response")
+        opened = [event("checkout.session.completed", session), event("charge.dispute.created", dispute)]
+        if story == "disputed":
+            return opened
+        return opened + [event("charge.dispute.closed", dict(dispute, status=story.split("_")[1]))]
     if story == "expired":
         return [event("checkout.session.expired", expired)]
     if story == "refunded":
-        refund = {"id": re_, "object": "refund", "amount": amount, "currency": "cny", "charge": ch,
-                  "payment_intent": pi, "status": "succeeded", "metadata": {}}
-        charge = {"id": ch, "object": "charge", "amount": amount, "amount_refunded": amount,
-                  "currency": "cny", "paid": True, "refunded": True, "status": "succeeded",
-                  "payment_intent": pi, "refunds": {"object": "list", "data": [refund]}}
+        refund = build("refund", id=re_, amount=amount, currency="cny", charge=ch, payment_intent=pi,
+                       status="succeeded", metadata={})
+        charge = build("charge", id=ch, amount=amount, amount_refunded=amount, currency="cny", paid=True,
+                       refunded=True, status="succeeded", payment_intent=pi,
+                       refunds={"object": "list", "data": [refund]})
         return [event("checkout.session.completed", session), event("charge.refunded", charge)]
     if story == "paid_stale_expiry":
         return [event("checkout.session.completed", session), event("checkout.session.expired", session)]
@@ -187,7 +198,7 @@ def _prepare(rows, fake) -> dict[int, dict]:
 
 def _run(label: str, config: dict) -> dict:
     from market import create_app
-    from market.payments import webhooks
+    from market.payments import outbox, webhooks
     from models import WebhookEvent, db
     from tests.stripe_fake import SECRET_KEY, WEBHOOK_SECRET, FakeStripe, sign
 
@@ -234,6 +245,7 @@ def _run(label: str, config: dict) -> dict:
         lap = started
         for i, (body, header) in enumerate(deliveries, start=1):
             status, note = webhooks.receive(body, header)
+            outbox.run()  # what the server runs once the response has gone (refunds to send)
             db.session.remove()  # as at the end of each request
             outcomes[f"{status} {note}"] = outcomes.get(f"{status} {note}", 0) + 1
             if PROGRESS and i % PROGRESS == 0:
@@ -279,8 +291,10 @@ def _judge(rows, fake) -> list[tuple]:
             wrong.append((oid, story, status))
         elif story in MARKET_REFUNDS and oid not in sent:
             wrong.append((oid, story, "refund never sent"))
-        elif story == "disputed" and f"dp_bench_{n}" not in (flag or ""):
+        elif story in ("disputed", "dispute_lost") and f"dp_bench_{n}" not in (flag or ""):
             wrong.append((oid, story, f"flag {flag!r}"))
+        elif story == "dispute_won" and flag:
+            wrong.append((oid, story, f"flag {flag!r} not cleared"))
     return wrong
 
 

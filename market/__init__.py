@@ -25,6 +25,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.from_object(config)
     _refuse_insecure_production(app)
     _refuse_bad_platform_fee(app)
+    _refuse_bad_stripe_currency(app)
     _init_extensions(app)
     _register_blueprints(app)
     _connect_hooks()
@@ -48,6 +49,15 @@ def _refuse_bad_platform_fee(app: Flask) -> None:
     fee = app.config["PLATFORM_FEE_BPS"]
     if not isinstance(fee, int) or isinstance(fee, bool) or not 0 <= fee <= 10000:
         raise RuntimeError(f"PLATFORM_FEE_BPS must be whole basis points from 0 to 10000, not {fee!r}")
+
+
+def _refuse_bad_stripe_currency(app: Flask) -> None:
+    from market.payments.stripe_amounts import check_currency
+    from market.payments.stripe_api import is_configured
+
+    problem = check_currency(app.config["CURRENCY"]) if is_configured(app) else None
+    if problem is not None:
+        raise RuntimeError(f"Refusing to start with Stripe on: {problem} (CURRENCY)")
 
 
 def _init_extensions(app: Flask) -> None:

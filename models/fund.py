@@ -83,6 +83,9 @@ class Donation(db.Model):
     donor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     provider: Mapped[str] = mapped_column(String(20), default="offline")
     provider_ref: Mapped[str | None] = mapped_column(String(255), index=True)
+    # Which Stripe Checkout try this is: after Stripe's 5xx (stored for its idempotency key) the
+    # next try uses a new key.
+    checkout_attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     status: Mapped[str] = mapped_column(String(20), default="pending")
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -12,8 +12,10 @@ class PaymentStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
-    # Money arrived but not as expected (amount/currency mismatch): a person decides.
+    # Money arrived but not as expected (amount/currency mismatch): it is refunded in full.
     NEEDS_REVIEW = "needs_review"
+    # Money that arrived not as expected and was given back in full (it never entered the books).
+    RETURNED = "returned"
 
 
 class RefundStatus(StrEnum):
@@ -22,8 +24,18 @@ class RefundStatus(StrEnum):
     FAILED = "failed"
 
 
+class DisputeStatus(StrEnum):
+    """Our reading of a bank dispute (Stripe's own status is kept beside it)."""
+
+    OPEN = "open"  # the bank is deciding (inquiry or chargeback)
+    WON = "won"  # decided for the market: the money stays (or comes back)
+    LOST = "lost"  # decided for the buyer: the money went back, a reversal is posted
+    CLOSED = "closed"  # ended without a chargeback (an inquiry closed, a dispute prevented)
+
+
 PAYMENT_STATUSES = tuple(PaymentStatus)
 REFUND_STATUSES = tuple(RefundStatus)
+DISPUTE_STATUSES = tuple(DisputeStatus)
 # An attempt ends once; only a person moves a payment under review on. An attempt we cancelled
 # (its order was cancelled) can still be paid at the provider: the money is recorded, then refunded.
 PAYMENT_TRANSITIONS: dict[str, frozenset[PaymentStatus]] = {
@@ -32,7 +44,15 @@ PAYMENT_TRANSITIONS: dict[str, frozenset[PaymentStatus]] = {
     PaymentStatus.SUCCEEDED: frozenset(),
     PaymentStatus.FAILED: frozenset(),
     PaymentStatus.CANCELLED: frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.NEEDS_REVIEW}),
-    PaymentStatus.NEEDS_REVIEW: frozenset(),
+    PaymentStatus.NEEDS_REVIEW: frozenset({PaymentStatus.RETURNED}),
+    PaymentStatus.RETURNED: frozenset(),
+}
+# A dispute is decided once; an appeal after that is for a person (the order is flagged).
+DISPUTE_TRANSITIONS: dict[str, frozenset[DisputeStatus]] = {
+    DisputeStatus.OPEN: frozenset({DisputeStatus.WON, DisputeStatus.LOST, DisputeStatus.CLOSED}),
+    DisputeStatus.WON: frozenset(),
+    DisputeStatus.LOST: frozenset(),
+    DisputeStatus.CLOSED: frozenset(),
 }
 # A refund settles or fails once (a provider that changes its mind later flags the order).
 REFUND_TRANSITIONS: dict[str, frozenset[RefundStatus]] = {
@@ -41,8 +61,9 @@ REFUND_TRANSITIONS: dict[str, frozenset[RefundStatus]] = {
     RefundStatus.FAILED: frozenset(),
 }
 # Who asked for a refund: the buyer, the home's staff, the market itself (a payment that came too
-# late), or someone at the payment provider (a refund made in the Stripe dashboard).
-REFUND_INITIATORS = ("customer", "staff", "market", "provider")
+# late), someone at the payment provider (a refund made in the Stripe dashboard), or the buyer's
+# bank (a dispute the market lost: the money went back without a refund request).
+REFUND_INITIATORS = ("customer", "staff", "market", "provider", "dispute")
 
 
 class Payment(db.Model):
@@ -67,6 +88,11 @@ class Payment(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why the provider would not take this attempt: "refused: …" (for good: not tried again) or
+    # "unanswered: …" (for now: tried again, not before retry_at).
+    failure: Mapped[str | None] = mapped_column(Text)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # for the back-off
 
     order: Mapped["Order"] = relationship()  # noqa: F821
     refunds: Mapped[list["Refund"]] = relationship(back_populates="payment", order_by="Refund.id")
@@ -93,8 +119,33 @@ class Refund(db.Model):
     failure: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How often it was sent with a new key: after a provider's 5xx the key's answer is stored
+    # (and replayed), so the next send uses `idempotency_key` + "-<send_attempt>".
+    send_attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     payment: Mapped[Payment] = relationship(back_populates="refunds")
+
+
+class Dispute(db.Model):
+    """A buyer's bank disputing a payment (a chargeback or an inquiry), once per provider id."""
+
+    __tablename__ = "disputes"
+    __table_args__ = (CheckConstraint("amount_fen >= 0", name="amount_nonneg"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    provider_ref: Mapped[str] = mapped_column(String(255), unique=True)  # dp_…
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    provider_status: Mapped[str] = mapped_column(String(40))  # Stripe's, e.g. needs_response
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    reason: Mapped[str] = mapped_column(String(80), default="")
+    # A lost dispute's money went back to the buyer: recorded as a settled refund (the ledger
+    # reverses it like any refund).
+    refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WebhookEvent(db.Model):

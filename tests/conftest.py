@@ -72,12 +72,15 @@ def _empty_database(template, tmp_path) -> dict:
 class FreshContextClient(FlaskClient):
     """Each request runs in its own app context, as in production: its own `g`, its own
     database session. The test's session commits before and forgets after, so the request
-    sees what the test set up and the test then reads what the request wrote."""
+    sees what the test set up and the test then reads what the request wrote. Like a WSGI server,
+    it closes the response once its body is read, so what runs after the response has run."""
 
     def open(self, *args, **kwargs):
         db.session.commit()
         with self.application.app_context():
             response = super().open(*args, **kwargs)
+        response.get_data()
+        response.close()
         db.session.expire_all()
         return response
 

@@ -1,12 +1,22 @@
 """A fake Stripe, plugged in at stripe-python's HTTP client, for tests and benchmarks.
 
-It answers the few endpoints the market uses with realistic JSON (Checkout Session create,
-retrieve and expire, Refund create and list, Charge list and retrieve, PaymentIntent retrieve,
-Balance Transaction retrieve), records every request with its headers (so tests can assert the
-Idempotency-Key, amounts, currency and metadata we send), and can be told to answer 500 or to time
-out. Like Stripe, it replays the stored answer for a repeated idempotency key, and refuses
-(400 idempotency_error) a key used again with other parameters. Any other path gets a 404 JSON
-error: nothing ever reaches the network.
+Honest about what Stripe accepts: every request must be sent at the app's pinned API version
+(`Stripe-Version`), and its parameters are checked against that version's schema (stripe-python's
+typed request params, tests/stripe_schema.py) before anything happens. An unknown or removed
+parameter, a missing required one or a value of the wrong type is refused with Stripe's error
+(HTTP 400, `invalid_request_error`, `code`, `param`, `message`), and nothing is stored for its
+idempotency key. Every object it answers with, and every event it builds, has exactly the fields
+of that object at the pinned version (stripe-python's resource classes), with the values the fake
+models filled in.
+
+It answers the endpoints the market uses (Checkout Session create, retrieve and expire; Refund
+create and list; Charge list and retrieve; PaymentIntent and Balance Transaction retrieve; Dispute
+list; Webhook Endpoint list), records every request with its headers, and can be told to fail:
+"500" (Stripe's answer is stored for the idempotency key and replayed to a retry, as Stripe does),
+"timeout" (nothing done), "lost" (done and stored, the answer lost), "429" (rate limited, nothing
+stored) or "refused" (a permanent 400 such as a payment method not activated). Like Stripe, it
+replays the stored answer for a repeated idempotency key, and refuses (400 idempotency_error) a
+key used again with other parameters. Any other path gets a 404: nothing reaches the network.
 
 `probe`, when set, is called on every request and its answer stored as `in_transaction`: the
 Stripe fixtures use it to check that no call is made while a database transaction is open.
@@ -23,11 +33,23 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
 import stripe
+from requests.structures import CaseInsensitiveDict
 from stripe import WebhookSignature
 from stripe._http_client import HTTPClient
 
+from market.payments.stripe_api import API_VERSION
+from tests import stripe_schema
+from tests.stripe_schema import ParamError, build
+
 WEBHOOK_SECRET = "whsec_test_secret"
 SECRET_KEY = "sk_test_fake"
+# The events a webhook endpoint must send (docs/payments.md); the fake's endpoint has them all.
+ENDPOINT_EVENTS = (
+    "checkout.session.completed", "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed", "checkout.session.expired", "charge.refunded",
+    "refund.created", "refund.updated", "refund.failed", "charge.dispute.created",
+    "charge.dispute.updated", "charge.dispute.closed",
+)
 
 
 @dataclass
@@ -38,6 +60,7 @@ class RecordedRequest:
     headers: dict
     idempotency_key: str | None = field(default=None)
     in_transaction: bool = False
+    answered: int = 0  # the HTTP status the fake answered (0: no answer reached the client)
 
 
 class FakeStripe(HTTPClient):
@@ -50,20 +73,27 @@ class FakeStripe(HTTPClient):
         self.refunds: dict[str, dict] = {}
         self.charges: dict[str, dict] = {}
         self.intents: dict[str, dict] = {}
+        self.disputes: dict[str, dict] = {}
         self.balance_transactions: dict[str, dict] = {}
+        self.endpoints: list[dict] = [build(
+            "webhook_endpoint", id="we_test_1", api_version=API_VERSION, status="enabled",
+            url="https://market.example.com/payments/stripe/webhook", enabled_events=list(ENDPOINT_EVENTS),
+            created=int(time.time()), metadata={})]
         self.refund_status = refund_status
         self.fee_bps = fee_bps
-        self._failures: list[tuple[str, str]] = []  # (path prefix, "500" | "timeout")
+        self._failures: list[tuple[str, str, dict]] = []  # (path prefix, kind, error)
         self._replies: dict[str, tuple[tuple, str, int]] = {}  # key → (request, answer, status)
         self._ids = itertools.count(1)
         self.probe = None
 
     # ---- test controls -------------------------------------------------------------------
 
-    def fail_next(self, path_prefix: str, kind: str = "500", times: int = 1) -> None:
-        """The next `times` requests whose path starts with `path_prefix` fail: "500", "timeout"
-        (nothing done), or "lost" (done at Stripe and stored for the key, but the answer is lost)."""
-        self._failures.extend([(path_prefix, kind)] * times)
+    def fail_next(self, path_prefix: str, kind: str = "500", times: int = 1, **error) -> None:
+        """The next `times` requests whose path starts with `path_prefix` fail: "500" (stored for
+        the idempotency key), "timeout" (nothing done), "lost" (done at Stripe and stored for the
+        key, but the answer is lost), "429" (rate limited), or "refused" (400 with `error`'s
+        `code`, `param` and `message`)."""
+        self._failures.extend([(path_prefix, kind, error)] * times)
 
     def requests_to(self, method: str, path_prefix: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.method == method and r.path.startswith(path_prefix)]
@@ -79,46 +109,82 @@ class FakeStripe(HTTPClient):
     def request(self, method, url, headers, post_data=None, *, _usage=None):
         parts = urlsplit(url)
         body = post_data.decode() if isinstance(post_data, bytes) else (post_data or "")
-        params = dict(parse_qsl(body or parts.query, keep_blank_values=True))
+        pairs = parse_qsl(body or parts.query, keep_blank_values=True)
+        params = dict(pairs)
         headers = dict(headers or {})
         key = headers.get("Idempotency-Key")
         method = method.upper()
-        in_transaction = bool(self.probe and self.probe())
-        self.requests.append(RecordedRequest(method, parts.path, params, headers, key, in_transaction))
-        lost = False
-        for i, (prefix, kind) in enumerate(self._failures):
-            if parts.path.startswith(prefix):
-                del self._failures[i]
-                if kind == "lost":  # Stripe does the work, the answer never arrives
-                    lost = True
-                    break
-                if kind == "timeout":
-                    raise stripe.APIConnectionError("Request timed out (fake)", should_retry=True)
-                return self._answer({"error": {"type": "api_error", "message": "fake 500"}}, 500)
-        signature = (method, parts.path, tuple(sorted(params.items())))
+        version = headers.get("Stripe-Version")
+        if version != API_VERSION:  # the schema the fake checks against is that version's only
+            raise AssertionError(f"request sent at Stripe-Version {version!r}, pinned {API_VERSION}")
+        recorded = RecordedRequest(method, parts.path, params, headers, key,
+                                   bool(self.probe and self.probe()))
+        self.requests.append(recorded)
+        signature = (method, parts.path, tuple(sorted(pairs)))
         if key and key in self._replies:
             first, text, status = self._replies[key]
             if first != signature:
-                return self._answer({"error": {
+                return self._reply(recorded, {"error": {
                     "type": "idempotency_error",
                     "message": "Keys for idempotent requests can only be used with the same "
                                f"parameters they were first used with. Try using a key other than "
                                f"'{key}' if you meant to execute a different request."}}, 400)
-            return text, status, {"Request-Id": "req_replay", "Idempotent-Replayed": "true"}
+            recorded.answered = status
+            return text, status, self._headers(replayed=True, keyed=True, status=status)
+        endpoint = stripe_schema.match(method, parts.path)
+        if endpoint is None:
+            return self._reply(recorded, {"error": {"type": "invalid_request_error",
+                                                    "message": f"Unrecognized request URL ({method}: "
+                                                               f"{parts.path})."}}, 404)
+        try:
+            stripe_schema.validate(endpoint[0], stripe_schema.unflatten(pairs))
+        except ParamError as error:  # refused before anything happens: nothing stored for the key
+            return self._reply(recorded, error.body(), 400)
+        lost = False
+        for i, (prefix, kind, error) in enumerate(self._failures):
+            if parts.path.startswith(prefix):
+                del self._failures[i]
+                if kind == "timeout":
+                    raise stripe.APIConnectionError("Request timed out (fake)", should_retry=True)
+                if kind == "429":
+                    return self._reply(recorded, {"error": {
+                        "type": "invalid_request_error", "code": "rate_limit",
+                        "message": "Too many requests hit the API too quickly."}}, 429)
+                if kind == "refused":
+                    return self._reply(recorded, {"error": {"type": "invalid_request_error", **error}}, 400)
+                if kind == "500":
+                    text = json.dumps({"error": {"type": "api_error", "message": "fake 500"}})
+                    if key and method == "POST":
+                        self._replies[key] = (signature, text, 500)
+                    recorded.answered = 500
+                    return text, 500, self._headers(keyed=bool(key), status=500)
+                lost = kind == "lost"
+                break
         status, payload = self._route(method, parts.path, params)
-        text, status, rheaders = self._answer(payload, status)
+        text = json.dumps(payload)
         if key and method == "POST":
             self._replies[key] = (signature, text, status)
         if lost:
             raise stripe.APIConnectionError("Request timed out (fake)", should_retry=True)
-        return text, status, rheaders
+        recorded.answered = status
+        return text, status, self._headers(keyed=bool(key), status=status)
 
     def request_stream(self, *args, **kwargs):
         raise NotImplementedError
 
-    def _answer(self, payload: dict, status: int):
-        return json.dumps(payload), status, {"Request-Id": f"req_{next(self._ids)}",
-                                             "Content-Type": "application/json"}
+    def _reply(self, recorded: RecordedRequest, payload: dict, status: int):
+        recorded.answered = status
+        return json.dumps(payload), status, self._headers(status=status)
+
+    def _headers(self, *, replayed: bool = False, keyed: bool = False, status: int = 200):
+        headers = CaseInsensitiveDict({"Request-Id": f"req_{next(self._ids)}",
+                                       "Content-Type": "application/json",
+                                       "Stripe-Version": API_VERSION})
+        if replayed:
+            headers["Idempotent-Replayed"] = "true"
+        if keyed and status >= 500:  # a retry with the same key would only replay this answer
+            headers["Stripe-Should-Retry"] = "false"
+        return headers
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}_test_{next(self._ids):06d}"
@@ -137,6 +203,10 @@ class FakeStripe(HTTPClient):
             return self._create_refund(params)
         if method == "GET" and segments == ["refunds"]:
             return 200, self._list(self.refunds.values(), params)
+        if method == "GET" and segments == ["disputes"]:
+            return 200, self._list(self.disputes.values(), params)
+        if method == "GET" and segments == ["webhook_endpoints"]:
+            return 200, self._list(self.endpoints, params)
         if method == "GET" and segments == ["charges"]:
             listed = self._list(self.charges.values(), params)
             if "data.balance_transaction" in params.values():  # expand[0]
@@ -167,8 +237,9 @@ class FakeStripe(HTTPClient):
     @staticmethod
     def _list(objects, params: dict) -> dict:
         items = list(objects)
-        if "charge" in params:
-            items = [o for o in items if o.get("charge") == params["charge"]]
+        for name in ("charge", "payment_intent"):
+            if name in params:
+                items = [o for o in items if o.get(name) == params[name]]
         if "created[gte]" in params:
             items = [o for o in items if o["created"] >= int(params["created[gte]"])]
         items.sort(key=lambda o: o["created"], reverse=True)
@@ -182,19 +253,20 @@ class FakeStripe(HTTPClient):
                 params[f"line_items[{i}][quantity]"])
             i += 1
         metadata = {k[9:-1]: v for k, v in params.items() if k.startswith("metadata[")}
-        methods = [v for k, v in sorted(params.items()) if k.startswith("payment_method_types[")]
+        allowed = [v for k, v in sorted(params.items()) if k.startswith("allowed_payment_method_types[")]
         sid = self._id("cs")
-        session = {
-            "id": sid, "object": "checkout.session", "mode": "payment", "status": "open",
-            "payment_status": "unpaid", "amount_subtotal": total, "amount_total": total,
-            "currency": params.get("currency") or params.get("line_items[0][price_data][currency]"),
-            "client_reference_id": params.get("client_reference_id"), "metadata": metadata,
-            "expires_at": int(params.get("expires_at") or time.time() + 86400),
-            "created": int(time.time()), "livemode": False, "payment_intent": None,
-            "payment_method_types": methods or ["card"], "success_url": params.get("success_url"),
-            "cancel_url": params.get("cancel_url"), "customer_email": params.get("customer_email"),
-            "url": f"https://checkout.stripe.com/c/pay/{sid}#fake",
-        }
+        session = build(
+            "checkout.session", id=sid, mode="payment", status="open", payment_status="unpaid",
+            amount_subtotal=total, amount_total=total,
+            currency=params.get("currency") or params.get("line_items[0][price_data][currency]"),
+            client_reference_id=params.get("client_reference_id"), metadata=metadata,
+            expires_at=int(params.get("expires_at") or time.time() + 86400),
+            created=int(time.time()), livemode=False, payment_intent=None,
+            allowed_payment_method_types=allowed or None, payment_method_types=allowed or ["card"],
+            success_url=params.get("success_url"), cancel_url=params.get("cancel_url"),
+            customer_email=params.get("customer_email"), locale=params.get("locale"),
+            url=f"https://checkout.stripe.com/c/pay/{sid}#fake",
+        )
         self.sessions[sid] = session
         return session
 
@@ -213,19 +285,20 @@ class FakeStripe(HTTPClient):
         intent = self.intents.get(params.get("payment_intent", ""))
         if intent is None:
             return 400, {"error": {"type": "invalid_request_error", "code": "resource_missing",
+                                   "param": "payment_intent",
                                    "message": "No such payment_intent (fake)"}}
         charge = self.charges[intent["latest_charge"]]
         amount = int(params.get("amount") or charge["amount"] - charge["amount_refunded"])
         if amount > charge["amount"] - charge["amount_refunded"]:
             return 400, {"error": {"type": "invalid_request_error", "code": "amount_too_large",
+                                   "param": "amount",
                                    "message": "Refund amount is greater than unrefunded amount"}}
-        refund = {
-            "id": self._id("re"), "object": "refund", "amount": amount, "currency": charge["currency"],
-            "charge": charge["id"], "payment_intent": intent["id"], "status": self.refund_status,
-            "reason": params.get("reason"), "created": int(time.time()), "balance_transaction": None,
-            "failure_reason": None,
-            "metadata": {k[9:-1]: v for k, v in params.items() if k.startswith("metadata[")},
-        }
+        refund = build(
+            "refund", id=self._id("re"), amount=amount, currency=charge["currency"], charge=charge["id"],
+            payment_intent=intent["id"], status=self.refund_status, reason=params.get("reason"),
+            created=int(time.time()),
+            metadata={k[9:-1]: v for k, v in params.items() if k.startswith("metadata[")},
+        )
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
         self.refunds[refund["id"]] = refund
@@ -256,22 +329,29 @@ class FakeStripe(HTTPClient):
         txn = self._id("txn")
         settled = round(amount * settle_rate)
         fee = settled * self.fee_bps // 10000
-        self.balance_transactions[txn] = {
-            "id": txn, "object": "balance_transaction", "amount": settled,
-            "currency": settle_in or currency, "fee": fee, "net": settled - fee, "type": "charge",
-            "source": ch, "created": int(time.time()),
-        }
-        self.charges[ch] = {
-            "id": ch, "object": "charge", "amount": amount, "amount_captured": amount,
-            "amount_refunded": 0, "currency": currency, "paid": paid,
-            "refunded": False, "status": "succeeded" if paid else "pending",
-            "payment_intent": pi, "balance_transaction": txn, "created": int(time.time()),
-            "metadata": metadata, "payment_method_details": {"type": method},
-        }
-        self.intents[pi] = {"id": pi, "object": "payment_intent", "amount": amount, "currency": currency,
-                            "status": "succeeded" if paid else "processing",
-                            "latest_charge": ch, "metadata": metadata}
+        now = int(time.time())
+        self.balance_transactions[txn] = build(
+            "balance_transaction", id=txn, amount=settled, currency=settle_in or currency, fee=fee,
+            net=settled - fee, type="charge", source=ch, created=now)
+        self.charges[ch] = build(
+            "charge", id=ch, amount=amount, amount_captured=amount, amount_refunded=0, currency=currency,
+            paid=paid, refunded=False, status="succeeded" if paid else "pending", payment_intent=pi,
+            balance_transaction=txn, created=now, metadata=metadata, captured=paid,
+            payment_method_details={"type": method})
+        self.intents[pi] = build(
+            "payment_intent", id=pi, amount=amount, currency=currency, created=now,
+            status="succeeded" if paid else "processing", latest_charge=ch, metadata=metadata)
         return pi, ch
+
+    def succeed(self, session_id: str) -> dict:
+        """An asynchronous payment (Alipay, WeChat Pay) of a completed session went through."""
+        session = self.sessions[session_id]
+        intent = self.intents[session["payment_intent"]]
+        charge = self.charges[intent["latest_charge"]]
+        intent.update(status="succeeded")
+        charge.update(paid=True, captured=True, status="succeeded")
+        session.update(payment_status="paid")
+        return dict(session)
 
     def expire(self, session_id: str) -> dict:
         session = self.sessions[session_id]
@@ -287,6 +367,32 @@ class FakeStripe(HTTPClient):
             charge["refunded"] = False
         return dict(refund)
 
+    def dashboard_refund(self, session_id: str, amount: int | None = None) -> dict:
+        """Someone refunds in the Stripe Dashboard (no metadata of ours): the refund object."""
+        intent = self.sessions[session_id]["payment_intent"]
+        params = {"payment_intent": intent}
+        if amount is not None:
+            params["amount"] = str(amount)
+        return dict(self._create_refund(params)[1])
+
+    def dispute(self, session_id: str, *, amount: int | None = None, reason: str = "fraudulent") -> dict:
+        """The buyer's bank opens a dispute on the session's charge (the money is withdrawn)."""
+        intent = self.intents[self.sessions[session_id]["payment_intent"]]
+        charge = self.charges[intent["latest_charge"]]
+        charge["disputed"] = True
+        dispute = build(
+            "dispute", id=self._id("dp"), amount=charge["amount"] if amount is None else amount,
+            currency=charge["currency"], charge=charge["id"], payment_intent=intent["id"], reason=reason,
+            status="needs_response", created=int(time.time()), is_charge_refundable=False, metadata={})
+        self.disputes[dispute["id"]] = dispute
+        return dict(dispute)
+
+    def close_dispute(self, dispute_id: str, status: str) -> dict:
+        """The bank decides: "won" (the money comes back) or "lost" (it stays with the buyer)."""
+        dispute = self.disputes[dispute_id]
+        dispute.update(status=status)
+        return dict(dispute)
+
     def charge_for(self, session_id: str) -> dict:
         return dict(self.charges[self.intents[self.sessions[session_id]["payment_intent"]]["latest_charge"]])
 
@@ -296,13 +402,16 @@ class FakeStripe(HTTPClient):
 _event_ids = itertools.count(1)
 
 
-def event(event_type: str, obj: dict, *, event_id: str | None = None, created: int | None = None) -> dict:
-    return {
-        "id": event_id or f"evt_test_{next(_event_ids):08d}", "object": "event",
-        "api_version": "2025-03-31.basil", "created": created or int(time.time()), "livemode": False,
-        "type": event_type, "pending_webhooks": 1, "request": {"id": None, "idempotency_key": None},
-        "data": {"object": obj},
-    }
+def event(event_type: str, obj: dict, *, event_id: str | None = None, created: int | None = None,
+          api_version: str | None = API_VERSION) -> dict:
+    """A webhook event as Stripe renders it at the pinned version (or at `api_version`)."""
+    if event_type not in stripe_schema.event_types():
+        raise AssertionError(f"no event type {event_type!r} at {stripe_schema.SCHEMA_VERSION}")
+    return build(
+        "event", id=event_id or f"evt_test_{next(_event_ids):08d}", api_version=api_version,
+        created=created or int(time.time()), livemode=False, type=event_type, pending_webhooks=1,
+        request={"id": None, "idempotency_key": None}, data={"object": obj},
+    )
 
 
 def sign(payload: str, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
@@ -242,6 +243,9 @@ def review_cart(owner: str, now: datetime | None = None, look_up_nights: bool = 
         try:
             if listing.status != "published" or listing.home.status != "active":
                 raise BookingError(_("This item is no longer offered."))
+            if listing.currency != current_app.config["CURRENCY"]:  # one currency per market
+                raise BookingError(_("This item is priced in another currency and cannot be bought "
+                                     "here. Please contact the home."))
             if listing.kind == "tour":
                 _validate_tour(listing, item.session_id, item.quantity, now)
             elif listing.kind == "homestay":

@@ -23,7 +23,7 @@ from market.orders.forms import (
     ShipForm,
 )
 from market.orders.tokens import new_form_token
-from market.payments.service import refundable_by_line
+from market.payments.service import pending_refund_fen, refundable_by_line
 from models.orders import ORDER_STATUSES, REFUNDABLE_STATUSES
 
 bp = Blueprint("staff_orders", __name__, url_prefix="/manage/<home_slug>/orders")
@@ -176,6 +176,9 @@ def cancel(home_slug: str, reference: str):
 
     def action(order):
         lifecycle.cancel_order(order, actor=current_user, by_staff=True, reason=form.reason.data or "")
+        if pending_refund_fen(order.id):  # asked of the payment service, not confirmed yet
+            return _("The order is cancelled and a full refund is requested. The buyer gets the money "
+                     "back once the payment service confirms it.")
         return _("The order is cancelled and fully refunded.")
 
     return _act(reference, form, "cancel_form", "reason", action)

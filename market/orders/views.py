@@ -25,7 +25,7 @@ from market.orders.errors import OrderError, PriceChanged, SoldOut
 from market.orders.forms import BuyerCancelForm, CheckoutForm, LookupForm
 from market.orders.tokens import new_form_token
 from market.payments.providers import enabled_providers, get_provider
-from market.payments.service import start_payment
+from market.payments.service import pending_refund_fen, start_payment
 from market.provinces import PROVINCE_NAMES, province_name
 from models import Listing, db
 from models.orders import OrderStatus
@@ -241,7 +241,7 @@ def detail(reference: str):
     payment = start_payment(order) if order.status == OrderStatus.PENDING_PAYMENT else None
     return render_template(
         "orders/detail.html", order=order, payment=payment, cancel_form=BuyerCancelForm(),
-        can_cancel=lifecycle.can_customer_cancel(order),
+        can_cancel=lifecycle.can_customer_cancel(order), refund_pending=pending_refund_fen(order.id),
     )
 
 
@@ -267,5 +267,9 @@ def cancel(reference: str):
             "orders/detail.html", order=queries.order_by_reference(reference), payment=None,
             cancel_form=form, can_cancel=False,
         ), 409
-    flash(_("Your order is cancelled."), "success")
+    if pending_refund_fen(order.id):  # asked of the payment service, not confirmed yet
+        flash(_("Your order is cancelled and your refund is requested. It shows here once the payment "
+                "service confirms it, and reaches your card or wallet a few days later."), "success")
+    else:
+        flash(_("Your order is cancelled."), "success")
     return redirect(url_for("orders.detail", reference=order.reference))

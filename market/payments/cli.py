@@ -1,4 +1,5 @@
-"""`flask payments …`: reconcile with Stripe, resend refunds, replay waiting events."""
+"""`flask payments …`: reconcile with Stripe, check the webhook endpoint, resend refunds, replay
+waiting events."""
 
 from datetime import UTC, datetime
 
@@ -53,3 +54,19 @@ def replay_deferred_command() -> None:
 
     _need_stripe()
     click.echo(f"{replay_all_deferred()} event(s) applied.")
+
+
+@payments_cli.command("check-webhook")
+@click.option("--url", default=None, help="The endpoint's URL (default: every enabled endpoint).")
+def check_webhook_command(url: str | None) -> None:
+    """Check that Stripe's webhook endpoint is at our API version and sends every event we need."""
+    from market.payments.reconcile import check_webhook_endpoints
+    from market.payments.stripe_api import API_VERSION
+
+    _need_stripe()
+    problems = check_webhook_endpoints(url)
+    for line in problems:
+        click.echo(line)
+    if problems:
+        raise SystemExit(1)
+    click.echo(f"The webhook endpoint is at {API_VERSION} and sends every event the market reads.")

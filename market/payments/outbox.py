@@ -31,14 +31,36 @@ def later(call, *args) -> None:
 
 def run() -> None:
     """Run what the last commit queued, each call followed by what it queued in turn."""
-    session = db.session()
-    for call, args in session.info.pop(KEY, []):
+    run_calls(take())
+
+
+def take() -> list:
+    """Take what the last commit queued, to run elsewhere (`run_calls`), e.g. after a response."""
+    return db.session().info.pop(KEY, [])
+
+
+def run_calls(calls: list) -> None:
+    for call, args in calls:
         try:
             call(*args)
         except Exception:  # noqa: BLE001 - the use case has committed; what failed is retried later
             db.session.rollback()
             log.exception("after-commit call %s%r failed", getattr(call, "__name__", call), args)
         run()
+
+
+def after_response(response, app) -> None:
+    """Run what the request's last commit queued once `response` has been sent (a webhook must
+    answer quickly and never wait on a call to Stripe), in an application context of its own."""
+    calls = take()
+    if not calls:
+        return
+
+    def send():
+        with app.app_context():
+            run_calls(calls)
+
+    response.call_on_close(send)
 
 
 @event.listens_for(Session, "after_soft_rollback")

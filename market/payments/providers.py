@@ -25,6 +25,10 @@ class ProviderError(Exception):
     """The provider refused or could not be reached; str(error) is a translated message."""
 
 
+class NotAvailable(ProviderError):
+    """The provider will not take this payment at all (not only now): pay another way."""
+
+
 @dataclass
 class StartResult:
     """What the buyer sees next: instructions to show, or a page to go to."""
@@ -32,6 +36,7 @@ class StartResult:
     instructions: list[str] = field(default_factory=list)
     redirect_url: str | None = None
     reference: str | None = None  # a code the buyer quotes when paying
+    pay_offline: bool = False  # online payment is not available: show how to pay the home directly
 
 
 class PaymentProvider:

@@ -1,5 +1,8 @@
-"""Compare Stripe's charges and refunds with ours (`flask payments reconcile`), fill in what the
-webhooks could not (processing fees, waiting events), and resend refunds never sent."""
+"""Compare Stripe's charges, refunds and disputes with ours (`flask payments reconcile`), fill in
+what the webhooks could not (processing fees, waiting events), and resend refunds never sent.
+
+A lost dispute is recorded on our side as a settled refund (`initiated_by="dispute"`), which
+Stripe does not count among a charge's refunds: those are compared with Stripe's disputes."""
 
 from __future__ import annotations
 
@@ -9,7 +12,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from market.payments import stripe_api, stripe_calls, stripe_events
-from models import Payment, Refund, WebhookEvent, db
+from market.payments.disputes import OUTCOMES
+from models import Dispute, Payment, Refund, WebhookEvent, db
 from models.fund import Donation
 
 
@@ -31,6 +35,8 @@ def reconcile(since: datetime) -> Report:
         {"created": created, "limit": 100, "expand": ["data.balance_transaction"]}).auto_paging_iter()]
     refunds = [r.to_dict() for r in
                api.v1.refunds.list({"created": created, "limit": 100}).auto_paging_iter()]
+    disputes = [d.to_dict() for d in
+                api.v1.disputes.list({"created": created, "limit": 100}).auto_paging_iter()]
     seen_intents = set()
     for charge in charges:
         if charge.get("status") == "succeeded" and charge.get("paid"):
@@ -39,7 +45,14 @@ def reconcile(since: datetime) -> Report:
     seen_refunds = {r["id"] for r in refunds}
     for listed in refunds:
         _compare_refund(listed, report.problems)
+    for listed in disputes:
+        _compare_dispute(listed, report.problems)
     _ours_unknown_to_stripe(since, seen_intents, seen_refunds, report.problems)
+    seen_disputes = {d["id"] for d in disputes}
+    for dispute in db.session.scalars(select(Dispute).where(Dispute.created_at >= since)):
+        if dispute.provider_ref not in seen_disputes:
+            report.problems.append(
+                f"dispute {dispute.provider_ref} (order {dispute.order_id}): not among Stripe's disputes")
     for inbox in db.session.scalars(select(WebhookEvent).where(
             WebhookEvent.provider == "stripe", WebhookEvent.processed_at.is_(None))
             .order_by(WebhookEvent.id)):
@@ -65,9 +78,11 @@ def _compare_charge(c: dict, report: Report) -> None:
     if payment.amount_fen != c["amount"] or payment.currency != c["currency"].upper():
         report.problems.append(
             f"{label}: ours is {payment.amount_fen} {payment.currency} (payment {payment.id})")
-    if payment.status != "succeeded":
+    returned = payment.status == "returned" and c.get("amount_refunded") == c["amount"]
+    if payment.status != "succeeded" and not returned:  # a wrong amount given back is as it should be
         report.problems.append(f"{label}: paid at Stripe, ours is {payment.status} (payment {payment.id})")
-    ours_refunded = sum(r.amount_fen for r in payment.refunds if r.status == "succeeded")
+    ours_refunded = sum(r.amount_fen for r in payment.refunds
+                        if r.status == "succeeded" and r.initiated_by != "dispute")
     if ours_refunded != c.get("amount_refunded", 0):
         report.problems.append(f"{label}: Stripe refunded {c.get('amount_refunded', 0)}, "
                                f"ours {ours_refunded} (payment {payment.id})")
@@ -96,6 +111,27 @@ def _compare_refund(r: dict, problems: list[str]) -> None:
         problems.append(f"{label}: ours is {refund.status} (refund {refund.id})")
 
 
+def _compare_dispute(d: dict, problems: list[str]) -> None:
+    """Stripe's dispute against ours: known, same amount, same outcome (a lost one reversed)."""
+    label = (f"dispute {d['id']} ({d.get('payment_intent')}, {d['amount']} {d['currency'].upper()}, "
+             f"{d['status']})")
+    dispute = db.session.scalar(select(Dispute).where(Dispute.provider_ref == d["id"]))
+    if dispute is None:
+        if db.session.scalar(select(Donation.id).where(Donation.provider == "stripe",
+                                                       Donation.provider_ref == d.get("payment_intent"))):
+            problems.append(f"{label}: a dispute of a donation, for a person")
+        else:
+            problems.append(f"{label}: no dispute of ours")
+        return
+    theirs = OUTCOMES.get(d["status"], "open")
+    if dispute.amount_fen != d["amount"]:
+        problems.append(f"{label}: ours is {dispute.amount_fen}")
+    if dispute.status != theirs:
+        problems.append(f"{label}: ours is {dispute.status}")
+    elif theirs == "lost" and dispute.refund_id is None:
+        problems.append(f"{label}: lost, but nothing reversed in our books")
+
+
 def _ours_unknown_to_stripe(since: datetime, seen_intents: set, seen_refunds: set,
                             problems: list[str]) -> None:
     for payment in db.session.scalars(select(Payment).where(
@@ -104,7 +140,7 @@ def _ours_unknown_to_stripe(since: datetime, seen_intents: set, seen_refunds: se
             problems.append(
                 f"payment {payment.id} ({payment.provider_charge_ref}): not among Stripe's charges")
     for refund in db.session.scalars(select(Refund).join(Payment, Payment.id == Refund.payment_id).where(
-            Payment.provider == "stripe", Refund.created_at >= since)):
+            Payment.provider == "stripe", Refund.created_at >= since, Refund.initiated_by != "dispute")):
         if refund.provider_ref is None:
             problems.append(f"refund {refund.id}: never reached Stripe ({refund.failure or 'no reference'})")
         elif refund.provider_ref not in seen_refunds:
@@ -125,3 +161,25 @@ def resend_refunds() -> int:
         db.session.commit()
         sent += ref is not None or status != "pending"
     return sent
+
+
+def check_webhook_endpoints(url: str | None = None) -> list[str]:
+    """What is wrong with the Stripe webhook endpoints that point at us (all enabled ones, or the
+    one at `url`): an API version other than ours, events missing. Empty when all is well."""
+    found = [e.to_dict() for e in stripe_api.client().v1.webhook_endpoints.list({"limit": 100})
+             .auto_paging_iter()]
+    mine = [e for e in found if e.get("status") == "enabled" and (url is None or e.get("url") == url)]
+    if not mine:
+        return [f"no enabled webhook endpoint{' at ' + url if url else ''}"]
+    problems = []
+    for endpoint in mine:
+        label = f"webhook endpoint {endpoint['id']} ({endpoint.get('url')})"
+        if stripe_events.version_problem({"api_version": endpoint.get("api_version")}) is not None:
+            problems.append(f"{label}: API version {endpoint.get('api_version') or '(account default)'}, "
+                            f"must be {stripe_api.API_VERSION}")
+        enabled = set(endpoint.get("enabled_events") or [])
+        missing = [name for name in stripe_events.REQUIRED_EVENTS
+                   if name not in enabled and "*" not in enabled]
+        if missing:
+            problems.append(f"{label}: events not enabled: {', '.join(missing)}")
+    return problems

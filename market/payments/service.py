@@ -173,7 +173,7 @@ def apply_abandon_attempts(order: Order, keep: Payment | None = None) -> None:
     db.session.flush()
 
 
-def _rescale(lines: dict[str, int], amount_fen: int) -> dict[str, int]:
+def rescale(lines: dict[str, int], amount_fen: int) -> dict[str, int]:
     """Split `amount_fen` over lines in proportion to `lines` (largest remainder)."""
     total = sum(lines.values())
     if total == amount_fen or total == 0:
@@ -194,12 +194,56 @@ def apply_settle_refund(refund: Refund, amount_fen: int) -> None:
         raise PaymentError(_("The refunded amount does not match the request."))
     if amount_fen != refund.amount_fen:
         lines = {k: int(v) for k, v in json.loads(refund.lines_json).items()}
-        refund.lines_json = json.dumps(_rescale(lines, amount_fen))
+        refund.lines_json = json.dumps(rescale(lines, amount_fen))
         refund.amount_fen = amount_fen
     move_refund(refund, RefundStatus.SUCCEEDED)
     refund.settled_at = clock.now()
     db.session.flush()
     hooks.refund_settled.send(refund)
+
+
+def apply_refund_mismatch(order: Order, payment: Payment) -> Refund | None:
+    """Money that arrived not as the order asked (another amount or currency) never enters the
+    books: it is given back in full, as it was charged. The Refund (no lines) is stored now and
+    sent by the provider after the commit; the order stays as it was (still payable, or it
+    expires). Returns None when nothing was charged."""
+    if payment.amount_fen <= 0:
+        return None
+    refund = Refund(
+        payment_id=payment.id, payment=payment, order_id=order.id,
+        idempotency_key=f"mismatch-{payment.id}", status="pending", amount_fen=payment.amount_fen,
+        currency=payment.currency, lines_json="{}", initiated_by="market",
+        reason="the amount paid differs from the order: given back in full")
+    db.session.add(refund)
+    db.session.flush()
+    get_provider(payment.provider).refund(refund)
+    return refund
+
+
+def apply_settle_mismatch(refund: Refund, amount_fen: int) -> None:
+    """The money of a payment that did not match its order is back with the buyer: the refund
+    settles and the payment is `returned`; nothing was posted, so nothing is reversed."""
+    if refund.status != RefundStatus.PENDING:
+        return
+    if amount_fen != refund.amount_fen:
+        raise PaymentError(_("The refunded amount does not match the request."))
+    move_refund(refund, RefundStatus.SUCCEEDED)
+    refund.settled_at = clock.now()
+    payment = db.session.get(Payment, refund.payment_id)
+    move_payment(payment, PaymentStatus.RETURNED)
+    order = db.session.get(Order, refund.order_id)
+    apply_flag(order, f"payment {payment.id} did not match the order and was returned in full")
+    db.session.flush()
+
+
+def is_mismatch_refund(refund: Refund) -> bool:
+    return refund.idempotency_key.startswith("mismatch-")
+
+
+def pending_refund_fen(order_id: int) -> int:
+    """What the buyer has been promised back and the provider has not confirmed yet."""
+    return db.session.scalar(select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
+        Refund.order_id == order_id, Refund.status == RefundStatus.PENDING)) or 0
 
 
 def apply_fail_refund(refund: Refund, failure: str) -> None:

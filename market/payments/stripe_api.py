@@ -1,20 +1,29 @@
 """Talking to Stripe: the configured client and what every Stripe call shares.
 
-All HTTP goes through `stripe.StripeClient`; tests plug a fake in with config
-`STRIPE_HTTP_CLIENT` (see tests/stripe_fake.py), so nothing reaches the network.
+All HTTP goes through `stripe.StripeClient`, at the one API version this code is written for
+(`API_VERSION`); tests plug a fake in with config `STRIPE_HTTP_CLIENT` (see tests/stripe_fake.py),
+which checks every request against that version's schema, so nothing reaches the network.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import stripe
 from flask import current_app
 from flask_babel import gettext as _
 
-from market.payments.providers import ProviderError
+from market.payments.providers import NotAvailable, ProviderError
 
 log = logging.getLogger(__name__)
+
+# The Stripe API version every request is sent at and every webhook event must be rendered at.
+# stripe-python is pinned (pyproject.toml) to the major release that ships this version; its
+# typed request params are the schema the test fake checks requests against. Changing it means
+# reading Stripe's changelog for every call in market/payments/ and creating a new webhook
+# endpoint at the new version (docs/payments.md).
+API_VERSION = "2026-10-28.endive"
 
 METHOD_LABELS = {"card": "card", "alipay": "Alipay", "wechat_pay": "WeChat Pay"}
 
@@ -40,6 +49,7 @@ def client(app=None) -> stripe.StripeClient:
             app.config["STRIPE_SECRET_KEY"],
             http_client=http_client,
             max_network_retries=app.config["STRIPE_MAX_NETWORK_RETRIES"],
+            stripe_version=API_VERSION,
         )
         app.extensions["stripe_client"] = cached
     return cached
@@ -55,6 +65,50 @@ def unreachable() -> ProviderError:
                            "nothing was charged; please try again in a minute."))
 
 
+def not_available() -> NotAvailable:
+    """What the buyer reads when Stripe refused an order for good (or the checks before it did)."""
+    return NotAvailable(_("Online payment is not available for this order. Please pay the home "
+                           "directly, or contact the home."))
+
+
+# How Stripe's errors are told apart (`error_kind`):
+UNANSWERED = "unanswered"  # no answer, or not executed (timeout, 429, 409): the same key again
+FAILED = "failed"  # Stripe's 5xx, stored under the key and replayed to it: a new key next time
+REFUSED = "refused"  # a permanent refusal (invalid parameter, method not activated, amount,
+#                      currency, keys): never sent again for this order; an admin is told once
+
+RETRY_FIRST = timedelta(seconds=5)
+RETRY_MOST = timedelta(minutes=2)
+
+
+def error_kind(exc: stripe.StripeError) -> str:
+    if isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError):
+        return UNANSWERED
+    if isinstance(exc, stripe.IdempotencyError):
+        return FAILED
+    status = exc.http_status or 0
+    if status in (409, 429):
+        return UNANSWERED
+    if status >= 500 or isinstance(exc, stripe.APIError):
+        return FAILED
+    return REFUSED
+
+
+def retry_delay(failures: int) -> timedelta:
+    """The wait before the next try after `failures` transient failures of one order: 5 s,
+    doubling, at most 2 minutes (Stripe asks for exponential back-off)."""
+    return min(RETRY_FIRST * 2 ** max(failures - 1, 0), RETRY_MOST)
+
+
+def describe(exc: stripe.StripeError) -> str:
+    """One line for the admin: the HTTP status, Stripe's code and parameter, its message."""
+    error = exc.error
+    code = getattr(error, "code", None) or ""
+    param = getattr(error, "param", None) or ""
+    message = getattr(error, "message", None) or exc.user_message or str(exc)
+    return f"{exc.http_status or '-'} {code} {param}: {message}".replace("  ", " ")[:400]
+
+
 def checkout_options(app, currency: str, lines: list[tuple[str, int, int]]) -> dict:
     """Checkout Session parameters common to orders and donations: `lines` are
     (name, quantity, unit amount in minor units)."""
@@ -65,11 +119,17 @@ def checkout_options(app, currency: str, lines: list[tuple[str, int, int]]) -> d
             "currency": currency.lower(), "unit_amount": unit, "product_data": {"name": name[:250]}}}
             for name, quantity, unit in lines],
         "currency": currency.lower(),
-        "payment_method_types": methods,
+        # Since 2026-09-30.endive Checkout takes no `payment_method_types`: the methods offered are
+        # those activated in the Dashboard, filtered to this list.
+        "allowed_payment_method_types": methods,
     }
     if "wechat_pay" in methods:
         params["payment_method_options"] = {"wechat_pay": {"client": "web"}}
     return params
+
+
+class Refused(ProviderError):
+    """Stripe would refuse this order for good (found before calling it); str is for the admin."""
 
 
 class Deferred(Exception):  # noqa: N818 - a control-flow signal, not an error

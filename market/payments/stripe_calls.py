@@ -15,7 +15,7 @@ from market.payments.service import (
     apply_fail_refund,
     lock_order,
 )
-from market.payments.stripe_api import client
+from market.payments.stripe_api import FAILED, REFUSED, client, describe, error_kind
 from models import Payment, Refund, db
 
 log = logging.getLogger(__name__)
@@ -46,8 +46,16 @@ def refund_params(refund: Refund, payment: Payment) -> dict:
     return params
 
 
+def provider_key(refund: Refund) -> str:
+    """The idempotency key Stripe sees for this send of the refund: its stored key, then
+    `-<n>` for the n-th send after a 5xx (Stripe replays a stored 5xx to the same key)."""
+    key = refund.idempotency_key
+    return key if refund.send_attempt <= 1 else f"{key}-{refund.send_attempt}"
+
+
 def send_refund(refund_id: int, key: str) -> bool:
-    """Send a stored pending refund to Stripe with its key, then record the answer. Commits.
+    """Send a stored pending refund to Stripe, then record the answer. Commits. `key` is the
+    refund's stored key (a queued call for another refund, or one already sent, does nothing).
     False when there was nothing to send (already sent, settled, or not this refund)."""
     refund = db.session.get(Refund, refund_id)
     if refund is None or refund.idempotency_key != key or refund.status != "pending" or refund.provider_ref:
@@ -57,21 +65,37 @@ def send_refund(refund_id: int, key: str) -> bool:
         _refund_answered(refund_id, failure="the payment has no Stripe reference")
         return True
     params = refund_params(refund, refund.payment)
+    stripe_key, resend = provider_key(refund), refund.send_attempt > 1
     db.session.commit()
     try:
-        created = client().v1.refunds.create(params, {"idempotency_key": key}).to_dict()
-    except stripe.InvalidRequestError as exc:  # refused for good (e.g. more than is left)
-        _refund_answered(refund_id, failure=f"stripe refused: {exc.user_message or exc}"[:500])
+        created = _already_at_stripe(refund_id, params["payment_intent"]) if resend else None
+        if created is None:
+            created = client().v1.refunds.create(params, {"idempotency_key": stripe_key}).to_dict()
     except stripe.StripeError as exc:
-        log.warning("stripe: refund %s not sent yet: %s", refund_id, exc)
-        _refund_answered(refund_id, unsent=f"not sent yet ({type(exc).__name__}); will be resent")
+        kind = error_kind(exc)
+        log.warning("stripe: refund %s not sent (%s): %s", refund_id, kind, exc)
+        if kind == REFUSED:  # refused for good (e.g. more than is left)
+            _refund_answered(refund_id, failure=f"stripe refused: {describe(exc)}"[:500])
+        else:
+            _refund_answered(refund_id, unsent=f"not sent yet ({kind}: {describe(exc)}); will be resent",
+                             new_key=kind == FAILED)
     else:
         _refund_answered(refund_id, created=created)
     return True
 
 
+def _already_at_stripe(refund_id: int, intent_id: str) -> dict | None:
+    """Before a send with a new key: the refund Stripe made for an earlier send whose answer was a
+    5xx (it carries our refund id in its metadata), so it is never made twice."""
+    for listed in client().v1.refunds.list({"payment_intent": intent_id, "limit": 100}).auto_paging_iter():
+        found = listed.to_dict()
+        if (found.get("metadata") or {}).get("refund_id") == str(refund_id):
+            return found
+    return None
+
+
 def _refund_answered(refund_id: int, *, created: dict | None = None, failure: str | None = None,
-                     unsent: str | None = None) -> None:
+                     unsent: str | None = None, new_key: bool = False) -> None:
     order_id = db.session.scalar(select(Refund.order_id).where(Refund.id == refund_id))
     lock_order(order_id)
     refund = lock_one(select(Refund).where(Refund.id == refund_id))
@@ -84,6 +108,8 @@ def _refund_answered(refund_id: int, *, created: dict | None = None, failure: st
         apply_fail_refund(refund, failure)
     elif refund.provider_ref is None:
         refund.failure = unsent
+        if new_key:
+            refund.send_attempt += 1
     db.session.commit()
 
 

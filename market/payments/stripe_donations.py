@@ -1,8 +1,10 @@
 """Donations paid online through Stripe Checkout (the offline way stays the default).
 
 `start(donation)` sends the donor to a Checkout Session for the pledged amount, created with the
-deterministic idempotency key `market-donation-<id>` and the donation id in `metadata`; nothing
-is held, so the session keeps Stripe's default expiry (24 hours). The webhook's paid session
+deterministic idempotency key `market-donation-<id>` (`-<n>` for the n-th try after Stripe's 5xx)
+and the donation id in `metadata`; nothing is held, so the session keeps Stripe's default expiry
+(24 hours). A pledge Stripe refuses for good (or that the checks before calling it refuse) becomes
+an offline pledge: the donor is asked to give to the home directly. The webhook's paid session
 sends `hooks.donation_paid` (the fund records it, idempotently: 100% of what Stripe received goes
 to the home's care fund); a session that expires or fails unpaid sends `hooks.donation_unpaid`. Refunds and
 disputes of a donation are left to a person (the event is listed for admins).
@@ -20,10 +22,15 @@ from sqlalchemy import select, update
 from market import hooks
 from market.database import lock_one
 from market.payments.providers import ProviderError, StartResult
+from market.payments.stripe_amounts import refusal
 from market.payments.stripe_api import (
+    FAILED,
+    REFUSED,
     Ignored,
     checkout_options,
     client,
+    describe,
+    error_kind,
     is_configured,
     unreachable,
 )
@@ -33,8 +40,8 @@ from models.fund import Donation
 log = logging.getLogger(__name__)
 
 
-def donation_key(donation_id: int) -> str:
-    return f"market-donation-{donation_id}"
+def donation_key(donation_id: int, attempt: int = 1) -> str:
+    return f"market-donation-{donation_id}" + (f"-{attempt}" if attempt > 1 else "")
 
 
 def start(donation: Donation) -> StartResult:
@@ -52,16 +59,29 @@ def _start(donation: Donation) -> StartResult:
     if donation.status != "pending" or donation.provider != "stripe":
         raise ProviderError(_("This donation cannot be paid online now."))
     donation_id, reference, session_id = donation.id, donation.reference, donation.provider_ref
+    key = donation_key(donation_id, donation.checkout_attempt)
+    why = refusal(donation.currency, current_app.config["CURRENCY"], donation.amount_fen,
+                  [("", 1, donation.amount_fen)], {donation.currency})
     params = _params(donation)
     db.session.commit()  # nothing is held while Stripe answers
+    if why is not None:
+        _refused(donation_id, f"checked before calling Stripe: {why}")
     api = client()
     try:
         if session_id:
             session = api.v1.checkout.sessions.retrieve(session_id)
         else:
-            session = api.v1.checkout.sessions.create(params, {"idempotency_key": donation_key(donation_id)})
+            session = api.v1.checkout.sessions.create(params, {"idempotency_key": key})
     except stripe.StripeError as exc:
-        log.warning("stripe: donation %s checkout failed: %s", reference, exc)
+        kind = error_kind(exc)
+        log.warning("stripe: donation %s checkout failed (%s): %s", reference, kind, exc)
+        if kind == REFUSED and not session_id:
+            _refused(donation_id, describe(exc))
+        if kind == FAILED and not session_id:  # Stripe replays a 5xx to its key: the next try gets a new one
+            db.session.execute(update(Donation).where(
+                Donation.id == donation_id, Donation.provider_ref.is_(None), Donation.status == "pending")
+                .values(checkout_attempt=Donation.checkout_attempt + 1))
+            db.session.commit()
         raise unreachable() from exc
     if session.status == "complete":
         return StartResult(redirect_url=params["success_url"], reference=reference)
@@ -71,6 +91,17 @@ def _start(donation: Donation) -> StartResult:
         Donation.id == donation_id, Donation.provider_ref.is_(None)).values(provider_ref=session.id))
     db.session.commit()
     return StartResult(redirect_url=session.url, reference=reference)
+
+
+def _refused(donation_id: int, why: str) -> None:
+    """Stripe will not take this pledge: it becomes an offline pledge (given to the home directly)."""
+    log.error("stripe: donation %s cannot be paid online: %s", donation_id, why)
+    db.session.execute(update(Donation).where(
+        Donation.id == donation_id, Donation.provider_ref.is_(None), Donation.status == "pending")
+        .values(provider="offline"))
+    db.session.commit()
+    raise ProviderError(_("Online payment is not available for this donation. Please give to the home "
+                          "directly, or contact the home."))
 
 
 def _params(donation: Donation) -> dict:

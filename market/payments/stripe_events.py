@@ -28,16 +28,19 @@ from sqlalchemy import select, update
 from market import clock, hooks
 from market.database import lock_one
 from market.payments import outbox, stripe_donations
+from market.payments.disputes import apply_dispute
 from market.payments.service import (
     apply_fail_refund,
     apply_flag,
+    apply_settle_mismatch,
     apply_settle_refund,
+    is_mismatch_refund,
     lock_order,
     move_payment,
     refundable_by_line,
     take_flags,
 )
-from market.payments.stripe_api import Deferred, Ignored, client
+from market.payments.stripe_api import API_VERSION, Deferred, Ignored, client
 from market.payments.stripe_provider import PROVIDER
 from models import Payment, Refund, WebhookEvent, db
 
@@ -52,9 +55,29 @@ def handle_event(event: dict) -> str:
     return handler(event["data"]["object"], event)
 
 
+def version_problem(event: dict) -> str | None:
+    """Why an event cannot be read by this code, or None. Stripe renders each event at the API
+    version of the webhook endpoint: ours must be `API_VERSION` (or a later release of the same
+    major, whose objects have the same shape; that is logged)."""
+    version = event.get("api_version")
+    if version == API_VERSION:
+        return None
+    if version and version.rsplit(".", 1)[-1] == API_VERSION.rsplit(".", 1)[-1]:
+        log.warning("stripe event %s rendered at %s, pinned %s (same major release): applied",
+                    event.get("id"), version, API_VERSION)
+        return None
+    return (f"rendered at API version {version or '(none)'}; this market reads {API_VERSION}: "
+            f"create the webhook endpoint at version {API_VERSION}")
+
+
 def apply_inbox(inbox: WebhookEvent, event: dict) -> str:
-    """Apply the stored `event` and note the outcome on `inbox`: "processed" or "deferred".
-    Never commits; unexpected errors propagate (the caller rolls back)."""
+    """Apply the stored `event` and note the outcome on `inbox`: "processed", "deferred" or
+    "refused" (another API version: kept unapplied for a person). Never commits; unexpected errors
+    propagate (the caller rolls back)."""
+    if (problem := version_problem(event)) is not None:
+        log.error("stripe event %s refused: %s", event.get("id"), problem)
+        inbox.error = f"refused: {problem}"[:2000]
+        return "refused"
     take_flags()
     try:
         with db.session.begin_nested():
@@ -200,7 +223,7 @@ def _confirmed_payment(intent_id: str | None, what: str) -> Payment:
         stripe_donations.refuse_if_donation(intent_id, what)
         raise Deferred(f"{what} before the payment was confirmed", intent_id)
     payment = _locked_payment(payment_id)
-    if payment.status not in ("succeeded", "needs_review"):
+    if payment.status not in ("succeeded", "needs_review", "returned"):
         raise Deferred(f"{what} before the payment was confirmed", intent_id)
     return payment
 
@@ -211,8 +234,6 @@ def on_charge_refunded(charge: dict, event: dict) -> str:
         return "; ".join(on_refund_object(r, event) for r in refunds) or "no refunds"
     # Not expanded in events since API 2022-11-15: the list is fetched after the commit.
     payment = _confirmed_payment(charge.get("payment_intent"), "refund")
-    if payment.status == "needs_review":
-        return _under_review(payment, charge["id"])
     outbox.later(fetch_refunds, charge["id"], payment.provider_charge_ref, event["id"])
     return "refunds to be fetched from Stripe"
 
@@ -224,8 +245,8 @@ def _under_review(payment: Payment, ref: str) -> str:
 
 def on_refund_object(obj: dict, _event: dict | None) -> str:
     payment = _confirmed_payment(obj.get("payment_intent"), "refund")
-    if payment.status == "needs_review":
-        return _under_review(payment, obj["id"])
+    if payment.status != "succeeded":
+        return _refund_of_unrecorded(payment, obj)
     refund = _our_refund(payment, obj)
     if refund is None:
         refund = _external_refund(payment, obj)
@@ -248,6 +269,22 @@ def on_refund_object(obj: dict, _event: dict | None) -> str:
             apply_flag(payment.order, f"Stripe refund {obj['id']} failed after it settled")
         return f"refund {refund.id} already {refund.status}"
     return f"refund {refund.id} still {status}"
+
+
+def _refund_of_unrecorded(payment: Payment, obj: dict) -> str:
+    """A refund of money that never entered the books (a payment that did not match its order):
+    ours, sent back in full, settles it; any other is for a person."""
+    refund = _our_refund(payment, obj)
+    if refund is None or not is_mismatch_refund(refund):
+        return _under_review(payment, obj["id"])
+    refund.provider_ref = refund.provider_ref or obj["id"]
+    if obj.get("status") == "succeeded":
+        apply_settle_mismatch(refund, int(obj["amount"]))
+        return f"refund {refund.id} settled: payment {payment.id} returned"
+    if obj.get("status") in ("failed", "canceled"):
+        apply_fail_refund(refund, obj.get("failure_reason") or obj["status"])
+        return f"refund {refund.id} failed"
+    return f"refund {refund.id} still {obj.get('status')}"
 
 
 def _our_refund(payment: Payment, obj: dict) -> Refund | None:
@@ -286,11 +323,14 @@ def _external_refund(payment: Payment, obj: dict) -> Refund | None:
     return refund
 
 
-def on_dispute_created(dispute: dict, _event: dict) -> str:
+def on_dispute(dispute: dict, _event: dict) -> str:
+    """A dispute opened, changed or closed: recorded and decided by `disputes.apply_dispute`."""
     payment = _confirmed_payment(dispute.get("payment_intent"), "dispute")
-    reason = f"Stripe dispute {dispute.get('id')}: {dispute.get('reason') or 'unknown'}"
-    hooks.payment_disputed.send(payment, reason=reason)
-    return "dispute: order flagged"
+    if payment.status != "succeeded":
+        apply_flag(payment.order, f"Stripe dispute {dispute.get('id')} of payment {payment.id} "
+                                  f"({payment.status}): please check it")
+        return "dispute of a payment not in the books: flagged"
+    return apply_dispute(payment, dispute)
 
 
 HANDLERS = {
@@ -302,8 +342,18 @@ HANDLERS = {
     "refund.created": on_refund_object,
     "refund.updated": on_refund_object,
     "refund.failed": on_refund_object,
-    "charge.dispute.created": on_dispute_created,
+    # Refunds of charges at endpoints older than 2024-10-28.acacia, and still sent beside
+    # refund.updated: the same Refund object, applied the same way.
+    "charge.refund.updated": on_refund_object,
+    "charge.dispute.created": on_dispute,
+    "charge.dispute.updated": on_dispute,
+    "charge.dispute.closed": on_dispute,
 }
+
+
+# The events a webhook endpoint must send us (docs/payments.md); `charge.refund.updated` is read
+# too, for endpoints that still send it, but is not needed at our version.
+REQUIRED_EVENTS = tuple(sorted(set(HANDLERS) - {"charge.refund.updated"}))
 
 
 # ---- after the commit -------------------------------------------------------------------------

@@ -11,9 +11,12 @@ records the answer in a short transaction of its own.
   with the order id in `metadata` and `client_reference_id`, `expires_at` equal to the order's
   hold (moved into Stripe's 30 min .. 24 h window, but never more than MIN_EXPIRY past the hold
   the order was given), and the deterministic idempotency key of the payment attempt. The pending
-  `Payment` row (with that key) is committed BEFORE Stripe is called, so a retry after a 500 or a
-  timeout sends the very same request and Stripe answers with the same session.
-- `confirm(order, payment=…, session=…)`: a webhook says the session is paid.
+  `Payment` row (with that key) is committed BEFORE Stripe is called, so a retry after a timeout
+  sends the very same request and Stripe answers with the same session; after Stripe's 5xx
+  (stored and replayed for that key) the attempt ends and the next one has a new key. The checks
+  of `stripe_amounts` run first; an order they (or Stripe) refuse is never sent again.
+- `confirm(order, payment=…, session=…)`: a webhook says the session is paid. Money that does
+  not match the order (amount or currency) is recorded as charged and given back in full.
 - `refund(refund)` queues the request; `stripe_calls.send_refund` sends it after the commit with
   the refund's stored idempotency key. The final state comes from webhooks (`market.payments.stripe_events`).
 - `abandon(payment)`: the order was cancelled, so its open Checkout Session is expired.
@@ -32,25 +35,35 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from market import clock, hooks
+from market.database import lock_one
 from market.payments import outbox
-from market.payments.providers import PaymentProvider, ProviderError, StartResult
+from market.payments.providers import NotAvailable, PaymentProvider, ProviderError, StartResult
 from market.payments.service import (
     apply_abandon_attempts,
     apply_flag,
+    apply_refund_mismatch,
     lock_order,
     move_payment,
 )
+from market.payments.stripe_amounts import refusal
 from market.payments.stripe_api import (
+    FAILED,
     METHOD_LABELS,
+    REFUSED,
+    Refused,
     checkout_options,
     client,
+    describe,
+    error_kind,
     is_configured,
+    not_available,
     payment_methods,
+    retry_delay,
     session_key,
     unreachable,
 )
 from market.payments.stripe_calls import expire_session, fetch_fee, send_refund
-from models import Order, Payment, Refund, db
+from models import Listing, Order, Payment, Refund, db
 from models.payments import PaymentStatus
 
 log = logging.getLogger(__name__)
@@ -84,13 +97,15 @@ class StripeProvider(PaymentProvider):
         """Send the buyer to a Checkout Session for `order` (creating it, or reusing the open one).
 
         Commits. When the order cannot be paid now or Stripe cannot be reached, the result has no
-        `redirect_url` and its `instructions` say why (the order stays payable; showing the page
-        again retries with the same idempotency key).
+        `redirect_url` and its `instructions` say why: refused for good (`pay_offline`: Stripe is
+        never asked again for this order), or for now (the order stays payable; showing the page
+        again after a back-off retries, with a new key after Stripe's 5xx).
         """
         try:
             return self.start_or_raise(order)
         except ProviderError as error:
-            return StartResult(instructions=[str(error)], reference=order.reference)
+            return StartResult(instructions=[str(error)], reference=order.reference,
+                               pay_offline=isinstance(error, NotAvailable))
 
     def start_or_raise(self, order: Order) -> StartResult:
         """Like `start`, but raises ProviderError (translated message)."""
@@ -117,17 +132,26 @@ class StripeProvider(PaymentProvider):
 
     @staticmethod
     def _payable(order_id: int) -> str | None:
-        """The open session of the latest attempt, if any; ProviderError if not payable now."""
+        """The open session of the latest attempt, if any; ProviderError if not payable now:
+        the order has ended, Stripe refused it for good, or a transient failure's back-off runs."""
         order = db.session.get(Order, order_id, populate_existing=True)
         if order.status != "pending_payment":
             raise ProviderError(_("This order cannot be paid now."))
-        if order.hold_expires_at is not None and order.hold_expires_at <= clock.now():
+        now = clock.now()
+        if order.hold_expires_at is not None and order.hold_expires_at <= now:
             raise ProviderError(_("Your reservation has expired. Please book again."))
-        return db.session.scalar(
-            select(Payment.provider_ref)
-            .where(Payment.order_id == order_id, Payment.provider == "stripe",
-                   Payment.status == "pending", Payment.provider_ref.is_not(None))
-            .order_by(Payment.attempt.desc()).limit(1))
+        latest = db.session.execute(
+            select(Payment.status, Payment.provider_ref, Payment.failure)
+            .where(Payment.order_id == order_id, Payment.provider == "stripe")
+            .order_by(Payment.attempt.desc()).limit(1)).first()
+        if latest is not None and (latest.failure or "").startswith(REFUSED):
+            raise not_available()  # never asked again: an admin was told once
+        wait = db.session.scalar(select(func.max(Payment.retry_at)).where(Payment.order_id == order_id))
+        if wait is not None and wait > now:
+            raise unreachable()
+        if latest is not None and latest.status == "pending" and latest.provider_ref:
+            return latest.provider_ref
+        return None
 
     @staticmethod
     def _reuse(session_id: str, reference: str) -> StartResult | None:
@@ -176,7 +200,13 @@ class StripeProvider(PaymentProvider):
                 )
                 db.session.add(payment)
             db.session.flush()
-            key, params = payment.idempotency_key, self.session_params(order, payment)
+            key = payment.idempotency_key
+            try:
+                params = self.session_params(order, payment)
+            except Refused as refused:  # Stripe would refuse it: it is never sent
+                _refuse(order, payment, f"checked before calling Stripe: {refused}")
+                db.session.commit()
+                raise not_available() from None
             db.session.commit()  # the key is stored before Stripe is called
         except IntegrityError:  # the same page shown twice at once: the other made the attempt
             db.session.rollback()
@@ -188,17 +218,16 @@ class StripeProvider(PaymentProvider):
 
     @staticmethod
     def _create(key: str, params: dict):
+        """Create the session; on an error record how it failed (see `error_kind`) and raise what
+        the buyer reads."""
         try:
             return client().v1.checkout.sessions.create(params, {"idempotency_key": key})
-        except stripe.IdempotencyError as exc:
-            log.error("stripe: idempotency conflict for %s: %s", key, exc)
-            db.session.execute(update(Payment).where(
-                Payment.idempotency_key == key, Payment.status == "pending").values(status="cancelled"))
-            db.session.commit()
-            raise unreachable() from exc
         except stripe.StripeError as exc:
-            log.warning("stripe: creating session %s failed: %s", key, exc)
-            raise unreachable() from exc
+            kind = error_kind(exc)
+            log.log(logging.ERROR if kind == REFUSED else logging.WARNING,
+                    "stripe: creating session %s failed (%s): %s", key, kind, exc)
+            _record_failure(key, kind, describe(exc))
+            raise (not_available() if kind == REFUSED else unreachable()) from exc
 
     @staticmethod
     def _expiry_still_valid(order: Order, now: datetime) -> bool:
@@ -228,7 +257,12 @@ class StripeProvider(PaymentProvider):
             else:
                 lines.append((f"{line.title} × {line.quantity}", 1, line.amount_fen))
         if sum(line.amount_fen for line in order.lines) != order.total_fen or order.total_fen <= 0:
-            raise ProviderError(_("This order cannot be paid online. Please contact the home."))
+            raise Refused(f"the lines do not add up to the total {order.total_fen}")
+        currencies = set(db.session.scalars(select(Listing.currency).where(
+            Listing.id.in_([line.listing_id for line in order.lines]))))
+        why = refusal(order.currency, current_app.config["CURRENCY"], order.total_fen, lines, currencies)
+        if why is not None:
+            raise Refused(why)
         params = checkout_options(current_app, order.currency, lines)
         params.update({
             "client_reference_id": str(order.id),
@@ -263,8 +297,9 @@ class StripeProvider(PaymentProvider):
             payment.amount_fen, payment.currency = amount, currency or payment.currency
             move_payment(payment, PaymentStatus.NEEDS_REVIEW)
             apply_flag(order, f"Stripe amount mismatch: paid {amount} {currency}, "
-                              f"order {order.total_fen} {order.currency} (payment {payment.id})")
+                              f"order {order.total_fen} {order.currency} (payment {payment.id}); refunding")
             db.session.flush()
+            apply_refund_mismatch(order, payment)  # never kept: given back in full, as charged
             return payment
         move_payment(payment, PaymentStatus.SUCCEEDED)
         db.session.flush()
@@ -279,6 +314,37 @@ class StripeProvider(PaymentProvider):
     def abandon(self, payment: Payment) -> None:
         if payment.provider_ref:
             outbox.later(expire_session, payment.provider_ref)
+
+
+def _refuse(order: Order, payment: Payment, why: str) -> None:
+    """This attempt is refused for good: the order is flagged for a person (once: the order is
+    never sent to Stripe again, the buyer is told to pay the home directly)."""
+    move_payment(payment, PaymentStatus.FAILED)
+    payment.failure = f"{REFUSED}: {why}"[:2000]
+    payment.retry_at = None
+    apply_flag(order, f"online payment refused (payment {payment.id}): {why}")
+    log.error("stripe: order %s cannot be paid online: %s", order.id, why)
+
+
+def _record_failure(key: str, kind: str, why: str) -> None:
+    """Record how the attempt with `key` failed, in a short transaction. Refused: never again.
+    Failed (Stripe's 5xx, stored for the key): the attempt ends and the next try makes a new one
+    with a new key. Unanswered: the next try resends the same request. Both wait a back-off."""
+    order_id = db.session.scalar(select(Payment.order_id).where(Payment.idempotency_key == key))
+    order = lock_order(order_id)
+    payment = lock_one(select(Payment).where(Payment.idempotency_key == key))
+    if payment.status == PaymentStatus.PENDING:
+        if kind == REFUSED:
+            _refuse(order, payment, why)
+        else:
+            failures = (db.session.scalar(select(func.sum(Payment.failures)).where(
+                Payment.order_id == order_id)) or 0) + 1
+            payment.failures += 1
+            payment.failure = f"{kind}: {why}"[:2000]
+            payment.retry_at = clock.now() + retry_delay(failures)
+            if kind == FAILED:  # it may exist at Stripe, unseen: cancelled, as for a cancelled order
+                move_payment(payment, PaymentStatus.CANCELLED)
+    db.session.commit()
 
 
 def _record_session(key: str, session_id: str) -> bool:

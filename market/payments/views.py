@@ -1,8 +1,9 @@
 """Stripe webhooks and the page the buyer returns to from Stripe Checkout.
 
 `POST /payments/stripe/webhook` (CSRF-exempt, raw body) hands the delivery to
-`market.payments.webhooks.receive`: 400 for a bad signature, 200 for an event applied or a
-duplicate, 500 for a failure Stripe should deliver again.
+`market.payments.webhooks.receive`: 400 for a bad signature or body, 200 for an event applied or
+a duplicate, 500 for a failure Stripe should deliver again. What the event makes us ask Stripe is
+sent only after the response has gone.
 
 `GET /payments/stripe/return?session_id=…` never trusts the redirect: it shows "confirming your
 payment" (refreshing itself, no JavaScript) until a webhook has confirmed, then the receipt link.
@@ -16,7 +17,7 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 from sqlalchemy import select
 
 from market.extensions import csrf, db
-from market.payments import stripe_api, stripe_provider, webhooks
+from market.payments import outbox, stripe_api, stripe_provider, webhooks
 from models import Order, Payment
 
 bp = Blueprint("stripe_webhooks", __name__, url_prefix="/payments/stripe")
@@ -32,7 +33,9 @@ def _only_when_configured():
 @csrf.exempt
 def webhook():
     status, note = webhooks.receive(request.get_data(cache=False), request.headers.get("Stripe-Signature"))
-    return {"status": note}, status
+    response = make_response({"status": note}, status)
+    outbox.after_response(response, current_app._get_current_object())  # calls to Stripe: after
+    return response
 
 
 # ---- the page the buyer comes back to ---------------------------------------------------------
@@ -78,7 +81,7 @@ def _state(payment: Payment, order: Order) -> str:
     if payment.status == "succeeded" and payment.refunds and order.status in ("cancelled", "refunded",
                                                                               "expired"):
         return _ended_before_payment(order) or "refunded"
-    if payment.status == "needs_review":
+    if payment.status in ("needs_review", "returned"):
         return "review"
     if payment.status in ("failed", "cancelled"):
         return "not_paid"

@@ -1,12 +1,18 @@
 """Receiving a Stripe webhook delivery: verify, store once in the inbox, apply, commit.
 
-The signature is verified with `stripe.Webhook.construct_event` and `STRIPE_WEBHOOK_TOLERANCE`;
-a bad or stale signature changes nothing. Each event is stored once in the `webhook_events`
-inbox (unique provider + event id) and applied in the SAME transaction as the order and ledger
-changes it causes; a duplicate delivery does nothing. An event that fails unexpectedly is rolled
-back, kept with its error and answered 500, so Stripe delivers it again and it is retried. What
+The signature is verified with `stripe.WebhookSignature` and `STRIPE_WEBHOOK_TOLERANCE` (a
+timestamp too old or too far in the future is refused); a bad signature, or a signed body that is
+not an event we can read (not a JSON object, no `data.object`, a NUL character), gets 400 and
+changes nothing. An event rendered at an API version of another major release than ours
+(`stripe_api.API_VERSION`) is stored, not applied, and answered 400: the endpoint is misconfigured.
+
+Each event is stored once in the `webhook_events` inbox (unique provider + event id) and applied
+in the SAME transaction as the order and ledger changes it causes; a duplicate delivery does
+nothing. An event that fails unexpectedly is rolled back, kept with its error and answered 500,
+so Stripe delivers it again and it is retried. No call to Stripe happens inside the request: what
 the event makes us ask Stripe (a refund, its fee, a list of refunds) and the replay of events
-that waited for it run after the commit.
+that waited for it are queued (`market.payments.outbox`) and run after the response has been sent
+(the view hands them on).
 """
 
 from __future__ import annotations
@@ -26,26 +32,50 @@ from models import WebhookEvent, db
 log = logging.getLogger(__name__)
 
 
-def verify(payload: bytes, signature: str | None):
-    """The verified event, or None for a bad, missing or stale signature or a malformed body."""
+def verify(payload: bytes, signature: str | None) -> bool:
+    """Whether the delivery is signed with our secret at a time within the tolerance, before or
+    after now (stripe-python refuses old timestamps only: a future one is refused here too)."""
+    tolerance = current_app.config["STRIPE_WEBHOOK_TOLERANCE"]
     try:
-        return stripe.Webhook.construct_event(
-            payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"],
-            tolerance=current_app.config["STRIPE_WEBHOOK_TOLERANCE"],
-        )
-    except (ValueError, stripe.SignatureVerificationError):
+        text = payload.decode("utf-8")
+        secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
+        stripe.WebhookSignature.verify_header(text, signature or "", secret, tolerance=tolerance)
+    except (UnicodeDecodeError, stripe.SignatureVerificationError):
+        return False
+    stamps = [part[2:] for part in (signature or "").split(",") if part.startswith("t=")]
+    return bool(stamps) and stamps[0].isdigit() and int(stamps[0]) <= clock.now().timestamp() + tolerance
+
+
+def parse(payload: bytes) -> dict | None:
+    """The event of a verified delivery, or None when it is not one we can store and read: not a
+    JSON object, no id or type, no `data.object`, or a NUL character (PostgreSQL text has none)."""
+    text = payload.decode("utf-8")
+    if "\x00" in text or "\\u0000" in text:
         return None
+    try:
+        event = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(event, dict):
+        return None
+    data = event.get("data")
+    if not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str) \
+            or not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        return None
+    if not event["id"] or len(event["id"]) > 255 or not isinstance(event.get("api_version"), str | None):
+        return None
+    return event
 
 
 def receive(payload: bytes, signature: str | None) -> tuple[int, str]:
-    """Verify, store once and apply one delivery. Returns (HTTP status, short note)."""
-    if verify(payload, signature) is None:
+    """Verify, store once and apply one delivery. Returns (HTTP status, short note). What the
+    event makes us ask Stripe stays queued (`outbox`) for after the response."""
+    if not verify(payload, signature):
         return 400, "bad signature"
-    text = payload.decode("utf-8")
-    event = json.loads(text)
-    if not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
+    event = parse(payload)
+    if event is None:
         return 400, "not an event"
-    return process(event, text)
+    return process(event, payload.decode("utf-8"))
 
 
 def process(event: dict, text: str) -> tuple[int, str]:
@@ -76,7 +106,8 @@ def process(event: dict, text: str) -> tuple[int, str]:
     if outcome == "deferred":  # its payment may have been confirmed while this one was decided
         outbox.later(stripe_events.replay_deferred, inbox.object_ref)
     db.session.commit()
-    outbox.run()
+    if outcome == "refused":  # rendered at another API version: Stripe keeps resending, a person looks
+        return 400, inbox.error
     return 200, outcome
 
 

@@ -3,11 +3,13 @@ helpers to start a Checkout Session and deliver webhooks. Import the fixtures in
 use them; orders paid or to be paid by Stripe come from tests/factories.py."""
 
 import json
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
-from market.payments import stripe_provider, webhooks
-from models import Order, Payment, db
+from market.payments import outbox, stripe_provider, webhooks
+from models import Order, Payment, db, utcnow
 from tests.stripe_fake import SECRET_KEY, WEBHOOK_SECRET, FakeStripe, event, signed
 
 WEBHOOK = "/payments/stripe/webhook"
@@ -50,9 +52,19 @@ def post_event(client, evt: dict, **sign_kwargs):
 
 
 def deliver(evt: dict) -> tuple[int, str]:
-    """Process a signed delivery without HTTP (the same code path as the endpoint)."""
+    """Process a signed delivery without HTTP (the same code path as the endpoint), then what it
+    queued for after the response."""
     body, headers = signed(evt)
-    return webhooks.receive(body, headers["Stripe-Signature"])
+    answer = webhooks.receive(body, headers["Stripe-Signature"])
+    outbox.run()
+    return answer
+
+
+def after_backoff(order: Order) -> None:
+    """The back-off after a transient Stripe failure has run out (the buyer comes back later)."""
+    db.session.execute(update(Payment).where(Payment.order_id == order.id, Payment.retry_at.is_not(None))
+                       .values(retry_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
 
 
 def reload(obj):
@@ -61,4 +73,4 @@ def reload(obj):
 
 
 __all__ = ["fake", "tour", "start", "session_of", "post_event", "deliver", "reload", "event", "json",
-           "WEBHOOK"]
+           "WEBHOOK", "after_backoff"]

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from market.payments.providers import enabled_providers
+from market.payments.stripe_api import API_VERSION
 from models import Order, Payment, db, utcnow
 from tests.factories import stripe_order
 from tests.payments.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
@@ -57,9 +58,11 @@ def test_session_is_built_from_the_order_as_stored(app, fake, tour):
     assert p["line_items[0][price_data][currency]"] == "cny" == p["currency"]
     assert p["metadata[order_id]"] == str(order.id) == p["client_reference_id"]
     assert p["metadata[payment_id]"] == str(payment.id)
-    assert p["payment_method_types[0]"] == "card"
-    assert p["payment_method_types[1]"] == "alipay"
-    assert p["payment_method_types[2]"] == "wechat_pay"
+    assert request.headers["Stripe-Version"] == API_VERSION
+    assert not any(k.startswith("payment_method_types") for k in p)  # refused since endive
+    assert p["allowed_payment_method_types[0]"] == "card"
+    assert p["allowed_payment_method_types[1]"] == "alipay"
+    assert p["allowed_payment_method_types[2]"] == "wechat_pay"
     assert p["payment_method_options[wechat_pay][client]"] == "web"
     assert p["customer_email"] == "buyer@example.com"
     assert int(p["expires_at"]) == int(reload(order).hold_expires_at.timestamp())
@@ -71,12 +74,12 @@ def test_session_is_built_from_the_order_as_stored(app, fake, tour):
 
 def test_amounts_come_from_the_database_not_the_cart(app, fake, tour):
     order = stripe_order(tour, seats=1)
-    order.lines[0].unit_price_fen = order.lines[0].amount_fen = 100  # a stale or tampered form cannot
-    order.total_fen = 100                                           # matter: the stored order is sent
+    order.lines[0].unit_price_fen = order.lines[0].amount_fen = 600  # a stale or tampered form cannot
+    order.total_fen = 600                                           # matter: the stored order is sent
     db.session.commit()
     start(order)
     [request] = fake.requests_to("POST", "/v1/checkout/sessions")
-    assert request.params["line_items[0][price_data][unit_amount]"] == "100"
+    assert request.params["line_items[0][price_data][unit_amount]"] == "600"
 
 
 def test_showing_the_page_again_reuses_the_open_session(app, fake, tour):
@@ -106,23 +109,30 @@ def test_expires_at_is_clamped_into_stripes_window_and_the_hold_follows(app, fak
     assert int(request.params["expires_at"]) == int(reload(other).hold_expires_at.timestamp())
 
 
-def test_stripe_500_shows_a_message_and_retry_reuses_the_key(app, fake, tour):
+def test_stripe_500_shows_a_message_and_the_next_try_uses_a_new_key(app, fake, tour):
     order = stripe_order(tour)
-    fake.fail_next("/v1/checkout/sessions", "500", times=3)  # the client's own retries fail too
+    fake.fail_next("/v1/checkout/sessions", "500")
     result = start(order)
     assert result.redirect_url is None
     assert "did not answer" in result.instructions[0]
     order = reload(order)
     assert order.status == "pending_payment"
-    keys = {r.idempotency_key for r in fake.requests_to("POST", "/v1/checkout/sessions")}
-    assert keys == {f"market-checkout-{order.id}-1"}
-    again = start(order)
+    first = f"market-checkout-{order.id}-1"
+    assert [r.idempotency_key for r in fake.requests_to("POST", "/v1/checkout/sessions")] == [first]
+    again = start(order)  # at once: the back-off runs, Stripe is not asked
+    assert again.redirect_url is None and "did not answer" in again.instructions[0]
+    assert len(fake.requests_to("POST", "/v1/checkout/sessions")) == 1
+    after_backoff(order)
+    again = start(reload(order))
     assert again.redirect_url
     attempts = fake.requests_to("POST", "/v1/checkout/sessions")
-    assert {r.idempotency_key for r in attempts} == {f"market-checkout-{order.id}-1"}
-    assert len({r.params["expires_at"] for r in attempts}) == 1  # identical request each time
+    # Stripe stored the 500 for the first key and would replay it: the next try has its own key.
+    assert [r.idempotency_key for r in attempts] == [first, f"market-checkout-{order.id}-2"]
+    assert [r.answered for r in attempts] == [500, 200]
     assert len(fake.sessions) == 1
-    assert db.session.query(Payment).filter_by(order_id=order.id).count() == 1
+    failed, paid = db.session.query(Payment).filter_by(order_id=order.id).order_by(Payment.attempt).all()
+    assert failed.status == "cancelled" and failed.failure.startswith("failed: 500")
+    assert paid.status == "pending" and paid.provider_ref in fake.sessions
 
 
 def test_timeout_after_stripe_created_the_session_gives_the_same_session(app, fake, tour):
@@ -133,6 +143,7 @@ def test_timeout_after_stripe_created_the_session_gives_the_same_session(app, fa
     result = start(order)
     assert result.redirect_url is None and "did not answer" in result.instructions[0]
     assert len(fake.sessions) == 1  # created at Stripe, but we never heard
+    after_backoff(order)
     again = start(reload(order))
     assert again.redirect_url
     assert len(fake.sessions) == 1  # the retry got the same session back, not a second one
@@ -146,7 +157,10 @@ def test_timeout_message_and_order_stays_payable(app, fake, tour, client):
     result = start(order)
     assert "try again" in result.instructions[0]
     assert reload(order).status == "pending_payment"
+    after_backoff(order)
     assert start(reload(order)).redirect_url
+    keys = {r.idempotency_key for r in fake.requests_to("POST", "/v1/checkout/sessions")}
+    assert keys == {f"market-checkout-{order.id}-1"}  # nothing was stored: the same request again
 
 
 def test_return_page_waits_for_the_webhook_then_links_the_receipt(app, fake, tour, client):
@@ -236,8 +250,9 @@ def test_leaving_the_checkout_page_shows_not_completed_and_pay_again(app, fake, 
 
 def test_retries_cannot_keep_the_places_for_ever(app, fake, tour):
     order = stripe_order(tour)
-    fake.fail_next("/v1/checkout/sessions", "500", times=3)
-    start(order)  # Stripe is down: the attempt is stored, never answered
+    fake.fail_next("/v1/checkout/sessions", "500")
+    start(order)  # Stripe is down
+    after_backoff(order)
     order = reload(order)
     order.created_at -= timedelta(hours=1)  # an hour later the buyer is still retrying
     order.hold_expires_at = utcnow() + timedelta(minutes=2)
@@ -246,7 +261,7 @@ def test_retries_cannot_keep_the_places_for_ever(app, fake, tour):
     result = start(reload(order))
     assert result.redirect_url is None and "too soon to pay online" in result.instructions[0]
     assert reload(order).hold_expires_at == hold  # not moved on again
-    assert len(fake.requests_to("POST", "/v1/checkout/sessions")) == 3  # only the first attempt
+    assert len(fake.requests_to("POST", "/v1/checkout/sessions")) == 1  # only the first attempt
 
 
 def test_no_stripe_call_runs_inside_a_database_transaction(app, fake, tour, client):

@@ -69,9 +69,9 @@ def test_a_donor_pays_online_and_the_whole_amount_goes_to_the_care_fund(app, cli
     assert "received and added to the care fund" in page
 
 
-def test_stripe_down_keeps_the_pledge_payable_with_the_same_key(app, client, fake, make):
+def test_stripe_down_keeps_the_pledge_payable_and_a_retry_gets_a_new_key(app, client, fake, make):
     home = make.home()
-    fake.fail_next("/v1/checkout/sessions", "500", times=3)
+    fake.fail_next("/v1/checkout/sessions", "500")
     response = _donate(client, home, provider="stripe")
     assert response.status_code == 302 and "/fund/donations/" in response.headers["Location"]
     donation = db.session.query(Donation).one()
@@ -80,8 +80,10 @@ def test_stripe_down_keeps_the_pledge_payable_with_the_same_key(app, client, fak
     retry = post_form(client, f"/fund/donations/{donation.reference}/pay", {},
                       form_url=f"/fund/donations/{donation.reference}")
     assert retry.headers["Location"].startswith("https://checkout.stripe.com/")
-    keys = {r.idempotency_key for r in fake.requests_to("POST", "/v1/checkout/sessions")}
-    assert keys == {f"market-donation-{donation.id}"} and len(fake.sessions) == 1
+    keys = [r.idempotency_key for r in fake.requests_to("POST", "/v1/checkout/sessions")]
+    # Stripe replays a stored 500 to its key: the retry must not reuse it.
+    assert keys == [f"market-donation-{donation.id}", f"market-donation-{donation.id}-2"]
+    assert len(fake.sessions) == 1
 
 
 def test_leaving_the_page_offers_to_pay_again_and_an_expired_session_cancels(app, client, fake, make):
@@ -106,3 +108,15 @@ def test_a_refund_of_a_donation_is_left_to_a_person(app, client, fake, make):
     assert response.status_code == 200 and response.get_json()["status"] == "processed"
     assert _care_fund_total(home) == 5000
     assert stripe_donations.donation_key(donation.id) == f"market-donation-{donation.id}"
+
+
+def test_a_pledge_stripe_refuses_becomes_an_offline_pledge(app, client, fake, make):
+    home = make.home()
+    fake.fail_next("/v1/checkout/sessions", "refused", param="allowed_payment_method_types",
+                   message="The payment method type alipay is not activated.")
+    response = _donate(client, home, provider="stripe")
+    donation = db.session.query(Donation).one()
+    assert donation.provider == "offline" and donation.status == "pending"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Pay online now" not in page  # the donor is shown how to give directly
+    assert len(fake.requests_to("POST", "/v1/checkout/sessions")) == 1

@@ -91,9 +91,9 @@ def test_refund_refused_by_stripe_fails_at_once(app, client, fake, tour):
     assert refund.status == "failed" and "greater" in refund.failure
 
 
-def test_stripe_500_at_refund_keeps_it_pending_and_resends_with_the_same_key(app, client, fake, tour):
+def test_stripe_500_at_refund_keeps_it_pending_and_resends_with_a_new_key(app, client, fake, tour):
     order = paid_by_stripe(client, fake, tour)
-    fake.fail_next("/v1/refunds", "500", times=3)
+    fake.fail_next("/v1/refunds", "500")
     cancel(order)
     refund = db.session.query(Refund).filter_by(order_id=order.id).one()
     assert refund.status == "pending" and refund.provider_ref is None and "resent" in refund.failure
@@ -101,10 +101,25 @@ def test_stripe_500_at_refund_keeps_it_pending_and_resends_with_the_same_key(app
     result = app.test_cli_runner().invoke(args=["payments", "resend-refunds"])
     assert result.exit_code == 0, result.output
     assert "1 refund(s) sent" in result.output
-    keys = {r.idempotency_key for r in fake.requests_to("POST", "/v1/refunds")}
-    assert keys == {refund.idempotency_key}
+    keys = [r.idempotency_key for r in fake.requests_to("POST", "/v1/refunds")]
+    assert keys == [refund.idempotency_key, f"{refund.idempotency_key}-2"]  # the 500 is stored for the first
     assert reload(refund).provider_ref is not None
     assert len(fake.refunds) == 1  # one refund at Stripe, never two
+
+
+def test_a_refund_made_despite_a_500_is_found_not_made_again(app, client, fake, tour):
+    order = paid_by_stripe(client, fake, tour)
+    fake.fail_next("/v1/refunds", "lost")  # done at Stripe, the answer lost ...
+    app.config["STRIPE_MAX_NETWORK_RETRIES"] = 0
+    app.extensions.pop("stripe_client", None)
+    cancel(order)
+    refund = db.session.query(Refund).filter_by(order_id=order.id).one()
+    refund.send_attempt = 2  # ... as after a 5xx: the next send would have a new key
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["payments", "resend-refunds"])
+    assert "1 refund(s) sent" in result.output
+    assert len(fake.requests_to("POST", "/v1/refunds")) == 1  # listed first, found, not sent again
+    assert reload(refund).provider_ref in fake.refunds and len(fake.refunds) == 1
 
 
 def test_reconcile_reports_differences(app, client, fake, tour):
@@ -318,17 +333,19 @@ def test_a_refund_waiting_for_a_payment_that_ends_under_review_is_flagged(app, c
     assert all(e.processed_at is not None for e in db.session.query(WebhookEvent))
 
 
-def test_charge_refunded_without_inline_refunds_decides_like_a_refund_event(app, client, fake, tour):
+def test_charge_refunded_without_inline_refunds_lists_them_and_settles_a_mismatch(app, client, fake, tour):
     order = stripe_order(tour)
     start(order)
     session = fake.pay(session_of(order).provider_ref, amount=100)
-    post_event(client, event("checkout.session.completed", session))  # under review
-    _dashboard_refund(fake, session)
+    post_event(client, event("checkout.session.completed", session))  # the wrong amount: given back
+    [ours] = fake.refunds.values()
+    fake.settle_refund(ours["id"])
     charge = fake.charge_for(session["id"])  # as events carry it since 2022-11-15: no refunds
     response = post_event(client, event("charge.refunded", charge))
     assert response.get_json()["status"] == "processed"
-    assert "under review" in reload(order).flag
-    assert not fake.requests_to("GET", "/v1/refunds")
+    assert fake.requests_to("GET", "/v1/refunds")
+    assert session_of(order).status == "returned"
+    assert "returned in full" in reload(order).flag
 
 
 def test_refunds_that_cannot_be_listed_wait_and_reconcile_applies_them(app, client, fake, tour):
