@@ -4,8 +4,11 @@ stripe-python is generated from Stripe's OpenAPI spec, one API version per relea
 request params (the `…CreateParams`, `…ListParams` TypedDicts, with their required keys) are the
 request schema of that version, and its resource classes (`stripe.checkout.Session`,
 `stripe.Refund`, …) list every field of each object at that version. The fake Stripe
-(tests/stripe_fake.py) validates every request against the first and builds every object and
-event from the second, so neither can drift from what Stripe really takes and sends.
+(tests/stripe_fake.py) validates every request against the first. It builds every object and
+event from Stripe's published example of it (tests/data/stripe_examples.json, vendored from
+github.com/stripe/openapi by tools/refresh_stripe_examples.py) fitted to the second: fields the
+pinned version no longer has are dropped, fields the example lacks are added empty. So neither
+requests nor answers can drift from what Stripe really takes and sends.
 
 `SCHEMA_VERSION` is the version those types describe; the fake refuses requests sent at any
 other version, and this module refuses to load when the app's pinned version is of another
@@ -16,11 +19,13 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import re
 import sys
 import types
 import typing
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import ClassVar, ForwardRef, Literal, NotRequired, Required, Union, get_args, get_origin
 
 import stripe
@@ -258,10 +263,44 @@ def _empty(tp):
     return None
 
 
+EXAMPLES_FILE = Path(__file__).parent / "data" / "stripe_examples.json"
+
+
+@functools.cache
+def published_examples() -> dict:
+    """tests/data/stripe_examples.json: Stripe's example objects and the commit they came from."""
+    return json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
+
+
+# Fields an example shows filled that Stripe leaves out unless a request asks to expand them
+# (Stripe changelog 2022-11-15: "Charge.refunds is no longer included by default"). The examples
+# are rendered with every expansion; a webhook never carries these, so the fake sends them empty.
+NOT_SENT_UNLESS_EXPANDED = {"charge": ("refunds",)}
+
+
+def example(object_type: str) -> dict:
+    """Stripe's published example of `object_type`, fitted to the fields it has at this version."""
+    published = published_examples()["resources"][object_type]
+    obj = fit(copy.deepcopy(published), skeleton(OBJECTS[object_type]))
+    obj.update(dict.fromkeys(NOT_SENT_UNLESS_EXPANDED.get(object_type, ()), None))
+    return obj
+
+
+def fit(published, shape):
+    """`published` with exactly the fields of `shape` (a skeleton), at every level where the
+    skeleton knows the fields: a field gone at this version is dropped, a field newer than the
+    example is added empty. Values the example has (including null) are kept."""
+    if not isinstance(published, dict) or not isinstance(shape, dict) or not shape:
+        return published
+    return {name: fit(published[name], empty) if name in published else empty
+            for name, empty in shape.items()}
+
+
 def build(object_type: str, **fields) -> dict:
-    """An object of `object_type` as Stripe sends it at this version: its skeleton with `fields`
-    filled in. A field the object does not have at this version is a mistake in the test."""
-    obj = skeleton(OBJECTS[object_type])
+    """An object of `object_type` as Stripe sends it at this version: Stripe's published example
+    of it with `fields` filled in. A field the object does not have at this version is a mistake
+    in the test."""
+    obj = example(object_type)
     unknown = set(fields) - set(obj)
     if unknown:
         raise AssertionError(f"{object_type} has no field {sorted(unknown)} at {SCHEMA_VERSION}")
