@@ -38,6 +38,7 @@ from market.payments.service import (
     lock_order,
     move_payment,
     refundable_by_line,
+    rescale,
     take_flags,
 )
 from market.payments.stripe_api import API_VERSION, Deferred, Ignored, client
@@ -302,20 +303,21 @@ def _our_refund(payment: Payment, obj: dict) -> Refund | None:
 
 
 def _external_refund(payment: Payment, obj: dict) -> Refund | None:
-    """A refund we did not ask for (the Stripe dashboard): a full refund of what is left is
-    recorded (over every line's remainder); anything else needs a person to split it, so the
-    order is flagged. Either way an admin is told."""
-    left = {k: v for k, v in refundable_by_line(payment.order).items() if v > 0}
+    """A refund we did not ask for (the Stripe dashboard). Once it has succeeded the money is gone,
+    so the books follow: it is recorded over what is left of each line, a partial one split in
+    proportion (largest remainder), so the care fund gives back its share as for any refund. One
+    larger than what is left, or not settled, needs a person. Either way an admin is told."""
+    left = {str(k): v for k, v in refundable_by_line(payment.order).items() if v > 0}
     amount = int(obj.get("amount") or 0)
-    if obj.get("status") != "succeeded" or amount != sum(left.values()) or amount <= 0:
+    if obj.get("status") != "succeeded" or not 0 < amount <= sum(left.values()):
         apply_flag(payment.order, f"Stripe refund {obj['id']} ({amount}) was made outside the market")
         return None
-    apply_flag(payment.order, f"Stripe refund {obj['id']} made outside the market: recorded in full")
+    apply_flag(payment.order, f"Stripe refund {obj['id']} ({amount}) made outside the market: recorded")
     refund = Refund(
         payment_id=payment.id, payment=payment, order_id=payment.order_id,
         idempotency_key=f"stripe-external-{obj['id']}", provider_ref=obj["id"], status="pending",
         amount_fen=amount, currency=payment.currency,
-        lines_json=json.dumps({str(k): v for k, v in sorted(left.items())}),
+        lines_json=json.dumps(rescale(left, amount), sort_keys=True),
         reason="refunded in the Stripe dashboard", initiated_by="provider",
     )
     db.session.add(refund)

@@ -82,16 +82,39 @@ def test_dashboard_full_refund(app, client, fake, tour):
     _books_agree(fake)
 
 
-def test_dashboard_partial_refund_is_left_to_a_person_and_reconcile_reports_it(app, client, fake, tour):
+def test_dashboard_partial_refund_is_booked_in_proportion_and_the_fund_gives_back_its_share(app, client, fake,
+                                                                                           tour):
     order, sid = _paid(client, fake, tour)
-    refund = fake.settle_refund(fake.dashboard_refund(sid, amount=5000)["id"])
-    post_event(client, event("refund.updated", refund))
+    care_before = ledger.home_balances(order.home_id).get("care_fund:pending", 0)
+    pending = fake.dashboard_refund(sid, amount=5000)
+    post_event(client, event("refund.created", pending))  # not settled yet: nothing booked
+    assert reload(order).status == "paid" and "outside the market" in reload(order).flag
+    _books_agree(fake)
+    post_event(client, event("refund.updated", fake.settle_refund(pending["id"])))
     order = reload(order)
-    assert order.status == "paid" and "outside the market" in order.flag
-    assert verify_ledger().ok
+    assert order.status == "partially_refunded" and sum(line.refunded_fen for line in order.lines) == 5000
+    care_after = ledger.home_balances(order.home_id).get("care_fund:pending", 0)
+    given_back = care_before - care_after  # the fund's share of 5000 of the 17600 paid, within a fen
+    assert given_back > 0 and abs(given_back * 17600 - care_before * 5000) < 17600
+    _books_agree(fake)
     since = (utcnow() - timedelta(days=1)).strftime("%Y-%m-%d")
     result = app.test_cli_runner().invoke(args=["payments", "reconcile", "--since", since])
-    assert result.exit_code == 1 and "Stripe refunded 5000, ours 0" in result.output
+    assert result.exit_code == 0, result.output
+
+
+def test_dashboard_refund_of_more_than_is_left_is_left_to_a_person(app, client, fake, tour, make):
+    order, sid = _paid(client, fake, tour)
+    staff = make.member(order.home)
+    refund = lifecycle.refund_lines(order, actor=staff, requests={order.lines[0].id: ("1", "")},
+                                    reason="one seat stayed empty", token=tokens.new_form_token())
+    post_event(client, event("refund.updated", fake.settle_refund(reload(refund).provider_ref)))
+    fake.charges[fake.charge_for(sid)["id"]]["amount_refunded"] = 0  # the dashboard lets it through
+    outside = fake.settle_refund(fake.dashboard_refund(sid, amount=10000)["id"])
+    post_event(client, event("refund.updated", outside))
+    order = reload(order)
+    assert order.status == "partially_refunded" and order.lines[0].refunded_fen == 8800
+    assert f"{outside['id']} (10000) was made outside the market" in order.flag
+    assert verify_ledger().ok
 
 
 def test_staff_line_refund(app, client, fake, tour, make):
