@@ -1,4 +1,4 @@
-"""`flask ledger verify | release | head`."""
+"""`flask ledger verify | release | head | keygen | witness-add`."""
 
 import sys
 
@@ -44,13 +44,51 @@ def release_command():
 
 @ledger_cli.command("head")
 def head_command():
-    """Record a tree head for the log as it stands now and print it."""
-    from market.ledger.log import record_tree_head
+    """Record a signed tree head for the log as it stands now and print it (after the upgrade
+    that introduced signatures: a signed head of the latest unsigned one)."""
+    from market.ledger.log import record_tree_head, sign_latest_if_unsigned
     from models import db
 
     head = record_tree_head()
+    if head is not None and head.signature is None:
+        head = sign_latest_if_unsigned()
     db.session.commit()
     if head is None:
         click.echo("The log is empty.")
     else:
-        click.echo(f"size {head.size} root {head.root}")
+        click.echo(f"size {head.size} root {head.root} signature {head.signature}")
+
+
+@ledger_cli.command("keygen")
+@click.option("--if-missing", is_flag=True, help="Do nothing (exit 0) if the key file exists.")
+def keygen_command(if_missing):
+    """Write the Ed25519 key that signs tree heads to LEDGER_SIGNING_KEY_FILE and print its public key."""
+    from flask import current_app
+
+    from market.ledger import signing
+
+    path = signing.key_path()
+    if path.exists():
+        if if_missing:
+            click.echo(f"{path} exists; public key {signing.public_key_hex()}")
+            return
+        click.echo(f"{path} exists: refusing to replace the log's key (heads signed with it would "
+                   "no longer check). Move it away first if you really mean to.", err=True)
+        sys.exit(1)
+    signing.generate(path)
+    click.echo(f"Wrote {path}. Public key (publish it): {signing.public_key_hex(current_app)}")
+
+
+@ledger_cli.command("witness-add")
+@click.argument("name")
+@click.argument("public_key")
+def witness_add_command(name, public_key):
+    """Register a witness (NAME, its Ed25519 PUBLIC_KEY in hex, as tools/witness.py prints it)."""
+    from market.ledger.witnesses import register
+
+    try:
+        register(name, public_key)
+    except ValueError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    click.echo(f"Registered witness {name}.")
