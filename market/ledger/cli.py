@@ -10,11 +10,23 @@ ledger_cli = AppGroup("ledger", help="The care-fund ledger.")
 
 @ledger_cli.command("verify")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def verify_command(as_json):
-    """Check every entry, balance, leaf hash and tree head; exit 1 naming the first bad entry."""
+@click.option("--saved-head", "saved", multiple=True, type=click.File("r"),
+              help="A head saved earlier (JSON of /ledger/tree-head) that today's log must extend.")
+def verify_command(as_json, saved):
+    """Check every entry, balance, leaf hash, tree head, signature and witnessed head, and the books
+    against orders, refunds and disbursements; exit 1 naming the first bad entry."""
+    import json
+
     from market.ledger.verify import report_json, verify_ledger
 
-    report = verify_ledger()
+    try:
+        saved_heads = [json.load(f) for f in saved]
+        for head in saved_heads:
+            int(head["size"]), bytes.fromhex(head["root"])
+    except (ValueError, KeyError, TypeError) as error:
+        click.echo(f"A saved head must be the JSON of /ledger/tree-head ({error})", err=True)
+        sys.exit(2)
+    report = verify_ledger(saved_heads=saved_heads)
     if as_json:
         click.echo(report_json(report))
     if report.ok:

@@ -85,20 +85,20 @@ def record_tree_head(session=None) -> TreeHead | None:
 def _record_head_before_commit(session):
     if session.info.pop("ledger_posted", False):
         record_tree_head(session)
-    session.info.pop("ledger_locked", None)
-    session.info.pop("ledger_next_seq", None)
+    for key in ("ledger_locked", "ledger_next_seq", "ledger_last_time"):
+        session.info.pop(key, None)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session):
-    for key in ("ledger_posted", "ledger_locked", "ledger_next_seq"):
+    for key in ("ledger_posted", "ledger_locked", "ledger_next_seq", "ledger_last_time"):
         session.info.pop(key, None)
 
 
 @event.listens_for(Session, "after_commit")
 def _forget_after_commit(session):
-    session.info.pop("ledger_locked", None)
-    session.info.pop("ledger_next_seq", None)
+    for key in ("ledger_locked", "ledger_next_seq", "ledger_last_time"):
+        session.info.pop(key, None)
 
 
 # ---- proofs ----------------------------------------------------------------------------------
@@ -217,3 +217,4 @@ def head_json(head: TreeHead | None, cosignatures: bool = False) -> dict:
 def _forget_seq_after_savepoint(session, transaction):
     if transaction.nested:  # a savepoint rolled back may have taken seq numbers with it
         session.info.pop("ledger_next_seq", None)
+        session.info.pop("ledger_last_time", None)
