@@ -10,6 +10,7 @@
                                  co-signatures (page; JSON with ?format=json), ?before=<id> pages
 - /ledger/consistency?first=&second=   JSON consistency proof between two tree sizes, naming the
                                  signed heads of those sizes
+- /ledger/export.json            the complete export of every home, streamed
 - /ledger/check?head=<JSON>      does today's log extend a head someone saved?
 - POST /ledger/witness           a registered witness's co-signature of a head (JSON)
 """
@@ -173,6 +174,17 @@ def heads():
         return jsonify(public_key=public_key, log_id=signing.log_id_of(public_key), heads=rows,
                        next_before=next_before)
     return render_template("ledger/heads.html", heads=rows, next_before=next_before, public_key=public_key)
+
+
+@bp.get("/export.json")
+def export_all():
+    """Every home's entries up to the latest head, streamed (tools/verify_export.py checks it)."""
+    from flask import Response, stream_with_context
+
+    from market.ledger.export import stream_complete
+
+    return Response(stream_with_context(stream_complete()), mimetype="application/json",
+                    headers={"Content-Disposition": "attachment; filename=ledger-export.json"})
 
 
 @bp.get("/check")

@@ -62,3 +62,17 @@ def test_check_a_saved_head_page(make, client, english):
     page = client.get("/ledger/check", query_string={"head": "not json"})
     assert page.status_code == 200 and "That is not a tree head" in page.get_data(as_text=True)
     assert client.get("/ledger/check").status_code == 200
+
+
+def test_the_streamed_export_of_every_home_carries_each_lines_kind_amount_and_rates(make, client):
+    from market.ledger.export import entries_as_json
+
+    orders = [posted_sale(make) for _ in range(2)]
+    streamed = json.loads(client.get("/ledger/export.json").get_data(as_text=True))
+    built = entries_as_json()
+    streamed.pop("generated_at"), built.pop("generated_at")
+    assert streamed == built and streamed["complete"] and streamed["tree_head"]["signature"]
+    line = orders[0].lines[0]
+    facts = streamed["entries"][0]["lines"][str(line.id)]
+    assert facts == {"kind": line.kind, "amount_fen": line.amount_fen, "care_share_bps": line.care_share_bps,
+                     "incentive_bps": line.incentive_bps, "platform_fee_bps": line.platform_fee_bps}

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from market.ledger import signing
 from market.ledger.cli import ledger_cli
 from models import db
 from tests.factories import posted_sale
@@ -57,6 +58,14 @@ def test_witness_tool_against_a_live_site(make, app, live_server, tmp_path):
     second = run_tool("witness.py", "--site", live_server, "--state", state, "--key", key, "--post")
     assert second.returncode == 0, second.stderr
     assert "extends the saved head of size 3" in second.stdout and "posted: 201" in second.stdout
+
+    # The complete export of every home, streamed over HTTP, checks against the signed head.
+    public_key = signing.public_key_hex()
+    checked = run_tool("verify_export.py", "--public-key", public_key, f"{live_server}/ledger/export.json")
+    assert checked.returncode == 0, checked.stderr
+    assert "complete export, 5 entries" in checked.stdout and "signature checked" in checked.stdout
+    wrong = run_tool("verify_export.py", "--public-key", "11" * 32, f"{live_server}/ledger/export.json")
+    assert wrong.returncode == 1 and "another log" in wrong.stderr
 
     full_rewrite(4, "forged")  # drops the heads of size 4 and 5 with their co-signatures
     alarm = run_tool("witness.py", "--site", live_server, "--state", state)
