@@ -135,7 +135,7 @@ def _connect_hooks() -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from market.catalog.display import cached_card, care_share_percent, home_datetime, percent
-    from market.ledger.public import ledger_alarm, ledger_public_key
+    from market.ledger.public import ledger_alarm, ledger_public_key, order_paper_trail, qr_svg
     from market.provinces import province_list
 
     app.jinja_env.filters["money"] = format_money
@@ -151,6 +151,8 @@ def _register_template_helpers(app: Flask) -> None:
         province_list=province_list,
         ledger_alarm=ledger_alarm,
         ledger_public_key=ledger_public_key,
+        order_paper_trail=order_paper_trail,
+        qr_svg=qr_svg,
     )
 
 

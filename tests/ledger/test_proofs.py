@@ -76,3 +76,22 @@ def test_the_streamed_export_of_every_home_carries_each_lines_kind_amount_and_ra
     facts = streamed["entries"][0]["lines"][str(line.id)]
     assert facts == {"kind": line.kind, "amount_fen": line.amount_fen, "care_share_bps": line.care_share_bps,
                      "incentive_bps": line.incentive_bps, "platform_fee_bps": line.platform_fee_bps}
+
+
+def test_printed_statement_and_receipt_carry_the_signed_head_and_a_qr_code(make, client, english):
+    from market import clock
+    from models import Home, db
+
+    order = posted_sale(make)
+    home = db.session.get(Home, order.lines[0].home_id)
+    head = client.get("/ledger/tree-head").get_json()
+    today = clock.local_today()
+    page = client.get(f"/fund/{home.slug}/statement/{today.year}-{today.month}").get_data(as_text=True)
+    assert head["root"] in page and "<svg" in page and "/ledger/heads" in page
+    url = f"/fund/{home.slug}/statement/{today.year - 1}-{today.month}"
+    last_year = client.get(url).get_data(as_text=True)
+    assert "No signed tree head was issued" in last_year
+    from market.ledger.public import order_paper_trail
+
+    trail = order_paper_trail(order.id)
+    assert trail["seq"] == 1 and trail["short"].startswith(f"#1 {head['root'][:16]}")
