@@ -188,8 +188,10 @@ class CareSum(db.Model):
 
 
 # ---- PostgreSQL: append-only at the database too ----------------------------------------
-# Row-level only, so TRUNCATE (tests clearing tables) still works. Tree heads are append-only
-# as well. Tell the migration: the same three statements per table.
+# A row trigger refuses UPDATE and DELETE, a statement trigger refuses TRUNCATE, on every
+# append-only ledger table (accounts included). Only the tables' owner can disable them; the
+# application connects as a role that is not the owner (models/roles.py, docs/operations.md).
+# The migrations create the same triggers (0001, 0006).
 
 IMMUTABLE_FUNCTION_SQL = """
 CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger AS $$
@@ -208,11 +210,24 @@ def _trigger_sql(table: str) -> str:
     )
 
 
-for _table in (JournalEntry.__table__, Posting.__table__, TreeHead.__table__, Cosignature.__table__):
+def truncate_trigger_sql(table: str) -> str:
+    return (
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()"
+    )
+
+
+APPEND_ONLY_TABLES = ("ledger_accounts", "ledger_entries", "ledger_postings", "ledger_tree_heads",
+                      "ledger_cosignatures")
+
+for _table in (Account.__table__, JournalEntry.__table__, Posting.__table__, TreeHead.__table__,
+               Cosignature.__table__):
     event.listen(
         _table, "after_create", DDL(IMMUTABLE_FUNCTION_SQL).execute_if(dialect="postgresql")
     )
     event.listen(_table, "after_create", DDL(_trigger_sql(_table.name)).execute_if(dialect="postgresql"))
+    event.listen(_table, "after_create",
+                 DDL(truncate_trigger_sql(_table.name)).execute_if(dialect="postgresql"))
 
 
 # ---- the ORM refuses to change or delete ledger rows ----------------------------------------

@@ -104,3 +104,20 @@ def witness_add_command(name, public_key):
         click.echo(str(error), err=True)
         sys.exit(1)
     click.echo(f"Registered witness {name}.")
+
+
+@ledger_cli.command("grant-app-role")
+@click.argument("role")
+@click.option("--schema", default="public", show_default=True)
+def grant_app_role_command(role, schema):
+    """PostgreSQL, run as the tables' owner after each upgrade: let ROLE (the application's role)
+    read and write the operational tables but only INSERT and SELECT the ledger's."""
+    from models import db
+    from models.roles import grant_app_role
+
+    if db.engine.dialect.name != "postgresql":
+        click.echo("Roles are for PostgreSQL; SQLite has none.", err=True)
+        sys.exit(1)
+    with db.engine.begin() as conn:
+        grant_app_role(conn, role, schema)
+    click.echo(f"{role} may now INSERT and SELECT the ledger tables only.")

@@ -11,6 +11,10 @@ import sqlalchemy as sa
 
 import models.base
 
+# As models/ledger.py, frozen here.
+APPEND_ONLY_TABLES = ('ledger_accounts', 'ledger_entries', 'ledger_postings', 'ledger_tree_heads',
+                      'ledger_cosignatures')
+
 revision = '0006_signed_heads'
 down_revision = '0005_stripe_disputes'
 branch_labels = None
@@ -44,11 +48,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_ledger_cosignatures_head_id'), ['head_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_cosignatures_witness_id'), ['witness_id'], unique=False)
     if op.get_bind().dialect.name == 'postgresql':
-        op.execute("CREATE TRIGGER ledger_cosignatures_append_only BEFORE UPDATE OR DELETE ON "
-                   "ledger_cosignatures FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()")
+        # Row triggers (UPDATE, DELETE) on the new table and accounts; TRUNCATE refused on all.
+        for table in ('ledger_cosignatures', 'ledger_accounts'):
+            op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                       "FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()")
+        for table in APPEND_ONLY_TABLES:
+            op.execute(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                       "FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()")
 
 
 def downgrade():
+    if op.get_bind().dialect.name == 'postgresql':
+        for table in APPEND_ONLY_TABLES:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
+        op.execute("DROP TRIGGER IF EXISTS ledger_accounts_append_only ON ledger_accounts")
     with op.batch_alter_table('ledger_cosignatures', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ledger_cosignatures_witness_id'))
         batch_op.drop_index(batch_op.f('ix_ledger_cosignatures_head_id'))
