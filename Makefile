@@ -21,6 +21,7 @@ translations: $(MO)
 db: $(BIN)/flask $(MO)
 	mkdir -p instance
 	$(BIN)/flask db upgrade
+	$(BIN)/flask ledger keygen --if-missing
 
 run: db
 	$(BIN)/flask demo seed

@@ -10,6 +10,10 @@ post() through the ORM would take far too long for 100,000 entries on a shared m
 `verify_ledger()` (what `flask ledger verify` runs) checks all N, which proves the bulk rows
 are equivalent. Set LEDGER_BENCH_N / LEDGER_BENCH_POSTED for a quicker or longer run.
 
+Beside verify's entries/s it reports what signed heads cost per head: signing one (Ed25519 over
+the head's text, what every commit that posted now adds) and a witness's check of one
+(tools/witness.py: the head's signature plus a consistency proof from the previous head), in µs.
+
 Target: verification at least 20,000 entries/s.
 """
 
@@ -231,6 +235,38 @@ def _bulk_post(first: int, last: int) -> float:
     return time.perf_counter() - started
 
 
+def _head_costs(rounds: int = 2000) -> dict:
+    """µs per head: signing it, and a witness checking it (signature + consistency proof)."""
+    import importlib.util
+    from pathlib import Path
+
+    from market.ledger import log, signing
+    from models.ledger import TreeHead
+
+    spec = importlib.util.spec_from_file_location(
+        "witness_tool", Path(__file__).resolve().parents[1] / "tools" / "witness.py")
+    witness = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(witness)
+    latest = log.latest_head()
+    head = TreeHead(size=latest.size, root=latest.root, created_at=latest.created_at)
+    started = time.perf_counter()
+    for _ in range(rounds):
+        signing.sign_head(head)
+    sign_us = (time.perf_counter() - started) / rounds * 1e6
+    tree = log.current_tree()
+    new = log.head_json(head)
+    old_size = max(1, latest.size - BATCH)
+    old_root = tree.root(old_size)
+    proof = tree.consistency_proof(old_size, latest.size)
+    public = signing.public_key_hex()
+    started = time.perf_counter()
+    for _ in range(rounds):
+        witness.check_signature(public, new)
+        assert witness.verify_consistency(old_size, latest.size, old_root, bytes.fromhex(new["root"]), proof)
+    check_us = (time.perf_counter() - started) / rounds * 1e6
+    return {"sign_head_us": sign_us, "witness_check_us": check_us}
+
+
 def _run(label: str, url: str, engine_options: dict) -> dict:
     from models import db
 
@@ -260,9 +296,15 @@ def _run(label: str, url: str, engine_options: dict) -> dict:
                 f"{'OK' if ok else 'FAILED: ' + str(report.first_problem)}",
                 flush=True,
             )
+            costs = _head_costs()
+            print(
+                f"{label:<10} per head: sign {costs['sign_head_us']:,.0f} µs; a witness's check "
+                f"(signature + consistency proof over {BATCH} entries) {costs['witness_check_us']:,.0f} µs",
+                flush=True,
+            )
             db.session.remove()
             db.engine.dispose()
-            return {
+            return costs | {
                 "entries": N,
                 "posted_through_post": posted,
                 "post_seconds": posting,

@@ -64,6 +64,10 @@ class Config:
     OFFLINE_HOLD_HOURS = _env_int("OFFLINE_HOLD_HOURS", 48)  # an unpaid offline order holds it
     CARE_FUND_RELEASE_DAYS = _env_int("CARE_FUND_RELEASE_DAYS", 7)  # goods: days care income stays pending
     FUND_RELEASE_EVERY_SECONDS = _env_int("FUND_RELEASE_EVERY_SECONDS", 60)  # pages release income, every N s
+    # The Ed25519 key that signs tree heads (`flask ledger keygen`); None: INSTANCE_DIR/ledger-signing.key,
+    # created on first use outside production. Production refuses to start without the file.
+    LEDGER_SIGNING_KEY_FILE = os.environ.get("LEDGER_SIGNING_KEY_FILE") or None
+    LEDGER_WITNESS_MIN_SECONDS = _env_int("LEDGER_WITNESS_MIN_SECONDS", 60)  # s between one key's cosigns
 
     # ---- mail ---------------------------------------------------------------------------------
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")  # console (the log) or smtp

@@ -43,6 +43,14 @@ def _refuse_insecure_production(app: Flask) -> None:
     insecure = app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None)
     if app.config["ENV_NAME"] == "production" and insecure:
         raise RuntimeError("Refusing to start in production with the development SECRET_KEY")
+    if app.config["ENV_NAME"] == "production":
+        from market.ledger.signing import key_path
+
+        if not key_path(app).is_file():
+            raise RuntimeError(
+                f"Refusing to start in production without the ledger signing key {key_path(app)}: "
+                "run `flask ledger keygen` (or set LEDGER_SIGNING_KEY_FILE)"
+            )
 
 
 def _refuse_bad_platform_fee(app: Flask) -> None:
@@ -127,6 +135,7 @@ def _connect_hooks() -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from market.catalog.display import cached_card, care_share_percent, home_datetime, percent
+    from market.ledger.public import ledger_alarm, ledger_public_key, order_paper_trail, qr_svg
     from market.provinces import province_list
 
     app.jinja_env.filters["money"] = format_money
@@ -140,6 +149,10 @@ def _register_template_helpers(app: Flask) -> None:
         home_datetime=home_datetime,
         cached_card=cached_card,
         province_list=province_list,
+        ledger_alarm=ledger_alarm,
+        ledger_public_key=ledger_public_key,
+        order_paper_trail=order_paper_trail,
+        qr_svg=qr_svg,
     )
 
 

@@ -126,7 +126,44 @@ class TreeHead(db.Model):
     size: Mapped[int] = mapped_column(Integer, index=True)
     root: Mapped[str] = mapped_column(String(64))
     frontier: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of hex hashes
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # the signed timestamp
+    # Ed25519 over `market/ledger/signing.py::head_message()`; NULL on heads recorded before
+    # heads were signed (migration 0006). log_id: SHA-256 of the signing public key, hex.
+    log_id: Mapped[str | None] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(String(128))  # hex
+
+    cosignatures: Mapped[list["Cosignature"]] = relationship(
+        back_populates="head", order_by="Cosignature.id", lazy="selectin"
+    )
+
+
+class Witness(db.Model):
+    """A witness key an admin registered (`flask ledger witness-add`): its co-signatures of
+    tree heads are accepted at POST /ledger/witness and shown beside each head."""
+
+    __tablename__ = "ledger_witnesses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    public_key: Mapped[str] = mapped_column(String(64), unique=True)  # raw Ed25519 key, hex
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Cosignature(db.Model):
+    """A witness's Ed25519 signature of `signing.cosign_message(head)`: the witness checked
+    that this head extends every head it saved before."""
+
+    __tablename__ = "ledger_cosignatures"
+    __table_args__ = (UniqueConstraint("head_id", "witness_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    head_id: Mapped[int] = mapped_column(ForeignKey("ledger_tree_heads.id"), index=True)
+    witness_id: Mapped[int] = mapped_column(ForeignKey("ledger_witnesses.id"), index=True)
+    signature: Mapped[str] = mapped_column(String(128))  # hex
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    head: Mapped[TreeHead] = relationship(back_populates="cosignatures")
+    witness: Mapped[Witness] = relationship(lazy="joined")
 
 
 class CareSum(db.Model):
@@ -151,8 +188,10 @@ class CareSum(db.Model):
 
 
 # ---- PostgreSQL: append-only at the database too ----------------------------------------
-# Row-level only, so TRUNCATE (tests clearing tables) still works. Tree heads are append-only
-# as well. Tell the migration: the same three statements per table.
+# A row trigger refuses UPDATE and DELETE, a statement trigger refuses TRUNCATE, on every
+# append-only ledger table (accounts included). Only the tables' owner can disable them; the
+# application connects as a role that is not the owner (models/roles.py, docs/operations.md).
+# The migrations create the same triggers (0001, 0006).
 
 IMMUTABLE_FUNCTION_SQL = """
 CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger AS $$
@@ -171,11 +210,24 @@ def _trigger_sql(table: str) -> str:
     )
 
 
-for _table in (JournalEntry.__table__, Posting.__table__, TreeHead.__table__):
+def truncate_trigger_sql(table: str) -> str:
+    return (
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()"
+    )
+
+
+APPEND_ONLY_TABLES = ("ledger_accounts", "ledger_entries", "ledger_postings", "ledger_tree_heads",
+                      "ledger_cosignatures")
+
+for _table in (Account.__table__, JournalEntry.__table__, Posting.__table__, TreeHead.__table__,
+               Cosignature.__table__):
     event.listen(
         _table, "after_create", DDL(IMMUTABLE_FUNCTION_SQL).execute_if(dialect="postgresql")
     )
     event.listen(_table, "after_create", DDL(_trigger_sql(_table.name)).execute_if(dialect="postgresql"))
+    event.listen(_table, "after_create",
+                 DDL(truncate_trigger_sql(_table.name)).execute_if(dialect="postgresql"))
 
 
 # ---- the ORM refuses to change or delete ledger rows ----------------------------------------
@@ -184,7 +236,7 @@ class LedgerImmutableError(RuntimeError):
     """Raised when code tries to update or delete a journal entry, posting or tree head."""
 
 
-_APPEND_ONLY = (JournalEntry, Posting, TreeHead)
+_APPEND_ONLY = (JournalEntry, Posting, TreeHead, Cosignature)
 
 
 def _refuse(action: str):

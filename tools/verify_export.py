@@ -4,6 +4,7 @@
     python3 tools/verify_export.py export.json
     python3 tools/verify_export.py --root <hex from /ledger/tree-head> export.json
     curl -s https://<site>/fund/<home>/entries.json | python3 tools/verify_export.py -
+    python3 tools/verify_export.py --public-key <the log's key> https://<site>/ledger/export.json
 
 Standard library only (Python 3.8 or later). The export (format `mutual-aid-ledger/1`, written by
 market/ledger/export.py) carries the tree head and, for each journal entry, its canonical `leaf`
@@ -17,6 +18,10 @@ object and `leaf_hash`. This script:
    the tree head, none missing, and recomputes the Merkle root (node = SHA-256(0x01 || l || r));
 4. for a partial export (one home, a date range): checks each entry's audit path
    (`inclusion_proof`) up to the tree head's root, as in RFC 9162 section 2.1.3.2.
+
+5. with --public-key (the log's Ed25519 key, as published on every fund page): checks the tree
+   head's signature. This one step needs the `cryptography` package (Python has no Ed25519);
+   everything else is the standard library.
 
 It prints "OK: ..." with the tree size and root and exits 0, or names every problem found on
 standard error and exits 1. Compare the printed root with the site's /ledger/tree-head, or with a
@@ -127,7 +132,31 @@ def check_entry(position: int, entry, problems: list):
     return computed
 
 
-def verify(export, expected_root: str | None = None) -> tuple[list, str]:
+def head_message(head: dict) -> bytes:
+    """The text the log signs (market/ledger/signing.py)."""
+    return (f"mutual-aid-ledger/head/1\nlog {head.get('log_id')}\nsize {head.get('size')}\n"
+            f"root {head.get('root')}\ntime {head.get('timestamp')}\n").encode()
+
+
+def check_head_signature(head: dict, public_hex: str, problems: list) -> None:
+    try:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    except ImportError:
+        problems.append("checking the signature needs the `cryptography` package (pip install cryptography)")
+        return
+    try:
+        key = bytes.fromhex(public_hex.strip())
+        if head.get("log_id") != hashlib.sha256(key).hexdigest():
+            problems.append("the tree head names another log than the key you gave")
+            return
+        Ed25519PublicKey.from_public_bytes(key).verify(bytes.fromhex(head.get("signature") or ""),
+                                                       head_message(head))
+    except (InvalidSignature, ValueError):
+        problems.append("the tree head's signature does not check with the key you gave")
+
+
+def verify(export, expected_root: str | None = None, public_key: str | None = None) -> tuple[list, str]:
     """(problems, summary): no problems means the export is sound; summary is the OK line."""
     problems = []
     if not isinstance(export, dict):
@@ -153,6 +182,8 @@ def verify(export, expected_root: str | None = None) -> tuple[list, str]:
         if expected is not None and expected != root:
             problems.append(f"the export's tree head root {root.hex()} is not the root you gave "
                          f"({expected.hex()})")
+    if public_key is not None:
+        check_head_signature(head, public_key, problems)
     complete = export.get("complete")
     if not isinstance(complete, bool):
         problems.append("`complete` is neither true nor false")
@@ -206,7 +237,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description="Check a Mutual Aid+ Market ledger export (mutual-aid-ledger/1): leaf hashes, "
                     "balances, and the Merkle root (complete export) or inclusion proofs (partial).")
-    parser.add_argument("export", help="the export's JSON file, or - for standard input")
+    parser.add_argument("export", help="the export's JSON file, - for standard input, or an http(s) URL")
+    parser.add_argument("--public-key", metavar="HEX",
+                        help="the log's Ed25519 public key: the tree head's signature must check with it")
     parser.add_argument("--root", metavar="HEX",
                         help="a root you trust (e.g. from /ledger/tree-head); "
                              "the export's tree head must equal it")
@@ -214,20 +247,25 @@ def main(argv=None) -> int:
     try:
         if args.export == "-":
             export = json.load(sys.stdin)
+        elif args.export.startswith(("http://", "https://")):
+            import urllib.request
+
+            with urllib.request.urlopen(args.export, timeout=120) as response:
+                export = json.load(response)
         else:
             with open(args.export, encoding="utf-8") as handle:
                 export = json.load(handle)
     except (OSError, ValueError) as error:
         print(f"FAILED: cannot read {args.export}: {error}", file=sys.stderr)
         return 1
-    problems, summary = verify(export, args.root)
+    problems, summary = verify(export, args.root, args.public_key)
     if problems:
         for message in problems[:MAX_SHOWN]:
             print(f"FAILED: {message}", file=sys.stderr)
         if len(problems) > MAX_SHOWN:
             print(f"FAILED: … and {len(problems) - MAX_SHOWN} more problems", file=sys.stderr)
         return 1
-    print(summary)
+    print(summary + (" (signature checked)" if args.public_key else ""))
     return 0
 
 

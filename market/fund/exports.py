@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from market import clock
 from market.fund import public
+from market.ledger.public import signed_head_before
 from models import Home, db
 from models.ledger import Account, CareSum, JournalEntry, Posting
 
@@ -120,6 +121,7 @@ class Statement:
     entries: list = field(default_factory=list)
     previous: tuple[int, int] | None = None
     following: tuple[int, int] | None = None
+    head: object = None  # the last signed tree head issued in or before the month (noticeboard)
 
     @property
     def income_total(self) -> int:
@@ -147,6 +149,7 @@ def monthly_statement(home: Home, year: int, month: int) -> Statement:
             cat = category or "other"
             s.spending[cat] = s.spending.get(cat, 0) + amount
     s.entries = [entry_record(e) for e in _entries(home, start, s.end)]
+    s.head = signed_head_before(clock.start_of_day(following))
     s.previous = (year - (month == 1), (month - 2) % 12 + 1)
     today = clock.local_today()
     if (following.year, following.month) <= (today.year, today.month):

@@ -114,8 +114,17 @@ def post(*, kind: str, idempotency_key: str, memo: str, postings: Iterable, comm
     # remembered for the rest of this transaction (forgotten on commit/rollback, log.py).
     seq = session.info.get("ledger_next_seq")
     if seq is None:
-        seq = (session.scalar(select(func.max(JournalEntry.seq))) or 0) + 1
+        last = session.execute(
+            select(JournalEntry.seq, JournalEntry.created_at).order_by(JournalEntry.seq.desc()).limit(1)
+        ).first()
+        seq = (last[0] + 1) if last else 1
+        session.info["ledger_last_time"] = last[1] if last else None
+    # The leaf time is when the entry joined the log: it never goes back as seq grows (a clock
+    # set back repeats the last time). The business date is `occurred_at`, set by the caller.
     now = clock.now()
+    previous = session.info.get("ledger_last_time")
+    if previous is not None and previous > now:
+        now = previous
     occurred = occurred_at or now
     if occurred.tzinfo is None:
         raise LedgerError(_("Ledger times must carry a time zone."))
@@ -143,6 +152,7 @@ def post(*, kind: str, idempotency_key: str, memo: str, postings: Iterable, comm
     )
     sums.add_entry(entry, rows)
     session.info["ledger_next_seq"] = seq + 1
+    session.info["ledger_last_time"] = now
     session.info["ledger_posted"] = True  # a tree head is recorded before commit (log.py)
     return entry
 

@@ -8,7 +8,15 @@
    and the replayed balance of every account equals the SQL aggregate the pages show;
 5. the log root recomputed from the stored leaf hashes equals every recorded tree head;
 6. the care-fund summary table (`ledger_care_sums`, not append-only) equals its recomputation
-   from the postings (`sums.recomputed()`, one SQL aggregate).
+   from the postings (`sums.recomputed()`, one SQL aggregate);
+7. leaf times (created_at, when an entry joined the log) never go back as seq grows;
+8. every signed head's Ed25519 signature checks with the log's key, no head recorded after the
+   first signed one is unsigned, and signed times never go back as heads grow;
+9. every head a witness co-signed, and every head given with --saved-head, is extended by
+   today's log (a rewrite with fixed hashes and dropped heads shows here: a LOUD alarm);
+10. the books agree with the operational records (`crosscheck.py`): every paid order has its
+    sale entry, every succeeded refund its refund entry, every approved disbursement its entry,
+    and no entry points at a record that does not exist.
 
 Streams plain rows in batches (no ORM objects) and hashes as it goes: the canonical bytes
 are written directly (`canonical.leaf_bytes`), not built as a dict and JSON-encoded.
@@ -23,12 +31,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from market.ledger import accounts as codes
-from market.ledger import merkle
+from market.ledger import crosscheck as crosscheck_module
+from market.ledger import merkle, signing
 from market.ledger import sums as care_sums
 from market.ledger.canonical import leaf_bytes
 from market.ledger.stream import iter_rows, load_accounts
 from models import db
-from models.ledger import Posting, TreeHead
+from models.ledger import Cosignature, Posting, TreeHead
 
 MAX_PROBLEMS = 50
 NEVER_NEGATIVE = frozenset({codes.CARE_PENDING, codes.CARE_AVAILABLE})
@@ -68,7 +77,10 @@ class Report:
         return self.entries / self.seconds if self.seconds else 0.0
 
 
-def verify_ledger(session=None) -> Report:
+def verify_ledger(session=None, saved_heads=(), crosscheck: bool = True) -> Report:
+    """`saved_heads`: heads someone kept ({size, root, and if signed log_id, timestamp,
+    signature}), e.g. a witness's; today's log must extend each. `crosscheck=False` leaves out
+    the checks against the operational records (tests of the ledger alone, with invented ids)."""
     session = session or db.session()
     started = time.perf_counter()
     report = Report()
@@ -96,6 +108,10 @@ def verify_ledger(session=None) -> Report:
     entries = postings_seen = 0
     expected_seq = 1
     last_good = 0
+    last_time = None
+    # Roots at the sizes someone vouched for (co-signed or saved heads), filled during the replay.
+    vouched = _vouched_heads(session, saved_heads)
+    roots_at = {}
     # Plain rows (stream.iter_rows): id, seq, kind, key, memo, home, commodity, occurred,
     # created, order, refund, source type, source id, category, leaf hash.
     for row, postings in iter_rows(session):
@@ -105,6 +121,9 @@ def verify_ledger(session=None) -> Report:
             problem(seq, f"seq {expected_seq} is missing: the log has a gap")
             expected_seq = seq
         expected_seq += 1
+        if last_time is not None and row[8] < last_time:
+            problem(seq, "its leaf time is earlier than the previous entry's: times were changed")
+        last_time = row[8]
         postings_seen += len(postings)
         if not postings:
             problem(seq, "the entry has no postings")
@@ -134,6 +153,8 @@ def verify_ledger(session=None) -> Report:
         except ValueError:
             problem(seq, "the stored leaf hash is not hex")
             rng.append(merkle.EMPTY_ROOT)
+        if rng.size in vouched:
+            roots_at[rng.size] = rng.root().hex()
         while head_index < len(heads) and heads[head_index][0] == rng.size:
             report.heads += 1
             if heads[head_index][1] != rng.root().hex():
@@ -168,9 +189,56 @@ def verify_ledger(session=None) -> Report:
             problem(None, f"the care-fund summary row {key} holds {amount} fen from {count} entries, "
                           f"the postings {real} fen from {real_count}")
 
+    _check_signatures(session, problem)
+    roots_at[0] = merkle.EMPTY_ROOT.hex()
+    for size, (root, who) in sorted(vouched.items()):
+        if roots_at.get(size) != root:
+            problem(None, f"ALARM: today's log does not extend the head of size {size} that {who} "
+                          f"vouched for (root {root[:16]}…): the log was rewritten")
+    if crosscheck:
+        for message in crosscheck_module.problems(session):
+            problem(None, message)
+
     report.root = rng.root().hex()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _vouched_heads(session, saved_heads) -> dict[int, tuple[str, str]]:
+    """{size: (root, who)} for co-signed heads and the saved heads given."""
+    vouched = {}
+    rows = session.execute(
+        select(TreeHead.size, TreeHead.root).where(TreeHead.id.in_(select(Cosignature.head_id)))
+    ).all()
+    for size, root in rows:
+        vouched[size] = (root, "a witness")
+    for saved in saved_heads:
+        vouched[int(saved["size"])] = (str(saved["root"]).lower(), "a saved head")
+    return vouched
+
+
+def _check_signatures(session, problem) -> None:
+    rows = session.execute(
+        select(TreeHead.id, TreeHead.size, TreeHead.root, TreeHead.created_at, TreeHead.log_id,
+               TreeHead.signature).order_by(TreeHead.id)
+    ).all()
+    if not any(row.signature for row in rows):
+        return
+    public, log_id = signing.public_key_hex(), signing.log_id()
+    signing_began = False
+    last = None
+    for row in rows:
+        if row.signature is None:
+            if signing_began:
+                problem(None, f"the tree head of size {row.size} is not signed, though heads before it were")
+            continue
+        signing_began = True
+        message = signing.head_message(row.log_id or "", row.size, row.root, row.created_at)
+        if row.log_id != log_id or not signing.verify(public, message, row.signature):
+            problem(None, f"the signature of the tree head of size {row.size} does not check")
+        if last is not None and (row.size < last.size or row.created_at < last.created_at):
+            problem(None, f"the signed head of size {row.size} comes after a larger or later one")
+        last = row
 
 
 def report_json(report: Report) -> str:

@@ -38,12 +38,17 @@ def test_language_switch_refuses_offsite_redirect_and_unknown_language(client):
     assert client.get("/lang/fr").status_code == 404
 
 
-def test_production_refuses_the_development_secret_key(monkeypatch):
+def test_production_refuses_the_development_secret_key(monkeypatch, tmp_path):
+    from market.ledger.signing import generate
+
     monkeypatch.setenv("MARKET_ENV", "production")
+    key = tmp_path / "ledger.key"
+    generate(key)  # production also needs the ledger's signing key (tests/ledger/test_signed_heads.py)
     with pytest.raises(RuntimeError):
-        create_app({"SECRET_KEY": DEV_SECRET_KEY, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        create_app({"SECRET_KEY": DEV_SECRET_KEY, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                    "LEDGER_SIGNING_KEY_FILE": str(key)})
     app = create_app({"SECRET_KEY": "a-real-secret-from-the-environment",
-                      "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+                      "SQLALCHEMY_DATABASE_URI": "sqlite://", "LEDGER_SIGNING_KEY_FILE": str(key)})
     assert app.config["ENV_NAME"] == "production"
 
 
