@@ -34,7 +34,15 @@ from market.search.analysis import (
     has_cjk,
     query_grams,
 )
-from market.search.backend import FACETS, Document, Query, Results, SearchBackend
+from market.search.backend import (
+    FACETS,
+    Alternative,
+    Concept,
+    Document,
+    Query,
+    Results,
+    SearchBackend,
+)
 from market.search.segments import SearcherArrays, smallest
 from market.search.whoosh_schema import codec, make_schema, storage, to_fields
 
@@ -50,6 +58,9 @@ KIND_BOOST = 1.5
 # Chinese characters pairs: found wherever the word occurs, however jieba cut it; ranked below
 # a whole-word match.
 GRAMS_FIELD, GRAMS_BOOST = "grams_zh", 0.5
+# A word found nowhere may be a typo (edit distance 1, or 2 from 8 letters) of a word that is
+# there, or two words run together ("ricepaper", "hongsegushi"); such matches count less.
+FUZZY_MIN_LETTERS, FUZZY_WEIGHT, SPLIT_WEIGHT = 5, 0.6, 0.9
 TF_SATURATION = 1.2  # BM25's k1: a second occurrence counts, a tenth hardly more
 IGNORED = object()  # a query word that is only a stop word
 
@@ -234,11 +245,28 @@ class WhooshBackend(SearchBackend):
             return 0
         return sum(f.stat().st_size for f in path.iterdir() if f.is_file())
 
-    def _alternatives(self, word: str, reader):
+    def _alternatives(self, word: str, reader, fuzzy: bool = True):
         """The ways one query word can match: [(field, terms that must all be there, boost)].
 
-        None when the word can match nothing; IGNORED for an English stop word ("the").
+        None when the word can match nothing; IGNORED for an English stop word ("the"). A
+        Latin word found nowhere is tried as two words run together, then as a typo.
         """
+        found = self._exact_alternatives(word, reader)
+        if found is not None or not fuzzy or has_cjk(word) or not word.isalpha():
+            return found
+        for i in range(2, len(word) - 1):
+            split = self._exact_alternatives(f"{word[:i]} {word[i:]}", reader)
+            if split not in (None, IGNORED):
+                return [(f, texts, boost * SPLIT_WEIGHT) for f, texts, boost in split]
+        if len(word) < FUZZY_MIN_LETTERS:
+            return None
+        near: list = []
+        for term in reader.terms_within("spell", word, 1 if len(word) < 8 else 2):
+            for f, texts, boost in self._exact_alternatives(term, reader) or ():
+                near.append((f, texts, boost * FUZZY_WEIGHT))
+        return near or None
+
+    def _exact_alternatives(self, word: str, reader):
         cjk = has_cjk(word)
         alternatives = []
         for fieldname, boost in CJK_FIELDS if cjk else LATIN_FIELDS:
@@ -260,17 +288,30 @@ class WhooshBackend(SearchBackend):
             return IGNORED
         return None
 
-    def _plan(self, words: list[str], reader, any_word: bool = False):
-        """Each word's alternatives; None when some word can match nothing (unless any one
-        word will do: then such a word is left out)."""
-        plan = []
-        for word in words:
-            alternatives = self._alternatives(word, reader)
-            if alternatives is None and not any_word:
-                return None
-            if alternatives is not None and alternatives is not IGNORED:
-                plan.append(alternatives)
-        return plan
+    def _concept_scores(self, arrays: SearcherArrays, reader, concept: Concept):
+        """Each document's score for a concept: its best alternative's, weighted (an
+        alternative of several words scores where all are found). None when no alternative
+        can match anything; IGNORED when the typed word is only stop words."""
+        best = None
+        for index, alternative in enumerate(concept.alternatives):
+            scores = None
+            for word in alternative.words:
+                ways = self._alternatives(word, reader, fuzzy=index == 0)
+                if ways is IGNORED:
+                    continue
+                if ways is None:
+                    scores = None
+                    break
+                found = self._word_scores(arrays, ways)
+                scores = found if scores is None else np.where(
+                    (scores > 0) & (found > 0), scores + found, 0.0)
+            else:
+                if scores is None and index == 0:
+                    return IGNORED
+            if scores is not None:
+                scores = alternative.weight * scores
+                best = scores if best is None else np.maximum(best, scores)
+        return best
 
     def _arrays(self, searcher) -> SearcherArrays:
         """The searcher's columns, deletions and (through the segment cache) postings as
@@ -321,39 +362,69 @@ class WhooshBackend(SearchBackend):
         searcher = self._searcher()
         if searcher is None or query.only_ids == set():
             return empty
-        plan = self._plan(query.words, searcher.reader(), query.any_word)
-        if plan is None or (query.words and not plan):
-            if not query.any_word:
-                empty.suggestion = self._suggest(searcher, query.words)
-            return empty
+        reader = searcher.reader()
+        concepts = query.concepts
+        if concepts is None:
+            concepts = [Concept(w, (Alternative((w,)),)) for w in query.words]
         arrays = self._arrays(searcher)
-        # Each word's scores over all documents, with how many documents it matches; matches
-        # are where every word scored. The rarest word first, so relevance sums in the same
-        # order whatever the query's order.
-        per_word = sorted(((int(np.count_nonzero(scores)), scores) for scores in
-                           (self._word_scores(arrays, alternatives) for alternatives in plan)),
-                          key=lambda pair: pair[0])
+        # Each concept's scores over all documents, with how many documents it matches. The
+        # rarest first, so relevance sums in the same order whatever the query's order.
+        per_concept = []
+        for concept in concepts:
+            scores = self._concept_scores(arrays, reader, concept)
+            if scores is IGNORED:
+                continue
+            if scores is None:
+                if not (query.any_word or query.relax):
+                    empty.suggestion = self._suggest(searcher, query.words)
+                    return empty
+                scores = np.zeros(arrays.size)
+            per_concept.append((int(np.count_nonzero(scores)), scores))
+        if concepts and not per_concept:
+            return empty
+        per_concept.sort(key=lambda pair: pair[0])
         mask = self._filter_mask(arrays, query)
-        if query.any_word and per_word:
-            mask &= np.logical_or.reduce([scores > 0 for _count, scores in per_word])
+        covered = np.zeros(arrays.size, np.int32)
+        for _count, scores in per_concept:
+            covered += scores > 0
+        partial = False
+        if query.any_word:
+            matched = np.flatnonzero(mask & (covered > 0)) if per_concept else np.flatnonzero(mask)
         else:
-            for _count, scores in per_word:
-                mask &= scores > 0
-        matched = np.flatnonzero(mask)
+            matched = np.flatnonzero(mask & (covered == len(per_concept)))
+            if matched.size == 0 and query.relax and len(per_concept) > 1:
+                matched = np.flatnonzero(mask & (covered > 0))
+                partial = matched.size > 0
         numbers = {name: column[matched] for name, column in arrays.numbers.items()}
-        if per_word and query.sort == "relevance":
+        keys = []
+        if partial:
+            keys.append(-covered[matched])  # listings covering more of the query first
+        if per_concept and query.sort == "relevance":
             relevance = np.zeros(matched.size)
-            for count, scores in per_word:
+            for count, scores in per_concept:
                 relevance += math.log(1 + arrays.size / max(1, count)) * scores[matched]
-            keys = [-relevance, -numbers["listing_id"]]  # ties: the newest listing first
+            keys += [-relevance, -numbers["listing_id"]]  # ties: the newest listing first
         else:
-            keys = self._sort_keys(query.sort, numbers)
+            keys += self._sort_keys(query.sort, numbers)
         page = smallest(keys, query.offset + query.limit)[query.offset:]
         ids = [int(i) for i in numbers["listing_id"][page]]
         total = int(matched.size)
-        suggestion = (self._suggest(searcher, query.words)
-                      if total == 0 and query.words and not query.any_word else None)
-        return Results(ids, total, arrays.facet_counts(matched), suggestion)
+        suggestion = None
+        if (total == 0 or partial) and query.words and not query.any_word:
+            suggestion = self._suggest(searcher, query.words)
+            if suggestion is not None and not self._finds_all(arrays, reader, suggestion):
+                suggestion = None  # a suggestion is only offered when it finds listings
+        return Results(ids, total, arrays.facet_counts(matched), suggestion, partial)
+
+    def _finds_all(self, arrays: SearcherArrays, reader, text: str) -> bool:
+        found = arrays.live.copy()
+        for word in text.split():
+            ways = self._alternatives(word, reader, fuzzy=False)
+            if ways is None:
+                return False
+            if ways is not IGNORED:
+                found &= self._word_scores(arrays, ways) > 0
+        return bool(found.any())
 
     @staticmethod
     def _sort_keys(sort: str, numbers: dict[str, np.ndarray]) -> list[np.ndarray]:

@@ -1,0 +1,143 @@
+"""What a query means, before any backend sees it: the words split and normalised, words that
+say nothing dropped, and each remaining word turned into a *concept*, the alternatives that
+would satisfy it (synonyms, the places below a named place, the pinyin of a Chinese word for a
+wrong character of the same sound).
+
+The lexicon is plain text in market/search/data/ (synonyms.txt, places.txt, stopwords.txt), read
+once per process, so a home's staff can extend it with a one-line change.
+"""
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+from market.search.analysis import has_cjk, normalize, query_words, word_syllables
+from market.search.backend import Alternative, Concept
+
+DATA = Path(__file__).parent / "data"
+
+# How much an alternative counts beside the word the buyer typed.
+EXACT, SYNONYM, PLACE, SOUND = 1.0, 0.8, 0.9, 0.6
+
+
+def _lines(name: str):
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            yield line
+
+
+def _key(text: str) -> str:
+    """A lexicon entry or a query phrase in the form they are compared in."""
+    return " ".join(query_words(fold(text)))
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    return frozenset(normalize(line) for line in _lines("stopwords.txt"))
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """word -> the other words it also means, from synonyms.txt."""
+    table: dict[str, tuple[str, ...]] = {}
+    for line in _lines("synonyms.txt"):
+        word, _, others = line.partition("=")
+        alternatives = tuple(_key(o) for o in others.split(",") if _key(o))
+        if _key(word) and alternatives:
+            table[_key(word)] = tuple(dict.fromkeys(table.get(_key(word), ()) + alternatives))
+    return table
+
+
+@lru_cache(maxsize=1)
+def places() -> dict[str, tuple[str, ...]]:
+    """Any name of a place -> the Chinese names of that place and of every place below it."""
+    below: dict[str, list[str]] = {}
+    names_of: dict[str, list[str]] = {}
+    for line in _lines("places.txt"):
+        path = [[n.strip() for n in node.split("/") if n.strip()] for node in line.split(">")]
+        for depth, names in enumerate(path):
+            official = names[0]
+            names_of[official] = names
+            found = below.setdefault(official, [])
+            for lower in path[depth:]:
+                found.extend(n for n in lower if has_cjk(n) and n not in found)
+    table: dict[str, tuple[str, ...]] = {}
+    for official, names in names_of.items():
+        for name in names:
+            table[_key(name)] = tuple(dict.fromkeys(table.get(_key(name), ()) + tuple(below[official])))
+    return table
+
+
+_BNB = re.compile(r"\bb\s*&\s*b\b")
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+
+
+def fold(text: str) -> str:
+    """Full width to half width, lower case, and pinyin tone marks off: ü (typed as v in
+    pinyin) becomes v, so lǜchá reads lvcha."""
+    text = unicodedata.normalize("NFD", normalize(text)).replace("u\u0308", "v")
+    return unicodedata.normalize("NFC", _COMBINING.sub("", text))
+
+
+_CJK_CHAR = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]$")
+
+
+def _join_single_characters(words: list[str]) -> list[str]:
+    """Runs of single Chinese characters as one word: the dictionary cuts a word with a wrong
+    character (宣止) into characters, and only together do they spell its pinyin. A character
+    that is a lexicon entry of its own (茶, 米) stays alone."""
+    out: list[str] = []
+    joining = False
+    for word in words:
+        single = bool(_CJK_CHAR.match(word)) and word not in synonyms()
+        if single and joining:
+            out[-1] += word
+        else:
+            out.append(word)
+        joining = single
+    return out
+
+
+def _phrases(words: list[str]) -> list[str]:
+    """Join neighbouring words into a lexicon phrase where one exists ("rice paper",
+    "tea picking"), longest first."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for size in (3, 2, 1):
+            phrase = " ".join(words[i:i + size])
+            if size == 1 or (i + size <= len(words) and (phrase in synonyms() or phrase in places())):
+                out.append(phrase)
+                i += size
+                break
+    return out
+
+
+def understand(text: str) -> list[Concept]:
+    """The concepts of a query, in the order typed; stop words and repeats dropped."""
+    text = _BNB.sub(" bnb ", fold(text))
+    words = _join_single_characters([w for w in query_words(text) if w not in stopwords()])
+    concepts: list[Concept] = []
+    for phrase in dict.fromkeys(_phrases(words)):
+        alternatives = [Alternative(tuple(phrase.split()), EXACT)]
+        for other in synonyms().get(phrase, ()):
+            alternatives.append(Alternative(tuple(other.split()), SYNONYM))
+        for name in places().get(phrase, ()):
+            alternatives.append(Alternative((name,), PLACE))
+        if has_cjk(phrase) and len(phrase) >= 2:
+            # A wrong character of the same sound (宣止 for 宣纸) still spells the right pinyin.
+            sound = "".join(word_syllables(phrase))
+            if sound:
+                alternatives.append(Alternative((sound,), SOUND))
+        first: dict[tuple[str, ...], Alternative] = {}
+        for alternative in alternatives:  # a repeat keeps its first (highest) weight
+            first.setdefault(alternative.words, alternative)
+        concepts.append(Concept(phrase, tuple(first.values())))
+    return concepts
+
+
+def highlight_words(concepts: list[Concept]) -> list[str]:
+    """The words the results page marks: what was typed, split as the backend splits it."""
+    return [w for c in concepts for w in c.word.split()]
