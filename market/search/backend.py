@@ -60,6 +60,7 @@ class Alternative:
 
     words: tuple[str, ...]
     weight: float = 1.0
+    fallback: bool = False  # tried only when the typed word itself is found nowhere (a typo)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Concept:
 
     word: str
     alternatives: tuple[Alternative, ...]
+    strong: bool = True  # False for a lone Chinese character: weak evidence on its own
 
 
 @dataclass

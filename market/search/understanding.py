@@ -12,13 +12,13 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-from market.search.analysis import has_cjk, normalize, query_words, word_syllables
+from market.search.analysis import DOMAIN_WORDS, GLOSSES, has_cjk, normalize, query_words, word_syllables
 from market.search.backend import Alternative, Concept
 
 DATA = Path(__file__).parent / "data"
 
 # How much an alternative counts beside the word the buyer typed.
-EXACT, SYNONYM, PLACE, SOUND = 1.0, 0.8, 0.9, 0.6
+EXACT, SYNONYM, PLACE, SOUND, NEAR_SOUND = 1.0, 0.8, 0.9, 0.6, 0.5
 
 
 def _lines(name: str):
@@ -115,6 +115,71 @@ def _phrases(words: list[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _lexicon_by_sound() -> dict[str, tuple[str, ...]]:
+    """Toneless pinyin -> the Chinese words of the lexicon that sound like it (shufa -> 书法),
+    so pinyin and homophone typos reach the words listings use, and their synonyms."""
+    words: set[str] = set(DOMAIN_WORDS) | set(GLOSSES)
+    for key, others in synonyms().items():
+        words.add(key)
+        words.update(others)
+    for key, others in places().items():
+        words.add(key)
+        words.update(others)
+    table: dict[str, list[str]] = {}
+    for word in sorted(words):
+        if has_cjk(word) and " " not in word and len(word) >= 2:
+            table.setdefault("".join(word_syllables(word)), []).append(word)
+    return {sound: tuple(found) for sound, found in table.items()}
+
+
+def _near_sounds(syllables: tuple[str, ...]) -> set[str]:
+    """Spellings of the same word by someone who mixes up -n and -ng (明宿 for 民宿), the most
+    common confusion of sound between regions."""
+    variants = {""}
+    for syllable in syllables[:4]:
+        options = {syllable}
+        if syllable.endswith("ng"):
+            options.add(syllable[:-1])
+        elif syllable.endswith("n"):
+            options.add(syllable + "g")
+        variants = {v + o for v in variants for o in options}
+    return variants - {"".join(syllables)}
+
+
+def _by_sound(sound: str, weight: float, fallback: bool = False) -> list[Alternative]:
+    """Lexicon words spelled by this pinyin, with their own synonyms and places below."""
+    out: list[Alternative] = []
+    for word in _lexicon_by_sound().get(sound, ()):
+        out.append(Alternative((word,), weight, fallback))
+        out.extend(Alternative(tuple(o.split()), weight * SYNONYM, fallback)
+                   for o in synonyms().get(word, ()))
+        out.extend(Alternative((name,), weight * PLACE, fallback) for name in places().get(word, ()))
+    return out
+
+
+def _sound_alternatives(phrase: str) -> list[Alternative]:
+    if has_cjk(phrase):
+        if len(phrase) < 2:
+            return []
+        # A wrong character of the same sound (宣止 for 宣纸) still spells the right pinyin.
+        syllables = word_syllables(phrase)
+        sound = "".join(syllables)
+        out = [Alternative((sound,), SOUND, True)] + _by_sound(sound, SOUND, True)
+        for near in sorted(_near_sounds(syllables)):
+            out += [Alternative((near,), NEAR_SOUND, True)] + _by_sound(near, NEAR_SOUND, True)
+        return out
+    if " " in phrase or not phrase.isalpha():
+        return []
+    out = _by_sound(phrase, PLACE)
+    if not out:  # two words' pinyin run together: hongsegushi
+        for i in range(2, len(phrase) - 1):
+            left, right = _lexicon_by_sound().get(phrase[:i]), _lexicon_by_sound().get(phrase[i:])
+            if left and right:
+                out.append(Alternative((left[0], right[0]), PLACE))
+    return out
+
+
 def understand(text: str) -> list[Concept]:
     """The concepts of a query, in the order typed; stop words and repeats dropped."""
     text = _BNB.sub(" bnb ", fold(text))
@@ -126,16 +191,18 @@ def understand(text: str) -> list[Concept]:
             alternatives.append(Alternative(tuple(other.split()), SYNONYM))
         for name in places().get(phrase, ()):
             alternatives.append(Alternative((name,), PLACE))
-        if has_cjk(phrase) and len(phrase) >= 2:
-            # A wrong character of the same sound (宣止 for 宣纸) still spells the right pinyin.
-            sound = "".join(word_syllables(phrase))
-            if sound:
-                alternatives.append(Alternative((sound,), SOUND))
+        alternatives += _sound_alternatives(phrase)
         first: dict[tuple[str, ...], Alternative] = {}
         for alternative in alternatives:  # a repeat keeps its first (highest) weight
             first.setdefault(alternative.words, alternative)
-        concepts.append(Concept(phrase, tuple(first.values())))
+        strong = not (has_cjk(phrase) and len(phrase) == 1)
+        concepts.append(Concept(phrase, tuple(first.values()), strong))
     return concepts
+
+
+def warm() -> None:
+    """Read the lexicon and load pypinyin now (create_app), not in the first buyer's search."""
+    understand("宣纸 xuanzhi")
 
 
 def highlight_words(concepts: list[Concept]) -> list[str]:

@@ -254,7 +254,10 @@ class WhooshBackend(SearchBackend):
         found = self._exact_alternatives(word, reader)
         if found is not None or not fuzzy or has_cjk(word) or not word.isalpha():
             return found
-        for i in range(2, len(word) - 1):
+        for i in range(3, len(word) - 2):
+            halves = (self._exact_alternatives(word[:i], reader), self._exact_alternatives(word[i:], reader))
+            if any(half in (None, IGNORED) for half in halves):
+                continue
             split = self._exact_alternatives(f"{word[:i]} {word[i:]}", reader)
             if split not in (None, IGNORED):
                 return [(f, texts, boost * SPLIT_WEIGHT) for f, texts, boost in split]
@@ -262,6 +265,8 @@ class WhooshBackend(SearchBackend):
             return None
         near: list = []
         for term in reader.terms_within("spell", word, 1 if len(word) < 8 else 2):
+            if ("pinyin", term) in reader:
+                continue  # an English typo is not a Chinese word's pinyin ("sushi", suishi)
             for f, texts, boost in self._exact_alternatives(term, reader) or ():
                 near.append((f, texts, boost * FUZZY_WEIGHT))
         return near or None
@@ -293,7 +298,14 @@ class WhooshBackend(SearchBackend):
         alternative of several words scores where all are found). None when no alternative
         can match anything; IGNORED when the typed word is only stop words."""
         best = None
+        typed = concept.alternatives[0].words if concept.alternatives else ()
+        # The word as typed is found when its characters stand together somewhere (not only
+        # scattered, as 书 and 发 of 书发 are): then it is no typo and the fallbacks are skipped.
+        typed_found = all((GRAMS_FIELD, gram) in reader for word in typed if has_cjk(word)
+                          for gram in query_grams(word))
         for index, alternative in enumerate(concept.alternatives):
+            if alternative.fallback and typed_found and best is not None and best.any():
+                continue
             scores = None
             for word in alternative.words:
                 ways = self._alternatives(word, reader, fuzzy=index == 0)
@@ -369,7 +381,7 @@ class WhooshBackend(SearchBackend):
         arrays = self._arrays(searcher)
         # Each concept's scores over all documents, with how many documents it matches. The
         # rarest first, so relevance sums in the same order whatever the query's order.
-        per_concept = []
+        per_concept, kept = [], []
         for concept in concepts:
             scores = self._concept_scores(arrays, reader, concept)
             if scores is IGNORED:
@@ -380,8 +392,10 @@ class WhooshBackend(SearchBackend):
                     return empty
                 scores = np.zeros(arrays.size)
             per_concept.append((int(np.count_nonzero(scores)), scores))
+            kept.append(concept)
         if concepts and not per_concept:
             return empty
+        unsorted = list(per_concept)
         per_concept.sort(key=lambda pair: pair[0])
         mask = self._filter_mask(arrays, query)
         covered = np.zeros(arrays.size, np.int32)
@@ -393,7 +407,13 @@ class WhooshBackend(SearchBackend):
         else:
             matched = np.flatnonzero(mask & (covered == len(per_concept)))
             if matched.size == 0 and query.relax and len(per_concept) > 1:
-                matched = np.flatnonzero(mask & (covered > 0))
+                # A lone character (壳 of 手机壳) is too weak to stand for the query: a partial
+                # match must cover one of the query's words, when it has any.
+                strong = [scores for concept, (_count, scores) in zip(kept, unsorted, strict=True)
+                          if concept.strong]
+                enough = (np.logical_or.reduce([scores > 0 for scores in strong]) if strong
+                          else covered > 0)
+                matched = np.flatnonzero(mask & enough)
                 partial = matched.size > 0
         numbers = {name: column[matched] for name, column in arrays.numbers.items()}
         keys = []
