@@ -29,8 +29,16 @@ def _lines(name: str):
 
 
 def _key(text: str) -> str:
-    """A lexicon entry or a query phrase in the form they are compared in."""
-    return " ".join(query_words(fold(text)))
+    """A lexicon entry or a query phrase in the form they are compared in: split as queries
+    are, then Chinese put back together, so how the dictionary cuts it does not matter."""
+    return _compact(" ".join(query_words(fold(text))))
+
+
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
+
+
+def _compact(phrase: str) -> str:
+    return _CJK_GAP.sub("", phrase)
 
 
 @lru_cache(maxsize=1)
@@ -44,7 +52,9 @@ def synonyms() -> dict[str, tuple[str, ...]]:
     table: dict[str, tuple[str, ...]] = {}
     for line in _lines("synonyms.txt"):
         word, _, others = line.partition("=")
-        alternatives = tuple(_key(o) for o in others.split(",") if _key(o))
+        # Keys are split as queries are, to be compared with them; the other words are kept
+        # whole (明前 stays one word, not 明 and 前 anywhere in a listing).
+        alternatives = tuple(" ".join(fold(o).split()) for o in others.split(",") if o.strip())
         if _key(word) and alternatives:
             table[_key(word)] = tuple(dict.fromkeys(table.get(_key(word), ()) + alternatives))
     return table
@@ -101,18 +111,23 @@ def _join_single_characters(words: list[str]) -> list[str]:
 
 
 def _phrases(words: list[str]) -> list[str]:
-    """Join neighbouring words into a lexicon phrase where one exists ("rice paper",
-    "tea picking"), longest first."""
+    """Join neighbouring words into a lexicon phrase where one exists ("rice paper", 带孩子,
+    前屯村 however it was cut), longest first; other runs of single characters as one word."""
     out: list[str] = []
+    loose: list[str] = []  # words not part of a lexicon phrase, waiting to be added
     i = 0
     while i < len(words):
-        for size in (3, 2, 1):
-            phrase = " ".join(words[i:i + size])
-            if size == 1 or (i + size <= len(words) and (phrase in synonyms() or phrase in places())):
-                out.append(phrase)
+        for size in (4, 3, 2, 1):
+            phrase = _compact(" ".join(words[i:i + size]))
+            if i + size <= len(words) and (phrase in synonyms() or phrase in places()):
+                out += _join_single_characters(loose) + [phrase]
+                loose = []
                 i += size
                 break
-    return out
+        else:
+            loose.append(words[i])
+            i += 1
+    return out + _join_single_characters(loose)
 
 
 @lru_cache(maxsize=1)
@@ -183,7 +198,7 @@ def _sound_alternatives(phrase: str) -> list[Alternative]:
 def understand(text: str) -> list[Concept]:
     """The concepts of a query, in the order typed; stop words and repeats dropped."""
     text = _BNB.sub(" bnb ", fold(text))
-    words = _join_single_characters([w for w in query_words(text) if w not in stopwords()])
+    words = [w for w in query_words(text) if w not in stopwords()]
     concepts: list[Concept] = []
     for phrase in dict.fromkeys(_phrases(words)):
         alternatives = [Alternative(tuple(phrase.split()), EXACT)]
