@@ -44,6 +44,7 @@ from market.search.backend import (
     SearchBackend,
 )
 from market.search.segments import SearcherArrays, smallest
+from market.search.typos import Vocabulary, distance
 from market.search.whoosh_schema import codec, make_schema, storage, to_fields
 
 STALE_REBUILD_SECONDS = 3600
@@ -245,14 +246,15 @@ class WhooshBackend(SearchBackend):
             return 0
         return sum(f.stat().st_size for f in path.iterdir() if f.is_file())
 
-    def _alternatives(self, word: str, reader, fuzzy: bool = True):
+    def _alternatives(self, word: str, reader, vocabulary=None):
         """The ways one query word can match: [(field, terms that must all be there, boost)].
 
         None when the word can match nothing; IGNORED for an English stop word ("the"). A
-        Latin word found nowhere is tried as two words run together, then as a typo.
+        Latin word found nowhere is tried as two words run together, then (when given
+        `vocabulary()`, the searcher's Vocabulary) as a typo.
         """
         found = self._exact_alternatives(word, reader)
-        if found is not None or not fuzzy or has_cjk(word) or not word.isalpha():
+        if found is not None or has_cjk(word) or not word.isalpha():
             return found
         for i in range(3, len(word) - 2):
             halves = (self._exact_alternatives(word[:i], reader), self._exact_alternatives(word[i:], reader))
@@ -261,10 +263,10 @@ class WhooshBackend(SearchBackend):
             split = self._exact_alternatives(f"{word[:i]} {word[i:]}", reader)
             if split not in (None, IGNORED):
                 return [(f, texts, boost * SPLIT_WEIGHT) for f, texts, boost in split]
-        if len(word) < FUZZY_MIN_LETTERS:
+        if vocabulary is None or len(word) < FUZZY_MIN_LETTERS:
             return None
         near: list = []
-        for term in reader.terms_within("spell", word, 1 if len(word) < 8 else 2):
+        for term in vocabulary().near(word, 1 if len(word) < 8 else 2):
             if ("pinyin", term) in reader:
                 continue  # an English typo is not a Chinese word's pinyin ("sushi", suishi)
             for f, texts, boost in self._exact_alternatives(term, reader) or ():
@@ -293,7 +295,7 @@ class WhooshBackend(SearchBackend):
             return IGNORED
         return None
 
-    def _concept_scores(self, arrays: SearcherArrays, reader, concept: Concept):
+    def _concept_scores(self, arrays: SearcherArrays, reader, concept: Concept, vocabulary):
         """Each document's score for a concept: its best alternative's, weighted (an
         alternative of several words scores where all are found). None when no alternative
         can match anything; IGNORED when the typed word is only stop words."""
@@ -308,7 +310,7 @@ class WhooshBackend(SearchBackend):
                 continue
             scores = None
             for word in alternative.words:
-                ways = self._alternatives(word, reader, fuzzy=index == 0)
+                ways = self._alternatives(word, reader, vocabulary if index == 0 else None)
                 if ways is IGNORED:
                     continue
                 if ways is None:
@@ -383,7 +385,8 @@ class WhooshBackend(SearchBackend):
         # rarest first, so relevance sums in the same order whatever the query's order.
         per_concept, kept = [], []
         for concept in concepts:
-            scores = self._concept_scores(arrays, reader, concept)
+            scores = self._concept_scores(arrays, reader, concept,
+                                          lambda: self._vocabulary(searcher))
             if scores is IGNORED:
                 continue
             if scores is None:
@@ -439,7 +442,7 @@ class WhooshBackend(SearchBackend):
     def _finds_all(self, arrays: SearcherArrays, reader, text: str) -> bool:
         found = arrays.live.copy()
         for word in text.split():
-            ways = self._alternatives(word, reader, fuzzy=False)
+            ways = self._alternatives(word, reader)
             if ways is None:
                 return False
             if ways is not IGNORED:
@@ -457,26 +460,37 @@ class WhooshBackend(SearchBackend):
             return [nxt, price, lid]
         return [-lid]  # newest first when there is nothing to rank by
 
+    @staticmethod
+    def _vocabulary(searcher) -> Vocabulary:
+        """The words typo tolerance and suggestions correct towards (the spell field: English
+        titles, tags, glosses and pinyin; numbers left out), built once per searcher."""
+        vocabulary = getattr(searcher, "market_vocabulary", None)
+        if vocabulary is None:
+            words = (t.decode() if isinstance(t, bytes) else t for t in searcher.reader().lexicon("spell"))
+            vocabulary = searcher.market_vocabulary = Vocabulary(w for w in words if w.isalpha())
+        return vocabulary
+
     def _suggest(self, searcher, words: list[str]) -> str | None:
-        """Whoosh's corrector, word by word: English/pinyin words against the unstemmed words
-        of titles, tags and places; Chinese words against the Chinese titles."""
+        """English and pinyin words found nowhere, each replaced by the nearest known word
+        (the commonest of equally near ones). Chinese words are left alone: a word one
+        character away is another thing (茶叶, 茶油); homophones are matched instead."""
         changed = False
         out = []
         for word in words:
-            fieldname = "title_zh" if has_cjk(word) else "spell"
             known = any(
-                searcher.doc_frequency(f, t.text) for f, _ in (CJK_FIELDS if has_cjk(word)
-                                                             else LATIN_FIELDS)
+                searcher.doc_frequency(f, t.text) for f, _ in LATIN_FIELDS
                 for t in self.schema[f].analyzer(word, mode="query")
-            )
+            ) if not has_cjk(word) else True
             stop_word = not has_cjk(word) and not any(
                 True for _ in self.schema["title_en"].analyzer(word, mode="query"))
             if known or stop_word or len(word) < 2:
                 out.append(word)
                 continue
-            found = searcher.corrector(fieldname).suggest(word, limit=1, maxdist=2 if len(word) > 3 else 1)
-            if found and found[0] != word:
-                out.append(found[0])
+            maxdist = 2 if len(word) > 3 else 1
+            near = self._vocabulary(searcher).near(word, maxdist)
+            if near:
+                best = min(near, key=lambda t: (distance(word, t), -searcher.doc_frequency("spell", t), t))
+                out.append(best)
                 changed = True
             else:
                 out.append(word)

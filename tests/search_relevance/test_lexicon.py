@@ -2,7 +2,7 @@
 
 import pytest
 
-from market.search.understanding import DATA, fold, places, stopwords, synonyms, understand
+from market.search.understanding import DATA, fold, places, stopwords, understand
 
 
 def _entries(name: str) -> list[str]:
