@@ -28,16 +28,20 @@ def distance(a: str, b: str) -> int:
 
 
 class Vocabulary:
-    def __init__(self, words: Iterable[str], most: int = 2):
-        self.most = most
+    """Index words are kept with their one-letter deletions, the query is cut by up to
+    `maxdist`: every typo one edit away is found, and of two edits those where at most one
+    deletion is needed on the index word's side (two letters missing or added, or one missing
+    and one wrong) -- the common ones -- while the index stays small enough to build on a cold
+    searcher in a few milliseconds."""
+
+    def __init__(self, words: Iterable[str]):
         self.index: dict[str, set[str]] = {}
         for word in words:
-            for key in _deletions(word, most):
+            for key in _deletions(word, 1):
                 self.index.setdefault(key, set()).add(word)
 
     def near(self, word: str, maxdist: int) -> list[str]:
         """Known words within `maxdist` edits of `word`, nearest first (then alphabetical)."""
-        maxdist = min(maxdist, self.most)
         candidates: set[str] = set()
         for key in _deletions(word, maxdist):
             candidates |= self.index.get(key, set())
