@@ -15,6 +15,10 @@ concurrent writers wait their turn.
 Searching uses Whoosh for the index files and the terms only: postings, facet columns and sort
 keys are read into numpy arrays (market/search/segments.py), and matching, scoring, facet
 counting and sorting are array operations over the searcher's document numbers.
+
+Long because: the index's files (writing, atomic rebuilds, searchers per thread) and answering a
+query (a concept's alternatives, typos and run-together words, relaxation, suggestions) share
+the searcher and its caches; splitting the query half out is the next step if it grows.
 """
 
 import fcntl
