@@ -18,7 +18,14 @@ import unicodedata
 from functools import lru_cache
 
 import jieba
-from whoosh.analysis import LowercaseFilter, StemmingAnalyzer, StopFilter, Token, Tokenizer
+from whoosh.analysis import (
+    LowercaseFilter,
+    RegexTokenizer,
+    StemmingAnalyzer,
+    StopFilter,
+    Token,
+    Tokenizer,
+)
 
 from config.settings import Config
 
@@ -135,8 +142,9 @@ def plain_analyzer():
 
 
 def spelling_analyzer():
-    """The words the spelling corrector may suggest: plain words without stop words ("the")."""
-    return _SpaceTokenizer() | StopFilter()
+    """The words typos are corrected towards: plain words of letters (no numbers), without
+    stop words ("the")."""
+    return RegexTokenizer(r"[A-Za-z]+") | LowercaseFilter() | StopFilter()
 
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")

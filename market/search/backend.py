@@ -54,9 +54,33 @@ class Document:
         return price_band(self.price_fen)
 
 
+@dataclass(frozen=True)
+class Alternative:
+    """One way to satisfy a concept: all these words found, counted at this weight."""
+
+    words: tuple[str, ...]
+    weight: float = 1.0
+    fallback: bool = False  # tried only when the typed word itself is found nowhere (a typo)
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing the buyer asked for (market/search/understanding.py): the word as typed and
+    the alternatives that satisfy it, the typed word first."""
+
+    word: str
+    alternatives: tuple[Alternative, ...]
+    strong: bool = True  # False for a lone Chinese character: weak evidence on its own
+
+
 @dataclass
 class Query:
     words: list[str] = field(default_factory=list)  # already split (analysis.query_words)
+    # When given, what is matched instead of `words`: a listing must satisfy every concept
+    # (any of its alternatives); with `relax`, when none satisfies all, the listings that
+    # satisfy the most concepts are found instead (Results.partial).
+    concepts: list[Concept] | None = None
+    relax: bool = False
     any_word: bool = False  # find listings matching any one word, not only all of them
     kind: str | None = None
     province: str | None = None
@@ -74,6 +98,7 @@ class Results:
     total: int
     facets: dict[str, dict[str, int]]
     suggestion: str | None = None
+    partial: bool = False  # no listing matched every concept: these match some of them
 
 
 class SearchBackend:

@@ -29,7 +29,10 @@ _PENDING = "search_pending"
 
 
 def init_app(app: Flask) -> None:
+    from market.search import understanding
     from market.search.whoosh_backend import WhooshBackend
+
+    understanding.warm()
 
     app.extensions["search_backend"] = WhooshBackend(app.config["SEARCH_INDEX_DIR"],
                                                      kind_words=KIND_WORDS)

@@ -10,10 +10,10 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import joinedload
 
 from market import clock
-from market.search.analysis import query_words
 from market.search.backend import FACETS, PRICE_BANDS, Query, Results
 from market.search.documents import next_available
 from market.search.indexing import backend
+from market.search.understanding import highlight_words, understand
 from models import Home, Listing, Photo, Room, RoomNight, TourSession, db
 from models.catalog import KINDS
 
@@ -51,6 +51,7 @@ class SearchPage:
     facets: dict[str, list[tuple[str, str, int]]]  # facet -> [(value, label, count)]
     next_dates: dict[int, date | None] = field(default_factory=dict)
     suggestion: str | None = None
+    partial: bool = False  # nothing matched every word: these listings match some of them
     nearest_kinds: tuple[str, ...] = KINDS  # nothing found: the kind pages, nearest first
 
 
@@ -124,7 +125,8 @@ def band_label(key: str) -> str:
 
 def search(request: SearchRequest, now: datetime | None = None) -> SearchPage:
     now = now or clock.now()
-    words = query_words(request.q)
+    concepts = understand(request.q)
+    words = highlight_words(concepts)
     only_ids: set[int] | None = None
     if request.tour_date is not None:
         only_ids = _tour_ids_on(request.tour_date, now)
@@ -132,7 +134,7 @@ def search(request: SearchRequest, now: datetime | None = None) -> SearchPage:
         stays = _stay_ids_free(request.check_in, request.check_out)
         only_ids = stays if only_ids is None else only_ids | stays
     page = min(max(1, request.page), MAX_PAGE)
-    query = Query(words=words, kind=request.kind, province=request.province,
+    query = Query(words=words, concepts=concepts, relax=True, kind=request.kind, province=request.province,
                   home_id=request.home_id, price_band=request.price_band, only_ids=only_ids,
                   sort=request.sort, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     results = backend().search(query)
@@ -146,15 +148,18 @@ def search(request: SearchRequest, now: datetime | None = None) -> SearchPage:
         request=request, words=words, listings=listings, total=results.total, page=page,
         pages=pages, facets=_facet_labels(results),
         next_dates=next_available(db.session, listings, now), suggestion=results.suggestion,
-        nearest_kinds=KINDS if results.total else nearest_kinds(words),
+        partial=results.partial,
+        nearest_kinds=KINDS if results.total else nearest_kinds(concepts),
     )
 
 
-def nearest_kinds(words: list[str]) -> tuple[str, ...]:
+def nearest_kinds(concepts) -> tuple[str, ...]:
     """The kinds ordered by how many listings match any one of the words (a word naming a
     kind, such as 民宿 or "tour", matches all of that kind), most first; ties keep the usual
     order."""
-    counts = backend().search(Query(words=words, any_word=True, limit=0)).facets["kind"]
+    words = highlight_words(concepts)
+    counts = backend().search(Query(words=words, concepts=concepts, any_word=True, limit=0)
+                              ).facets["kind"]
     return tuple(sorted(KINDS, key=lambda kind: -counts.get(kind, 0)))
 
 

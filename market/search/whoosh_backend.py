@@ -15,6 +15,10 @@ concurrent writers wait their turn.
 Searching uses Whoosh for the index files and the terms only: postings, facet columns and sort
 keys are read into numpy arrays (market/search/segments.py), and matching, scoring, facet
 counting and sorting are array operations over the searcher's document numbers.
+
+Long because: the index's files (writing, atomic rebuilds, searchers per thread) and answering a
+query (a concept's alternatives, typos and run-together words, relaxation, suggestions) share
+the searcher and its caches; splitting the query half out is the next step if it grows.
 """
 
 import fcntl
@@ -34,8 +38,17 @@ from market.search.analysis import (
     has_cjk,
     query_grams,
 )
-from market.search.backend import FACETS, Document, Query, Results, SearchBackend
+from market.search.backend import (
+    FACETS,
+    Alternative,
+    Concept,
+    Document,
+    Query,
+    Results,
+    SearchBackend,
+)
 from market.search.segments import SearcherArrays, smallest
+from market.search.typos import Vocabulary, distance
 from market.search.whoosh_schema import codec, make_schema, storage, to_fields
 
 STALE_REBUILD_SECONDS = 3600
@@ -50,6 +63,9 @@ KIND_BOOST = 1.5
 # Chinese characters pairs: found wherever the word occurs, however jieba cut it; ranked below
 # a whole-word match.
 GRAMS_FIELD, GRAMS_BOOST = "grams_zh", 0.5
+# A word found nowhere may be a typo (edit distance 1, or 2 from 8 letters) of a word that is
+# there, or two words run together ("ricepaper", "hongsegushi"); such matches count less.
+FUZZY_MIN_LETTERS, FUZZY_WEIGHT, SPLIT_WEIGHT = 5, 0.6, 0.9
 TF_SATURATION = 1.2  # BM25's k1: a second occurrence counts, a tenth hardly more
 IGNORED = object()  # a query word that is only a stop word
 
@@ -234,11 +250,34 @@ class WhooshBackend(SearchBackend):
             return 0
         return sum(f.stat().st_size for f in path.iterdir() if f.is_file())
 
-    def _alternatives(self, word: str, reader):
+    def _alternatives(self, word: str, reader, vocabulary=None):
         """The ways one query word can match: [(field, terms that must all be there, boost)].
 
-        None when the word can match nothing; IGNORED for an English stop word ("the").
+        None when the word can match nothing; IGNORED for an English stop word ("the"). A
+        Latin word found nowhere is tried as two words run together, then (when given
+        `vocabulary()`, the searcher's Vocabulary) as a typo.
         """
+        found = self._exact_alternatives(word, reader)
+        if found is not None or has_cjk(word) or not word.isalpha():
+            return found
+        for i in range(3, len(word) - 2):
+            halves = (self._exact_alternatives(word[:i], reader), self._exact_alternatives(word[i:], reader))
+            if any(half in (None, IGNORED) for half in halves):
+                continue
+            split = self._exact_alternatives(f"{word[:i]} {word[i:]}", reader)
+            if split not in (None, IGNORED):
+                return [(f, texts, boost * SPLIT_WEIGHT) for f, texts, boost in split]
+        if vocabulary is None or len(word) < FUZZY_MIN_LETTERS:
+            return None
+        near: list = []
+        for term in vocabulary().near(word, 1 if len(word) < 8 else 2):
+            if ("pinyin", term) in reader:
+                continue  # an English typo is not a Chinese word's pinyin ("sushi", suishi)
+            for f, texts, boost in self._exact_alternatives(term, reader) or ():
+                near.append((f, texts, boost * FUZZY_WEIGHT))
+        return near or None
+
+    def _exact_alternatives(self, word: str, reader):
         cjk = has_cjk(word)
         alternatives = []
         for fieldname, boost in CJK_FIELDS if cjk else LATIN_FIELDS:
@@ -260,17 +299,37 @@ class WhooshBackend(SearchBackend):
             return IGNORED
         return None
 
-    def _plan(self, words: list[str], reader, any_word: bool = False):
-        """Each word's alternatives; None when some word can match nothing (unless any one
-        word will do: then such a word is left out)."""
-        plan = []
-        for word in words:
-            alternatives = self._alternatives(word, reader)
-            if alternatives is None and not any_word:
-                return None
-            if alternatives is not None and alternatives is not IGNORED:
-                plan.append(alternatives)
-        return plan
+    def _concept_scores(self, arrays: SearcherArrays, reader, concept: Concept, vocabulary):
+        """Each document's score for a concept: its best alternative's, weighted (an
+        alternative of several words scores where all are found). None when no alternative
+        can match anything; IGNORED when the typed word is only stop words."""
+        best = None
+        typed = concept.alternatives[0].words if concept.alternatives else ()
+        # The word as typed is found when its characters stand together somewhere (not only
+        # scattered, as 书 and 发 of 书发 are): then it is no typo and the fallbacks are skipped.
+        typed_found = all((GRAMS_FIELD, gram) in reader for word in typed if has_cjk(word)
+                          for gram in query_grams(word))
+        for index, alternative in enumerate(concept.alternatives):
+            if alternative.fallback and typed_found and best is not None and best.any():
+                continue
+            scores = None
+            for word in alternative.words:
+                ways = self._alternatives(word, reader, vocabulary if index == 0 else None)
+                if ways is IGNORED:
+                    continue
+                if ways is None:
+                    scores = None
+                    break
+                found = self._word_scores(arrays, ways)
+                scores = found if scores is None else np.where(
+                    (scores > 0) & (found > 0), scores + found, 0.0)
+            else:
+                if scores is None and index == 0:
+                    return IGNORED
+            if scores is not None:
+                scores = alternative.weight * scores
+                best = scores if best is None else np.maximum(best, scores)
+        return best
 
     def _arrays(self, searcher) -> SearcherArrays:
         """The searcher's columns, deletions and (through the segment cache) postings as
@@ -321,39 +380,78 @@ class WhooshBackend(SearchBackend):
         searcher = self._searcher()
         if searcher is None or query.only_ids == set():
             return empty
-        plan = self._plan(query.words, searcher.reader(), query.any_word)
-        if plan is None or (query.words and not plan):
-            if not query.any_word:
-                empty.suggestion = self._suggest(searcher, query.words)
-            return empty
+        reader = searcher.reader()
+        concepts = query.concepts
+        if concepts is None:
+            concepts = [Concept(w, (Alternative((w,)),)) for w in query.words]
         arrays = self._arrays(searcher)
-        # Each word's scores over all documents, with how many documents it matches; matches
-        # are where every word scored. The rarest word first, so relevance sums in the same
-        # order whatever the query's order.
-        per_word = sorted(((int(np.count_nonzero(scores)), scores) for scores in
-                           (self._word_scores(arrays, alternatives) for alternatives in plan)),
-                          key=lambda pair: pair[0])
+        # Each concept's scores over all documents, with how many documents it matches. The
+        # rarest first, so relevance sums in the same order whatever the query's order.
+        per_concept, kept = [], []
+        for concept in concepts:
+            scores = self._concept_scores(arrays, reader, concept,
+                                          lambda: self._vocabulary(searcher))
+            if scores is IGNORED:
+                continue
+            if scores is None:
+                if not (query.any_word or query.relax):
+                    empty.suggestion = self._suggest(searcher, query.words)
+                    return empty
+                scores = np.zeros(arrays.size)
+            per_concept.append((int(np.count_nonzero(scores)), scores))
+            kept.append(concept)
+        if concepts and not per_concept:
+            return empty
+        unsorted = list(per_concept)
+        per_concept.sort(key=lambda pair: pair[0])
         mask = self._filter_mask(arrays, query)
-        if query.any_word and per_word:
-            mask &= np.logical_or.reduce([scores > 0 for _count, scores in per_word])
+        covered = np.zeros(arrays.size, np.int32)
+        for _count, scores in per_concept:
+            covered += scores > 0
+        partial = False
+        if query.any_word:
+            matched = np.flatnonzero(mask & (covered > 0)) if per_concept else np.flatnonzero(mask)
         else:
-            for _count, scores in per_word:
-                mask &= scores > 0
-        matched = np.flatnonzero(mask)
+            matched = np.flatnonzero(mask & (covered == len(per_concept)))
+            if matched.size == 0 and query.relax and len(per_concept) > 1:
+                # A lone character (壳 of 手机壳) is too weak to stand for the query: a partial
+                # match must cover one of the query's words, when it has any.
+                strong = [scores for concept, (_count, scores) in zip(kept, unsorted, strict=True)
+                          if concept.strong]
+                enough = (np.logical_or.reduce([scores > 0 for scores in strong]) if strong
+                          else covered > 0)
+                matched = np.flatnonzero(mask & enough)
+                partial = matched.size > 0
         numbers = {name: column[matched] for name, column in arrays.numbers.items()}
-        if per_word and query.sort == "relevance":
+        keys = []
+        if partial:
+            keys.append(-covered[matched])  # listings covering more of the query first
+        if per_concept and query.sort == "relevance":
             relevance = np.zeros(matched.size)
-            for count, scores in per_word:
+            for count, scores in per_concept:
                 relevance += math.log(1 + arrays.size / max(1, count)) * scores[matched]
-            keys = [-relevance, -numbers["listing_id"]]  # ties: the newest listing first
+            keys += [-relevance, -numbers["listing_id"]]  # ties: the newest listing first
         else:
-            keys = self._sort_keys(query.sort, numbers)
+            keys += self._sort_keys(query.sort, numbers)
         page = smallest(keys, query.offset + query.limit)[query.offset:]
         ids = [int(i) for i in numbers["listing_id"][page]]
         total = int(matched.size)
-        suggestion = (self._suggest(searcher, query.words)
-                      if total == 0 and query.words and not query.any_word else None)
-        return Results(ids, total, arrays.facet_counts(matched), suggestion)
+        suggestion = None
+        if (total == 0 or partial) and query.words and not query.any_word:
+            suggestion = self._suggest(searcher, query.words)
+            if suggestion is not None and not self._finds_all(arrays, reader, suggestion):
+                suggestion = None  # a suggestion is only offered when it finds listings
+        return Results(ids, total, arrays.facet_counts(matched), suggestion, partial)
+
+    def _finds_all(self, arrays: SearcherArrays, reader, text: str) -> bool:
+        found = arrays.live.copy()
+        for word in text.split():
+            ways = self._alternatives(word, reader)
+            if ways is None:
+                return False
+            if ways is not IGNORED:
+                found &= self._word_scores(arrays, ways) > 0
+        return bool(found.any())
 
     @staticmethod
     def _sort_keys(sort: str, numbers: dict[str, np.ndarray]) -> list[np.ndarray]:
@@ -366,26 +464,37 @@ class WhooshBackend(SearchBackend):
             return [nxt, price, lid]
         return [-lid]  # newest first when there is nothing to rank by
 
+    @staticmethod
+    def _vocabulary(searcher) -> Vocabulary:
+        """The words typo tolerance and suggestions correct towards (the spell field: English
+        titles, tags, glosses and pinyin; numbers left out), built once per searcher."""
+        vocabulary = getattr(searcher, "market_vocabulary", None)
+        if vocabulary is None:
+            words = (t.decode() if isinstance(t, bytes) else t for t in searcher.reader().lexicon("spell"))
+            vocabulary = searcher.market_vocabulary = Vocabulary(w for w in words if w.isalpha())
+        return vocabulary
+
     def _suggest(self, searcher, words: list[str]) -> str | None:
-        """Whoosh's corrector, word by word: English/pinyin words against the unstemmed words
-        of titles, tags and places; Chinese words against the Chinese titles."""
+        """English and pinyin words found nowhere, each replaced by the nearest known word
+        (the commonest of equally near ones). Chinese words are left alone: a word one
+        character away is another thing (茶叶, 茶油); homophones are matched instead."""
         changed = False
         out = []
         for word in words:
-            fieldname = "title_zh" if has_cjk(word) else "spell"
             known = any(
-                searcher.doc_frequency(f, t.text) for f, _ in (CJK_FIELDS if has_cjk(word)
-                                                             else LATIN_FIELDS)
+                searcher.doc_frequency(f, t.text) for f, _ in LATIN_FIELDS
                 for t in self.schema[f].analyzer(word, mode="query")
-            )
+            ) if not has_cjk(word) else True
             stop_word = not has_cjk(word) and not any(
                 True for _ in self.schema["title_en"].analyzer(word, mode="query"))
             if known or stop_word or len(word) < 2:
                 out.append(word)
                 continue
-            found = searcher.corrector(fieldname).suggest(word, limit=1, maxdist=2 if len(word) > 3 else 1)
-            if found and found[0] != word:
-                out.append(found[0])
+            maxdist = 2 if len(word) > 3 else 1
+            near = self._vocabulary(searcher).near(word, maxdist)
+            if near:
+                best = min(near, key=lambda t: (distance(word, t), -searcher.doc_frequency("spell", t), t))
+                out.append(best)
                 changed = True
             else:
                 out.append(word)

@@ -77,6 +77,7 @@ def to_fields(doc: Document) -> dict:
     if doc.next_date is not None:
         next_date = doc.next_date.year * 10000 + doc.next_date.month * 100 + doc.next_date.day
     joined_pinyin = " ".join(t for t in romanised.split() if len(t) > 2)
+    english_glosses = glosses(doc.title_zh + " " + doc.tags)
     return dict(
         id=str(doc.listing_id),
         listing_id=doc.listing_id,
@@ -88,11 +89,12 @@ def to_fields(doc: Document) -> dict:
         next_date=next_date,
         title_zh=f"{doc.title_zh}\n{doc.tags}",
         body_zh=f"{doc.description_zh}\n{doc.place_zh}",
-        title_en=f"{doc.title_en}\n{doc.tags}\n{glosses(doc.title_zh + ' ' + doc.tags)}",
+        title_en=f"{doc.title_en}\n{doc.tags}\n{english_glosses}",
         body_en=f"{doc.description_en}\n{doc.place_en}",
         pinyin=romanised,
         grams_zh="\n".join((doc.title_zh, doc.tags, doc.description_zh, doc.place_zh)),
-        spell=" ".join((doc.title_en, doc.tags, joined_pinyin)),
+        # What the typo tolerance corrects towards: English titles, tags, the glosses and pinyin.
+        spell=" ".join((doc.title_en, doc.tags, english_glosses, joined_pinyin)),
     )
 
 
