@@ -61,6 +61,9 @@ def _refuse_bad_stripe_currency(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from market import edge
+
+    edge.init_app(app)  # first: its guard runs before any other hook reads the request
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
