@@ -40,6 +40,7 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 0)  # Strict-Transport-Security max-age; 0: not sent
     MAX_CONTENT_LENGTH = 30 * 1024 * 1024  # uploads are checked at 8 MB; this stops abuse early
 
     # ---- language, time and money ---------------------------------------------------------
@@ -102,6 +103,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)  # production is served over HTTPS only
 
 
 def config_for_env() -> type[Config]:
