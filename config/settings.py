@@ -39,6 +39,10 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # ---- sessions that end (market/sessions.py) ----
+    PERMANENT_SESSION_LIFETIME = 14 * 24 * 3600  # the cookie's own life; the server checks it too
+    SESSION_IDLE_HOURS = _env_int("SESSION_IDLE_HOURS", 14 * 24)  # a customer idle this long is logged out
+    STAFF_SESSION_IDLE_HOURS = _env_int("STAFF_SESSION_IDLE_HOURS", 12)  # staff and admins: shorter
     REMEMBER_COOKIE_SAMESITE = "Lax"
     HSTS_SECONDS = _env_int("HSTS_SECONDS", 0)  # Strict-Transport-Security max-age; 0: not sent
     MAX_CONTENT_LENGTH = 30 * 1024 * 1024  # uploads are checked at 8 MB; this stops abuse early

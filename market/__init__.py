@@ -82,6 +82,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
+    from market import sessions
+
+    sessions.init_app(app)
 
     @app.before_request
     def _declare_write_intent():

@@ -86,6 +86,12 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.commit()
 
 
+def end_sessions(user: User) -> None:
+    """Every session cookie this user holds stops working (log out, log out everywhere)."""
+    user.session_version += 1
+    db.session.commit()
+
+
 def load_session_user(session_id: str) -> User | None:
     """Flask-Login's loader: 'id:version' finds the user only while the version is current."""
     user_id, _, version = session_id.partition(":")

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from market.accounts import service
-from market.accounts.forms import LoginForm, PasswordForm, SignupForm
+from market.accounts.forms import EndSessionsForm, LoginForm, PasswordForm, SignupForm
 from market.extensions import login_manager
 from market.i18n import chosen_language, remember_language
 from market.redirects import local_path
@@ -48,6 +48,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        service.end_sessions(current_user)  # a copy of the cookie kept elsewhere stops working too
     logout_user()
     flash(_("You are logged out."), "success")
     return redirect(url_for("catalog.index"))
@@ -66,4 +68,17 @@ def password():
             login_user(current_user)  # this browser stays logged in; all others are logged out
             flash(_("Password changed. You were logged out everywhere else."), "success")
             return redirect(url_for("catalog.index"))
-    return render_template("accounts/password.html", form=form), 400 if form.errors else 200
+    return render_template("accounts/password.html", form=form, end_form=EndSessionsForm()), \
+        400 if form.errors else 200
+
+
+@bp.post("/account/sessions/end")
+@login_required
+def end_other_sessions():
+    """Log out every other browser and device; this one stays logged in."""
+    if not EndSessionsForm().validate_on_submit():
+        return redirect(url_for(".password"))
+    service.end_sessions(current_user)
+    login_user(current_user)  # this browser gets a cookie with the new version
+    flash(_("You were logged out everywhere else."), "success")
+    return redirect(url_for(".password"))
