@@ -21,14 +21,12 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         email, phone = service.normalize_identifier(form.identifier.data)
-        try:
-            user = service.create_user(form.name.data, form.password.data, email=email, phone=phone)
-        except service.AccountError as error:
-            form.identifier.errors.append(str(error))
-        else:
-            login_user(user)
-            flash(_("Welcome! Your account is ready."), "success")
-            return redirect(_safe_next(url_for("catalog.index")))
+        # The same answer whether the account is new or already existed (its owner got a mail):
+        # so not even a new account is logged in here.
+        service.sign_up(form.name.data, form.password.data, email=email, phone=phone)
+        flash(_("Thank you. Your account is ready: log in with it. If this email or number "
+                "already had an account, we have written to its owner instead."), "success")
+        return redirect(url_for("accounts.login", next=_safe_next(url_for("catalog.index"))))
     return render_template("accounts/signup.html", form=form), 400 if form.errors else 200
 
 
