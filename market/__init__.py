@@ -136,6 +136,7 @@ def _connect_hooks() -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from market.catalog.display import cached_card, care_share_percent, home_datetime, percent
+    from market.once import hidden_field
     from market.provinces import province_list
 
     app.jinja_env.filters["money"] = format_money
@@ -149,6 +150,7 @@ def _register_template_helpers(app: Flask) -> None:
         home_datetime=home_datetime,
         cached_card=cached_card,
         province_list=province_list,
+        form_once=hidden_field,
     )
 
 

@@ -18,6 +18,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import event
 
 from market import create_app
+from market.once import FIELD, new_token
 from models import db
 from tests.conftest import csrf_from, login
 from tests.manage.test_isolation import World
@@ -149,7 +150,7 @@ def _send(client, method: str, url: str, value):
     if method == "GET":
         query = urlencode([(name, value) for name in QUERY_NAMES])
         return client.get(url + "?" + query)
-    pairs = [(name, value) for name in FORM_NAMES] + [("csrf_token", client.csrf)]
+    pairs = [(name, value) for name in FORM_NAMES] + [("csrf_token", client.csrf), (FIELD, new_token())]
     return client.post(url, data=urlencode(pairs), content_type="application/x-www-form-urlencoded")
 
 
