@@ -47,6 +47,16 @@ class Config:
     HSTS_SECONDS = _env_int("HSTS_SECONDS", 0)  # Strict-Transport-Security max-age; 0: not sent
     MAX_CONTENT_LENGTH = 30 * 1024 * 1024  # uploads are checked at 8 MB; this stops abuse early
 
+    # ---- throttles (market/throttles.py; Flask-Limiter "N per period") ----
+    REDIS_URL = os.environ.get("REDIS_URL", "")  # when set, throttle counts live there (needs `redis`)
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)  # tests turn them on with @pytest.mark.throttles
+    THROTTLE_LOGIN_ACCOUNT = os.environ.get("THROTTLE_LOGIN_ACCOUNT", "10 per 15 minutes")  # per account
+    THROTTLE_LOGIN_ADDRESS = os.environ.get("THROTTLE_LOGIN_ADDRESS", "30 per 15 minutes")  # per IP
+    THROTTLE_SIGNUP = os.environ.get("THROTTLE_SIGNUP", "5 per hour")  # per IP
+    THROTTLE_ORDER_LOOKUP = os.environ.get("THROTTLE_ORDER_LOOKUP", "10 per 15 minutes")  # guest lookups, per IP
+    THROTTLE_DONATE = os.environ.get("THROTTLE_DONATE", "10 per hour")  # donation pledges, per IP
+    THROTTLE_SEARCH = os.environ.get("THROTTLE_SEARCH", "60 per minute")  # per IP
+
     # ---- language, time and money ---------------------------------------------------------
     BABEL_DEFAULT_LOCALE = "zh_Hans"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"  # Flask-Babel's; market.clock.HOME_TIMEZONE is the same

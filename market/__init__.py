@@ -28,9 +28,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     _refuse_bad_stripe_currency(app)
     _init_extensions(app)
     _register_blueprints(app)
-    from market import headers
+    from market import headers, throttles
 
     headers.init_app(app)
+    throttles.init_app(app)  # after the blueprints: it wraps their views
     _connect_hooks()
     _register_template_helpers(app)
     _register_cli(app)

@@ -86,8 +86,10 @@ class FreshContextClient(FlaskClient):
 
 
 @pytest.fixture
-def app(database_template, tmp_path):
+def app(database_template, tmp_path, request):
     settings = {
+        # i13: throttles only in tests marked `throttles` (each test's app counts from zero)
+        "RATELIMIT_ENABLED": request.node.get_closest_marker("throttles") is not None,
         "TESTING": True,
         "SECRET_KEY": "testing-secret",
         "UPLOAD_ROOT": tmp_path / "uploads",
