@@ -53,7 +53,7 @@ class Config:
     THROTTLE_LOGIN_ACCOUNT = os.environ.get("THROTTLE_LOGIN_ACCOUNT", "10 per 15 minutes")  # per account
     THROTTLE_LOGIN_ADDRESS = os.environ.get("THROTTLE_LOGIN_ADDRESS", "30 per 15 minutes")  # per IP
     THROTTLE_SIGNUP = os.environ.get("THROTTLE_SIGNUP", "5 per hour")  # per IP
-    THROTTLE_ORDER_LOOKUP = os.environ.get("THROTTLE_ORDER_LOOKUP", "10 per 15 minutes")  # guest lookups, per IP
+    THROTTLE_ORDER_LOOKUP = os.environ.get("THROTTLE_ORDER_LOOKUP", "10 per 15 minutes")  # per IP
     THROTTLE_DONATE = os.environ.get("THROTTLE_DONATE", "10 per hour")  # donation pledges, per IP
     THROTTLE_SEARCH = os.environ.get("THROTTLE_SEARCH", "60 per minute")  # per IP
 
