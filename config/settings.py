@@ -36,7 +36,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url(  # DATABASE_URL: SQLite file by default, or PostgreSQL
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'market.sqlite3'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A connection the database dropped (restart, idle timeout) is replaced, not a 500.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # ---- sessions that end (market/sessions.py) ----

@@ -57,3 +57,11 @@ def test_production_sends_hsts(tmp_path):
                       "SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
     response = app.test_client().get("/healthz")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_a_dropped_database_connection_is_replaced_not_an_error(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+    with app.app_context():
+        from models import db
+
+        assert db.engine.pool._pre_ping  # each checkout tests the connection first
