@@ -36,11 +36,27 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url(  # DATABASE_URL: SQLite file by default, or PostgreSQL
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'market.sqlite3'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A connection the database dropped (restart, idle timeout) is replaced, not a 500.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # ---- sessions that end (market/sessions.py) ----
+    PERMANENT_SESSION_LIFETIME = 14 * 24 * 3600  # the cookie's own life; the server checks it too
+    SESSION_IDLE_HOURS = _env_int("SESSION_IDLE_HOURS", 14 * 24)  # a customer idle this long is logged out
+    STAFF_SESSION_IDLE_HOURS = _env_int("STAFF_SESSION_IDLE_HOURS", 12)  # staff and admins: shorter
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 0)  # Strict-Transport-Security max-age; 0: not sent
     MAX_CONTENT_LENGTH = 30 * 1024 * 1024  # uploads are checked at 8 MB; this stops abuse early
+
+    # ---- throttles (market/throttles.py; Flask-Limiter "N per period") ----
+    REDIS_URL = os.environ.get("REDIS_URL", "")  # when set, throttle counts live there (needs `redis`)
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)  # tests turn them on with @pytest.mark.throttles
+    THROTTLE_LOGIN_ACCOUNT = os.environ.get("THROTTLE_LOGIN_ACCOUNT", "10 per 15 minutes")  # per account
+    THROTTLE_LOGIN_ADDRESS = os.environ.get("THROTTLE_LOGIN_ADDRESS", "30 per 15 minutes")  # per IP
+    THROTTLE_SIGNUP = os.environ.get("THROTTLE_SIGNUP", "5 per hour")  # per IP
+    THROTTLE_ORDER_LOOKUP = os.environ.get("THROTTLE_ORDER_LOOKUP", "10 per 15 minutes")  # per IP
+    THROTTLE_DONATE = os.environ.get("THROTTLE_DONATE", "10 per hour")  # donation pledges, per IP
+    THROTTLE_SEARCH = os.environ.get("THROTTLE_SEARCH", "60 per minute")  # per IP
 
     # ---- language, time and money ---------------------------------------------------------
     BABEL_DEFAULT_LOCALE = "zh_Hans"
@@ -106,6 +122,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)  # production is served over HTTPS only
 
 
 def config_for_env() -> type[Config]:

@@ -28,6 +28,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     _refuse_bad_stripe_currency(app)
     _init_extensions(app)
     _register_blueprints(app)
+    from market import headers, throttles
+
+    headers.init_app(app)
+    throttles.init_app(app)  # after the blueprints: it wraps their views
     _connect_hooks()
     _register_template_helpers(app)
     _register_cli(app)
@@ -69,6 +73,9 @@ def _refuse_bad_stripe_currency(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from market import edge
+
+    edge.init_app(app)  # first: its guard runs before any other hook reads the request
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
@@ -84,6 +91,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
+    from market import sessions
+
+    sessions.init_app(app)
 
     @app.before_request
     def _declare_write_intent():
@@ -136,6 +146,7 @@ def _connect_hooks() -> None:
 def _register_template_helpers(app: Flask) -> None:
     from market.catalog.display import cached_card, care_share_percent, home_datetime, percent
     from market.ledger.public import ledger_alarm, ledger_public_key, order_paper_trail, qr_svg
+    from market.once import hidden_field
     from market.provinces import province_list
 
     app.jinja_env.filters["money"] = format_money
@@ -153,6 +164,7 @@ def _register_template_helpers(app: Flask) -> None:
         ledger_public_key=ledger_public_key,
         order_paper_trail=order_paper_trail,
         qr_svg=qr_svg,
+        form_once=hidden_field,
     )
 
 

@@ -14,6 +14,7 @@ MESSAGES = {
     405: (_l("Not allowed"), _l("This page cannot be used that way.")),
     409: (_l("Already changed"), _l("Someone changed this just now. Please look again.")),
     413: (_l("File too large"), _l("Please choose a smaller file.")),
+    429: (_l("Too many tries"), _l("Please try again in a few minutes.")),
     500: (_l("Something went wrong on our side"), _l("Nothing was saved. Please try again.")),
     503: (_l("Temporarily unavailable"), _l("Please try again in a minute.")),
 }

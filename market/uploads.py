@@ -223,9 +223,12 @@ def send_document(root: Path, path: str, content_type: str | None, name: str, *,
                                    mimetype=content_type if suffix else "application/octet-stream",
                                    as_attachment=suffix is None, download_name=f"{name}{suffix or ''}")
     response.headers["X-Content-Type-Options"] = "nosniff"
+    # Opened directly, a PDF could still run script or submit forms on our origin: sandbox it.
+    response.headers["Content-Security-Policy"] = "sandbox"
     if not max_age:
         response.cache_control.public = False
         response.cache_control.private = True
+        response.cache_control.no_store = True
     return response
 
 

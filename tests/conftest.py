@@ -89,8 +89,10 @@ class FreshContextClient(FlaskClient):
 
 
 @pytest.fixture
-def app(database_template, tmp_path):
+def app(database_template, tmp_path, request):
     settings = {
+        # i13: throttles only in tests marked `throttles` (each test's app counts from zero)
+        "RATELIMIT_ENABLED": request.node.get_closest_marker("throttles") is not None,
         "TESTING": True,
         "SECRET_KEY": "testing-secret",
         "UPLOAD_ROOT": tmp_path / "uploads",
@@ -140,10 +142,21 @@ def csrf_from(client, url: str) -> str:
     return match.group(1)
 
 
+# ---- i13: one-time form tokens (market/once.py) ----
+_ONCE = re.compile(r'name="form_once" value="([0-9a-f]{32})"')
+
+
 def post_form(client, url: str, data: dict | None = None, form_url: str | None = None, **kwargs):
-    """Post like a browser: fetch the form's page for a CSRF token, then submit."""
+    """Post like a browser: fetch the form's page for a CSRF token and a one-time token (a fresh
+    one when that page shows none: tests of a refusal often take the token from another page),
+    then submit."""
     payload = dict(data or {})
-    payload["csrf_token"] = csrf_from(client, form_url or url)
+    page = client.get(form_url or url).get_data(as_text=True)
+    match = _CSRF.search(page)
+    assert match, f"no form with a CSRF token on {form_url or url}"
+    payload["csrf_token"] = match.group(1)
+    once = _ONCE.search(page)
+    payload.setdefault("form_once", once.group(1) if once else uuid.uuid4().hex)
     return client.post(url, data=payload, **kwargs)
 
 

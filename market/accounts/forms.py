@@ -45,3 +45,7 @@ class PasswordForm(FlaskForm):
         _l("New password again"),
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
+
+
+class EndSessionsForm(FlaskForm):
+    """Only the CSRF token: log out every other browser."""

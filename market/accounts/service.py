@@ -66,6 +66,36 @@ def create_user(name: str, password: str, email: str | None = None, phone: str |
     return user
 
 
+def sign_up(name: str, password: str, email: str | None = None, phone: str | None = None) -> User | None:
+    """A new account, or None when the email or number already has one. Then the owner is told
+    by mail (a number alone cannot be told: there is no SMS service) and the caller answers just
+    as for a new account, so sign-up never reveals whether an account exists."""
+    existing = find_user(email or phone or "")
+    if existing is None:
+        try:
+            return create_user(name, password, email=email, phone=phone)
+        except AccountError:  # the same address signed up at the same moment
+            existing = find_user(email or phone or "")
+    else:
+        generate_password_hash(password)  # as long as making an account takes
+    if existing is not None and existing.email:
+        _tell_owner(existing)
+    return None
+
+
+def _tell_owner(user: User) -> None:
+    from flask import current_app, url_for
+
+    from market.mail import Mail, render_bilingual, send
+
+    try:
+        subject, body = render_bilingual("accounts/mail/signup_taken.txt", user=user,
+                                         login_url=url_for("accounts.login", _external=True))
+        send(Mail(user.email, subject, body))
+    except Exception:  # the mail must not change the answer the visitor sees
+        current_app.logger.exception("could not tell user %s of a sign-up attempt", user.id)
+
+
 def authenticate(identifier: str, password: str) -> User | None:
     """The user whose identifier and password match, or None (never says which was wrong)."""
     user = find_user(identifier)
@@ -82,6 +112,12 @@ def change_password(user: User, current: str, new: str) -> None:
     if not check_password_hash(user.password_hash, current):
         raise AccountError(_("Your current password is not right."))
     user.password_hash = generate_password_hash(new)
+    user.session_version += 1
+    db.session.commit()
+
+
+def end_sessions(user: User) -> None:
+    """Every session cookie this user holds stops working (log out, log out everywhere)."""
     user.session_version += 1
     db.session.commit()
 

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from market.accounts import service
-from market.accounts.forms import LoginForm, PasswordForm, SignupForm
+from market.accounts.forms import EndSessionsForm, LoginForm, PasswordForm, SignupForm
 from market.extensions import login_manager
 from market.i18n import chosen_language, remember_language
 from market.redirects import local_path
@@ -21,14 +21,12 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         email, phone = service.normalize_identifier(form.identifier.data)
-        try:
-            user = service.create_user(form.name.data, form.password.data, email=email, phone=phone)
-        except service.AccountError as error:
-            form.identifier.errors.append(str(error))
-        else:
-            login_user(user)
-            flash(_("Welcome! Your account is ready."), "success")
-            return redirect(_safe_next(url_for("catalog.index")))
+        # The same answer whether the account is new or already existed (its owner got a mail):
+        # so not even a new account is logged in here.
+        service.sign_up(form.name.data, form.password.data, email=email, phone=phone)
+        flash(_("Thank you. Your account is ready: log in with it. If this email or number "
+                "already had an account, we have written to its owner instead."), "success")
+        return redirect(url_for("accounts.login", next=_safe_next(url_for("catalog.index"))))
     return render_template("accounts/signup.html", form=form), 400 if form.errors else 200
 
 
@@ -48,6 +46,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        service.end_sessions(current_user)  # a copy of the cookie kept elsewhere stops working too
     logout_user()
     flash(_("You are logged out."), "success")
     return redirect(url_for("catalog.index"))
@@ -66,4 +66,17 @@ def password():
             login_user(current_user)  # this browser stays logged in; all others are logged out
             flash(_("Password changed. You were logged out everywhere else."), "success")
             return redirect(url_for("catalog.index"))
-    return render_template("accounts/password.html", form=form), 400 if form.errors else 200
+    return render_template("accounts/password.html", form=form, end_form=EndSessionsForm()), \
+        400 if form.errors else 200
+
+
+@bp.post("/account/sessions/end")
+@login_required
+def end_other_sessions():
+    """Log out every other browser and device; this one stays logged in."""
+    if not EndSessionsForm().validate_on_submit():
+        return redirect(url_for(".password"))
+    service.end_sessions(current_user)
+    login_user(current_user)  # this browser gets a cookie with the new version
+    flash(_("You were logged out everywhere else."), "success")
+    return redirect(url_for(".password"))

@@ -22,6 +22,7 @@ from market.fund.forms import (
 )
 from market.fund.service import FundError, FundForbidden, FundNotFound
 from market.ledger import service as ledger
+from market.once import one_time
 from market.uploads import send_document
 from models import Home, db
 
@@ -68,6 +69,7 @@ def index(home_slug: str):
 
 
 @bp.route("/disbursements/new", methods=["GET", "POST"])
+@one_time
 def propose(home_slug: str):
     home, role = _home_for(home_slug)
     form = DisbursementForm()
@@ -103,6 +105,7 @@ def disbursement(home_slug: str, disbursement_id: int):
 
 
 @bp.post("/disbursements/<int:disbursement_id>/decide")
+@one_time
 def decide(home_slug: str, disbursement_id: int):
     home, role = _home_for(home_slug)
     form = DecisionForm()
@@ -147,6 +150,7 @@ def donations(home_slug: str):
 
 
 @bp.post("/donations/<int:donation_id>/confirm")
+@one_time
 def confirm_donation(home_slug: str, donation_id: int):
     home, role = _home_for(home_slug)
     form = ConfirmDonationForm(prefix=f"d{donation_id}")
@@ -162,6 +166,7 @@ def confirm_donation(home_slug: str, donation_id: int):
 
 
 @bp.post("/donations/<int:donation_id>/cancel")
+@one_time
 def cancel_donation(home_slug: str, donation_id: int):
     home, role = _home_for(home_slug)
     if not CancelForm().validate_on_submit():
@@ -175,6 +180,7 @@ def cancel_donation(home_slug: str, donation_id: int):
 
 
 @bp.route("/grants/new", methods=["GET", "POST"])
+@one_time
 def new_grant(home_slug: str):
     home, role = _home_for(home_slug, admin_ok=True)
     if role != "supervisor" and not current_user.is_admin:
@@ -196,6 +202,7 @@ def new_grant(home_slug: str):
 
 
 @bp.route("/settlements/new", methods=["GET", "POST"])
+@one_time
 def new_settlement(home_slug: str):
     home, role = _home_for(home_slug, admin_ok=True)
     if not current_user.is_admin:

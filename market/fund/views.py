@@ -25,6 +25,7 @@ from market.errors import render_error
 from market.fund import disbursements, donations, exports, public, service
 from market.fund.forms import DonationForm, ExportForm, PayDonationForm
 from market.fund.service import FundError
+from market.once import one_time
 from market.payments.providers import enabled_providers, get_provider
 from market.uploads import send_document
 from models import Home, db
@@ -81,6 +82,7 @@ def home(home_slug: str):
 
 
 @bp.route("/<home_slug>/donate", methods=["GET", "POST"])
+@one_time
 def donate(home_slug: str):
     found = _active_home(home_slug)
     form = DonationForm()
@@ -136,6 +138,7 @@ def donation(reference: str):
 
 
 @bp.post("/donations/<reference>/pay")
+@one_time
 def pay_donation(reference: str):
     found = _donation_or_404(reference)
     if not PayDonationForm().validate_on_submit() or found.provider != "stripe":

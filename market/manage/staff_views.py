@@ -34,6 +34,7 @@ from market.manage.forms import (
     SessionForm,
 )
 from market.money import minor_to_major_text
+from market.once import one_time
 from market.uploads import UploadError, remove_stored, store_image
 from models.catalog import KINDS
 from models.catalog import LISTING_STATUSES as STATUSES
@@ -131,6 +132,7 @@ def _listing_form(data=None, rooms_price: bool = False) -> ListingForm:
 
 
 @bp.route("/<home_slug>/listings/new/<any(tour, homestay, produce, craft):kind>", methods=["GET", "POST"])
+@one_time
 def listing_new(home_slug: str, kind: str):
     form = _listing_form()
     if form.validate_on_submit():
@@ -207,6 +209,7 @@ def _tour(listing_id: int):
 
 
 @bp.route("/<home_slug>/listings/<int:listing_id>/sessions/new", methods=["GET", "POST"])
+@one_time
 def session_new(home_slug: str, listing_id: int):
     found = _tour(listing_id)
     initial = None
@@ -287,6 +290,7 @@ def _homestay(listing_id: int):
 
 
 @bp.route("/<home_slug>/listings/<int:listing_id>/rooms/new", methods=["GET", "POST"])
+@one_time
 def room_new(home_slug: str, listing_id: int):
     found = _homestay(listing_id)
     form = RoomForm(data=None if request.method == "POST" else {"max_guests": 2, "active": True})
@@ -393,6 +397,7 @@ def elders(home_slug: str):
 
 
 @bp.route("/<home_slug>/elders/new", methods=["GET", "POST"])
+@one_time
 def elder_new(home_slug: str):
     form = ElderForm()
     if form.validate_on_submit():

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from market import clock
 from market.console import enter_home_console
+from market.once import one_time
 from market.orders import fulfilment, how_to_pay, lifecycle, queries
 from market.orders.errors import OrderError, OrderStateError
 from market.orders.forms import (
@@ -119,6 +120,7 @@ def _act(reference: str, form, form_name: str, error_field: str, action):
 
 
 @bp.post("/<reference>/mark-paid")
+@one_time
 def mark_paid(home_slug: str, reference: str):
     form = MarkPaidForm()
 
@@ -171,6 +173,7 @@ def line_done(home_slug: str, reference: str, line_id: int):
 
 
 @bp.post("/<reference>/cancel")
+@one_time
 def cancel(home_slug: str, reference: str):
     form = CancelForm()
 
@@ -185,6 +188,7 @@ def cancel(home_slug: str, reference: str):
 
 
 @bp.post("/<reference>/refund")
+@one_time
 def refund(home_slug: str, reference: str):
     """Refund chosen lines in part: `quantity-<line id>` or `amount-<line id>` per line."""
     form = RefundForm()

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, user_logged_in
 
 from market.booking.service import BookingError
+from market.once import one_time
 from market.orders import cart as carts
 from market.orders import checkout as checkouts
 from market.orders import how_to_pay, lifecycle, queries, timeline
@@ -93,6 +94,7 @@ user_logged_in.connect(_merge_cart_at_login)
 # ---- cart ----------------------------------------------------------------------------------
 
 @bp.post("/cart/add")
+@one_time
 def cart_add():
     form = request.form
     listing_id = form.get("listing_id", "")
@@ -252,6 +254,7 @@ def receipt(reference: str):
 
 
 @bp.post("/orders/<reference>/cancel")
+@one_time
 def cancel(reference: str):
     order = _order_or_404(reference)
     form = BuyerCancelForm()

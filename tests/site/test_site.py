@@ -83,13 +83,14 @@ def test_language_chosen_on_this_device_wins_at_login_and_is_saved(app, client, 
 
 
 def test_print_buttons_say_how_to_print_without_javascript(client, make):
-    """The button needs a script; without one it is hidden (<noscript> style) and a hint shows."""
+    """The button needs a script; without one it is hidden (site.css hides .needs-js until
+    static/js/site.js marks the page) and a hint shows."""
     import re
 
     home = make.home()
     client.set_cookie("lang", "en")
     page = client.get(f"/fund/{home.slug}/statement/2026-11").get_data(as_text=True)
-    assert re.search(r"<noscript><style>\.needs-js \{ display: none !important; \}</style></noscript>", page)
-    button = re.search(r'<button[^>]*onclick="window\.print\(\)"[^>]*>', page).group(0)
+    assert re.search(r'<script src="/static/js/site\.js[^"]*" defer></script>', page)
+    button = re.search(r'<button[^>]*data-print[^>]*>', page).group(0)
     assert 'class="needs-js"' in button
     assert "<noscript>To print this page, choose Print in your browser's menu.</noscript>" in page

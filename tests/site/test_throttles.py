@@ -1,0 +1,59 @@
+"""Throttles: each limit stops the next try with a clear page, and lifts when its window ends."""
+
+import time
+
+import pytest
+
+from tests.conftest import post_form
+
+pytestmark = pytest.mark.throttles
+
+
+def _wrong_login(client, identifier):
+    return post_form(client, "/login", {"identifier": identifier, "password": "wrong-wrong"})
+
+
+def test_login_is_limited_per_account_with_a_clear_page(app, client, make, english):
+    app.config["THROTTLE_LOGIN_ACCOUNT"] = "3 per 1 hour"
+    user = make.user()
+    for _ in range(3):
+        assert _wrong_login(client, user.email).status_code == 400
+    stopped = _wrong_login(client, user.email.upper())  # the same account, typed differently
+    assert stopped.status_code == 429
+    assert "try again in 60 minutes" in stopped.get_data(as_text=True)
+    assert 3500 < int(stopped.headers["Retry-After"]) <= 3600
+    assert _wrong_login(client, "someone.else@example.com").status_code == 400  # other accounts
+
+
+def test_login_is_limited_per_address(app, client, make):
+    app.config["THROTTLE_LOGIN_ADDRESS"] = "3 per 1 hour"
+    for n in range(3):
+        assert _wrong_login(client, f"guess{n}@example.com").status_code == 400
+    assert _wrong_login(client, "guess9@example.com").status_code == 429
+
+
+@pytest.mark.parametrize("setting, send", [
+    ("THROTTLE_SIGNUP", lambda c: post_form(c, "/signup", {"name": "x", "identifier": "bad"})),
+    ("THROTTLE_ORDER_LOOKUP", lambda c: post_form(c, "/orders/lookup", {"reference": "R1", "phone": "1"},
+                                                  form_url="/orders")),
+    ("THROTTLE_SEARCH", lambda c: c.get("/search?q=tea")),
+])
+def test_each_limit_stops_and_then_lifts(app, client, setting, send):
+    app.config[setting] = "2 per 2 seconds"
+    assert send(client).status_code != 429
+    assert send(client).status_code != 429
+    assert send(client).status_code == 429
+    time.sleep(2.1)
+    assert send(client).status_code != 429
+
+
+def test_donation_pledges_are_limited(app, client, make):
+    app.config["THROTTLE_DONATE"] = "1 per 1 hour"
+    home = make.home()
+    url = f"/fund/{home.slug}/donate"
+    assert post_form(client, url, {"preset": "5000"}).status_code != 429
+    assert post_form(client, url, {"preset": "5000"}).status_code == 429
+
+
+def test_throttles_are_off_elsewhere_in_the_tests(app):
+    assert app.config["RATELIMIT_ENABLED"] is True  # this module is marked
