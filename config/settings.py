@@ -65,6 +65,15 @@ class Config:
     CARE_FUND_RELEASE_DAYS = _env_int("CARE_FUND_RELEASE_DAYS", 7)  # goods: days care income stays pending
     FUND_RELEASE_EVERY_SECONDS = _env_int("FUND_RELEASE_EVERY_SECONDS", 60)  # pages release income, every N s
 
+    # ---- background jobs (market/jobs) --------------------------------------------------------
+    REDIS_URL = os.environ.get("REDIS_URL", "")  # set: the queue lives in Redis (many workers, many machines)
+    JOBS_SQLITE_PATH = os.environ.get("JOBS_SQLITE_PATH") or None  # else here (None: instance/jobs.sqlite3)
+    # Run each job at once in the caller (no worker); None: on when TESTING.
+    JOBS_IMMEDIATE = None if "JOBS_IMMEDIATE" not in os.environ else _env_bool("JOBS_IMMEDIATE", False)
+    JOBS_MAX_TRIES = _env_int("JOBS_MAX_TRIES", 8)  # then the job is failed and shown at /admin/jobs
+    JOBS_LEASE_SECONDS = _env_int("JOBS_LEASE_SECONDS", 300)  # a job whose worker died runs again after
+    JOBS_SWEEP_AFTER_SECONDS = _env_int("JOBS_SWEEP_AFTER_SECONDS", 60)  # the sweeper enqueues rows this old
+
     # ---- mail ---------------------------------------------------------------------------------
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")  # console (the log) or smtp
     SMTP_HOST = os.environ.get("SMTP_HOST", "")

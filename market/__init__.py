@@ -28,6 +28,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     _refuse_bad_stripe_currency(app)
     _init_extensions(app)
     _register_blueprints(app)
+    from market import jobs
+
+    jobs.init_app(app)
     _connect_hooks()
     _register_template_helpers(app)
     _register_cli(app)
