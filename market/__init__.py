@@ -162,3 +162,6 @@ def _register_cli(app: Flask) -> None:
     from market.orders.cli import orders_cli
 
     app.cli.add_command(orders_cli)
+    from market.jobs.cli import register as register_jobs
+
+    register_jobs(app)
