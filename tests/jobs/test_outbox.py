@@ -194,3 +194,29 @@ def test_with_the_queue_down_the_change_commits_and_the_sweeper_catches_up(app, 
     drain(real_queue)
     assert calls == [("late",)] and job("late").status == "done"
 
+
+
+def test_the_admin_sees_a_failed_job_with_its_error_and_tries_it_again(app, client, make):
+    from tests.conftest import login, post_form
+
+    app.config["JOBS_MAX_TRIES"] = 1
+    failures_left["n"] = 1
+    outbox.later(flaky, "admin", key="poisoned")
+    db.session.commit()
+    row = job("poisoned")
+    assert row.status == "failed"
+    assert client.get("/admin/jobs").status_code in (302, 401)
+    login(client, make.member(make.home()))
+    assert client.get("/admin/jobs").status_code == 403
+    client.get("/logout")
+    admin = client.application.test_client()
+    login(admin, make.user(is_admin=True))
+    page = admin.get("/admin/jobs").get_data(as_text=True)
+    assert "mail server down (admin)" in page and "tests.jobs.test_outbox:flaky" in page
+    done = post_form(admin, f"/admin/jobs/{row.id}/retry", form_url="/admin/jobs")
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert job("poisoned").status == "done" and calls == [("admin",)]
+    again = post_form(admin, f"/admin/jobs/{row.id}/retry", form_url="/admin/jobs", follow_redirects=True)
+    assert again.status_code == 200 and calls == [("admin",)]  # a done job is not run twice
+    assert post_form(admin, "/admin/jobs/999999/retry", form_url="/admin/jobs").status_code == 302
