@@ -1,6 +1,7 @@
 """`flask worker` (a Huey consumer) and `flask jobs status|sweep|retry`."""
 
 import json
+import logging
 
 import click
 from flask.cli import AppGroup
@@ -17,6 +18,7 @@ def worker_command(workers: int, no_periodic: bool) -> None:
 
     if huey.immediate:
         raise click.ClickException("JOBS_IMMEDIATE is on: jobs run in the web process, no worker needed.")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     click.echo(f"worker: queue on {storage_name()}, {workers} thread(s)")
     huey.create_consumer(workers=workers, worker_type="thread", periodic=not no_periodic,
                          check_worker_health=True).run()
