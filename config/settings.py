@@ -63,7 +63,6 @@ class Config:
     HOLD_MINUTES = _env_int("HOLD_MINUTES", 15)  # an unpaid online order holds what it booked
     OFFLINE_HOLD_HOURS = _env_int("OFFLINE_HOLD_HOURS", 48)  # an unpaid offline order holds it
     CARE_FUND_RELEASE_DAYS = _env_int("CARE_FUND_RELEASE_DAYS", 7)  # goods: days care income stays pending
-    FUND_RELEASE_EVERY_SECONDS = _env_int("FUND_RELEASE_EVERY_SECONDS", 60)  # pages release income, every N s
 
     # ---- background jobs (market/jobs) --------------------------------------------------------
     REDIS_URL = os.environ.get("REDIS_URL", "")  # set: the queue lives in Redis (many workers, many machines)

@@ -8,4 +8,4 @@ def release_income() -> None:
     from market.fund.service import release_due_income
 
     with app_context():
-        release_due_income(force=True)
+        release_due_income()
