@@ -26,6 +26,8 @@ db: $(BIN)/flask $(MO)
 run: db
 	$(BIN)/flask demo seed
 	$(BIN)/flask search reindex
+	@# The web server and one job worker (the queue: instance/jobs.sqlite3); Ctrl-C stops both.
+	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $${PORT:-5000}
 
 # The suite runs on every core (pytest-xdist), each worker with its own database. PYTEST_ARGS

@@ -49,7 +49,8 @@ class Config:
     MAX_CONTENT_LENGTH = 30 * 1024 * 1024  # uploads are checked at 8 MB; this stops abuse early
 
     # ---- throttles (market/throttles.py; Flask-Limiter "N per period") ----
-    REDIS_URL = os.environ.get("REDIS_URL", "")  # when set, throttle counts live there (needs `redis`)
+    # Set: the job queue and the throttle counts live in Redis (many workers, many machines).
+    REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)  # tests turn them on with @pytest.mark.throttles
     THROTTLE_LOGIN_ACCOUNT = os.environ.get("THROTTLE_LOGIN_ACCOUNT", "10 per 15 minutes")  # per account
     THROTTLE_LOGIN_ADDRESS = os.environ.get("THROTTLE_LOGIN_ADDRESS", "30 per 15 minutes")  # per IP
@@ -79,11 +80,18 @@ class Config:
     HOLD_MINUTES = _env_int("HOLD_MINUTES", 15)  # an unpaid online order holds what it booked
     OFFLINE_HOLD_HOURS = _env_int("OFFLINE_HOLD_HOURS", 48)  # an unpaid offline order holds it
     CARE_FUND_RELEASE_DAYS = _env_int("CARE_FUND_RELEASE_DAYS", 7)  # goods: days care income stays pending
-    FUND_RELEASE_EVERY_SECONDS = _env_int("FUND_RELEASE_EVERY_SECONDS", 60)  # pages release income, every N s
     # The Ed25519 key that signs tree heads (`flask ledger keygen`); None: INSTANCE_DIR/ledger-signing.key,
     # created on first use outside production. Production refuses to start without the file.
     LEDGER_SIGNING_KEY_FILE = os.environ.get("LEDGER_SIGNING_KEY_FILE") or None
     LEDGER_WITNESS_MIN_SECONDS = _env_int("LEDGER_WITNESS_MIN_SECONDS", 60)  # s between one key's cosigns
+
+    # ---- background jobs (market/jobs) --------------------------------------------------------
+    JOBS_SQLITE_PATH = os.environ.get("JOBS_SQLITE_PATH") or None  # else here (None: instance/jobs.sqlite3)
+    # Run each job at once in the caller (no worker); None: on when TESTING.
+    JOBS_IMMEDIATE = None if "JOBS_IMMEDIATE" not in os.environ else _env_bool("JOBS_IMMEDIATE", False)
+    JOBS_MAX_TRIES = _env_int("JOBS_MAX_TRIES", 8)  # then the job is failed and shown at /admin/jobs
+    JOBS_LEASE_SECONDS = _env_int("JOBS_LEASE_SECONDS", 300)  # a job whose worker died runs again after
+    JOBS_SWEEP_AFTER_SECONDS = _env_int("JOBS_SWEEP_AFTER_SECONDS", 60)  # the sweeper enqueues rows this old
 
     # ---- mail ---------------------------------------------------------------------------------
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")  # console (the log) or smtp

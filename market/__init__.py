@@ -32,6 +32,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     headers.init_app(app)
     throttles.init_app(app)  # after the blueprints: it wraps their views
+    from market import jobs
+
+    jobs.init_app(app)
     _connect_hooks()
     _register_template_helpers(app)
     _register_cli(app)
@@ -113,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.fund.staff_views import bp as fund_staff_bp
     from market.fund.views import bp as fund_bp
     from market.health import bp as health_bp
+    from market.jobs.admin_views import bp as jobs_admin_bp
     from market.ledger.views import bp as ledger_bp
     from market.manage.staff_views import bp as manage_bp
     from market.orders.staff_views import bp as orders_staff_bp
@@ -124,7 +128,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (health_bp, catalog_bp, accounts_bp, manage_bp, admin_bp, payments_bp,
                       payments_admin_bp, search_bp, orders_bp, orders_staff_bp, fund_bp, fund_staff_bp,
-                      ledger_bp):
+                      ledger_bp, jobs_admin_bp):
         app.register_blueprint(blueprint)
     indexing.init_app(app)
 
@@ -184,3 +188,6 @@ def _register_cli(app: Flask) -> None:
     from market.orders.cli import orders_cli
 
     app.cli.add_command(orders_cli)
+    from market.jobs.cli import register as register_jobs
+
+    register_jobs(app)

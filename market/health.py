@@ -14,4 +14,12 @@ def healthz():
     except SQLAlchemyError:
         db.session.rollback()
         return jsonify(status="unavailable", database=False), 503
-    return jsonify(status="ok", database=True)
+    from market.jobs import outbox
+
+    try:
+        jobs = outbox.status()
+    except SQLAlchemyError:  # a database without the jobs tables yet: say so, stay up
+        db.session.rollback()
+        jobs = None
+    db.session.rollback()
+    return jsonify(status="ok", database=True, jobs=jobs)

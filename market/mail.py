@@ -1,11 +1,14 @@
 """Outgoing mail. Console backend by default (logs the message); SMTP when MAIL_BACKEND=smtp.
 
-Every message is written in both languages (Chinese first, then English). Messages queued
-inside a transaction with `send_after_commit` go out only once that transaction commits.
+Every message is written in both languages (Chinese first, then English). `send_after_commit`
+writes the message to the durable outbox (market/jobs/outbox.py) in the caller's transaction: it
+goes out once that transaction commits, is tried again if the mail server fails, and the same
+message (same key) is sent once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import smtplib
 from dataclasses import dataclass
@@ -13,8 +16,6 @@ from email.message import EmailMessage
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 log = logging.getLogger("market.mail")
 LOCALES = ("zh_Hans", "en")
@@ -43,6 +44,7 @@ def render_bilingual(template: str, **context) -> tuple[str, str]:
 
 
 def send(mail: Mail) -> None:
+    """Send now. An SMTP failure raises, so that the outbox tries again."""
     app = current_app
     message = EmailMessage()
     message["From"] = app.config["MAIL_FROM"]
@@ -51,35 +53,26 @@ def send(mail: Mail) -> None:
     message.set_content(mail.body)
     backend = app.config["MAIL_BACKEND"]
     if backend == "smtp" and app.config.get("SMTP_HOST"):
-        try:
-            with smtplib.SMTP(app.config["SMTP_HOST"], app.config["SMTP_PORT"], timeout=10) as smtp:
-                smtp.starttls()
-                if app.config.get("SMTP_USER"):
-                    smtp.login(app.config["SMTP_USER"], app.config["SMTP_PASSWORD"])
-                smtp.send_message(message)
-        except (OSError, smtplib.SMTPException) as error:
-            log.warning("mail to %s not sent: %s", mail.to, error)
+        with smtplib.SMTP(app.config["SMTP_HOST"], app.config["SMTP_PORT"], timeout=10) as smtp:
+            smtp.starttls()
+            if app.config.get("SMTP_USER"):
+                smtp.login(app.config["SMTP_USER"], app.config["SMTP_PASSWORD"])
+            smtp.send_message(message)
         return
     outbox.append(message)
     del outbox[:-200]
     log.info("mail to %s: %s\n%s", mail.to, mail.subject, mail.body)
 
 
-def send_after_commit(session: Session, mail: Mail) -> None:
-    """Queue `mail` until `session` commits; a rollback drops it."""
-    session.info.setdefault("market.mail", []).append(mail)
+def send_after_commit(mail: Mail, key: str | None = None) -> None:
+    """Write `mail` to the outbox in the current transaction; a rollback drops it. Without a
+    `key`, the same recipient, subject and body make the key: that message goes out once."""
+    from market.jobs import outbox
+
+    digest = hashlib.sha256(f"{mail.to}\n{mail.subject}\n{mail.body}".encode()).hexdigest()[:32]
+    outbox.later(send_job, mail.to, mail.subject, mail.body, key=key or f"mail:{digest}")
 
 
-@event.listens_for(Session, "after_commit")
-def _flush_mail(session):
-    queued = session.info.pop("market.mail", None)
-    for mail in queued or ():
-        try:
-            send(mail)
-        except Exception:  # mail must never break a committed use case
-            log.exception("mail to %s failed", mail.to)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_mail(session):
-    session.info.pop("market.mail", None)
+def send_job(to: str, subject: str, body: str) -> None:
+    """The outbox's call (arguments as JSON)."""
+    send(Mail(to, subject, body))

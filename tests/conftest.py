@@ -98,6 +98,7 @@ def app(database_template, tmp_path, request):
         "UPLOAD_ROOT": tmp_path / "uploads",
         "SEARCH_INDEX_DIR": tmp_path / "search",
         "SEARCH_QUEUE_SECONDS": 0,
+        "JOBS_IMMEDIATE": True,
         "INSTANCE_DIR": tmp_path,
         "SERVER_NAME": "localhost",
     }

@@ -121,30 +121,18 @@ def available_fen(home_id: int) -> int:
     return ledger.home_balances(home_id).get("care_fund:available", 0)
 
 
-_last_release: dict[tuple[str, int | None], float] = {}
-
-
-def release_due_income(home_id: int | None = None, *, force: bool = False) -> None:
+def release_due_income(home_id: int | None = None) -> None:
     """Move care-fund income that can no longer be refunded from pending to available.
 
-    Called when pages read balances, at most once a minute per home and process (the ledger's
-    `release_due` looks at every fulfilled order; `flask ledger release` runs it in full).
-    The release entries are committed here.
+    Run every 10 minutes by the `fund.release_income` job (market/fund/tasks.py); pages only read
+    (`flask ledger release` does the same by hand). The release entries are committed here.
     """
-    import time
-
-    key = (str(db.engine.url), home_id)
-    moment = time.monotonic()
-    every = current_app.config["FUND_RELEASE_EVERY_SECONDS"]
-    if not force and moment - _last_release.get(key, -1e9) < every:
-        return
-    _last_release[key] = moment
     try:
         if entries.release_due(clock.now(), home_id=home_id):
             db.session.commit()
         else:
             db.session.rollback()
-    except Exception:  # a busy database must never break a read-only page
+    except Exception:  # a busy database: the next run releases it
         db.session.rollback()
         current_app.logger.warning("care fund release skipped", exc_info=True)
 

@@ -56,7 +56,6 @@ def _fail(error: FundError, code: int = 409):
 @bp.get("/")
 def index(home_slug: str):
     home, role = _home_for(home_slug, admin_ok=True)
-    service.release_due_income(home.id)
     return render_template(
         "fund/manage/index.html", home=home, role=role,
         balances=ledger.home_balances(home.id),

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from market import clock
 from market.errors import render_error
-from market.fund import disbursements, donations, exports, public, service
+from market.fund import disbursements, donations, exports, public
 from market.fund.forms import DonationForm, ExportForm, PayDonationForm
 from market.fund.service import FundError
 from market.once import one_time
@@ -52,7 +52,6 @@ def _before_arg() -> int | None:
 
 @bp.get("/")
 def platform():
-    service.release_due_income()
     return render_template(
         "fund/platform.html",
         summary=public.summary(None),
@@ -66,7 +65,6 @@ def platform():
 @bp.get("/<home_slug>")
 def home(home_slug: str):
     found = _active_home(home_slug)
-    service.release_due_income(found.id)
     return render_template(
         "fund/home.html",
         home=found,

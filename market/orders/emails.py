@@ -3,7 +3,7 @@
 from flask import current_app
 
 from market.mail import Mail, render_bilingual, send_after_commit
-from models import Order, db
+from models import Order
 
 
 def queue_mail(order: Order, what: str, **context) -> None:
@@ -16,4 +16,4 @@ def queue_mail(order: Order, what: str, **context) -> None:
     except Exception:  # a template problem must not stop the order
         current_app.logger.exception("could not render %s mail", what)
         return
-    send_after_commit(db.session(), Mail(order.contact_email, subject, body))
+    send_after_commit(Mail(order.contact_email, subject, body))

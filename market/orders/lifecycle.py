@@ -28,7 +28,6 @@ from market.money import parse_major
 from market.orders.emails import queue_mail
 from market.orders.errors import OrderError, OrderStateError
 from market.orders.tokens import is_form_token
-from market.payments import outbox
 from market.payments.providers import get_provider
 from market.payments.service import (
     PaymentError,
@@ -272,7 +271,6 @@ def cancel_order(order: Order, *, actor=None, by_staff: bool = False, reason: st
             raise OrderError(str(error)) from None
     queue_mail(order, "cancelled")
     db.session.commit()
-    outbox.run()
     return order
 
 
@@ -331,7 +329,6 @@ def refund_lines(order: Order, *, actor, requests: dict[int, tuple[str, str]], r
         db.session.rollback()
         raise OrderError(str(error)) from None
     db.session.commit()
-    outbox.run()
     return refund
 
 

@@ -5,7 +5,7 @@ gives money back (`refund`). It never changes an order itself: it records what h
 `market.payments.service` (`apply_record_payment`, `apply_settle_refund`, `apply_fail_refund`),
 which sends the hooks the orders and ledger domains listen to. `confirm`, `refund` and `abandon`
 run inside the caller's transaction and never call a remote service there: what must be sent
-(a Stripe refund, the expiry of a Checkout Session) is queued with `market.payments.outbox` and
+(a Stripe refund, the expiry of a Checkout Session) is queued with `market.jobs.outbox` and
 sent after the commit. This module imports no provider: `market.payments.register_providers()`
 (called by create_app) registers the built-in ones by name in `PROVIDERS`.
 """

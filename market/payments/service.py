@@ -1,7 +1,7 @@
 """Payment records and refunds. Functions prefixed `apply_` never commit: the caller's use case
 does, so the payment, the order change and the ledger entry commit together or not at all. What a
-provider must send to a remote service is queued and sent after that commit
-(`market.payments.outbox`): the caller runs `outbox.run()` once it has committed.
+provider must send to a remote service is written to the durable outbox in that transaction
+(`market.jobs.outbox`) and sent by a worker after the commit.
 
 News goes back up only through `market.hooks`: `payment_confirmed` (orders marks the order
 paid), `refund_settled` (orders updates lines; the ledger reverses).

@@ -13,7 +13,7 @@ while it is under review, apply once it succeeded.
 
 Outcomes that need a person (a flagged order, an event that cannot apply) are written to the
 inbox row's `error`, which the admin payments page lists. Calls to Stripe never happen here:
-they are queued for after the commit (`market.payments.outbox`).
+they are queued for after the commit (`market.jobs.outbox`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from sqlalchemy import select, update
 
 from market import clock, hooks
 from market.database import lock_one
-from market.payments import outbox, stripe_donations
+from market.jobs import outbox
+from market.payments import stripe_donations
 from market.payments.disputes import apply_dispute
 from market.payments.service import (
     apply_fail_refund,
@@ -127,7 +128,6 @@ def replay_deferred(object_ref: str | None) -> int:
             db.session.commit()
             continue
         db.session.commit()
-        outbox.run()
         done += outcome == "processed"
     return done
 
@@ -385,4 +385,3 @@ def fetch_refunds(charge_id: str, intent_id: str, event_id: str) -> None:
                 error=("flagged: " + "; ".join(flags))[:2000]))
         db.session.commit()
         log.info("stripe: %s (listed for %s)", note, charge_id)
-        outbox.run()

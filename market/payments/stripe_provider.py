@@ -4,7 +4,7 @@ Enabled only when both `STRIPE_SECRET_KEY` and `STRIPE_WEBHOOK_SECRET` are set; 
 never offered and never called. The platform is the merchant of record (no Stripe Connect).
 
 No Stripe call runs inside a database transaction: each use case reads what it needs and commits
-(or queues the call with `market.payments.outbox` for after its commit), talks to Stripe, then
+(or queues the call with `market.jobs.outbox` for after its commit), talks to Stripe, then
 records the answer in a short transaction of its own.
 
 - `start(order)` creates a Checkout Session from the order as stored (amounts from the database),
@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 
 from market import clock, hooks
 from market.database import lock_one
-from market.payments import outbox
+from market.jobs import outbox
 from market.payments.providers import NotAvailable, PaymentProvider, ProviderError, StartResult
 from market.payments.service import (
     apply_abandon_attempts,
@@ -292,7 +292,7 @@ class StripeProvider(PaymentProvider):
         payment.confirmed_at = clock.now()
         methods = session.get("payment_method_types") or []
         payment.method = methods[0] if len(methods) == 1 else (payment.method or "stripe")
-        outbox.later(fetch_fee, payment.id)
+        outbox.later(fetch_fee, payment.id, key=f"stripe-fee:{payment.id}")
         if amount != payment.amount_fen or amount != order.total_fen or currency != order.currency:
             payment.amount_fen, payment.currency = amount, currency or payment.currency
             move_payment(payment, PaymentStatus.NEEDS_REVIEW)
@@ -309,11 +309,12 @@ class StripeProvider(PaymentProvider):
 
     def refund(self, refund: Refund) -> None:
         """Queue the request for after the commit (`send_refund`); webhooks settle it."""
-        outbox.later(send_refund, refund.id, refund.idempotency_key)
+        outbox.later(send_refund, refund.id, refund.idempotency_key,
+                     key=f"stripe-refund:{refund.id}:{refund.idempotency_key}")
 
     def abandon(self, payment: Payment) -> None:
         if payment.provider_ref:
-            outbox.later(expire_session, payment.provider_ref)
+            outbox.later(expire_session, payment.provider_ref, key=f"stripe-expire:{payment.provider_ref}")
 
 
 def _refuse(order: Order, payment: Payment, why: str) -> None:

@@ -17,7 +17,8 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 from sqlalchemy import select
 
 from market.extensions import csrf, db
-from market.payments import outbox, stripe_api, stripe_provider, webhooks
+from market.jobs import outbox
+from market.payments import stripe_api, stripe_provider, webhooks
 from models import Order, Payment
 
 bp = Blueprint("stripe_webhooks", __name__, url_prefix="/payments/stripe")
@@ -32,9 +33,12 @@ def _only_when_configured():
 @bp.post("/webhook")
 @csrf.exempt
 def webhook():
-    status, note = webhooks.receive(request.get_data(cache=False), request.headers.get("Stripe-Signature"))
+    with outbox.holding() as calls:  # calls to Stripe: enqueued once the answer has been sent
+        status, note = webhooks.receive(request.get_data(cache=False),
+                                        request.headers.get("Stripe-Signature"))
     response = make_response({"status": note}, status)
-    outbox.after_response(response, current_app._get_current_object())  # calls to Stripe: after
+    if calls:
+        response.call_on_close(lambda: outbox.enqueue(calls))
     return response
 
 

@@ -11,7 +11,7 @@ in the SAME transaction as the order and ledger changes it causes; a duplicate d
 nothing. An event that fails unexpectedly is rolled back, kept with its error and answered 500,
 so Stripe delivers it again and it is retried. No call to Stripe happens inside the request: what
 the event makes us ask Stripe (a refund, its fee, a list of refunds) and the replay of events
-that waited for it are queued (`market.payments.outbox`) and run after the response has been sent
+that waited for it are queued (`market.jobs.outbox`) and run after the response has been sent
 (the view hands them on).
 """
 
@@ -26,7 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from market import clock
-from market.payments import outbox, stripe_events
+from market.jobs import outbox
+from market.payments import stripe_events
 from models import WebhookEvent, db
 
 log = logging.getLogger(__name__)

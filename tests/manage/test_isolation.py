@@ -169,7 +169,7 @@ class World:
             "elder_id": ids_of.elder.id, "home_id": slug_of.home.id,
             "membership_id": slug_of.membership.id, "disbursement_id": ids_of.disbursement.id,
             "donation_id": ids_of.donation.id, "reference": ids_of.order.reference,
-            "line_id": ids_of.line.id,
+            "line_id": ids_of.line.id, "job_id": 1,  # /admin/jobs: refused before any lookup
         }
         url = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>",
                      lambda match: str(values[match.group(1)]), rule)
