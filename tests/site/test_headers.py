@@ -53,8 +53,12 @@ def test_receipts_are_sandboxed_and_private_before_approval(app, client):
 
 
 def test_production_sends_hsts(tmp_path):
+    from market.ledger.signing import generate
+
+    generate(tmp_path / "ledger.key")  # production refuses to start without the signing key
     app = create_app({**{k: getattr(ProductionConfig, k) for k in dir(ProductionConfig) if k.isupper()},
-                      "SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+                      "SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
+                      "LEDGER_SIGNING_KEY_FILE": str(tmp_path / "ledger.key")})
     response = app.test_client().get("/healthz")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
