@@ -91,7 +91,7 @@ class FreshContextClient(FlaskClient):
 @pytest.fixture
 def app(database_template, tmp_path, request):
     settings = {
-        # i13: throttles only in tests marked `throttles` (each test's app counts from zero)
+        # Throttles only in tests marked `throttles` (each test's app counts from zero)
         "RATELIMIT_ENABLED": request.node.get_closest_marker("throttles") is not None,
         "TESTING": True,
         "SECRET_KEY": "testing-secret",
@@ -143,7 +143,7 @@ def csrf_from(client, url: str) -> str:
     return match.group(1)
 
 
-# ---- i13: one-time form tokens (market/once.py) ----
+# ---- one-time form tokens (market/once.py) ----
 _ONCE = re.compile(r'name="form_once" value="([0-9a-f]{32})"')
 
 
