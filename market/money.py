@@ -9,7 +9,9 @@ from babel import Locale
 from babel.numbers import format_currency, get_currency_precision
 from flask_babel import get_locale
 
-_YUAN = re.compile(r"^\s*([0-9]{1,9})(?:\.([0-9]{1,2}))?\s*$")
+# An optional yuan sign, then whole yuan either plain or with commas between groups of three
+# ("1,250"; never "12,50", which a European keyboard means as 12.50), then up to two decimals.
+_YUAN = re.compile(r"^\s*¥?\s*([0-9]{1,3}(?:,[0-9]{3}){1,2}|[0-9]{1,9})(?:\.([0-9]{1,2}))?\s*$")
 
 
 def format_money(minor: int, currency: str = "CNY", locale=None, trim: bool = False) -> str:
@@ -26,14 +28,15 @@ def format_money(minor: int, currency: str = "CNY", locale=None, trim: bool = Fa
 
 
 def parse_major(text: str) -> int:
-    """'12.5' -> 1250. Raises ValueError for anything but a positive amount with ≤2 decimals.
+    """'12.5' -> 1250, '¥1,250' -> 125000. Raises ValueError for anything but an amount of at
+    most 999,999,999 yuan with ≤2 decimals; every money form parses with this one function.
 
-    Full-width digits and point, as Chinese input methods type them ('１２．５'), count as the
-    ASCII ones; other scripts' digits do not."""
+    Full-width digits, point, comma and yuan sign, as Chinese input methods type them ('￥１２．５'),
+    count as the ASCII ones; other scripts' digits do not."""
     match = _YUAN.match(unicodedata.normalize("NFKC", str(text)))
     if not match:
         raise ValueError(text)
-    whole, cents = match.group(1), (match.group(2) or "").ljust(2, "0")
+    whole, cents = match.group(1).replace(",", ""), (match.group(2) or "").ljust(2, "0")
     return int(whole) * 100 + int(cents)
 
 

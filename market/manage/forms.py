@@ -33,7 +33,7 @@ class YuanField(StringField):
         self.data = minor_to_major_text(value) if isinstance(value, int) else value
 
     def pre_validate(self, form):
-        text = (self.data or "").strip().replace("¥", "").replace("￥", "").replace(",", "")
+        text = (self.data or "").strip()
         self.fen = None
         if not text:
             if self.required:

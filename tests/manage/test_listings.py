@@ -74,6 +74,8 @@ BAD_LISTINGS = [
     ({"price": "abc"}, "price"),
     ({"price": "12.345"}, "price"),
     ({"price": ""}, "price"),
+    ({"price": "12,50"}, "price"),  # a European 12.50, never read as ¥1,250 (one parser, #13)
+    ({"price": "1,2345"}, "price"),
     ({"care_share": "120"}, "care_share"),
     ({"care_share": "1.234"}, "care_share"),
     ({"cancel_hours": "lots"}, "cancel_hours"),
@@ -87,6 +89,13 @@ def test_bad_listing_input_gets_a_message_and_saves_nothing(client, staff_home, 
     text = response.get_data(as_text=True)
     assert 'class="error"' in text and "has-error" in text
     assert _count(Listing) == 0
+
+
+@pytest.mark.parametrize(("typed", "fen"), [("¥1,250", 125000), ("￥６８．５", 6850)])
+def test_prices_typed_with_sign_and_separators(client, staff_home, typed, fen):
+    response = post_form(client, "/manage/qiantun/listings/new/tour", _listing_data(price=typed))
+    assert response.status_code == 302
+    assert db.session.scalar(select(Listing)).price_fen == fen
 
 
 def test_bad_input_message_is_translated(client, staff_home):
