@@ -72,16 +72,19 @@ def listing(slug: str):
     )
 
 
-@bp.get("/lang/<code>")
+@bp.route("/lang/<code>", methods=["GET", "POST"])
 def set_language(code: str):
+    """The language of this device (a cookie). A GET writes nothing else: links are followed by
+    crawlers and link previews. A signed-in person's switch is a POST (the header's button), which
+    also saves it on the account, so mail and a new browser follow it."""
     from flask import current_app
 
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
-    target = local_path(request.args.get("next"), url_for("catalog.index"))
-    response = make_response(redirect(target))
+    target = local_path(request.values.get("next"), url_for("catalog.index"))
+    response = make_response(redirect(target, code=303 if request.method == "POST" else 302))
     remember_language(response, code)
-    if current_user.is_authenticated and current_user.locale != code:
+    if request.method == "POST" and current_user.is_authenticated and current_user.locale != code:
         with writing(db.session):
             set_locale(current_user, code)
     return response

@@ -68,6 +68,35 @@ def test_account_language_follows_the_user_to_a_new_browser(app, make):
     assert 'lang="en"' in browser.get("/").get_data(as_text=True)
 
 
+def test_switching_language_by_link_writes_only_the_cookie(client, make):
+    """A GET is followed by crawlers and link previews: it never changes the account (#13)."""
+    from tests.conftest import login
+
+    user = make.user(locale="zh_Hans")
+    login(client, user)
+    response = client.get("/lang/en?next=/browse")
+    assert response.status_code == 302 and "lang=en" in response.headers["Set-Cookie"]
+    db.session.refresh(user)
+    assert user.locale == "zh_Hans"
+    assert 'lang="en"' in client.get("/").get_data(as_text=True)
+
+
+def test_signed_in_switch_is_a_form_that_saves_the_account(app, client, make):
+    from tests.conftest import login, post_form
+
+    user = make.user(locale="zh_Hans")
+    login(client, user)
+    page = client.get("/browse").get_data(as_text=True)
+    assert 'action="/lang/en"' in page and 'href="/lang/en' not in page
+    response = post_form(client, "/lang/en", {"next": "/browse"}, form_url="/browse")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/browse")
+    db.session.refresh(user)
+    assert user.locale == "en"
+    laptop = app.test_client()
+    login(laptop, user)
+    assert 'lang="en"' in laptop.get("/").get_data(as_text=True)
+
+
 def test_language_chosen_on_this_device_wins_at_login_and_is_saved(app, client, make):
     from tests.conftest import login
 

@@ -113,7 +113,7 @@ def test_a_second_writer_waits_for_the_first_then_succeeds(sqlite_app):
 
 
 def test_switching_language_writes_the_account_as_a_writer(sqlite_app):
-    """GET /lang/<code> is a read-only request until it saves the account's language: that
+    """POST /lang/<code> is a read-only request until it saves the account's language: that
     write begins a transaction of its own, IMMEDIATE, so a writer who got in between queues
     instead of making the save fail with "database is locked"."""
     from models import User
@@ -137,8 +137,10 @@ def test_switching_language_writes_the_account_as_a_writer(sqlite_app):
 
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", concurrent_writer)
-    response = client.get("/lang/en")
-    assert response.status_code == 302
+    from tests.conftest import post_form
+
+    response = post_form(client, "/lang/en", {"next": "/"}, form_url="/")
+    assert response.status_code == 303
     assert other_writer_got_in == [False]
     with app.app_context():
         assert db.session.get(User, int(session_id.split(":")[0])).locale == "en"
