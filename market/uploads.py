@@ -21,8 +21,13 @@ from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
-# A decompression-bomb guard well below Pillow's own: 40 megapixels is a large phone photo.
-MAX_PIXELS = 40_000_000
+# Memory, not file size, is what a picture costs: decoded, each pixel takes 3–4 bytes, and
+# re-encoding holds a copy. A JPEG (what phones send) is decoded straight at 1/2, 1/4 or 1/8 of
+# its size (Pillow's draft), so a 64-megapixel photo costs what a 4-megapixel one does; PNG and
+# WebP decode whole. Together the two limits keep one upload under ~150 MB (`make bench
+# BENCH=uploads` measures it); a 154 KB PNG of 39.7 MP once cost 600 MB.
+MAX_PIXELS = 64_000_000  # in the file: larger is refused before decoding
+MAX_DECODED_PIXELS = 12_000_000  # held in memory (4 bytes each), after a JPEG's reduced decode
 MAX_SIDE = 2048  # the stored image's longer side
 THUMB_SIDE = 480  # the thumbnail's longer side
 JPEG_QUALITY = 85
@@ -98,6 +103,10 @@ def _decode(data: bytes) -> Image.Image:
             raise UploadError(not_an_image)
         if image.width < 1 or image.height < 1 or image.width * image.height > MAX_PIXELS:
             raise UploadError(_("This picture has too many pixels. Please send a smaller one."))
+        if image.format == "JPEG":
+            image.draft(None, _draft_size(image.size))
+        if image.width * image.height > MAX_DECODED_PIXELS:
+            raise UploadError(_("This picture has too many pixels. Please send a smaller one."))
         try:
             image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -107,12 +116,27 @@ def _decode(data: bytes) -> Image.Image:
     return image
 
 
-def _upright_rgb(image: Image.Image) -> Image.Image:
-    """Apply the EXIF orientation, then flatten to RGB (transparency onto white)."""
+def _draft_size(size: tuple[int, int]) -> tuple[int, int]:
+    """What to ask a JPEG's reduced decode for: 1/2, 1/4 or 1/8 of the size when a MAX_SIDE
+    picture still comes out of it, and at least as small as the memory budget needs."""
+    width, height = size
+    for_quality = max((s for s in (1, 2, 4, 8) if max(width, height) // s >= MAX_SIDE), default=1)
+    for_memory = next((s for s in (1, 2, 4, 8) if width * height // (s * s) <= MAX_DECODED_PIXELS), 8)
+    scale = max(for_quality, for_memory)
+    return (max(1, width // scale), max(1, height // scale))
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation in place (no second copy of a large picture)."""
     try:
-        image = ImageOps.exif_transpose(image)
+        ImageOps.exif_transpose(image, in_place=True)
     except (OSError, SyntaxError, ValueError, TypeError, KeyError):
         pass  # a broken EXIF block: keep the pixels as they are
+    return image
+
+
+def _flat_rgb(image: Image.Image) -> Image.Image:
+    """RGB, with any transparency laid onto white."""
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
@@ -150,9 +174,12 @@ def _jpeg_bytes(image: Image.Image, quality: int) -> bytes:
 
 
 def _store_decoded(image: Image.Image, root: Path) -> StoredImage:
-    image = _upright_rgb(image)
-    if max(image.size) > MAX_SIDE:
+    image = _upright(image)
+    if image.mode in ("1", "P"):  # resizing a palette would pick pixels instead of blending them
+        image = _flat_rgb(image)
+    if max(image.size) > MAX_SIDE:  # shrink before any conversion copies the full-size pixels
         image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    image = _flat_rgb(image)
     thumb = image.copy()
     thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
     main_bytes = _jpeg_bytes(image, JPEG_QUALITY)

@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 
 from market.uploads import (
+    MAX_DECODED_PIXELS,
     MAX_PIXELS,
     StoredDocument,
     StoredImage,
@@ -118,6 +119,36 @@ def test_decompression_bomb_is_refused(tmp_path):
     with pytest.raises(UploadError):
         store_image(io.BytesIO(out.getvalue()), root=tmp_path, max_bytes=8 * MB)
     assert _files(tmp_path) == []
+
+
+def _flat_bytes(fmt: str, mode: str, size: tuple[int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, size).save(out, fmt, **({"quality": 50} if fmt == "JPEG" else {}))
+    return out.getvalue()
+
+
+def test_the_reported_39_megapixel_png_is_refused_before_decoding(tmp_path):
+    """A 154 KB PNG of 39.7 MP once took 600 MB and 4.6 s to refuse (#13)."""
+    data = _flat_bytes("PNG", "1", (6300, 6300))
+    assert len(data) < 1 * MB
+    with pytest.raises(UploadError, match="too many pixels"):
+        store_image(io.BytesIO(data), root=tmp_path, max_bytes=8 * MB)
+    assert _files(tmp_path) == []
+
+
+def test_a_png_over_the_memory_budget_is_refused(tmp_path):
+    side = int(MAX_DECODED_PIXELS ** 0.5) + 10  # PNG decodes whole: no reduced decode
+    with pytest.raises(UploadError, match="too many pixels"):
+        store_image(io.BytesIO(_flat_bytes("PNG", "L", (side, side))), root=tmp_path, max_bytes=8 * MB)
+
+
+@pytest.mark.parametrize("size", [(8000, 6000), (8000, 8000), (12000, 2000)])
+def test_a_large_phone_photo_is_decoded_reduced_and_kept(tmp_path, size):
+    """A JPEG far over the in-memory budget is read at 1/2–1/8 scale, not refused."""
+    assert size[0] * size[1] > MAX_DECODED_PIXELS
+    stored = store_image(io.BytesIO(_flat_bytes("JPEG", "L", size)), root=tmp_path, max_bytes=8 * MB)
+    assert 1900 <= max(stored.width, stored.height) <= 2048
+    assert abs(stored.width / stored.height - size[0] / size[1]) < 0.01
 
 
 def test_big_pictures_are_scaled_down(tmp_path):
