@@ -57,3 +57,19 @@ def test_donation_pledges_are_limited(app, client, make):
 
 def test_throttles_are_off_elsewhere_in_the_tests(app):
     assert app.config["RATELIMIT_ENABLED"] is True  # this module is marked
+
+
+def test_counts_in_redis_are_shared_by_every_web_process(app):
+    """Two web servers on one Redis (REDIS_URL): a guesser who alternates between them still
+    meets one limit, and the window's end lifts it for both."""
+    from market.throttles import Throttles
+
+    app.config["THROTTLE_ORDER_LOOKUP"] = "3 per 2 seconds"
+    first, second = Throttles("redis://127.0.0.1:6379/14"), Throttles("redis://127.0.0.1:6379/14")
+    first.reset()
+    with app.test_request_context("/orders/lookup", method="POST", environ_base={"REMOTE_ADDR": "203.0.113.9"}):
+        waits = [server.seconds_blocked("orders.lookup") for server in (first, second, first, second)]
+        assert waits[:3] == [0, 0, 0] and 1 <= waits[3] <= 2
+        time.sleep(2.1)
+        assert second.seconds_blocked("orders.lookup") == 0
+    first.reset()
