@@ -37,7 +37,7 @@ def login():
         user = service.authenticate(form.identifier.data, form.password.data)
         if user is not None:
             login_user(user)
-            response = redirect(_safe_next(url_for("catalog.index")))
+            response = redirect(_safe_next(service.landing_page(user)))
             language = service.locale_after_login(user, chosen_language())
             return remember_language(response, language) if language else response
         form.password.errors.append(_("The account or password is not right."))

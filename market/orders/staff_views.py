@@ -73,7 +73,19 @@ def today(home_slug: str):
         "orders/staff/today.html", day=day, now=now, sessions=queries.sessions_on(g.home.id, day),
         arrivals=queries.stays_on(g.home.id, day), departures=queries.stays_on(g.home.id, day, leaving=True),
         to_ship=queries.to_ship(g.home.id), done_form=LineDoneForm(), is_due=fulfilment.is_due,
+        to_confirm=queries.awaiting_offline_payment(g.home.id), low_stock=queries.low_stock(g.home.id),
+        to_approve=_waiting_for_me(),
     ), code
+
+
+def _waiting_for_me() -> list:
+    """Spending proposals the person looking could decide: a supervisor's, never their own."""
+    from market.fund.disbursements import home_disbursements
+
+    if g.role != "supervisor":
+        return []
+    return [item for item in home_disbursements(g.home.id, status="proposed")
+            if item.proposed_by_id != current_user.id]
 
 
 def _render_detail(order, status=200, **forms):
