@@ -157,6 +157,7 @@ class SessionForm(FlaskForm):
     meeting_point_zh = StringField(_l("Meeting point (Chinese)"), validators=[Length(max=200)])
     meeting_point_en = StringField(_l("Meeting point (English)"), validators=[Length(max=200)])
     elder_id = SelectField(_l("Credited elder"), coerce=int, default=0)
+    weeks = WholeNumberField(_l("How many weeks"))  # new sessions only: the template leaves it out on edit
 
     def __init__(self, *args, elders=(), english=False, **kwargs):
         super().__init__(*args, **kwargs)

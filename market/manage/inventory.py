@@ -4,7 +4,7 @@ One commit per use case; rows are found only inside the staff member's home (ser
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
@@ -12,6 +12,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from market import clock
+from market.i18n import format_day
 from market.booking.service import MAX_DAYS_AHEAD
 from market.catalog.service import (
     effective_care_bps,
@@ -32,6 +33,7 @@ from models import (
 CAPACITY_MAX = 500
 DURATION_MAX = 24 * 60
 MAX_GUESTS_MAX = 20
+MAX_WEEKS = 52  # a weekly session repeated for up to a year
 
 
 
@@ -95,14 +97,35 @@ def _apply_session(session: TourSession, data: SessionInput, starts_at: datetime
 
 
 def add_session(home: Home, listing: Listing, data: SessionInput, now: datetime | None = None) -> TourSession:
+    return add_weekly_sessions(home, listing, data, 1, now)[0]
+
+
+def add_weekly_sessions(home: Home, listing: Listing, data: SessionInput, weeks: int | None,
+                        now: datetime | None = None) -> list[TourSession]:
+    """The session and its repeats on the same weekday and time for `weeks` weeks in all (e.g.
+    every Saturday at 9:00 for 8 weeks): every one is checked first, then all are added or none."""
     if listing.home_id != home.id:
         raise ManageError(_("This listing belongs to another home."))
-    starts_at = _check_session(home, listing, data, None, now or clock.now())
-    session = TourSession(listing_id=listing.id, reserved=0)
-    _apply_session(session, data, starts_at)
-    db.session.add(session)
+    weeks = 1 if weeks is None else weeks
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise ManageError(_("Repeat for 1 to %(num)d weeks.", num=MAX_WEEKS), "weeks")
+    now = now or clock.now()
+    sessions = []
+    for week in range(weeks):
+        weekly = replace(data, day=data.day + timedelta(weeks=week)) if data.day else data
+        try:
+            starts_at = _check_session(home, listing, weekly, None, now)
+        except ManageError as error:
+            if week == 0:
+                raise
+            raise ManageError(_("The repeat in week %(week)d (%(day)s): %(problem)s", week=week + 1,
+                                day=format_day(weekly.day), problem=str(error)), error.field) from None
+        session = TourSession(listing_id=listing.id, reserved=0)
+        _apply_session(session, weekly, starts_at)
+        sessions.append(session)
+    db.session.add_all(sessions)
     db.session.commit()
-    return session
+    return sessions
 
 
 def update_session(home: Home, session: TourSession, data: SessionInput,

@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from market import clock
@@ -214,15 +215,15 @@ def session_new(home_slug: str, listing_id: int):
     found = _tour(listing_id)
     initial = None
     if request.method != "POST":
-        initial = {"duration_minutes": 120, "capacity": 12, "elder_id": found.elder_id or 0}
+        initial = {"duration_minutes": 120, "capacity": 12, "elder_id": found.elder_id or 0, "weeks": 1}
     form = SessionForm(data=initial, elders=service.home_elders(g.home), english=is_english())
     if form.validate_on_submit():
         try:
-            inventory.add_session(g.home, found, _session_input(form))
+            added = inventory.add_weekly_sessions(g.home, found, _session_input(form), form.weeks.number)
         except service.ManageError as error:
             _with_field_error(form, error)
         else:
-            flash(_("Session added."), "success")
+            flash(ngettext("Session added.", "%(num)d sessions added, one a week.", len(added)), "success")
             return redirect(url_for(".listing", home_slug=g.home.slug, listing_id=found.id))
     return _form_page("manage/session_form.html", form, listing=found, session=None)
 

@@ -222,6 +222,39 @@ def test_add_session_converts_shanghai_time_to_utc(client, staff_home, make):
     assert (session.duration_minutes, session.capacity, session.meeting_point_zh) == (90, 12, "村口")
 
 
+def test_a_weekly_session_is_added_for_every_week_at_the_same_local_time(client, staff_home, make):
+    """"Every Saturday at 9:30 for 8 weeks" in one form (#18)."""
+    listing = make.listing(staff_home, "tour")
+    data = _session_data(weeks="8")
+    response = post_form(client, f"/manage/qiantun/listings/{listing.id}/sessions/new", data)
+    assert response.status_code == 302
+    starts = [s.starts_at.astimezone(SHANGHAI) for s in
+              db.session.scalars(select(TourSession).order_by(TourSession.starts_at))]
+    first = date.fromisoformat(data["day"])
+    assert [moment.date() for moment in starts] == [first + timedelta(weeks=n) for n in range(8)]
+    assert {(moment.hour, moment.minute) for moment in starts} == {(9, 30)}
+
+
+@pytest.mark.parametrize("weeks", ["0", "-1", "53", "lots"])
+def test_bad_number_of_weeks_adds_no_session(client, staff_home, make, weeks):
+    listing = make.listing(staff_home, "tour")
+    response = post_form(client, f"/manage/qiantun/listings/{listing.id}/sessions/new",
+                         _session_data(weeks=weeks))
+    assert response.status_code == 400 and 'class="error"' in response.get_data(as_text=True)
+    assert _count(TourSession) == 0
+
+
+def test_repeats_past_the_booking_horizon_add_none_of_the_weeks(client, staff_home, make, english):
+    """All or nothing: when the last weeks fall beyond a year ahead, not even the first is added."""
+    listing = make.listing(staff_home, "tour")
+    day = (datetime.now(SHANGHAI) + timedelta(days=340)).date()
+    response = post_form(client, f"/manage/qiantun/listings/{listing.id}/sessions/new",
+                         _session_data(day=day.isoformat(), weeks="10"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "The repeat in week" in page and "up to a year ahead" in page
+    assert _count(TourSession) == 0
+
+
 BAD_SESSIONS = [
     {"capacity": "0"},
     {"capacity": "100000"},
