@@ -12,12 +12,12 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from market import clock
-from market.i18n import format_day
 from market.booking.service import MAX_DAYS_AHEAD
 from market.catalog.service import (
     effective_care_bps,
     platform_fee_bps,
 )
+from market.i18n import format_day
 from market.ledger.allocation import rates_fit
 from market.manage.listings import sync_homestay_price
 from market.manage.service import ManageError, elder_in
