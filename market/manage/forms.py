@@ -158,6 +158,7 @@ class SessionForm(FlaskForm):
     meeting_point_en = StringField(_l("Meeting point (English)"), validators=[Length(max=200)])
     elder_id = SelectField(_l("Credited elder"), coerce=int, default=0)
     weeks = WholeNumberField(_l("How many weeks"))  # new sessions only: the template leaves it out on edit
+    buyers_told = BooleanField(_l("Move it: tell every buyer who booked (timeline and email)"))
 
     def __init__(self, *args, elders=(), english=False, **kwargs):
         super().__init__(*args, **kwargs)

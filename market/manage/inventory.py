@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -24,11 +25,14 @@ from market.manage.service import ManageError, elder_in
 from models import (
     Home,
     Listing,
+    Order,
+    OrderEvent,
     OrderLine,
     Room,
     TourSession,
     db,
 )
+from models.orders import LIVE_STATUSES
 
 CAPACITY_MAX = 500
 DURATION_MAX = 24 * 60
@@ -128,13 +132,26 @@ def add_weekly_sessions(home: Home, listing: Listing, data: SessionInput, weeks:
     return sessions
 
 
-def update_session(home: Home, session: TourSession, data: SessionInput,
-                   now: datetime | None = None) -> TourSession:
+def update_session(home: Home, session: TourSession, data: SessionInput, now: datetime | None = None,
+                   *, actor=None, buyers_told: bool = False) -> TourSession:
+    """Change a session. Moving a booked one (its time or meeting point) needs `buyers_told`: each
+    order holding seats gets a line on its timeline and its buyer an email, in the same commit."""
     listing = session.listing
     if listing.home_id != home.id:
         raise ManageError(_("This listing belongs to another home."))
     starts_at = _check_session(home, listing, data, session, now or clock.now())
+    before = (session.starts_at, session.meeting_point_zh, session.meeting_point_en)
+    booked = session_orders(session)
     _apply_session(session, data, starts_at)
+    moved = before != (session.starts_at, session.meeting_point_zh, session.meeting_point_en)
+    if moved and booked:
+        if not buyers_told:
+            db.session.rollback()
+            raise ManageError(ngettext(
+                "%(num)d order has seats in this session. Tick the box to move it: the buyer is told.",
+                "%(num)d orders have seats in this session. Tick the box to move it: each buyer is told.",
+                len(booked)), "buyers_told")
+        tell_buyers_of_move(booked, session, before[0], actor)
     try:
         db.session.flush()  # the database refuses capacity below seats booked meanwhile
     except IntegrityError:
@@ -142,6 +159,27 @@ def update_session(home: Home, session: TourSession, data: SessionInput,
         raise ManageError(_("Capacity cannot be lower than the seats already booked."), "capacity") from None
     db.session.commit()
     return session
+
+
+def session_orders(session: TourSession) -> list[Order]:
+    """Orders that hold (or held and bought) seats in the session."""
+    return list(db.session.scalars(
+        select(Order).where(Order.status.in_(LIVE_STATUSES),
+                            exists().where(OrderLine.order_id == Order.id, OrderLine.session_id == session.id))
+        .order_by(Order.id)))
+
+
+def tell_buyers_of_move(orders: list[Order], session: TourSession, was: datetime, actor) -> None:
+    """A timeline line on each order (its status unchanged) and an email to each buyer."""
+    from market.orders.emails import queue_mail
+    from market.orders.timeline import session_moved_reason
+
+    for order in orders:
+        order.events.append(OrderEvent(
+            from_status=order.status, to_status=order.status, actor_id=getattr(actor, "id", None),
+            actor_kind="staff" if actor is not None else "system",
+            reason=session_moved_reason(was, session.starts_at), created_at=clock.now()))
+        queue_mail(order, "session_moved", session=session, was=was)
 
 
 def session_has_bookings(session: TourSession) -> bool:

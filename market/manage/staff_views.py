@@ -244,7 +244,8 @@ def session_edit(home_slug: str, listing_id: int, session_id: int):
     form = SessionForm(data=initial, elders=service.home_elders(g.home), english=is_english())
     if form.validate_on_submit():
         try:
-            inventory.update_session(g.home, session, _session_input(form))
+            inventory.update_session(g.home, session, _session_input(form), actor=current_user,
+                                     buyers_told=bool(form.buyers_told.data))
         except service.ManageError as error:
             _with_field_error(form, error)
         else:

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from models import Elder, Listing, Photo, Room, TourSession, db, utcnow
+from models import Elder, Listing, Order, Photo, Room, TourSession, db, utcnow
 from tests.conftest import login, post_form
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -253,6 +253,65 @@ def test_repeats_past_the_booking_horizon_add_none_of_the_weeks(client, staff_ho
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "The repeat in week" in page and "up to a year ahead" in page
     assert _count(TourSession) == 0
+
+
+def _booked_session(make, home, seats=2):
+    from tests.factories import paid_offline
+
+    listing = make.listing(home, "tour")
+    tour_session = make.session(listing, days=10)
+    order = paid_offline("s:booked", (listing.id, {"session_id": tour_session.id, "quantity": str(seats)}))
+    return listing, tour_session, order
+
+
+def test_moving_a_booked_session_asks_first_and_changes_nothing(client, staff_home, make, english):
+    from market import mail
+
+    listing, tour_session, order = _booked_session(make, staff_home)
+    was = tour_session.starts_at
+    mail.outbox.clear()
+    url = f"/manage/qiantun/listings/{listing.id}/sessions/{tour_session.id}/edit"
+    response = post_form(client, url, _session_data(start="14:00", capacity="12"))
+    assert response.status_code == 400 and "Tick the box to move it" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(TourSession, tour_session.id).starts_at == was
+    assert len(db.session.get(Order, order.id).events) == 2 and mail.outbox == []  # placed, paid
+
+
+def test_moving_a_booked_session_tells_every_buyer(client, staff_home, make, english):
+    from market import mail
+    from market.orders.timeline import event_text
+
+    listing, tour_session, order = _booked_session(make, staff_home)
+    mail.outbox.clear()
+    url = f"/manage/qiantun/listings/{listing.id}/sessions/{tour_session.id}/edit"
+    data = _session_data(start="14:00", capacity="12", buyers_told="y")
+    assert post_form(client, url, data).status_code == 302
+    db.session.expire_all()
+    moved = db.session.get(TourSession, tour_session.id).starts_at.astimezone(SHANGHAI)
+    assert (moved.hour, moved.minute) == (14, 0)
+    order = db.session.get(Order, order.id)
+    last = order.events[-1]
+    assert last.from_status == last.to_status == order.status == "paid"
+    assert "The session was moved from" in event_text(last) and "2:00\u202fPM." in event_text(last)
+    [message] = mail.outbox
+    assert message["To"] == "li@example.com" and order.reference in message["Subject"]
+    assert "14:00" in message.get_content()  # the Chinese half of the mail
+    staff_page = client.get(f"/manage/qiantun/orders/{order.reference}").get_data(as_text=True)
+    assert "The session was moved from" in staff_page
+
+
+def test_more_seats_on_a_booked_session_needs_no_notice(client, staff_home, make):
+    listing, tour_session, order = _booked_session(make, staff_home)
+    tour_session.starts_at = tour_session.starts_at.replace(second=0, microsecond=0)
+    db.session.commit()
+    local = tour_session.starts_at.astimezone(SHANGHAI)
+    url = f"/manage/qiantun/listings/{listing.id}/sessions/{tour_session.id}/edit"
+    data = _session_data(day=local.date().isoformat(), start=local.strftime("%H:%M"), capacity="20",
+                         meeting_point_zh=tour_session.meeting_point_zh,
+                         meeting_point_en=tour_session.meeting_point_en)
+    assert post_form(client, url, data).status_code == 302
+    assert len(db.session.get(Order, order.id).events) == 2
 
 
 BAD_SESSIONS = [
