@@ -163,10 +163,9 @@ def update_session(home: Home, session: TourSession, data: SessionInput, now: da
 
 def session_orders(session: TourSession) -> list[Order]:
     """Orders that hold (or held and bought) seats in the session."""
+    holds_seats = exists().where(OrderLine.order_id == Order.id, OrderLine.session_id == session.id)
     return list(db.session.scalars(
-        select(Order).where(Order.status.in_(LIVE_STATUSES),
-                            exists().where(OrderLine.order_id == Order.id, OrderLine.session_id == session.id))
-        .order_by(Order.id)))
+        select(Order).where(Order.status.in_(LIVE_STATUSES), holds_seats).order_by(Order.id)))
 
 
 def tell_buyers_of_move(orders: list[Order], session: TourSession, was: datetime, actor) -> None:
