@@ -46,7 +46,7 @@ class Config:
     STAFF_SESSION_IDLE_HOURS = _env_int("STAFF_SESSION_IDLE_HOURS", 12)  # staff and admins: shorter
     REMEMBER_COOKIE_SAMESITE = "Lax"
     HSTS_SECONDS = _env_int("HSTS_SECONDS", 0)  # Strict-Transport-Security max-age; 0: not sent
-    MAX_CONTENT_LENGTH = 30 * 1024 * 1024  # uploads are checked at 8 MB; this stops abuse early
+    MAX_CONTENT_LENGTH = 100 * 1024 * 1024  # several phone photos in one form; files spool to disk
 
     # ---- throttles (market/throttles.py; Flask-Limiter "N per period") ----
     # Set: the job queue and the throttle counts live in Redis (many workers, many machines).
@@ -68,7 +68,7 @@ class Config:
 
     # ---- files ------------------------------------------------------------------------------
     UPLOAD_ROOT = Path(os.environ.get("UPLOAD_ROOT", INSTANCE_DIR / "uploads"))  # photos, /media/
-    UPLOAD_MAX_BYTES = 8 * 1024 * 1024  # largest photo or receipt accepted
+    UPLOAD_MAX_BYTES = 25 * 1024 * 1024  # largest photo or receipt accepted (a phone's full-size photo)
     RECEIPT_ROOT = os.environ.get("RECEIPT_ROOT") or None  # spending receipts; None: INSTANCE_DIR/receipts
 
     # ---- search -----------------------------------------------------------------------------

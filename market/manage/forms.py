@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileRequired, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -179,8 +179,8 @@ class RoomForm(FlaskForm):
 
 
 class PhotoForm(FlaskForm):
-    photo = FileField(_l("Photo (JPEG, PNG or WebP, at most 8 MB)"),
-                      validators=[FileRequired(message=_l("Please choose a file."))])
+    photo = MultipleFileField(_l("Photos (JPEG, PNG or WebP; you may choose several at once)"),
+                              validators=[FileRequired(message=_l("Please choose a file."))])
     alt_zh = StringField(_l("What the photo shows (Chinese)"), validators=[Length(max=200)])
     alt_en = StringField(_l("What the photo shows (English)"), validators=[Length(max=200)])
 

@@ -220,22 +220,41 @@ def set_status(home: Home, listing: Listing, status: str) -> Listing:
 
 
 
-def add_photo(home: Home, stored: StoredImage, listing: Listing | None = None,
-              alt_zh: str = "", alt_en: str = "") -> Photo:
-    """Record an already stored picture for the home, or for one of its listings."""
+PHOTOS_AT_ONCE = 10
+
+
+def _photo_clause(listing_id: int | None):
+    return Photo.listing_id == listing_id if listing_id else Photo.listing_id.is_(None)
+
+
+def add_photos(home: Home, stored: list[StoredImage], listing: Listing | None = None,
+               alt_zh: str = "", alt_en: str = "") -> list[Photo]:
+    """Record already stored pictures for the home, or for one of its listings, after the
+    ones it has, in one commit."""
     if listing is not None and listing.home_id != home.id:
         raise ManageError(_("This listing belongs to another home."))
     listing_id = listing.id if listing is not None else None
-    clause = Photo.listing_id == listing_id if listing_id else Photo.listing_id.is_(None)
-    last = db.session.scalar(select(func.max(Photo.position)).where(Photo.home_id == home.id, clause))
-    photo = Photo(
-        home_id=home.id, listing_id=listing_id, path=stored.path, thumb_path=stored.thumb_path,
-        width=stored.width, height=stored.height, alt_zh=(alt_zh or "").strip()[:200],
-        alt_en=(alt_en or "").strip()[:200], position=(last or 0) + 1,
-    )
-    db.session.add(photo)
+    last = db.session.scalar(select(func.max(Photo.position))
+                             .where(Photo.home_id == home.id, _photo_clause(listing_id))) or 0
+    photos = [
+        Photo(home_id=home.id, listing_id=listing_id, path=image.path, thumb_path=image.thumb_path,
+              width=image.width, height=image.height, alt_zh=(alt_zh or "").strip()[:200],
+              alt_en=(alt_en or "").strip()[:200], position=last + number)
+        for number, image in enumerate(stored, start=1)
+    ]
+    db.session.add_all(photos)
     db.session.commit()
-    return photo
+    return photos
+
+
+def make_cover(home: Home, photo: Photo) -> None:
+    """Put the photo before the others of its listing (or of the home)."""
+    if photo.home_id != home.id:
+        raise ManageError(_("This photo belongs to another home."))
+    first = db.session.scalar(select(func.min(Photo.position))
+                              .where(Photo.home_id == home.id, _photo_clause(photo.listing_id)))
+    photo.position = (first or 0) - 1
+    db.session.commit()
 
 
 def remove_photo(home: Home, photo: Photo, root: Path) -> None:

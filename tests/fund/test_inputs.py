@@ -248,15 +248,17 @@ def test_receipts_that_are_not_pictures_or_pdfs_refused(client, make, home_with_
     assert rows(Disbursement) == 0
 
 
-def test_receipt_over_eight_megabytes_refused(client, make, home_with_money):
+def test_receipt_over_the_upload_limit_refused(app, client, make, home_with_money):
     home = home_with_money
     login(client, make.member(home, "staff"))
-    big = PDF[:-6] + b" " * (8 * 1024 * 1024) + b"%%EOF\n"
+    limit = app.config["UPLOAD_MAX_BYTES"]
+    big = PDF[:-6] + b" " * limit + b"%%EOF\n"
     payload_form = {"category": "meals", "amount": "12.50", "payee": "Shop", "spent_on": YESTERDAY,
                     "receipt": (io.BytesIO(big), "big.pdf")}
     response = post_form(client, f"/manage/{home.slug}/fund/disbursements/new", payload_form,
                          content_type="multipart/form-data")
-    assert response.status_code == 400 and "at most 8 MB" in response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f"at most {limit // (1024 * 1024)} MB" in response.get_data(as_text=True)
     assert rows(Disbursement) == 0
 
 

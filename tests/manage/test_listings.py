@@ -467,6 +467,55 @@ def test_upload_and_remove_listing_photo(client, staff_home, make, app):
     assert not stored.exists()
 
 
+def test_several_photos_at_once_then_one_made_the_cover(client, staff_home, make, english):
+    listing = make.listing(staff_home, "craft")
+    url = f"/manage/qiantun/listings/{listing.id}/photos"
+    files = [(io.BytesIO(_png_bytes()), f"paper{n}.png") for n in range(3)]
+    response = post_form(client, url, {"photo": files, "alt_en": "Rice paper"},
+                         content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert "3 photos added." in client.get(url).get_data(as_text=True)
+    photos = db.session.get(Listing, listing.id).photos
+    assert len(photos) == 3 and [p.alt_en for p in photos] == ["Rice paper"] * 3
+    last = photos[-1]
+    assert post_form(client, f"/manage/qiantun/photos/{last.id}/cover", form_url=url).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Listing, listing.id).photos[0].id == last.id
+
+
+def test_one_bad_file_among_several_adds_none(client, staff_home, make, app, english):
+    listing = make.listing(staff_home, "craft")
+    url = f"/manage/qiantun/listings/{listing.id}/photos"
+    files = [(io.BytesIO(_png_bytes()), "good.png"), (io.BytesIO(b"not a picture"), "notes.txt"),
+             (io.BytesIO(_png_bytes()), "late.png")]
+    response = post_form(client, url, {"photo": files}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "notes.txt" in response.get_data(as_text=True)
+    assert _count(Photo) == 0
+    root = app.config["UPLOAD_ROOT"]
+    assert not root.exists() or not any(p.is_file() for p in root.rglob("*"))
+
+
+def test_at_most_ten_photos_at_a_time(client, staff_home, make):
+    listing = make.listing(staff_home, "craft")
+    files = [(io.BytesIO(_png_bytes()), f"p{n}.png") for n in range(11)]
+    response = post_form(client, f"/manage/qiantun/listings/{listing.id}/photos", {"photo": files},
+                         content_type="multipart/form-data")
+    assert response.status_code == 400 and _count(Photo) == 0
+
+
+def test_another_homes_photo_cannot_be_made_the_cover(client, staff_home, make, app):
+    other = make.home()
+    listing = make.listing(other, "craft")
+    photo = Photo(home_id=other.id, listing_id=listing.id, path="x/a.jpg", thumb_path="x/a_t.jpg",
+                  width=10, height=10, position=5)
+    db.session.add(photo)
+    db.session.commit()
+    response = post_form(client, f"/manage/qiantun/photos/{photo.id}/cover",
+                         form_url="/manage/qiantun/photos")
+    assert response.status_code == 404
+    assert db.session.get(Photo, photo.id).position == 5
+
+
 def test_upload_home_photo(client, staff_home):
     response = post_form(client, "/manage/qiantun/photos",
                          {"photo": (io.BytesIO(_png_bytes()), "home.png")},
