@@ -25,6 +25,7 @@ from market.orders.forms import (
 )
 from market.orders.tokens import new_form_token
 from market.payments.service import pending_refund_fen, refundable_by_line
+from models.catalog import GOODS
 from models.orders import ORDER_STATUSES, REFUNDABLE_STATUSES
 
 bp = Blueprint("staff_orders", __name__, url_prefix="/manage/<home_slug>/orders")
@@ -111,6 +112,16 @@ def detail(home_slug: str, reference: str):
     form = MarkPaidForm()
     form.amount.data = f"{order.total_fen // 100}.{order.total_fen % 100:02d}"
     return _render_detail(order, paid_form=form)
+
+
+@bp.get("/<reference>/packing-slip")
+def packing_slip(home_slug: str, reference: str):
+    """A page to print and put in the parcel: the goods, the address, no money and no forms."""
+    order = _order(reference)
+    goods = [line for line in order.lines if line.kind in GOODS and line.quantity]
+    if not goods:
+        abort(404)
+    return render_template("orders/staff/packing_slip.html", order=order, goods=goods)
 
 
 def _act(reference: str, form, form_name: str, error_field: str, action):

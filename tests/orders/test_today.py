@@ -70,3 +70,21 @@ def test_the_today_page_lists_what_waits_for_this_person_in_this_home(app, clien
     assert "Spending to approve" not in page  # staff propose; only supervisors decide
     assert waiting.reference in page
     assert staff_phone.get(f"/manage/{other.slug}/orders/today").status_code == 404
+
+
+def test_packing_slip_shows_goods_and_address_without_money(client, make):
+    home, other = make.home(), make.home()
+    staff = make.member(home)
+    rice = make.listing(home, "produce", title_en="Qiantun rice", price_fen=8800)
+    order = order_of("s:parcel", (rice.id, {"quantity": "3"}))
+    tour = make.listing(home, "tour")
+    tour_only = order_of("s:tour", (tour.id, {"session_id": make.session(tour).id, "quantity": "1"}))
+    login(client, staff)
+    base = f"/manage/{home.slug}/orders"
+    detail = client.get(f"{base}/{order.reference}").get_data(as_text=True)
+    assert f"{base}/{order.reference}/packing-slip" in detail
+    page = client.get(f"{base}/{order.reference}/packing-slip").get_data(as_text=True)
+    assert "Qiantun rice" in page and "× 3" in page and order.ship_street in page
+    assert "¥" not in page and "<form" not in page.split('<main', 1)[-1].split("</main>")[0]
+    assert client.get(f"{base}/{tour_only.reference}/packing-slip").status_code == 404
+    assert client.get(f"/manage/{other.slug}/orders/{order.reference}/packing-slip").status_code == 404
