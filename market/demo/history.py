@@ -120,6 +120,8 @@ def _fulfil(order: Order, staff: User, when: datetime) -> None:
     from market.orders import fulfilment
 
     [line] = order.lines
+    if line.kind == "homestay":  # checked out on the morning the guests leave, not before
+        when = max(when, market_clock.start_of_day(line.check_out) + timedelta(hours=3))
     with clock(when):
         if line.kind in ("produce", "craft"):
             fulfilment.apply_ship(order, staff, "中国邮政", f"EMS{order.id:09d}")
