@@ -7,16 +7,19 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from market import clock
+from market.booking.service import MAX_DAYS_AHEAD
 from market.catalog.service import (
     credited_incentive_bps,
     platform_fee_bps,
 )
+from market.i18n import format_day
 from market.ledger.allocation import rates_fit
 from market.manage.service import ManageError, elder_in
 from market.provinces import PROVINCE_NAMES
@@ -33,6 +36,7 @@ from models.catalog import GOODS, KINDS, LISTING_STATUSES
 TITLE_MAX = 200
 LEAD_DAYS_MAX = 365
 CANCEL_HOURS_MAX = 24 * 30
+HARVEST_DAYS_BACK = 365  # a harvest date tells buyers when the crop was or will be picked
 
 
 
@@ -107,6 +111,12 @@ def _check_listing(home: Home, kind: str, data: ListingInput, listing: Listing |
             _("The care share, the elder's incentive and the platform fee add up to more than the price."),
             "care_share",
         )
+    if kind == "produce" and data.harvest_date is not None:
+        today = clock.local_today(home=home)
+        first, last = today - timedelta(days=HARVEST_DAYS_BACK), today + timedelta(days=MAX_DAYS_AHEAD)
+        if not first <= data.harvest_date <= last:
+            raise ManageError(_("Please choose a harvest date between %(first)s and %(last)s.",
+                                first=format_day(first), last=format_day(last)), "harvest_date")
     if kind in GOODS:
         if data.made_to_order:
             if data.lead_days is None or not 1 <= data.lead_days <= LEAD_DAYS_MAX:

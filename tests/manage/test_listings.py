@@ -127,13 +127,23 @@ def test_stock_cannot_go_below_reserved(client, staff_home, make):
 
 
 def test_made_to_order_with_lead_days_harvest_and_regions(client, staff_home):
-    data = _listing_data(made_to_order="y", lead_days="20", stock="", harvest_date="2027-05-01",
+    harvest = (datetime.now(SHANGHAI) + timedelta(days=150)).date()
+    data = _listing_data(made_to_order="y", lead_days="20", stock="", harvest_date=harvest.isoformat(),
                          ships_to=["河北省", "北京市"], unit_zh="斤")
     assert post_form(client, "/manage/qiantun/listings/new/produce", data).status_code == 302
     listing = db.session.scalar(select(Listing))
     assert listing.made_to_order and listing.lead_days == 20 and listing.stock is None
-    assert listing.harvest_date == date(2027, 5, 1)
+    assert listing.harvest_date == harvest
     assert listing.ships_to == "北京市,河北省"
+
+
+@pytest.mark.parametrize("days", [-400, 400, 3000])
+def test_harvest_dates_far_from_today_are_refused(client, staff_home, english, days):
+    harvest = (datetime.now(SHANGHAI) + timedelta(days=days)).date()
+    response = post_form(client, "/manage/qiantun/listings/new/produce",
+                         _listing_data(stock="5", harvest_date=harvest.isoformat()))
+    assert response.status_code == 400 and "harvest date between" in response.get_data(as_text=True)
+    assert _count(Listing) == 0
 
 
 def test_made_to_order_needs_lead_days(client, staff_home):
