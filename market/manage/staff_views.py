@@ -399,7 +399,11 @@ def photo_cover(home_slug: str, photo_id: int):
 
 @bp.post("/<home_slug>/photos/<int:photo_id>/delete")
 def photo_delete(home_slug: str, photo_id: int):
+    """Removing asks first: the photos page's button shows the photo again, whose button sends
+    `confirmed`."""
     photo = service.photo_in(g.home, photo_id) or abort(404)
+    if request.form.get("confirmed") != "yes":
+        return render_template("manage/photo_delete.html", photo=photo)
     listing_id = photo.listing_id
     listings.remove_photo(g.home, photo, current_app.config["UPLOAD_ROOT"])
     flash(_("Photo removed."), "success")

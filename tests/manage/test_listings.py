@@ -472,7 +472,10 @@ def test_upload_and_remove_listing_photo(client, staff_home, make, app):
     assert (root / photo.path).exists() and (root / photo.thumb_path).exists()
     assert client.get(f"/media/{photo.thumb_path}").status_code == 200
     stored = root / photo.path
-    post_form(client, f"/manage/qiantun/photos/{photo.id}/delete", form_url=url)
+    asked = post_form(client, f"/manage/qiantun/photos/{photo.id}/delete", form_url=url)
+    assert asked.status_code == 200 and 'name="confirmed" value="yes"' in asked.get_data(as_text=True)
+    assert _count(Photo) == 1 and stored.exists()  # one tap only asks
+    post_form(client, f"/manage/qiantun/photos/{photo.id}/delete", {"confirmed": "yes"}, form_url=url)
     assert _count(Photo) == 0
     assert not stored.exists()
 
