@@ -158,6 +158,24 @@ def assign_member(home: Home, identifier: str, role: str) -> Membership:
     return membership
 
 
+def invite_member(home: Home, name: str, email: str, role: str) -> Membership:
+    """A new account for someone who has none, made a member of the home, and an email with a
+    link where they choose their password (market/accounts/invitations.py)."""
+    from market.accounts import invitations
+    from market.accounts.service import AccountError
+
+    if role not in ROLES:
+        raise AdminError(_("Choose a role from the list."), "role")
+    try:
+        user = invitations.create_invited_user(name, email)
+    except AccountError as error:
+        raise AdminError(str(error), "email") from None
+    membership = assign_member(home, user.email, role)
+    invitations.send_invitation(user, home)
+    db.session.commit()
+    return membership
+
+
 def membership_in(home: Home, membership_id: int) -> Membership | None:
     return db.session.scalar(
         select(Membership).where(Membership.id == membership_id, Membership.home_id == home.id)
