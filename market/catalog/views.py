@@ -1,12 +1,8 @@
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
-from flask_login import current_user
 
-from market.accounts.service import set_locale
 from market.catalog import service
-from market.database import writing
 from market.i18n import remember_language
 from market.redirects import local_path
-from models import db
 from models.catalog import KINDS
 
 bp = Blueprint("catalog", __name__)
@@ -62,11 +58,12 @@ def home(slug: str):
 @bp.get("/listings/<slug>")
 def listing(slug: str):
     found = service.listing_by_slug(slug) or abort(404)
+    sessions = service.upcoming_sessions(found) if found.kind == "tour" else []
     return render_template(
         "catalog/listing.html",
         listing=found,
         elder=service.credited_elder(found),
-        sessions=service.upcoming_sessions(found) if found.kind == "tour" else [],
+        sessions=sessions, seats_left=service.seats_left(sessions),
         rooms=service.active_rooms(found) if found.kind == "homestay" else [],
         stock_left=service.stock_left(found),
     )
@@ -80,10 +77,9 @@ def set_language(code: str):
         abort(404)
     target = local_path(request.args.get("next"), url_for("catalog.index"))
     response = make_response(redirect(target))
+    # Only the cookie: a GET never writes. The account learns the language chosen on this
+    # device when its owner next logs in or out (market/accounts/views.py).
     remember_language(response, code)
-    if current_user.is_authenticated and current_user.locale != code:
-        with writing(db.session):
-            set_locale(current_user, code)
     return response
 
 

@@ -33,11 +33,6 @@ from models.orders import OrderStatus
 
 bp = Blueprint("orders", __name__)
 
-# Pages that show availability: expired holds are released before they are read, so that
-# nobody sees "sold out" because of a hold that has ended. The checkout POST too, before it
-# reserves.
-LAZY_RELEASE_ENDPOINTS = {"catalog.listing", "orders.cart", "orders.checkout", "search.search",
-                          "staff_orders.index", "staff_orders.today"}
 GUEST_ORDERS = "guest_orders"
 
 
@@ -68,17 +63,11 @@ def _order_or_404(reference: str):
     return order
 
 
-@bp.before_app_request
-def _lazy_release():
-    if request.endpoint in LAZY_RELEASE_ENDPOINTS and (
-            request.method == "GET" or request.endpoint == "orders.checkout"):
-        lifecycle.lazy_release()
-
-
 @bp.app_context_processor
 def _order_globals():
-    return {"order_status_label": lifecycle.status_label, "event_text": timeline.event_text,
-            "event_actor": timeline.actor_text, "offline_steps": how_to_pay.offline_steps,
+    return {"order_status_label": lifecycle.status_label, "order_status": lifecycle.shown_status,
+            "event_text": timeline.event_text, "event_actor": timeline.actor_text,
+            "offline_steps": how_to_pay.offline_steps,
             "payment_details": how_to_pay.shown_details}
 
 
@@ -240,7 +229,7 @@ def lookup():
 @bp.get("/orders/<reference>")
 def detail(reference: str):
     order = _order_or_404(reference)
-    payment = start_payment(order) if order.status == OrderStatus.PENDING_PAYMENT else None
+    payment = start_payment(order) if lifecycle.shown_status(order) == OrderStatus.PENDING_PAYMENT else None
     return render_template(
         "orders/detail.html", order=order, payment=payment, cancel_form=BuyerCancelForm(),
         can_cancel=lifecycle.can_customer_cancel(order), refund_pending=pending_refund_fen(order.id),

@@ -7,7 +7,7 @@ import sqlite3
 import threading
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from market import create_app
@@ -110,35 +110,3 @@ def test_a_second_writer_waits_for_the_first_then_succeeds(sqlite_app):
         assert not second.is_alive() and errors == []
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT n FROM counter")).scalar() == 2
-
-
-def test_switching_language_writes_the_account_as_a_writer(sqlite_app):
-    """GET /lang/<code> is a read-only request until it saves the account's language: that
-    write begins a transaction of its own, IMMEDIATE, so a writer who got in between queues
-    instead of making the save fail with "database is locked"."""
-    from models import User
-
-    app, path = sqlite_app
-    with app.app_context():
-        user = User(name="Li", email="li@example.com", password_hash="x", locale="zh_Hans")
-        db.session.add(user)
-        db.session.commit()
-        session_id = user.get_id()
-        db.session.remove()
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id
-        session["_fresh"] = True
-    other_writer_got_in = []
-
-    def concurrent_writer(_conn, _cursor, statement, *_args):
-        if statement.startswith("UPDATE users"):
-            other_writer_got_in.append(_another_writer_can_start(path, commit=True))
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", concurrent_writer)
-    response = client.get("/lang/en")
-    assert response.status_code == 302
-    assert other_writer_got_in == [False]
-    with app.app_context():
-        assert db.session.get(User, int(session_id.split(":")[0])).locale == "en"
