@@ -10,16 +10,18 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from huey import SqliteHuey
+from huey import RedisHuey, SqliteHuey
 from sqlalchemy import select
 
 from market.jobs import outbox, queue
 from market.ledger.verify import verify_ledger
-from models import Order, OutboxJob, Refund, db
-from tests.factories import cancel, paid_by_stripe
+from models import Order, OutboxJob, Refund, db, utcnow
+from tests.conftest import post_form
+from tests.factories import add_on_page, cancel, check_out_on_page, paid_by_stripe
 from tests.payments.stripe_fixtures import *  # noqa: F403 - the fixtures fake and tour
 from tests.payments.stripe_fixtures import post_event
 from tests.stripe_fake import SECRET_KEY, WEBHOOK_SECRET, event
@@ -126,3 +128,88 @@ def test_a_worker_killed_mid_refund_leaves_exactly_one_refund_at_stripe(app, cli
     assert verify_ledger().ok
     result = app.test_cli_runner().invoke(args=["ledger", "verify"])
     assert result.exit_code == 0, result.output
+
+
+ALARMING = ("error", "problem", "unavailable", "went wrong", "出错", "错误", "故障")
+
+
+def _calm(response) -> str:
+    text = response.get_data(as_text=True)
+    body = text[text.find("<main"):text.find("</main>")] if "<main" in text else text
+    found = [word for word in ALARMING if word in body.lower()]
+    assert not found, f"alarming words {found} on a buyer's page"
+    return text
+
+
+@pytest.mark.slow
+@pytest.mark.throttles
+def test_with_redis_down_pages_commit_and_answer_calmly_then_a_worker_catches_up(
+        app, client, make, fake, tour, tmp_path, english, caplog):
+    from limits.storage import storage_from_string
+    from limits.strategies import FixedWindowRateLimiter
+
+    paid = paid_by_stripe(client, fake, tour)  # paid while the queue still runs jobs at once
+    rice = make.listing(tour.listing.home, "produce", stock=5)
+    # Redis goes down: the queue and the throttles' counts both live there.
+    app.config.update(REDIS_URL=REDIS_DOWN, JOBS_IMMEDIATE=False)
+    queue.configure(app)
+    throttles = app.extensions["throttles"]
+    throttles.storage = storage_from_string(REDIS_DOWN)
+    throttles.strategy = FixedWindowRateLimiter(throttles.storage)
+    back = RedisHuey.storage_class("market", url=REDIS_BACK)
+    back.flush_all()
+    try:
+        # A buyer places an order (its "order received" mail is an outbox row).
+        assert add_on_page(client, rice, quantity="2").status_code == 302
+        placed, _token = check_out_on_page(client)
+        assert placed.status_code == 302, placed.get_data(as_text=True)[:400]
+        _calm(client.get(placed.location))
+        [order] = db.session.scalars(select(Order).where(Order.id != paid.id)).all()
+        assert order.status == "pending_payment"
+        # The Stripe buyer cancels and is refunded (a refund call and a mail: outbox rows).
+        with client.session_transaction() as session:
+            session["guest_orders"] = [order.reference, paid.reference]
+        page = f"/orders/{paid.reference}"
+        cancelled = post_form(client, f"{page}/cancel", {"reason": "plans changed", "confirm": "y"},
+                              form_url=page)
+        assert cancelled.status_code == 302
+        _calm(client.get(cancelled.location))
+        # The throttled pages (search, order look-up) still answer: the throttles fail open.
+        assert client.get("/search?q=rice").status_code == 200
+        lookup = post_form(client, "/orders/lookup", {"reference": "NOPE1234", "phone": "13800000000"},
+                           form_url="/orders")
+        assert lookup.status_code == 404
+        assert "throttle" in caplog.text and "not enqueued" in caplog.text
+        db.session.expire_all()
+        assert db.session.get(Order, paid.id).status == "cancelled"  # its refund requested, not yet sent
+        waiting = db.session.scalars(select(OutboxJob).where(OutboxJob.status == "waiting")).all()
+        keys = {row.key for row in waiting}
+        assert any(k.startswith("stripe-refund:") for k in keys)
+        assert sum(k.startswith("mail:") for k in keys) >= 2  # order received; cancelled
+        assert all(row.tries == 0 for row in waiting) and fake.requests_to("POST", "/v1/refunds") == []
+        db.session.commit()
+        # Redis is back: the sweeper enqueues what waited, a worker process runs it.
+        queue.huey.storage = back
+        assert outbox.sweep(now=utcnow() + timedelta(minutes=2)) == len(waiting)
+        fake.probe = None
+        with FakeStripeServer(fake) as server:
+            env = {**_worker_env(app, tmp_path, server.url), "REDIS_URL": REDIS_BACK}
+            worker = _start_worker(env)
+            try:
+                deadline = time.monotonic() + 90
+                while time.monotonic() < deadline and any(_job(k).status != "done" for k in keys):
+                    time.sleep(0.3)
+                assert all(_job(k).status == "done" for k in keys), _stop(worker)
+            finally:
+                _stop(worker)
+    finally:
+        back.flush_all()
+        app.config.update(REDIS_URL="", JOBS_IMMEDIATE=True)
+        queue.configure(app)
+    assert all(_job(k).tries == 1 for k in keys)  # each job ran once
+    assert len(fake.requests_to("POST", "/v1/refunds")) == 1 and len(fake.refunds) == 1
+    [stripe_refund] = fake.refunds
+    post_event(client, event("refund.updated", fake.settle_refund(stripe_refund)))
+    db.session.expire_all()
+    assert db.session.get(Order, paid.id).status == "refunded"
+    assert verify_ledger().ok
