@@ -4,11 +4,13 @@ by 2 worker processes on a SQLite-file queue and on Redis, beside bare no-op Hue
 - Webhook: BENCH_WEBHOOKS (200) signed `checkout.session.completed` events are posted to the
   webhook endpoint (the Flask app in this process, through its test client: routing, signature,
   the order and ledger changes, commit, enqueue). Each paid order decides a call to Stripe (the
-  processing fee look-up) that is an outbox row for a worker. Run twice in one go, with the fake
-  Stripe answering at once and after BENCH_SLOW_SECONDS (8 s): p50/p99 of each, and the ratio of
-  the slow run's p99 to the quick run's (target: p99 < 50 ms with the slow Stripe). For contrast,
-  BENCH_INLINE (3) events with the jobs run inside the request (JOBS_IMMEDIATE, as before the
-  outbox): they wait for Stripe.
+  processing fee look-up) that is an outbox row for a worker. Each request is timed to the end
+  of what its thread does, the enqueue after the answer included (`answered_*`: to the answer
+  only). Run twice in one go, with the fake Stripe answering at once and after
+  BENCH_SLOW_SECONDS (8 s): p50/p99 of each, and the ratio of the slow run's p99 to the quick
+  run's (target: p99 < 50 ms with the slow Stripe). For contrast, BENCH_INLINE (3) events with
+  the jobs run in the request's thread after the answer (JOBS_IMMEDIATE, the outbox without a
+  queue): the thread waits for Stripe.
 - Drain: BENCH_JOBS (10,000) outbox rows, each written and committed as a use case does (and so
   enqueued), then 2 worker processes (`bench_jobs.worker`: the consumer `flask worker --workers
   1 --no-periodic` runs, with this module's no-op task registered too) claim, call and mark
@@ -98,7 +100,7 @@ def _webhooks(folder: Path, delay: float, count: int, immediate: bool) -> dict:
         "STRIPE_HTTP_CLIENT": SlowStripe(), "STRIPE_MAX_NETWORK_RETRIES": 0,
         "STRIPE_WEBHOOK_TOLERANCE": 3600, "RATELIMIT_ENABLED": False})
     client = app.test_client()
-    waits = []
+    answered, busy = [], []
     with app.app_context():
         db.create_all()
         rows = _seed(max(count, 30))[:count]  # (every story's order kind, so at least 30)
@@ -108,18 +110,22 @@ def _webhooks(folder: Path, delay: float, count: int, immediate: bool) -> dict:
             started = time.perf_counter()
             response = client.post("/payments/stripe/webhook", data=body, headers=headers)
             response.get_data()
+            answered.append(time.perf_counter() - started)  # what Stripe waits for
             response.close()  # what runs after the answer has gone (the enqueue) runs here
-            waits.append(time.perf_counter() - started)
+            busy.append(time.perf_counter() - started)  # how long the server's thread is taken
             assert response.status_code == 200, response.get_data(as_text=True)[:300]
         from models import OutboxJob
 
         outbox_rows = db.session.query(OutboxJob).count()
         db.session.remove()
         db.engine.dispose()
-    waits.sort()
-    p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))]
-    return {"requests": len(waits), "p50_ms": statistics.median(waits) * 1000, "p99_ms": p99 * 1000,
-            "outbox_rows": outbox_rows}
+    def ms(waits: list[float]) -> tuple[float, float]:
+        waits = sorted(waits)
+        return statistics.median(waits) * 1000, waits[min(len(waits) - 1, int(len(waits) * 0.99))] * 1000
+
+    (p50, p99), (answer_p50, answer_p99) = ms(busy), ms(answered)
+    return {"requests": len(busy), "p50_ms": p50, "p99_ms": p99, "answered_p50_ms": answer_p50,
+            "answered_p99_ms": answer_p99, "outbox_rows": outbox_rows}
 
 
 # ---- draining with 2 worker processes ------------------------------------------------------
@@ -236,9 +242,10 @@ def main() -> bool:
         print(f"webhook, {WEBHOOKS} events: Stripe answering at once p50 {quick['p50_ms']:.1f} ms, "
               f"p99 {quick['p99_ms']:.1f} ms; after {SLOW_SECONDS:.0f} s p50 {slow['p50_ms']:.1f} ms, "
               f"p99 {slow['p99_ms']:.1f} ms (ratio {figures['webhook']['ratio_p99_slow_to_quick']:.2f}); "
-              f"outbox rows {slow['outbox_rows']}", flush=True)
+              f"outbox rows {slow['outbox_rows']}; to the answer only, p99 {quick['answered_p99_ms']:.1f} "
+              f"and {slow['answered_p99_ms']:.1f} ms", flush=True)
         if inline:
-            print(f"  for contrast, the call inside the request ({INLINE} events): p50 "
+            print(f"  for contrast, the call in the request's thread ({INLINE} events): p50 "
                   f"{inline['p50_ms']:.0f} ms", flush=True)
         targets.append(record.target(f"webhook p99 with Stripe answering after {SLOW_SECONDS:g} s", "< 50 ms",
                                      slow["p99_ms"], slow["p99_ms"] < 50))
