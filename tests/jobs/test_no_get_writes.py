@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 from flask import current_app
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, select, update
 
 from market.clock import local_today
 from market.fund.tasks import release_income
@@ -17,8 +18,9 @@ from market.orders.tasks import expire_holds
 from market.search.tasks import apply_queue
 from models import Listing, Order, OrderEvent, RoomNight, SearchQueue, TourSession, db, utcnow
 from tests.conftest import login
-from tests.factories import CONTACT, end_hold, order_of, paid_offline, ship, stay_dates
+from tests.factories import CONTACT, end_hold, order_of, paid_offline, ship, stay_dates, stripe_order
 from tests.manage.test_isolation import World
+from tests.payments.stripe_fixtures import *  # noqa: F403 - the fixtures fake and tour
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -32,9 +34,9 @@ def writes(app):
         if statement.lstrip().split(None, 1)[0].upper() in WRITES:
             seen.append(statement.split("\n")[0][:160])
 
-    event.listen(db.engine, "before_cursor_execute", count)
+    sa_event.listen(db.engine, "before_cursor_execute", count)
     yield seen
-    event.remove(db.engine, "before_cursor_execute", count)
+    sa_event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_a_crawl_of_the_public_pages_writes_nothing_and_the_job_releases_the_income(
@@ -186,3 +188,16 @@ def test_a_page_shows_an_ended_hold_as_free_before_the_job_runs(app, client, eng
     db.session.expire_all()
     assert db.session.get(Order, tour_order.id).status == "expired"
     assert CONTACT.name  # (the checkout used the shared contact)
+
+
+def test_a_stripe_order_page_neither_writes_nor_calls_stripe(app, fake, tour, writes):
+    """The order page of an unpaid Stripe order offers a button; the Checkout Session is made
+    when the buyer presses it (a POST), never as the page is read."""
+    order = stripe_order(tour)
+    client = current_app.test_client()
+    with client.session_transaction() as session:
+        session["guest_orders"] = [order.reference]
+    writes.clear()
+    for url in (f"/orders/{order.reference}", "/orders", f"/orders/{order.reference}/receipt"):
+        assert client.get(url).status_code == 200, url
+    assert writes == [] and fake.requests == []
