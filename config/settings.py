@@ -74,7 +74,6 @@ class Config:
     # ---- search -----------------------------------------------------------------------------
     SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR", INSTANCE_DIR / "search"))  # Whoosh
     SEARCH_SYNC = _env_bool("SEARCH_SYNC", True)  # update the index after each commit
-    SEARCH_QUEUE_SECONDS = _env_int("SEARCH_QUEUE_SECONDS", 30)  # apply queued changes every N s
 
     # ---- booking, orders and the care fund ----------------------------------------------------
     HOLD_MINUTES = _env_int("HOLD_MINUTES", 15)  # an unpaid online order holds what it booked
@@ -113,6 +112,8 @@ class Config:
     # answered 500 (Stripe delivers it again); after that it is flagged for a person.
     STRIPE_UNKNOWN_REFUND_GRACE = _env_int("STRIPE_UNKNOWN_REFUND_GRACE", 600)
     STRIPE_HTTP_CLIENT = None  # tests only: a stand-in for stripe-python's HTTP client
+    # Tests and benchmarks of worker processes: the fake Stripe served on a local port ("": Stripe).
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 
 
 class DevelopmentConfig(Config):

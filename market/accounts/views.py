@@ -64,6 +64,7 @@ def accept_invitation(token: str):
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
+        service.locale_after_login(current_user, chosen_language())  # the account keeps it
         service.end_sessions(current_user)  # a copy of the cookie kept elsewhere stops working too
     logout_user()
     flash(_("You are logged out."), "success")

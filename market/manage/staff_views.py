@@ -223,7 +223,8 @@ def session_new(home_slug: str, listing_id: int):
         except service.ManageError as error:
             _with_field_error(form, error)
         else:
-            flash(ngettext("Session added.", "%(num)d sessions added, one a week.", len(added)), "success")
+            flash(ngettext("%(num)d session added.", "%(num)d sessions added, one a week.", len(added)),
+                  "success")
             return redirect(url_for(".listing", home_slug=g.home.slug, listing_id=found.id))
     return _form_page("manage/session_form.html", form, listing=found, session=None)
 
@@ -371,7 +372,7 @@ def _photos_page(form: PhotoForm, listing=None):
 def home_photos(home_slug: str):
     form = PhotoForm()
     if form.validate_on_submit() and (added := _upload(form)):
-        flash(ngettext("Photo added.", "%(num)d photos added.", added), "success")
+        flash(ngettext("%(num)d photo added.", "%(num)d photos added.", added), "success")
         return redirect(url_for(".home_photos", home_slug=g.home.slug))
     return _photos_page(form)
 
@@ -381,7 +382,7 @@ def listing_photos(home_slug: str, listing_id: int):
     found = _listing(listing_id)
     form = PhotoForm()
     if form.validate_on_submit() and (added := _upload(form, found)):
-        flash(ngettext("Photo added.", "%(num)d photos added.", added), "success")
+        flash(ngettext("%(num)d photo added.", "%(num)d photos added.", added), "success")
         return redirect(url_for(".listing_photos", home_slug=g.home.slug, listing_id=found.id))
     return _photos_page(form, found)
 

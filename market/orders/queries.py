@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from market import clock
@@ -140,10 +140,12 @@ def home_by_slug(slug: str) -> Home | None:
 
 
 def awaiting_offline_payment(home_id: int) -> list[Order]:
-    """Orders the buyer means to pay the home directly (cash, transfer), not yet confirmed."""
+    """Orders the buyer means to pay the home directly (cash, transfer), not yet confirmed and
+    still held (an ended hold is expired, even before the minute's job records it)."""
+    still_held = or_(Order.hold_expires_at.is_(None), Order.hold_expires_at > clock.now())
     return list(db.session.scalars(
         select(Order).where(Order.home_id == home_id, Order.provider == "offline",
-                            Order.status == OrderStatus.PENDING_PAYMENT)
+                            Order.status == OrderStatus.PENDING_PAYMENT, still_held)
         .options(selectinload(Order.lines)).order_by(Order.created_at)))
 
 

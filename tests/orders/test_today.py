@@ -2,11 +2,11 @@
 lists what waits for them (payments to confirm, spending to approve, goods running low), for
 their own home only."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from models import Disbursement, db
+from models import Disbursement, db, utcnow
 from tests.conftest import login
 from tests.factories import order_of
 
@@ -50,6 +50,9 @@ def test_the_today_page_lists_what_waits_for_this_person_in_this_home(app, clien
     make.listing(home, "craft", stock=None, made_to_order=True, title_en="Paper made to order")
     make.listing(other, "produce", stock=1, title_en="Other home's honey")
     waiting = order_of("s:walk-in", (make.listing(home, "produce").id, {"quantity": "1"}))
+    ended = order_of("s:ended", (make.listing(home, "produce").id, {"quantity": "1"}))
+    ended.hold_expires_at = utcnow() - timedelta(minutes=1)  # expired, before the job records it
+    db.session.commit()
     elsewhere = order_of("s:other", (make.listing(other, "produce").id, {"quantity": "1"}))
     _proposal(home, staff, "Village shop")
     _proposal(home, supervisor, "Own proposal")
@@ -57,7 +60,7 @@ def test_the_today_page_lists_what_waits_for_this_person_in_this_home(app, clien
 
     login(client, supervisor)
     page = client.get(f"/manage/{home.slug}/orders/today").get_data(as_text=True)
-    assert waiting.reference in page and elsewhere.reference not in page
+    assert waiting.reference in page and elsewhere.reference not in page and ended.reference not in page
     assert f"/manage/{home.slug}/orders/{waiting.reference}" in page
     assert low.title_en in page and "2 left" in page
     assert "Plenty of tea" not in page and "made to order" not in page and "honey" not in page
