@@ -113,8 +113,26 @@ class FundSummary:
         return sum(self.spending_year.values())
 
     @property
+    def chart_ticks(self) -> list[int]:
+        """The y-axis's marks in fen, from 0 up to the first mark at or above the tallest bar."""
+        return axis_ticks(max([0] + [max(p.income, p.spending) for p in self.series]))
+
+    @property
     def chart_max(self) -> int:
-        return max([1] + [max(p.income, p.spending) for p in self.series])
+        return self.chart_ticks[-1]
+
+
+def axis_ticks(top: int, marks: int = 4) -> list[int]:
+    """Round marks (1, 2 or 5 times a power of ten, at least ¥1) from 0 to at or above `top`
+    fen, about `marks` steps: 0, ¥50, ¥100, ¥150 for a top of ¥130."""
+    step = 100
+    while step * marks < top:
+        for factor in (2, 5 / 2, 2):  # 1 → 2 → 5 → 10 …
+            step = int(step * factor)
+            if step * marks >= top:
+                break
+    count = max(1, -(-top // step))
+    return [step * i for i in range(count + 1)]
 
 
 def summary(home_id: int | None, now: datetime | None = None) -> FundSummary:

@@ -182,7 +182,8 @@ def export_csv(home_slug: str):
     start, end = _range()
     body = exports.home_csv(found, start, end)
     name = f"care-fund-{found.slug}-{start or 'start'}-{end or 'today'}.csv"
-    return Response(body, mimetype="text/csv; charset=utf-8",
+    # content_type, not mimetype: Flask adds "; charset=utf-8" to a mimetype a second time.
+    return Response(body, content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -203,6 +204,22 @@ def statement(home_slug: str, year: int, month: int):
         abort(404)
     data = exports.monthly_statement(found, year, month)
     return render_template("fund/statement.html", home=found, s=data)
+
+
+@bp.get("/<home_slug>/statement/<int:year>-<int:month>.xlsx")
+def statement_xlsx(home_slug: str, year: int, month: int):
+    """The same statement as a workbook for Excel or WPS."""
+    from market.fund.workbook import statement_xlsx as workbook
+    from market.i18n import localized
+
+    found = _active_home(home_slug)
+    if not (2000 <= year <= 2200 and 1 <= month <= 12):
+        abort(404)
+    data = exports.monthly_statement(found, year, month)
+    name = f"care-fund-{found.slug}-{year:04d}-{month:02d}.xlsx"
+    return Response(workbook(localized(found, "name"), data),
+                    content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.get("/<home_slug>/statement")

@@ -1,0 +1,74 @@
+"""Plain words for the books' codes (entry kinds, categories, sources, accounts), for exports
+that are read without the site: the CSV and the statement workbook. The same words as the
+templates' macros (`templates/fund/_macros.html`, `templates/ledger/entry.html`), so one
+translation serves both."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+
+def entry_kind(kind: str) -> str:
+    return {
+        "sale": _("Sale"), "refund": _("Refund"), "release": _("Released to available"),
+        "donation": _("Donation"), "grant": _("Subsidy or grant"), "disbursement": _("Care spending"),
+        "settlement": _("Settlement to the home"),
+    }.get(kind, kind)
+
+
+def category_name(category: str | None) -> str:
+    return {
+        "meals": _("Meals"), "medical_checks": _("Medical checks"), "daily_care": _("Daily care"),
+        "activities": _("Activities"), "facilities": _("Facilities"),
+    }.get(category or "", _("Other"))
+
+
+def grant_source_name(source: str | None) -> str:
+    return {
+        "government": _("Government"), "township": _("Township"),
+        "village_collective": _("Village collective"), "social_organisation": _("Social organisation"),
+        "enterprise": _("Enterprise"),
+    }.get(source or "", source or "")
+
+
+def entry_category(kind: str, category: str | None) -> str:
+    """The entry's category in words: spending category, grant source, or nothing."""
+    if not category:
+        return ""
+    if kind == "disbursement":
+        return category_name(category)
+    if kind == "grant":
+        return grant_source_name(category)
+    return ""
+
+
+def source_name(key: str) -> str:
+    """Where care-fund income came from (`public.source_key`)."""
+    return {
+        "sale:tour": _("Sales: tours & workshops"), "sale:homestay": _("Sales: homestays"),
+        "sale:produce": _("Sales: farm produce"), "sale:craft": _("Sales: handicrafts"),
+        "donation": _("Donations"), "grant": _("Subsidies and grants"),
+    }.get(key, _("Sales: other") if key.startswith("sale:") else key)
+
+
+def account_name(code: str) -> str:
+    return {
+        "care_fund:pending": _("Care fund (until the order is done)"),
+        "care_fund:available": _("Care fund (can be spent)"),
+        "care_fund:spent": _("Care fund (spent)"),
+        "elder_incentive": _("Elder incentives"),
+        "home_operations": _("The home's running costs"),
+        "settlements_paid": _("Paid out to the home"),
+        "payments_clearing": _("Money received from buyers and donors"),
+        "fee_revenue": _("Platform fee"),
+        "processing_costs": _("Costs the platform covers"),
+        "external_income": _("Subsidies and grants from outside"),
+    }.get(code, code)
+
+
+def yuan(fen: int) -> str:
+    """1250 -> '12.50', -5 -> '-0.05': yuan with two decimals, no symbol, no grouping, for
+    spreadsheets to read as numbers."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}{whole}.{cents:02d}"
