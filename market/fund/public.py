@@ -291,3 +291,20 @@ def recent_donations(home_id: int, limit: int = 10):
         .limit(limit)
     )
     return list(db.session.scalars(query))
+
+
+# ---- listings whose care share is not the home's ------------------------------------------
+
+def listing_share_exceptions(home: Home) -> list[tuple[object, int]]:
+    """(listing, its care share in bps) for each published listing of the home whose own care
+    share differs from the home's default, by title: the page says so instead of claiming one
+    rate for every sale."""
+    from models.catalog import Listing
+
+    query = (
+        select(Listing)
+        .where(Listing.home_id == home.id, Listing.status == "published", Listing.care_share_bps.is_not(None),
+               Listing.care_share_bps != home.care_share_bps)
+        .order_by(Listing.care_share_bps.desc(), Listing.title_zh)
+    )
+    return [(listing, listing.care_share_bps) for listing in db.session.scalars(query)]

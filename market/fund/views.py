@@ -74,6 +74,7 @@ def home(home_slug: str):
         log_size=public.log_size(),
         spending=public.recent_spending(found.id),
         donations=public.recent_donations(found.id),
+        share_exceptions=public.listing_share_exceptions(found),
         form=DonationForm(),
         export_form=ExportForm(request.args),
     )

@@ -130,3 +130,20 @@ def test_axis_ticks_cover_the_tallest_bar_with_round_steps():
         assert re.fullmatch(r"[125]0*", str(step)) and step >= 100
 
     check()
+
+
+def test_fund_page_states_each_listing_share_that_differs_from_the_home(client, make, english):
+    home = make.home(care_share_bps=2000)
+    make.listing(home, "craft", title_en="Rice paper", care_share_bps=3000)
+    make.listing(home, "produce", title_en="Eggs", care_share_bps=2000)  # same as the home: not listed
+    make.listing(home, "produce", title_en="Tea")  # the home's default
+    make.listing(home, "produce", title_en="Hidden draft", care_share_bps=5000, status="draft")
+    html = re.sub(r"\s+", " ", client.get(f"/fund/{home.slug}").get_data(as_text=True))
+    assert "20% of every sale" not in html
+    assert "except for the listings below" in html
+    assert re.search(r">Rice paper</a>: 30% of each sale", html)
+    for title in ("Eggs", "Tea", "Hidden draft"):
+        assert f">{title}</a>:" not in html
+    plain = make.home(care_share_bps=2000)
+    make.listing(plain, "produce", title_en="Millet")
+    assert "20% of every sale" in client.get(f"/fund/{plain.slug}").get_data(as_text=True)
