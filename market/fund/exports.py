@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from market import clock
 from market.fund import labels, public
+from market.ledger.audit import AUDIT_KIND
 from market.ledger.public import signed_head_before
 from models import Home, Order, db
 from models.ledger import Account, CareSum, JournalEntry, Posting
@@ -39,6 +40,7 @@ def _entries(home: Home, start: date | None, end: date | None):
     query = (
         entries_for_home(home.id)
         .options(selectinload(JournalEntry.postings).joinedload(Posting.account))
+        .where(JournalEntry.kind != AUDIT_KIND)  # money only: the audit log is on the fund page
         .limit(MAX_EXPORT_ROWS)
     )
     if lo is not None:

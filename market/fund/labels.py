@@ -12,7 +12,7 @@ def entry_kind(kind: str) -> str:
     return {
         "sale": _("Sale"), "refund": _("Refund"), "release": _("Released to available"),
         "donation": _("Donation"), "grant": _("Subsidy or grant"), "disbursement": _("Care spending"),
-        "settlement": _("Settlement to the home"),
+        "settlement": _("Settlement to the home"), "audit": _("Change of a rule"),
     }.get(kind, kind)
 
 
@@ -72,3 +72,52 @@ def yuan(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(int(fen)), 100)
     return f"{sign}{whole}.{cents:02d}"
+
+
+# ---- the public audit log (market/ledger/audit.py) -------------------------------------------
+
+def _role(role) -> str:
+    return {"staff": _("staff"), "supervisor": _("supervisor")}.get(role, str(role))
+
+
+def change_what(change) -> str:
+    subject = change.subject or {}
+    if change.what == "care_share":
+        return _("Care share of the home")
+    if change.what == "listing_care_share":
+        return _("Care share of “%(title)s”", title=subject.get("title") or "")
+    if change.what == "elder_incentive":
+        if subject.get("name"):
+            return _("Incentive of elder %(name)s", name=subject["name"])
+        return _("Incentive of elder no. %(number)s", number=subject.get("elder", ""))
+    if change.what == "member":
+        return _("Role of %(name)s", name=subject.get("name") or subject.get("user", ""))
+    if change.what == "platform_fee":
+        return _("Platform fee (every home)")
+    return change.what
+
+
+def change_value(change, value) -> str:
+    from market.catalog.display import percent
+
+    if value is None:
+        if change.what == "listing_care_share":
+            return _("the home's share")
+        if change.what == "member":
+            return _("not a member")
+        return "—"
+    if change.what == "member":
+        return _role(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return percent(value)
+    return str(value)
+
+
+def change_by(change) -> str:
+    by = change.by or {}
+    if by.get("setting"):
+        return _("the platform's setting")
+    name = by.get("name") or (_("account no. %(number)s", number=by["user"]) if by.get("user") else "")
+    if not name:
+        return "—"
+    return _("%(name)s (platform administrator)", name=name) if by.get("admin") else name

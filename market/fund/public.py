@@ -18,6 +18,7 @@ from sqlalchemy.orm import lazyload
 
 from market import clock
 from market.ledger.accounts import CARE_AVAILABLE, CARE_PENDING
+from market.ledger.audit import AUDIT_KIND
 from market.ledger.sums import CARE_CODES
 from models import Home, db
 from models.ledger import Account, CareSum, JournalEntry, Posting, TreeHead
@@ -204,7 +205,8 @@ class EntryPage:
 
 def entries_page(home_id: int | None, before: int | None = None, per_page: int = PAGE_SIZE) -> EntryPage:
     """Newest first, keyset paginated by seq; amounts computed in SQL per entry."""
-    ids_query = select(JournalEntry.id, JournalEntry.seq)
+    # The money entries: the audit log's entries (no money) have their own section.
+    ids_query = select(JournalEntry.id, JournalEntry.seq).where(JournalEntry.kind != AUDIT_KIND)
     if before is not None:
         ids_query = ids_query.where(JournalEntry.seq < before)
     if home_id is not None:

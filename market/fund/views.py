@@ -22,9 +22,10 @@ from sqlalchemy import select
 
 from market import clock
 from market.errors import render_error
-from market.fund import disbursements, donations, exports, public
+from market.fund import disbursements, donations, exports, labels, public
 from market.fund.forms import DonationForm, ExportForm, PayDonationForm
 from market.fund.service import FundError
+from market.ledger import audit
 from market.once import one_time
 from market.payments.providers import enabled_providers, get_provider
 from market.uploads import send_document
@@ -75,6 +76,7 @@ def home(home_slug: str):
         spending=public.recent_spending(found.id),
         donations=public.recent_donations(found.id),
         share_exceptions=public.listing_share_exceptions(found),
+        changes=audit.home_changes(found.id),
         form=DonationForm(),
         export_form=ExportForm(request.args),
     )
@@ -234,6 +236,20 @@ def statement_latest(home_slug: str):
 def _fund_error(error):  # pragma: no cover - views catch these; a safety net only
     current_app.logger.info("fund error: %s", error)
     return render_error(409, str(error))
+
+
+@bp.app_template_global("fund_change")
+def _fund_change(change) -> dict:
+    """A change of the public audit log in words: what, before, after, by whom."""
+    return {"what": labels.change_what(change), "before": labels.change_value(change, change.before),
+            "after": labels.change_value(change, change.after), "by": labels.change_by(change)}
+
+
+@bp.app_template_global("fund_audit_entry")
+def _fund_audit_entry(entry) -> dict | None:
+    """An audit entry's change in words, for its page in the public log."""
+    change = audit.entry_change(entry)
+    return _fund_change(change) if change is not None else None
 
 
 @bp.app_template_global("fund_line_split")
