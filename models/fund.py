@@ -139,3 +139,36 @@ class Settlement(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     home: Mapped["Home"] = relationship()  # noqa: F821
+
+
+CORRECTION_STATUSES = ("proposed", "approved", "rejected", "withdrawn")
+CORRECTABLE_KINDS = ("donation", "grant", "disbursement", "settlement")
+
+
+class Correction(db.Model):
+    """A mistaken ledger entry (a duplicate grant, a wrong amount) taken back by a reversing
+    entry: proposed by one person with a reason, decided by another (never the proposer); the
+    proposer may withdraw it while undecided. `reversal_entry_id` is the reversing entry."""
+
+    __tablename__ = "fund_corrections"
+    __table_args__ = (
+        CheckConstraint("decided_by_id IS NULL OR decided_by_id <> proposed_by_id", name="four_eyes"),
+        Index("ix_fund_corrections_home_status", "home_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"), index=True)  # the mistaken one
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="proposed")
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_comment: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reversal_entry_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    home: Mapped["Home"] = relationship()  # noqa: F821
+    entry: Mapped["JournalEntry"] = relationship(foreign_keys=[entry_id])  # noqa: F821
+    proposed_by: Mapped["User"] = relationship(foreign_keys=[proposed_by_id])  # noqa: F821
+    decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])  # noqa: F821

@@ -252,6 +252,21 @@ def _fund_audit_entry(entry) -> dict | None:
     return _fund_change(change) if change is not None else None
 
 
+@bp.app_template_global("fund_correction_links")
+def _fund_correction_links(entry) -> dict:
+    """The entry an entry corrects, or the entry that took it back, with the reason."""
+    from market.fund.corrections import public_links
+
+    return public_links(entry)
+
+
+@bp.app_template_global("fund_entry_seq")
+def _fund_entry_seq(entry_id: int) -> int | None:
+    from models.ledger import JournalEntry
+
+    return db.session.scalar(select(JournalEntry.seq).where(JournalEntry.id == entry_id))
+
+
 @bp.app_template_global("fund_line_split")
 def _line_split(line):
     from market.fund.receipt_split import line_split
