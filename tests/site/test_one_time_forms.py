@@ -18,6 +18,7 @@ ONE_TIME = {
     "fund_manage.cancel_donation", "fund_manage.new_grant", "fund_manage.new_settlement",
     "staff_orders.mark_paid", "staff_orders.cancel", "staff_orders.refund",
     "manage.listing_new", "manage.session_new", "manage.room_new", "manage.elder_new",
+    "fund_manage.new_correction", "fund_manage.decide_correction", "fund_manage.withdraw_correction",
 }
 _ONCE = re.compile(r'name="form_once" value="([0-9a-f]{32})"')
 
