@@ -130,7 +130,12 @@ class GrantForm(FlaskForm):
     amount = AmountField(_l("Amount (yuan)"))
     received_on = DateField(_l("Date received"), validators=[InputRequired(_l("Give the date."))])
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+    document = FileField(_l("Document (scan, photo or PDF of the payment notice)"))
     submit = SubmitField(_l("Record this funding"))
+
+
+class ConfirmGrantForm(FlaskForm):
+    submit = SubmitField(_l("I checked the document: confirm"))
 
 
 class SettlementForm(FlaskForm):

@@ -283,6 +283,17 @@ def recent_spending(home_id: int, limit: int = 10):
     return list(db.session.scalars(query))
 
 
+def recent_grants(home_id: int, limit: int = 10):
+    """Confirmed subsidies and grants, with their documents (public once confirmed)."""
+    from models.fund import Grant
+
+    query = (
+        select(Grant).where(Grant.home_id == home_id, Grant.status == "confirmed")
+        .order_by(Grant.received_on.desc(), Grant.id.desc()).limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
 def recent_donations(home_id: int, limit: int = 10):
     from models.fund import Donation
 

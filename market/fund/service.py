@@ -141,16 +141,14 @@ def check_decider(home_id: int, proposer_id: int, user) -> None:
     is_admin = bool(getattr(user, "is_admin", False))
     if role is None and not is_admin:
         raise FundNotFound(_("No such home."))
+    if role != "supervisor" and not is_admin:
+        raise FundForbidden(_("Only a supervisor of this home can approve or reject this."))
     if getattr(user, "id", None) == proposer_id:
         raise FundError(_("Nobody can approve or reject their own proposal. Ask another supervisor."))
-    if role == "supervisor":
+    if role == "supervisor" or goes_to_admin(home_id, proposer_id):
         return
-    if is_admin and goes_to_admin(home_id, proposer_id):
-        return
-    if is_admin:
-        raise FundForbidden(_("A supervisor of this home decides; the administrator decides only when "
-                              "the home has no other supervisor."))
-    raise FundForbidden(_("Only a supervisor of this home can approve or reject this."))
+    raise FundForbidden(_("A supervisor of this home decides; the administrator decides only when "
+                          "the home has no other supervisor."))
 
 
 def can_decide(home_id: int, proposer_id: int, user) -> bool:

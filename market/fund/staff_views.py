@@ -15,6 +15,7 @@ from market.fund import donations as fund_donations
 from market.fund.forms import (
     CancelForm,
     ConfirmDonationForm,
+    ConfirmGrantForm,
     CorrectionDecisionForm,
     CorrectionForm,
     DecisionForm,
@@ -66,6 +67,7 @@ def index(home_slug: str):
         decided=disbursements.home_disbursements(home.id, limit=20),
         pending_donations=fund_donations.home_donations(home.id, "pending"),
         grants=grants.home_grants(home.id, limit=10),
+        unconfirmed_grants=grants.home_grants(home.id, status="recorded"),
         settlements=settlements.home_settlements(home.id, limit=10),
         open_corrections=corrections.home_corrections(home.id, "proposed"),
         to_admin={d.id for d in disbursements.home_disbursements(home.id, "proposed")
@@ -195,15 +197,16 @@ def new_grant(home_slug: str):
     form = GrantForm()
     if form.validate_on_submit():
         try:
-            grants.record_grant(home.id, current_user, source=form.source.data,
-                                 source_name=form.source_name.data, amount_fen=form.amount.fen,
-                                 received_on=form.received_on.data, note=form.note.data or "")
+            grant = grants.record_grant(home.id, current_user, source=form.source.data,
+                                        source_name=form.source_name.data, amount_fen=form.amount.fen,
+                                        received_on=form.received_on.data, note=form.note.data or "",
+                                        document=form.document.data)
         except FundError as error:
             if isinstance(error, FundNotFound | FundForbidden):
                 return _fail(error)
             return render_template("fund/manage/grant.html", home=home, form=form, error=str(error)), 400
-        flash(_("Funding recorded in the care fund."), "success")
-        return redirect(url_for(".index", home_slug=home.slug))
+        flash(_("Funding recorded. It counts as available once a second person confirms it."), "success")
+        return redirect(url_for(".grant", home_slug=home.slug, grant_id=grant.id))
     status = 400 if form.is_submitted() else 200
     return render_template("fund/manage/grant.html", home=home, form=form), status
 
@@ -230,6 +233,44 @@ def new_settlement(home_slug: str):
         return redirect(url_for(".index", home_slug=home.slug))
     status = 400 if form.is_submitted() else 200
     return render_template("fund/manage/settlement.html", home=home, form=form, balances=balances), status
+
+
+@bp.get("/grants/<int:grant_id>")
+def grant(home_slug: str, grant_id: int):
+    home, role = _home_for(home_slug, admin_ok=True)
+    try:
+        found = grants.get_grant(home.id, grant_id)
+    except FundNotFound:
+        abort(404)
+    return render_template("fund/manage/grant_detail.html", home=home, g=found, form=ConfirmGrantForm(),
+                           can_confirm=grants.can_confirm(home.id, found, current_user))
+
+
+@bp.post("/grants/<int:grant_id>/confirm")
+@one_time
+def confirm_grant(home_slug: str, grant_id: int):
+    home, role = _home_for(home_slug, admin_ok=True)
+    if not ConfirmGrantForm().validate_on_submit():
+        return render_error(400)
+    try:
+        grants.confirm_grant(home.id, grant_id, current_user)
+    except FundError as error:
+        return _fail(error)
+    flash(_("Confirmed: the money is now in the available care fund."), "success")
+    return redirect(url_for(".grant", home_slug=home.slug, grant_id=grant_id))
+
+
+@bp.get("/grants/<int:grant_id>/document")
+def grant_document(home_slug: str, grant_id: int):
+    home, _role = _home_for(home_slug, admin_ok=True)
+    try:
+        found = grants.get_grant(home.id, grant_id)
+    except FundNotFound:
+        abort(404)
+    if not found.document_path:
+        abort(404)
+    return send_document(disbursements.receipts_root(), found.document_path, found.document_content_type,
+                         f"grant-{found.id}", max_age=0)
 
 
 # ---- corrections of mistaken entries (four eyes) ------------------------------------------------

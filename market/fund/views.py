@@ -75,6 +75,7 @@ def home(home_slug: str):
         log_size=public.log_size(),
         spending=public.recent_spending(found.id),
         donations=public.recent_donations(found.id),
+        grants=public.recent_grants(found.id),
         share_exceptions=public.listing_share_exceptions(found),
         changes=audit.home_changes(found.id),
         form=DonationForm(),
@@ -167,6 +168,22 @@ def receipt(home_slug: str, disbursement_id: int):
         abort(404)
     return send_document(disbursements.receipts_root(), item.receipt_path, item.receipt_content_type,
                          f"receipt-{item.id}", max_age=3600)
+
+
+@bp.get("/<home_slug>/grants/<int:grant_id>/document")
+def grant_document(home_slug: str, grant_id: int):
+    """The document of a CONFIRMED subsidy or grant; unconfirmed ones stay private."""
+    from market.fund import grants
+
+    found = _active_home(home_slug)
+    try:
+        item = grants.get_grant(found.id, grant_id)
+    except FundError:
+        abort(404)
+    if item.status != "confirmed" or not item.document_path:
+        abort(404)
+    return send_document(disbursements.receipts_root(), item.document_path, item.document_content_type,
+                         f"grant-{item.id}", max_age=3600)
 
 
 def _range() -> tuple[date | None, date | None]:

@@ -48,6 +48,12 @@ def problems(session) -> list[str]:
     ).order_by(Disbursement.id))
     if missing_spend:
         found.append(f"approved disbursements without an entry: {_named(missing_spend)}")
+    missing_grant = _ids(session, select(Grant.id).where(
+        Grant.status == "confirmed",
+        ~exists().where(and_(E.source_type == "grant", E.source_id == Grant.id)),
+    ).order_by(Grant.id))
+    if missing_grant:
+        found.append(f"confirmed grants without an entry: {_named(missing_grant)}")
     missing_reversal = _ids(session, select(Correction.id).where(
         Correction.status == "approved",
         ~exists().where(and_(E.source_type == "correction", E.source_id == Correction.id)),

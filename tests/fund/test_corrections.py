@@ -1,28 +1,27 @@
 """Corrections of mistaken entries (four eyes, withdraw, linked both ways) and proposals that no
 supervisor of a one-supervisor home may decide going to the administrator."""
 
-from datetime import date
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from market.fund import corrections, disbursements, grants, public, service
+from market.fund import corrections, disbursements, public, service
 from market.ledger import service as ledger
 from market.ledger.verify import verify_ledger
 from models import db
 from models.fund import Correction, Disbursement
 from models.ledger import JournalEntry
 from tests.conftest import login, post_form
+from tests.factories import confirmed_grant
 from tests.fund.test_disbursements import _proposal
 
 pytestmark = pytest.mark.usefixtures("english")
 
 
-def _grant(home, user, fen):
-    grant = grants.record_grant(home.id, user, source="township", source_name="Township office",
-                                amount_fen=fen, received_on=date(2026, 11, 2))
+def _grant(make, home, user, fen):
+    """A grant recorded by `user` and confirmed by a second person (an administrator)."""
+    grant = confirmed_grant(home, user, make.user(is_admin=True), fen)
     return db.session.get(JournalEntry, grant.entry_id)
 
 
@@ -32,24 +31,24 @@ def books(make):
     staff = make.member(home, "staff")
     sup = make.member(home, "supervisor")
     sup2 = make.member(home, "supervisor")
-    first = _grant(home, sup, 500_00)
-    duplicate = _grant(home, sup, 500_00)  # typed in twice
+    first = _grant(make, home, sup, 500_00)
+    duplicate = _grant(make, home, sup, 500_00)  # typed in twice
     return home, staff, sup, sup2, first, duplicate
 
 
-def test_a_correction_needs_two_people_and_nets_the_mistaken_entry_to_zero(client, books):
+def test_a_correction_needs_two_people_and_nets_the_mistaken_entry_to_zero(client, make, books):
     home, staff, sup, sup2, first, duplicate = books
     assert service.available_fen(home.id) == 1000_00
-    correction = corrections.propose_correction(home.id, staff, duplicate.seq, "The same grant entered twice")
+    correction = corrections.propose_correction(home.id, sup, duplicate.seq, "The same grant entered twice")
     with pytest.raises(service.FundError, match="own proposal"):
-        corrections.decide_correction(home.id, correction.id, staff, approve=True)
+        corrections.decide_correction(home.id, correction.id, sup, approve=True)
     with pytest.raises(service.FundForbidden):  # staff never decide
-        corrections.decide_correction(home.id, correction.id, make_staff(home), approve=True)
+        corrections.decide_correction(home.id, correction.id, staff, approve=True)
     assert service.available_fen(home.id) == 1000_00  # nothing changed yet
-    corrections.decide_correction(home.id, correction.id, sup, approve=True)
+    corrections.decide_correction(home.id, correction.id, sup2, approve=True)
     correction = db.session.get(Correction, correction.id)
     reversal = db.session.get(JournalEntry, correction.reversal_entry_id)
-    assert correction.status == "approved" and correction.decided_by_id == sup.id
+    assert correction.status == "approved" and correction.decided_by_id == sup2.id
     # The reversal is the mistaken entry with every amount negated: together they net to zero.
     net = {}
     for p in duplicate.postings + reversal.postings:
@@ -67,12 +66,7 @@ def test_a_correction_needs_two_people_and_nets_the_mistaken_entry_to_zero(clien
     # One reversal per entry ever.
     with pytest.raises(service.FundError, match="already"):
         corrections.propose_correction(home.id, staff, duplicate.seq, "again")
-
-
-def make_staff(home):
-    from tests.factories import Factory
-
-    return Factory().member(home, "staff")
+    assert first.seq != duplicate.seq
 
 
 def test_the_proposer_may_withdraw_an_undecided_proposal(books):
@@ -143,10 +137,10 @@ def test_other_homes_staff_cannot_see_or_act(client, make, books):
 def test_a_lone_supervisors_own_proposals_go_to_the_administrator(client, make):
     home = make.home()
     lone = make.member(home, "supervisor")
-    _grant(home, lone, 300_00)
+    _grant(make, home, lone, 300_00)
     admin = make.user(is_admin=True)
     spending = _proposal(home, lone, 50_00)
-    mistaken = _grant(home, lone, 20_00)
+    mistaken = _grant(make, home, lone, 20_00)
     correction = corrections.propose_correction(home.id, lone, mistaken.seq, "wrong home")
     assert service.goes_to_admin(home.id, lone.id)
     login(client, admin)
@@ -171,7 +165,7 @@ def test_taking_back_money_already_spent_is_refused(make):
     home = make.home()
     staff, sup = make.member(home, "staff"), make.member(home, "supervisor")
     sup2 = make.member(home, "supervisor")
-    entry = _grant(home, sup, 100_00)
+    entry = _grant(make, home, sup, 100_00)
     spend = _proposal(home, staff, 80_00)
     disbursements.decide_disbursement(home.id, spend.id, sup, approve=True)
     correction = corrections.propose_correction(home.id, staff, entry.seq, "wrong")
@@ -187,7 +181,7 @@ def test_taking_back_money_already_spent_is_refused(make):
 def test_corrections_net_exactly_whatever_the_amounts(make, amounts, mistaken):
     home = make.home()
     sup, sup2 = make.member(home, "supervisor"), make.member(home, "supervisor")
-    recorded = [_grant(home, sup, fen) for fen in amounts]
+    recorded = [_grant(make, home, sup, fen) for fen in amounts]
     wrong = mistaken.draw(st.lists(st.sampled_from(range(len(amounts))), unique=True))
     for index in wrong:
         c = corrections.propose_correction(home.id, sup, recorded[index].seq, "mistake")

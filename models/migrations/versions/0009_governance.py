@@ -1,4 +1,6 @@
-"""Fund governance: corrections of mistaken ledger entries (four eyes).
+"""Fund governance: corrections of mistaken ledger entries (four eyes); subsidies and grants
+with their document and a second person's confirmation (grants recorded before count as
+confirmed, as they were already in the books).
 
 The public audit log needs no table: its changes are entries of the ledger (kind `audit`).
 
@@ -17,6 +19,16 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('fund_grants', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('document_path', sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column('document_content_type', sa.String(length=60), nullable=True))
+        batch_op.add_column(sa.Column('status', sa.String(length=20), nullable=False, server_default='confirmed'))
+        batch_op.add_column(sa.Column('confirmed_by_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('confirmed_at', models.base.UTCDateTime(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_fund_grants_confirmed_by_id_users'), 'users',
+                                    ['confirmed_by_id'], ['id'])
+        batch_op.create_check_constraint(batch_op.f('ck_fund_grants_four_eyes'),
+                                         'confirmed_by_id IS NULL OR confirmed_by_id <> recorded_by_id')
     op.create_table('fund_corrections',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('home_id', sa.Integer(), nullable=False),
@@ -43,6 +55,14 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('fund_grants', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_fund_grants_four_eyes'), type_='check')
+        batch_op.drop_constraint(batch_op.f('fk_fund_grants_confirmed_by_id_users'), type_='foreignkey')
+        batch_op.drop_column('confirmed_at')
+        batch_op.drop_column('confirmed_by_id')
+        batch_op.drop_column('status')
+        batch_op.drop_column('document_content_type')
+        batch_op.drop_column('document_path')
     with op.batch_alter_table('fund_corrections', schema=None) as batch_op:
         batch_op.drop_index('ix_fund_corrections_home_status')
         batch_op.drop_index(batch_op.f('ix_fund_corrections_reversal_entry_id'))
