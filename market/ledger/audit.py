@@ -25,7 +25,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from market.ledger.service import post
 from models import db
@@ -34,6 +34,7 @@ from models.ledger import JournalEntry
 AUDIT_KIND = "audit"
 WHATS = ("care_share", "listing_care_share", "elder_incentive", "member", "platform_fee")
 FEE_SOURCE = "platform_fee"  # source_type of platform-fee notes; source_id is the fee (bps)
+HOME_SOURCE = "audit"  # source_type of a home's changes; source_id is the home
 
 
 def actor_of(user) -> dict:
@@ -64,6 +65,8 @@ def record_change(*, home_id: int | None, what: str, subject: dict, before, afte
     who = actor if isinstance(actor, dict) else actor_of(actor if actor is not None else current_actor())
     memo = json.dumps({"what": what, "subject": subject, "before": before, "after": after, "by": who},
                       sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    if source_type is None:  # a home's change: found through the (source_type, source_id) index
+        source_type, source_id = HOME_SOURCE, home_id
     return post(kind=AUDIT_KIND, idempotency_key=f"audit:{uuid.uuid4().hex}", memo=memo, home_id=home_id,
                 postings=(), category=what, source_type=source_type, source_id=source_id,
                 occurred_at=occurred_at)
@@ -123,10 +126,12 @@ def entry_change(entry: JournalEntry) -> Change | None:
 
 def home_changes(home_id: int, limit: int = 50) -> list[Change]:
     """A home's changes, and the platform fee's, newest first."""
-    query = (
-        select(JournalEntry)
-        .where(JournalEntry.kind == AUDIT_KIND,
-               or_(JournalEntry.home_id == home_id, JournalEntry.source_type == FEE_SOURCE))
-        .order_by(JournalEntry.seq.desc()).limit(limit)
-    )
-    return [change for entry in db.session.scalars(query) if (change := entry_change(entry)) is not None]
+    # Two range scans of the (source_type, source_id) index, however long the ledger.
+    found = []
+    for where in ((JournalEntry.source_type == HOME_SOURCE, JournalEntry.source_id == home_id),
+                  (JournalEntry.source_type == FEE_SOURCE,)):
+        query = (select(JournalEntry).where(JournalEntry.kind == AUDIT_KIND, *where)
+                 .order_by(JournalEntry.seq.desc()).limit(limit))
+        found += db.session.scalars(query)
+    found.sort(key=lambda entry: entry.seq, reverse=True)
+    return [change for entry in found[:limit] if (change := entry_change(entry)) is not None]
