@@ -59,7 +59,7 @@ def home_new():
             form.care_share.errors.append(_("Enter a percentage from 0 to 100 with at most two decimals."))
         else:
             try:
-                home = service.create_home(_home_input(form))
+                home = service.create_home(_home_input(form), actor=current_user)
             except service.AdminError as error:
                 _attach(form, error)
             else:
@@ -90,7 +90,7 @@ def home_edit(home_id: int):
             form.care_share.errors.append(_("Enter a percentage from 0 to 100 with at most two decimals."))
         else:
             try:
-                service.update_home(home, _home_input(form))
+                service.update_home(home, _home_input(form), actor=current_user)
             except service.AdminError as error:
                 _attach(form, error)
             else:
@@ -105,7 +105,8 @@ def member_add(home_id: int):
     member_form = MemberForm()
     if member_form.validate_on_submit():
         try:
-            service.assign_member(home, member_form.identifier.data, member_form.role.data)
+            service.assign_member(home, member_form.identifier.data, member_form.role.data,
+                                  actor=current_user)
         except service.AdminError as error:
             _attach(member_form, error)
         else:
@@ -122,7 +123,8 @@ def member_invite(home_id: int):
     invite_form = InviteForm()
     if invite_form.validate_on_submit():
         try:
-            service.invite_member(home, invite_form.name.data, invite_form.email.data, invite_form.role.data)
+            service.invite_member(home, invite_form.name.data, invite_form.email.data, invite_form.role.data,
+                                  actor=current_user)
         except service.AdminError as error:
             _attach(invite_form, error)
         else:
@@ -137,6 +139,6 @@ def member_invite(home_id: int):
 def member_remove(home_id: int, membership_id: int):
     home = _home(home_id)
     membership = service.membership_in(home, membership_id) or abort(404)
-    service.remove_member(home, membership)
+    service.remove_member(home, membership, actor=current_user)
     flash(_("Member removed."), "success")
     return redirect(url_for(".home_edit", home_id=home.id))

@@ -20,6 +20,7 @@ from market.catalog.service import (
     platform_fee_bps,
 )
 from market.i18n import format_day
+from market.ledger import audit
 from market.ledger.allocation import rates_fit
 from market.manage.service import ManageError, elder_in
 from market.provinces import PROVINCE_NAMES
@@ -191,15 +192,26 @@ def create_listing(home: Home, kind: str, data: ListingInput) -> Listing:
                       reserved=0, currency="CNY")
     _apply_listing(listing, kind, data)
     db.session.add(listing)
+    db.session.flush()
+    _log_care_share(listing, None)
     db.session.commit()
     return listing
+
+
+def _log_care_share(listing: Listing, before: int | None) -> None:
+    """A listing's own care share (None: the home's) goes into the home's public audit log."""
+    audit.record_change(home_id=listing.home_id, what="listing_care_share",
+                        subject={"listing": listing.id, "title": listing.title_zh},
+                        before=before, after=listing.care_share_bps)
 
 
 def update_listing(home: Home, listing: Listing, data: ListingInput) -> Listing:
     if listing.home_id != home.id:
         raise ManageError(_("This listing belongs to another home."))
     _check_listing(home, listing.kind, data, listing)
+    before = listing.care_share_bps
     _apply_listing(listing, listing.kind, data)
+    _log_care_share(listing, before)
     if listing.kind == "homestay":
         sync_homestay_price(listing)
     if listing.kind in GOODS and listing.stock is not None:
