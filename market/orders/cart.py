@@ -17,9 +17,11 @@ from sqlalchemy.orm import joinedload
 from market import clock
 from market.booking import service as booking
 from market.booking.service import BookingError, Unavailable
+from market.catalog.service import effective_care_bps, platform_fee_bps
 from market.database import use_case
 from market.i18n import localized
-from models import Listing, Room, TourSession, db
+from market.ledger.allocation import AllocationError, split_line
+from models import Elder, Home, Listing, Room, TourSession, db
 from models.cart import CartItem
 from models.catalog import GOODS
 
@@ -180,6 +182,13 @@ def merge_carts(from_owner: str, to_owner: str) -> None:
     db.session.commit()
 
 
+def line_rates(listing: Listing, tour_session: TourSession | None) -> tuple[int, int, Elder | None]:
+    """(care share, elder incentive) in bps for a sale of `listing`, and the elder credited:
+    the session's elder, else the listing's. Checkout copies these onto the order line."""
+    elder = (tour_session.elder if tour_session is not None else None) or listing.elder
+    return effective_care_bps(listing), elder.incentive_bps if elder is not None else 0, elder
+
+
 @dataclass
 class ReviewLine:
     item: CartItem
@@ -195,6 +204,45 @@ class ReviewLine:
     def price_changed(self) -> bool:
         return self.amount_fen != self.item.seen_amount_fen
 
+    @property
+    def rates(self) -> tuple[int, int, Elder | None]:
+        return line_rates(self.listing, self.item.tour_session)
+
+    @property
+    def elder(self) -> Elder | None:
+        return self.rates[2]
+
+    @property
+    def shares(self) -> dict[str, int] | None:
+        """Where this line's money will go, in fen: exactly what the ledger books when the
+        order is paid (the same `split_line` with the rates checkout copies onto the order
+        line). None when the rates do not fit (checkout then refuses the line)."""
+        care_bps, incentive_bps, _elder = self.rates
+        try:
+            return split_line(self.amount_fen, care_bps, incentive_bps, platform_fee_bps())
+        except AllocationError:
+            return None
+
+
+@dataclass
+class HomeGroup:
+    """The lines of one home: they become one order, paid to that home."""
+
+    home: Home
+    lines: list[ReviewLine]
+
+    @property
+    def total_fen(self) -> int:
+        return sum(line.amount_fen for line in self.lines)
+
+    @property
+    def care_fen(self) -> int:
+        return sum((line.shares or {}).get("care", 0) for line in self.lines)
+
+    @property
+    def incentive_fen(self) -> int:
+        return sum((line.shares or {}).get("incentive", 0) for line in self.lines)
+
 
 @dataclass
 class Review:
@@ -207,6 +255,23 @@ class Review:
     @property
     def currency(self) -> str:
         return self.lines[0].listing.currency if self.lines else "CNY"
+
+    @property
+    def care_fen(self) -> int:
+        """What the whole cart sends to care funds: the sum of each line's care share."""
+        return sum((line.shares or {}).get("care", 0) for line in self.lines)
+
+    @property
+    def incentive_fen(self) -> int:
+        return sum((line.shares or {}).get("incentive", 0) for line in self.lines)
+
+    def by_home(self) -> list[HomeGroup]:
+        """The lines grouped by home, in the order checkout makes the orders (by home id)."""
+        groups: dict[int, HomeGroup] = {}
+        for line in self.lines:
+            home = line.listing.home
+            groups.setdefault(home.id, HomeGroup(home, [])).lines.append(line)
+        return [groups[key] for key in sorted(groups)]
 
     @property
     def needs_shipping(self) -> bool:
