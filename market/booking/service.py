@@ -28,6 +28,15 @@ MAX_QUANTITY = 999
 MAX_DAYS_AHEAD = 365  # how far ahead a stay can be booked
 _INT = re.compile(r"^\s*\+?(\d+)\s*$")
 CHECK_IN_TIME = time(14, 0)  # a stay begins on its check-in day at 14:00, local time
+DEFAULT_CANCEL_HOURS = {"tour": 48, "homestay": 72}  # a listing's cancel_hours overrides
+
+
+def cancel_hours(listing) -> int | None:
+    """Hours before the start a paid tour or stay can still be cancelled (None for goods: until
+    they are shipped)."""
+    if listing.kind not in DEFAULT_CANCEL_HOURS:
+        return None
+    return listing.cancel_hours if listing.cancel_hours is not None else DEFAULT_CANCEL_HOURS[listing.kind]
 
 
 class BookingError(ValueError):

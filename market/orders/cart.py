@@ -163,6 +163,38 @@ def remove_from_cart(owner: str, item_id) -> None:
 
 
 @use_case
+def set_quantity(owner: str, item_id, quantity, now: datetime | None = None) -> CartItem:
+    """The buyer changes how many: seats of a tour, units of goods, guests of a stay (its nights
+    are changed by removing it and choosing other dates). Checked as when it was added, against
+    the seats, stock and room size there are now; BookingError (nothing changed) otherwise."""
+    now = now or clock.now()
+    try:
+        item = db.session.get(CartItem, int(item_id))
+    except (TypeError, ValueError):
+        item = None
+    if item is None or item.owner != owner:
+        raise BookingError(_("That item is not in your cart any more."))
+    listing = item.listing
+    if listing.kind == "tour":
+        seats = booking.parse_quantity(quantity, maximum=100)
+        _validate_tour(listing, item.session_id, seats, now)
+        item.quantity = seats
+        item.seen_amount_fen = listing.price_fen * seats
+    elif listing.kind == "homestay":
+        guests = booking.parse_quantity(quantity, maximum=50)
+        if item.room is not None and guests > item.room.max_guests:
+            raise BookingError(_("This room sleeps at most %(num)d guests.", num=item.room.max_guests))
+        item.guests = guests
+    else:
+        units = booking.parse_quantity(quantity)
+        _validate_goods(listing, units)
+        item.quantity = units
+        item.seen_amount_fen = listing.price_fen * units
+    db.session.commit()
+    return item
+
+
+@use_case
 def merge_carts(from_owner: str, to_owner: str) -> None:
     """A guest logged in: their session cart joins their account cart (goods quantities add)."""
     if from_owner == to_owner:

@@ -40,7 +40,7 @@ from models import Listing, Order, OrderEvent, OrderLine, TourSession, db
 from models.catalog import GOODS
 from models.orders import ORDER_TRANSITIONS, REFUNDABLE_STATUSES, OrderStatus
 
-DEFAULT_CANCEL_HOURS = {"tour": 48, "homestay": 72}
+DEFAULT_CANCEL_HOURS = booking.DEFAULT_CANCEL_HOURS
 
 
 @dataclass(frozen=True)
@@ -73,21 +73,26 @@ def apply_transition(order: Order, to_status: str, *, actor=None, reason: str = 
 def apply_release(order: Order) -> None:
     """Give back everything `order` still holds (seats, nights, stock)."""
     for line in order.lines:
-        if not line.holds_inventory:
-            continue
-        if line.kind == "tour" and line.session_id:
-            booking.release_seats(line.session_id, line.quantity)
-        elif line.kind == "homestay":
-            booking.release_nights(line.id)
-        elif line.kind in GOODS:
-            listing = db.session.get(Listing, line.listing_id)
-            if not listing.made_to_order and listing.stock is not None:
-                if order.paid_at is not None:
-                    booking.restock(line.listing_id, line.quantity)
-                else:
-                    booking.release_stock(line.listing_id, line.quantity)
-        line.holds_inventory = False
+        apply_release_line(order, line)
     db.session.flush()
+
+
+def apply_release_line(order: Order, line: OrderLine) -> None:
+    """Give back what one line still holds (its seats, nights or stock)."""
+    if not line.holds_inventory:
+        return
+    if line.kind == "tour" and line.session_id:
+        booking.release_seats(line.session_id, line.quantity)
+    elif line.kind == "homestay":
+        booking.release_nights(line.id)
+    elif line.kind in GOODS:
+        listing = db.session.get(Listing, line.listing_id)
+        if not listing.made_to_order and listing.stock is not None:
+            if order.paid_at is not None:
+                booking.restock(line.listing_id, line.quantity)
+            else:
+                booking.release_stock(line.listing_id, line.quantity)
+    line.holds_inventory = False
 
 
 def apply_expire(order: Order, *, reason: str = "hold expired", now: datetime | None = None) -> bool:
@@ -212,7 +217,7 @@ def cancel_deadline(line: OrderLine, listing: Listing) -> datetime | None:
     """Until when a paid line may be cancelled by the buyer; None = until shipped (goods)."""
     if line.kind in GOODS:
         return None
-    hours = listing.cancel_hours if listing.cancel_hours is not None else DEFAULT_CANCEL_HOURS[line.kind]
+    hours = booking.cancel_hours(listing)
     if line.kind == "tour":
         start = db.session.get(TourSession, line.session_id).starts_at
     else:
@@ -220,17 +225,75 @@ def cancel_deadline(line: OrderLine, listing: Listing) -> datetime | None:
     return start - timedelta(hours=hours)
 
 
+def _owed(line: OrderLine) -> bool:
+    return line.refunded_fen < line.amount_fen
+
+
 def can_customer_cancel(order: Order, now: datetime | None = None) -> bool:
     now = now or clock.now()
     if order.status == OrderStatus.PENDING_PAYMENT:
         return True
-    if order.status != OrderStatus.PAID or any(line.fulfilled_at for line in order.lines):
+    if order.status not in (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED) or \
+            any(line.fulfilled_at for line in order.lines):
         return False  # something was shipped, attended or stayed
     for line in order.lines:
+        if not _owed(line):
+            continue  # a line cancelled (refunded) before: its deadline no longer matters
         deadline = cancel_deadline(line, db.session.get(Listing, line.listing_id))
         if deadline is not None and now > deadline:
             return False
     return True
+
+
+def can_customer_cancel_line(order: Order, line: OrderLine, now: datetime | None = None) -> bool:
+    """Whether the buyer may cancel this one line of a paid order online: nothing of it
+    refunded or done yet, and its own deadline (the listing's cancellation policy) not passed."""
+    now = now or clock.now()
+    if order.status not in (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED):
+        return False
+    if line.fulfilled_at is not None or line.refunded_fen or not line.holds_inventory:
+        return False
+    deadline = cancel_deadline(line, db.session.get(Listing, line.listing_id))
+    return deadline is None or now <= deadline
+
+
+@use_case
+def cancel_line(order: Order, line_id, *, actor=None, reason: str = "",
+                now: datetime | None = None) -> Order:
+    """The buyer cancels one line of a paid order within its policy: what the line holds is
+    released and the line's amount refunded through the order's provider, by the same path
+    as a whole-order cancel (the ledger reverses the line's shares when the refund settles).
+    The last line still owed cancels the whole order. Commits."""
+
+    now = now or clock.now()
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise OrderError(_("Please keep the reason under 500 characters."))
+    try:
+        line_id = int(line_id)
+    except (TypeError, ValueError):
+        line_id = None
+    order = lock_order(order.id)
+    line = next((line for line in order.lines if line.id == line_id), None)
+    if line is None:
+        raise OrderError(_("That line is not part of this order."))
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        raise OrderStateError(_("This order is not paid yet: cancel the whole order, or pay it first."))
+    if not can_customer_cancel_line(order, line, now):
+        raise OrderStateError(_("This can no longer be cancelled online. Please contact the home."))
+    if not any(_owed(other) for other in order.lines if other.id != line.id):
+        return cancel_order(order, actor=actor, reason=reason, now=now)
+    apply_release_line(order, line)
+    amount = refundable_by_line(order).get(line.id, 0)
+    try:
+        apply_request_refund(order, {line.id: amount}, reason or "line cancelled by the buyer", actor=actor,
+                             idempotency_key=f"cancel-line-{line.id}", initiated_by="customer")
+    except PaymentError as error:
+        db.session.rollback()
+        raise OrderError(str(error)) from None
+    queue_mail(order, "line_cancelled", line=line, amount=amount)
+    db.session.commit()
+    return order
 
 
 @use_case

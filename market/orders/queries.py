@@ -3,6 +3,7 @@ lists (orders by status and day, the day's sessions, arrivals, departures, goods
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from market import clock
 from market.orders.checkout import normalize_phone
 from market.orders.errors import OrderError
-from models import Home, Listing, Order, OrderLine, TourSession, db
+from models import Home, JournalEntry, Listing, Order, OrderLine, Refund, TourSession, db
 from models.catalog import GOODS
 from models.orders import LIVE_STATUSES, OrderStatus
 
@@ -135,3 +136,33 @@ def to_ship(home_id: int) -> list[Order]:
 
 def home_by_slug(slug: str) -> Home | None:
     return db.session.scalar(select(Home).where(Home.slug == slug))
+
+
+@dataclass
+class BuyerRefund:
+    """A refund as the buyer reads it: how much, for what, how and when it comes back, and its
+    entry in the public ledger once posted."""
+
+    refund: object
+    lines: list[OrderLine]
+    entry_seq: int | None
+    offline: bool
+    back_by: date | None  # offline: the day the home should have handed the money back
+
+
+def buyer_refunds(order: Order, offline_days: int) -> list[BuyerRefund]:
+    """The order's refunds that carry lines (not a mismatched payment given back), oldest first."""
+    lines = {line.id: line for line in order.lines}
+    refunds = db.session.scalars(select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)).all()
+    result = []
+    for refund in refunds:
+        line_ids = [int(k) for k in json.loads(refund.lines_json or "{}")]
+        if not line_ids:
+            continue
+        seq = db.session.scalar(select(JournalEntry.seq).where(
+            JournalEntry.refund_id == refund.id, JournalEntry.kind == "refund").limit(1))
+        offline = refund.payment.provider == "offline"
+        settled = refund.settled_at or refund.created_at
+        back_by = clock.local_today(settled) + timedelta(days=offline_days) if offline else None
+        result.append(BuyerRefund(refund, [lines[i] for i in line_ids if i in lines], seq, offline, back_by))
+    return result
