@@ -10,6 +10,8 @@ from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from market import clock
+from market.booking.service import cancel_hours
+from market.i18n import localized
 from models import Elder, Home, Listing, Room, TourSession, db
 from models.catalog import KINDS
 
@@ -330,3 +332,27 @@ def credited_elder(listing: Listing) -> Elder | None:
     """The listing's elder, only when that elder agreed to be shown."""
     elder = listing.elder
     return elder if elder is not None and elder.consent_public else None
+
+
+@dataclass
+class TravellerFacts:
+    """What a traveller wants to know before booking a tour or a stay."""
+
+    durations: list[int]  # minutes, the distinct lengths of the upcoming sessions
+    meeting_points: list[str]
+    directions: str
+    map_url: str
+    included: list[str]
+    cancel_hours: int | None  # None: goods (cancel until shipped)
+
+
+def traveller_facts(listing: Listing, sessions) -> TravellerFacts:
+    return TravellerFacts(
+        durations=sorted({s.duration_minutes for s in sessions if s.duration_minutes}),
+        meeting_points=list(dict.fromkeys(p for p in (localized(s, "meeting_point") for s in sessions) if p)),
+        directions=localized(listing, "directions"),
+        map_url=listing.map_url if listing.map_url.startswith(("https://", "http://")) else "",
+        included=[line.strip(" -·•") for line in localized(listing, "included").splitlines()
+                  if line.strip(" -·•")],
+        cancel_hours=cancel_hours(listing),
+    )
