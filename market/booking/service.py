@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
@@ -84,7 +85,7 @@ def check_stay_dates(check_in: date, check_out: date, today: date) -> list[date]
     last = today + timedelta(days=MAX_DAYS_AHEAD)
     if check_in > last:
         raise BookingError(_("Stays can be booked up to a year ahead. Please choose a check-in date "
-                             "until %(day)s.", day=last.isoformat()))
+                             "until %(day)s.", day=format_date(last, "long")))
     if check_out <= check_in:
         raise BookingError(_("Check-out must be after check-in."))
     nights = (check_out - check_in).days

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
@@ -75,7 +76,7 @@ def _validate_stay(listing: Listing, room_id, check_in: date, check_out: date, g
     taken = booking.booked_nights(room.id, nights) if look_up_nights else []
     if taken:
         raise Unavailable(_("Sorry, this room is already booked on %(dates)s.",
-                             dates=", ".join(night.isoformat() for night in taken)))
+                             dates=", ".join(format_date(night, "long") for night in taken)))
     return room, nights
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import format_datetime
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 
 from market import clock, hooks
@@ -107,7 +107,7 @@ def apply_mark_done(order: Order, line_id, actor, now: datetime | None = None) -
             raise OrderStateError(_("This session starts at %(time)s. It can be marked attended from "
                                     "then.", time=when))
         raise OrderStateError(_("These guests check in on %(day)s. The stay can be marked checked "
-                                "out from then.", day=line.check_in.isoformat()))
+                                "out from then.", day=format_date(line.check_in, "long")))
     _done(line, actor, now)
     apply_complete(order, actor, now)
     return line

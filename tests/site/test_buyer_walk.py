@@ -100,6 +100,13 @@ def _walk(browser, live_server, shots, lang: str, javascript: bool, axe: str) ->
     walk = Walk(page, shots, f"{'zh' if lang == 'zh_Hans' else 'en'}-{'js' if javascript else 'nojs'}", axe,
                 checker)
     page.goto(f"{live_server}/lang/{lang}")
+    # A shop's first screen: the header takes at most a quarter of it, cards come two a row.
+    header = page.evaluate("document.querySelector('.site-header').getBoundingClientRect().height")
+    assert header <= 780 / 4, f"{lang}: the header is {header}px high"
+    page.goto(f"{live_server}/kind/tour")
+    tops = page.evaluate("[...document.querySelectorAll('.cards .card')].slice(0, 4)"
+                         ".map(c => Math.round(c.getBoundingClientRect().top))")
+    assert tops[0] == tops[1] and tops[2] == tops[3] and tops[1] < tops[2], tops
 
     # Search from the header's box, open the listing: its facts are there.
     page.fill("#site-search", SEARCH[lang])
