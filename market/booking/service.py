@@ -232,3 +232,15 @@ def release_nights(order_line_id: int) -> None:
     freed = db.session.execute(
         delete(RoomNight).where(RoomNight.order_line_id == order_line_id).returning(RoomNight.room_id))
     _announce(room_ids=set(freed.scalars()))
+
+
+def taken_nights(room_ids, first: date, last: date) -> dict[int, set[date]]:
+    """Per room, the nights from `first` to `last` (inclusive) that are held or sold."""
+    taken: dict[int, set[date]] = {room_id: set() for room_id in room_ids}
+    if not taken:
+        return taken
+    rows = db.session.execute(select(RoomNight.room_id, RoomNight.night).where(
+        RoomNight.room_id.in_(list(taken)), RoomNight.night >= first, RoomNight.night <= last))
+    for room_id, night in rows:
+        taken[room_id].add(night)
+    return taken

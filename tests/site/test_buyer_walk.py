@@ -1,7 +1,7 @@
 """A buyer's whole walk on a 360px phone, in Chinese and English, with JavaScript on and off:
-search → a listing (its facts) → a cart holding things from three homes (care amounts shown, the
-split into three orders said) → checkout → my orders → cancel one line of a paid order → the
-refund shown with its ledger entry.
+search → a listing (its facts) → a homestay's calendar → a cart holding things from three homes
+(care amounts shown, the split into three orders said) → checkout → my orders → cancel one line
+of a paid order → the refund shown with its ledger entry.
 
 axe-core (vendored in tests/data/axe-core, see its README) runs on every page visited: any
 serious or critical violation fails the walk, as does a page wider than the phone. Screenshots go
@@ -34,6 +34,7 @@ RUN_AXE = """async () => {
 # Search word, listing to open (the tour whose line is cancelled later), two more homes' tours.
 SEARCH = {"zh_Hans": "红色记忆", "en": "red history"}
 FIRST = "qiantun-red-history-walk"
+STAY = "qiantun-farmhouse-courtyard"
 MORE = ("qiantun-village-change-talk", "xiaoling-paper-village-walk", "guantian-rice-field-day")
 WORDS = {
     "zh_Hans": {"split": "确认后会生成 3 张订单", "care": "养老互助基金", "facts": "出发前要知道",
@@ -118,6 +119,11 @@ def _walk(browser, live_server, shots, lang: str, javascript: bool, axe: str) ->
     assert words["facts"] in page.locator(".traveller-facts").inner_text()
     walk.check("listing")
     _submit(page, "form.booking-form")
+
+    # A homestay's calendar: booked nights greyed out (looking only; nothing is added).
+    page.goto(f"{live_server}/listings/{STAY}")
+    assert page.locator(".stay-calendar table.calendar").first.is_visible()
+    walk.check("stay-calendar")
 
     # Three homes' tours in one cart.
     for slug in MORE:
