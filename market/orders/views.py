@@ -21,7 +21,7 @@ from market.booking.service import BookingError
 from market.once import one_time
 from market.orders import cart as carts
 from market.orders import checkout as checkouts
-from market.orders import how_to_pay, lifecycle, queries, timeline
+from market.orders import how_to_pay, lifecycle, line_cancel, queries, timeline
 from market.orders.errors import OrderError, PriceChanged, SoldOut
 from market.orders.forms import BuyerCancelForm, BuyerCancelLineForm, CheckoutForm, LookupForm
 from market.orders.tokens import new_form_token
@@ -261,7 +261,7 @@ def _line_choices(order) -> list:
     (the last one goes with the whole order's cancel)."""
     if sum(1 for line in order.lines if line.holds_inventory) < 2:
         return []
-    return [line for line in order.lines if lifecycle.can_customer_cancel_line(order, line)]
+    return [line for line in order.lines if line_cancel.can_customer_cancel_line(order, line)]
 
 
 def _detail(order, status: int = 200, cancel_form=None, line_form=None, payment=None):
@@ -322,7 +322,7 @@ def cancel_line(reference: str, line_id: int):
         return _detail(order, 400, line_form=form)
     buyer = lifecycle.Buyer(current_user.id if current_user.is_authenticated else None)
     try:
-        lifecycle.cancel_line(order, line_id, actor=buyer)
+        line_cancel.cancel_line(order, line_id, actor=buyer)
     except OrderError as error:
         flash(str(error), "error")
         return _detail(queries.order_by_reference(reference), 409)
