@@ -112,8 +112,10 @@ def build(months: list[str], figures: dict[tuple[str, str], int], care_rows: lis
     report = ImpactReport(
         months=months, income=income, services=services, attendance=series("attendance"),
         elders=series("elders"), meal_spending=meals_spent,
-        cost_per_meal=[(spent + n // 2) // n if n else None for spent, n in zip(meals_spent, meals, strict=True)],
-        satisfaction=[_tenths(p, c * 5) if c >= MIN_GROUP else None for p, c in zip(points, counts, strict=True)],
+        cost_per_meal=[(spent + n // 2) // n if n else None
+                       for spent, n in zip(meals_spent, meals, strict=True)],
+        satisfaction=[_tenths(p, c * 5) if c >= MIN_GROUP else None
+                      for p, c in zip(points, counts, strict=True)],
         survey_answers=counts,
         review_average=[_tenths(s, c) for s, c in zip(stars, review_counts, strict=True)],
         review_counts=review_counts, available=available,

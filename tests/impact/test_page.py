@@ -96,7 +96,8 @@ def test_verify_passes_then_catches_a_corrupted_summary_row(app, make):
     db.session.commit()
     check = verify_impact()
     assert not check.ok
-    assert any(f"impact_sums ({home.id}, '{last}', 'meal'): stored 60, recomputed 6" in p for p in check.problems)
+    expected = f"impact_sums ({home.id}, '{last}', 'meal'): stored 60, recomputed 6"
+    assert any(expected in p for p in check.problems)
     assert any("page figure services" in p for p in check.problems)
 
 
@@ -105,8 +106,8 @@ def test_verify_catches_a_missing_row_and_the_cli_exits_1(app, make):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["impact", "verify"])
     assert result.exit_code == 0 and result.output.startswith("OK")
-    row = db.session.scalar(select(ImpactSum).where(ImpactSum.home_id == home.id, ImpactSum.measure == "elders")
-                            .limit(1))
+    row = db.session.scalar(select(ImpactSum).limit(1)
+                            .where(ImpactSum.home_id == home.id, ImpactSum.measure == "elders"))
     db.session.delete(row)
     db.session.commit()
     result = runner.invoke(args=["impact", "verify"])
