@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, StringField
+from wtforms import BooleanField, HiddenField, RadioField, StringField
 from wtforms.validators import Length
 
 
@@ -28,3 +28,21 @@ class ResidentActiveForm(FlaskForm):
 class RegisterImportForm(FlaskForm):
     register = FileField(_l("The register as a CSV file"),
                          validators=[FileRequired(_l("Please choose the CSV file."))])
+
+
+FACES = [(1, _l("Very unhappy")), (2, _l("Unhappy")), (3, _l("So-so")), (4, _l("Happy")),
+         (5, _l("Very happy"))]
+
+
+def _face_field(label):
+    return RadioField(label, choices=FACES, coerce=int, validate_choice=True)
+
+
+class SurveyForm(FlaskForm):
+    resident = HiddenField()
+    q1 = _face_field(_l("Are you happy with the meals?"))
+    q2 = _face_field(_l("Are the staff and volunteers kind to you?"))
+    q3 = _face_field(_l("Do you feel safe and well looked after here?"))
+    q4 = _face_field(_l("Do you have enough company and things to do?"))
+    q5 = _face_field(_l("All in all, how happy are you with the home?"))
+    helped = BooleanField(_l("A staff member read the questions with the elder"), default=True)

@@ -13,8 +13,8 @@ from flask_login import current_user
 from market import clock
 from market.console import enter_home_console
 from market.errors import render_error
-from market.impact import records, register_import
-from market.impact.forms import RegisterImportForm, ResidentActiveForm, ResidentForm, TapForm
+from market.impact import records, register_import, surveys
+from market.impact.forms import RegisterImportForm, ResidentActiveForm, ResidentForm, SurveyForm, TapForm
 from market.impact.records import ImpactError
 from market.once import one_time
 from models.impact import SERVICE_KINDS
@@ -115,3 +115,34 @@ def import_register(home_slug: str):
                 return redirect(url_for(".import_register", home_slug=g.home.slug))
     status = 400 if form.is_submitted() else 200
     return render_template("impact/manage/import.html", form=form, result=result, error=error), status
+
+
+@bp.route("/survey", methods=["GET", "POST"])
+@one_time
+def survey(home_slug: str):
+    """The list of elders (who answered this month, never what), or one elder's survey form."""
+    form = SurveyForm()
+    month = surveys.this_month()
+    done = surveys.answered(g.home.id, month)
+    chosen = records.resident_in(g.home.id, form.resident.data if form.is_submitted()
+                                 else request.args.get("resident"))
+    error = None
+    if form.is_submitted():
+        if not form.validate():
+            error = _("Please choose a face for every question.")
+        else:
+            answers = {q: getattr(form, q).data for q in surveys.QUESTIONS}
+            try:
+                surveys.record_survey(g.home.id, form.resident.data, answers, helped=form.helped.data,
+                                      user_id=current_user.id)
+            except ImpactError as problem:
+                error = str(problem)
+            else:
+                flash(_("Thank you. The answers are saved without the elder's name in any report."),
+                      "success")
+                return redirect(url_for(".survey", home_slug=g.home.slug))
+    if chosen is not None and not form.is_submitted():
+        form.resident.data = str(chosen.id)
+    status = 400 if form.is_submitted() else 200
+    return render_template("impact/manage/survey.html", form=form, chosen=chosen, done=done, month=month,
+                           error=error, people=records.residents(g.home.id)), status
