@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, RadioField, StringField
+from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import Length
 
 
@@ -46,3 +46,21 @@ class SurveyForm(FlaskForm):
     q4 = _face_field(_l("Do you have enough company and things to do?"))
     q5 = _face_field(_l("All in all, how happy are you with the home?"))
     helped = BooleanField(_l("A staff member read the questions with the elder"), default=True)
+
+
+STARS = [(5, "★★★★★"), (4, "★★★★"), (3, "★★★"), (2, "★★"), (1, "★")]
+
+
+class ReviewForm(FlaskForm):
+    stars = RadioField(_l("Stars"), choices=STARS, coerce=int, validate_choice=True)
+    text = TextAreaField(_l("What was it like? (optional)"), validators=[Length(max=4000)])
+
+
+class ReplyForm(FlaskForm):
+    review = HiddenField()
+    reply = TextAreaField(_l("The home's reply (one only)"), validators=[Length(max=4000)])
+
+
+class ReportForm(FlaskForm):
+    review = HiddenField()
+    reason = StringField(_l("Why is it abusive? (optional)"), validators=[Length(max=1000)])

@@ -13,8 +13,15 @@ from flask_login import current_user
 from market import clock
 from market.console import enter_home_console
 from market.errors import render_error
-from market.impact import records, register_import, surveys
-from market.impact.forms import RegisterImportForm, ResidentActiveForm, ResidentForm, SurveyForm, TapForm
+from market.impact import records, register_import, reviews, surveys
+from market.impact.forms import (
+    RegisterImportForm,
+    ReplyForm,
+    ResidentActiveForm,
+    ResidentForm,
+    SurveyForm,
+    TapForm,
+)
 from market.impact.records import ImpactError
 from market.once import one_time
 from models.impact import SERVICE_KINDS
@@ -146,3 +153,23 @@ def survey(home_slug: str):
     status = 400 if form.is_submitted() else 200
     return render_template("impact/manage/survey.html", form=form, chosen=chosen, done=done, month=month,
                            error=error, people=records.residents(g.home.id)), status
+
+
+@bp.get("/reviews")
+def review_list(home_slug: str):
+    return render_template("impact/manage/reviews.html", items=reviews.home_reviews(g.home.id),
+                           form=ReplyForm())
+
+
+@bp.post("/reviews/reply")
+@one_time
+def reply(home_slug: str):
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return render_error(400)
+    try:
+        found = reviews.reply(g.home.id, form.review.data, current_user, form.reply.data)
+    except ImpactError as error:
+        return render_error(400, str(error))
+    flash(_("Your reply is shown under the review."), "success")
+    return redirect(url_for(".review_list", home_slug=g.home.slug) + f"#review-{found.id}")
