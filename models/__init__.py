@@ -12,6 +12,7 @@ from models.impact import (  # noqa: F401
     Resident,
     Review,
     ReviewReport,
+    SaleSum,
     ServiceRecord,
     SurveyResponse,
 )

@@ -145,3 +145,19 @@ class ListingReviewSum(db.Model):
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     stars: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class SaleSum(db.Model):
+    """What a home sold of one listing in one local month (the month the order was paid):
+    the lines' amounts when paid, and what was refunded of them since. Kept by the hooks."""
+
+    __tablename__ = "impact_sales"
+
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), primary_key=True)
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    refunded: Mapped[int] = mapped_column(BigInteger, default=0)
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    lines: Mapped[int] = mapped_column(Integer, default=0)

@@ -67,3 +67,41 @@ def charts(report: ImpactReport) -> dict[str, list[Chart]]:
         months, [Series(_("Average stars"), report.review_average)], _tenths, top=50)
     return {"inputs": [income], "production": [meals, visits, cost], "outputs": [elders, attendance],
             "effects": [satisfaction, reviews]}
+
+
+def kind_label(kind: str) -> str:
+    return {"tour": _("Tours and workshops"), "homestay": _("Homestays"), "produce": _("Farm produce"),
+            "craft": _("Handicrafts")}.get(kind, kind)
+
+
+def dashboard_charts(board) -> list[Chart]:
+    """The staff dashboard's charts: sales by month, the care fund's income and spending."""
+    sales = bar_chart("sales", _("Sales by month (after refunds)"),
+                      _("Bars per month: what buyers paid for the home's listings, less refunds."),
+                      board.months, [Series(_("Sales"), board.sales)], _money, _money_tick)
+    points = board.fund.series
+    fund = bar_chart("fund", _("Care fund: money in and spending"),
+                     _("Bars per month: money into the care fund and care spending."),
+                     [p.month for p in points], [Series(_("Money in"), [p.income for p in points]),
+                                                 Series(_("Spending"), [p.spending for p in points])],
+                     _money, _money_tick)
+    return [sales, fund]
+
+
+COLUMN_LABELS = {
+    "name": lambda: _("Village home"), "elders": lambda: _("Elders served this month"),
+    "attendance": lambda: _("Attendance days"), "meals": lambda: _("Meals served"),
+    "visits": lambda: _("Home visits"), "satisfaction": lambda: _("Satisfaction"),
+    "reviews": lambda: _("Reviews"), "stars": lambda: _("Average stars"), "sales": lambda: _("Sales"),
+    "income": lambda: _("Care fund income"), "available": lambda: _("Available care fund"),
+    "months_covered": lambda: _("Months of care the fund covers"),
+}
+
+
+def column_labels() -> dict[str, str]:
+    return {key: label() for key, label in COLUMN_LABELS.items()}
+
+
+def csv_headers() -> list[str]:
+    labels = column_labels()
+    return ["slug", labels["name"]] + [labels[k] for k in list(COLUMN_LABELS)[1:]]

@@ -61,6 +61,7 @@ class ImpactReport:
     survey_answers: list[int]
     review_average: list[int | None]  # tenths of a star
     review_counts: list[int]
+    review_stars: list[int]
     diversity: list[tuple[str, int, int]] = field(default_factory=list)  # (source, fen, bps)
     available: int = 0
     spending_rate: int = 0  # fen per month, average of the last RATE_MONTHS full months
@@ -118,7 +119,7 @@ def build(months: list[str], figures: dict[tuple[str, str], int], care_rows: lis
                       for p, c in zip(points, counts, strict=True)],
         survey_answers=counts,
         review_average=[_tenths(s, c) for s, c in zip(stars, review_counts, strict=True)],
-        review_counts=review_counts, available=available,
+        review_counts=review_counts, review_stars=stars, available=available,
     )
     totals = {s: max(0, sum(income[s])) for s in SOURCES}
     whole = sum(totals.values())

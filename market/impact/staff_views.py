@@ -13,7 +13,7 @@ from flask_login import current_user
 from market import clock
 from market.console import enter_home_console
 from market.errors import render_error
-from market.impact import records, register_import, reviews, surveys
+from market.impact import dashboards, page, records, register_import, reviews, surveys
 from market.impact.forms import (
     RegisterImportForm,
     ReplyForm,
@@ -173,3 +173,11 @@ def reply(home_slug: str):
         return render_error(400, str(error))
     flash(_("Your reply is shown under the review."), "success")
     return redirect(url_for(".review_list", home_slug=g.home.slug) + f"#review-{found.id}")
+
+
+@bp.get("/dashboard")
+def dashboard(home_slug: str):
+    board = dashboards.staff_dashboard(g.home.id)
+    approvals = dashboards.pending_approvals(g.home.id) if g.role == "supervisor" else []
+    return render_template("impact/manage/dashboard.html", board=board, charts=page.dashboard_charts(board),
+                           kind_label=page.kind_label, approvals=approvals, role=g.role)

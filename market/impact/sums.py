@@ -16,14 +16,18 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from market.ledger.sums import month_of
-from models import db
+from models import Order, OrderLine, db
 from models.impact import (
     ImpactSum,
     ListingReviewSum,
     Review,
+    SaleSum,
     ServiceRecord,
     SurveyResponse,
 )
+
+SALE_KEY = ("home_id", "month", "kind", "listing_id")
+SALE_VALUES = ("amount", "refunded", "quantity", "lines")
 
 
 def month_of_day(day) -> str:
@@ -58,6 +62,18 @@ def bump_listing(listing_id: int, count: int, stars: int) -> None:
         index_elements=["listing_id"],
         set_={"count": table.count + statement.excluded.count,
               "stars": table.stars + statement.excluded.stars},
+    ))
+
+
+def bump_sale(home_id: int, month: str, kind: str, listing_id: int, **changes: int) -> None:
+    """Add `changes` (amount, refunded, quantity, lines) to one listing's month of sales."""
+    values = {name: int(changes.get(name, 0)) for name in SALE_VALUES}
+    statement = _dialect().insert(SaleSum.__table__).values(
+        home_id=home_id, month=month, kind=kind, listing_id=listing_id, **values)
+    table = SaleSum.__table__.c
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=list(SALE_KEY),
+        set_={name: table[name] + statement.excluded[name] for name in SALE_VALUES},
     ))
 
 
@@ -116,3 +132,34 @@ def rebuild() -> None:
     if listings:
         db.session.execute(ListingReviewSum.__table__.insert(), [
             {"listing_id": lid, "count": c, "stars": s} for lid, (c, s) in listings.items()])
+
+
+def stored_sales() -> dict[tuple, tuple[int, int, int, int]]:
+    table = SaleSum.__table__.c
+    rows = db.session.execute(select(*(table[k] for k in SALE_KEY), *(table[v] for v in SALE_VALUES)))
+    return {tuple(row[:4]): tuple(int(v) for v in row[4:]) for row in rows if any(row[4:])}
+
+
+def recomputed_sales() -> dict[tuple, tuple[int, int, int, int]]:
+    """Sales from the order lines of every order ever paid, by the month it was paid."""
+    found: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    rows = db.session.execute(
+        select(OrderLine.home_id, Order.paid_at, OrderLine.kind, OrderLine.listing_id, OrderLine.amount_fen,
+               OrderLine.refunded_fen, OrderLine.quantity)
+        .join(Order, Order.id == OrderLine.order_id).where(Order.paid_at.is_not(None))
+        .execution_options(yield_per=10_000))
+    for home_id, paid_at, kind, listing_id, amount, refunded, quantity in rows:
+        value = found[(home_id, month_of(paid_at), kind, listing_id)]
+        value[0] += amount
+        value[1] += refunded
+        value[2] += quantity
+        value[3] += 1
+    return {k: tuple(v) for k, v in found.items() if any(v)}
+
+
+def rebuild_sales() -> None:
+    db.session.execute(delete(SaleSum))
+    rows = recomputed_sales()
+    if rows:
+        db.session.execute(SaleSum.__table__.insert(), [
+            dict(zip(SALE_KEY + SALE_VALUES, key + values, strict=True)) for key, values in rows.items()])

@@ -1,7 +1,8 @@
 """`flask impact verify`: every figure the impact pages show, recomputed from the raw records.
 
-The pages read two summary tables: `impact_sums` and `impact_listing_reviews` (kept by the
-service records, surveys and reviews) and the ledger's `ledger_care_sums` (income, spending).
+The pages read summary tables: `impact_sums` and `impact_listing_reviews` (kept by the service
+records, surveys and reviews), `impact_sales` (kept by the order hooks) and the ledger's
+`ledger_care_sums` (income, spending).
 Each is recomputed from its raw rows — service records, survey responses, reviews, postings —
 and compared row by row; then each home's page figures are built from the recomputation and
 compared with those built from the tables. Any difference is reported.
@@ -47,6 +48,9 @@ def verify_impact(today=None) -> ImpactCheck:
     _compare("impact_sums", stored_homes, homes, check.problems)
     _compare("impact_listing_reviews", stored_listings, listings, check.problems)
     _compare("ledger_care_sums", care_stored, care_recomputed, check.problems)
+    sales = sums.recomputed_sales()
+    check.rows += len(sales)
+    _compare("impact_sales", sums.stored_sales(), sales, check.problems)
     months = report.chart_months(today)
     for home_id in db.session.scalars(select(Home.id).order_by(Home.id)):
         check.homes += 1

@@ -1,4 +1,4 @@
-"""Evaluation (issue 20): residents, service records, surveys, reviews and their summary tables.
+"""Evaluation (issue 20): residents, service records, surveys, reviews, sales and their summary tables.
 
 Revision ID: 0012_impact
 Revises: 0008_jobs_outbox
@@ -13,6 +13,20 @@ revision = '0012_impact'
 down_revision = '0008_jobs_outbox'
 branch_labels = None
 depends_on = None
+
+# Sales already made, as market/impact/sums.py recomputes them: by the month (Asia/Shanghai,
+# UTC + 8 hours) the order was paid.
+BACKFILL_SALES = """
+INSERT INTO impact_sales (home_id, month, kind, listing_id, amount, refunded, quantity, lines)
+SELECT l.home_id, {month}, l.kind, l.listing_id, SUM(l.amount_fen), SUM(l.refunded_fen), SUM(l.quantity), COUNT(*)
+FROM order_lines l JOIN orders o ON o.id = l.order_id
+WHERE o.paid_at IS NOT NULL
+GROUP BY l.home_id, {month}, l.kind, l.listing_id
+"""
+MONTH = {
+    'sqlite': "strftime('%Y-%m', o.paid_at, '+8 hours')",
+    'postgresql': "to_char(o.paid_at + interval '8 hours', 'YYYY-MM')",
+}
 
 
 def upgrade():
@@ -87,6 +101,19 @@ def upgrade():
     sa.ForeignKeyConstraint(['listing_id'], ['listings.id'], name=op.f('fk_impact_listing_reviews_listing_id_listings')),
     sa.PrimaryKeyConstraint('listing_id', name=op.f('pk_impact_listing_reviews'))
     )
+    op.create_table('impact_sales',
+    sa.Column('home_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('listing_id', sa.Integer(), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('refunded', sa.BigInteger(), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('lines', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['home_id'], ['homes.id'], name=op.f('fk_impact_sales_home_id_homes')),
+    sa.ForeignKeyConstraint(['listing_id'], ['listings.id'], name=op.f('fk_impact_sales_listing_id_listings')),
+    sa.PrimaryKeyConstraint('home_id', 'month', 'kind', 'listing_id', name=op.f('pk_impact_sales'))
+    )
     op.create_table('impact_reviews',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_line_id', sa.Integer(), nullable=False),
@@ -129,6 +156,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_impact_review_reports_review_id'), ['review_id'], unique=False)
 
     # ### end Alembic commands ###
+    op.execute(BACKFILL_SALES.format(month=MONTH[op.get_bind().dialect.name]))
 
 
 def downgrade():
@@ -143,6 +171,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_impact_reviews_home_id'))
 
     op.drop_table('impact_reviews')
+    op.drop_table('impact_sales')
     op.drop_table('impact_listing_reviews')
     with op.batch_alter_table('impact_survey_responses', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_impact_survey_responses_home_id'))
