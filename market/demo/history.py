@@ -25,7 +25,7 @@ from werkzeug.security import generate_password_hash
 from market import clock as market_clock
 from models import Elder, Home, Listing, Membership, Order, OrderLine, Room, User, db
 
-MONTHS = 6
+MONTHS = 12
 
 
 @contextmanager
@@ -138,7 +138,7 @@ def _partial_refund(order: Order, staff: User, when: datetime) -> None:
 
 
 def seed_history(homes: list[Home], now: datetime | None = None, seed: int = 2026) -> None:
-    """Six months of history for each home; each step commits like the real use case."""
+    """A year of history for each home; each step commits like the real use case."""
     from market.fund import donations, grants
     from market.ledger import entries as ledger_entries
 
