@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from market import clock
 from market.fund import public as fund_public
@@ -133,44 +133,51 @@ class HomeRow:
     figures: dict[str, int | None] = field(default_factory=dict)
 
 
+def _summed(condition, value):
+    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+
+INCOME_KINDS = ("sale", "refund", "donation", "grant")  # report.source_of's kinds
+
+
 def comparison(today: date | None = None, sort: str = "name", descending: bool = False) -> list[HomeRow]:
     """Every active home with its figures of the last 12 months, from the summary tables: one
-    GROUP BY over each table."""
+    query per table in its primary-key order (home, then month), one result row per home."""
     today = today or clock.local_today()
     months = report.chart_months(today)
     first, last, current = months[0], months[-1], months[-1]
     rate_months = months[-1 - report.RATE_MONTHS:-1]
     homes = list(db.session.scalars(select(Home).where(Home.status == "active").order_by(Home.id)))
-    measures: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for home_id, measure, total in db.session.execute(
-            select(ImpactSum.home_id, ImpactSum.measure, func.sum(ImpactSum.value))
-            .where(ImpactSum.month >= first, ImpactSum.month <= last)
-            .group_by(ImpactSum.home_id, ImpactSum.measure)):
-        measures[home_id][measure] = int(total)
-    elders_now = {home_id: int(value) for home_id, value in db.session.execute(
-        select(ImpactSum.home_id, ImpactSum.value).where(ImpactSum.month == current,
-                                                         ImpactSum.measure == "elders"))}
+    ids = [home.id for home in homes]  # home first in each key: one seek per home to its months
+    names = ("meal", "delivered", "visit", "attendance", "survey_count", "survey_points", "review_count",
+             "review_stars")
+    measures = {row[0]: dict(zip(("elders_now", *names), (int(v) for v in row[1:]), strict=True))
+                for row in db.session.execute(
+        select(ImpactSum.home_id,
+               _summed((ImpactSum.month == current) & (ImpactSum.measure == "elders"), ImpactSum.value),
+               *(_summed(ImpactSum.measure == name, ImpactSum.value) for name in names))
+        .where(ImpactSum.home_id.in_(ids), ImpactSum.month >= first, ImpactSum.month <= last)
+        .group_by(ImpactSum.home_id))}
     sales = {home_id: int(value or 0) for home_id, value in db.session.execute(
         select(SaleSum.home_id, func.sum(SaleSum.amount - SaleSum.refunded))
-        .where(SaleSum.month >= first, SaleSum.month <= last).group_by(SaleSum.home_id))}
-    income: dict[int, int] = defaultdict(int)
-    spent: dict[int, int] = defaultdict(int)
-    for home_id, month, kind, category, amount in fund_public.care_sums(
-            None, CareSum.home_id, CareSum.month, CareSum.kind, CareSum.category,
-            where=(CareSum.month >= first, CareSum.month <= last)):
-        if report.source_of(kind, category) is not None:
-            income[home_id] += -amount
-        elif kind == "disbursement" and month in rate_months:
-            spent[home_id] += amount
-    available = {home_id: -amount for home_id, amount in fund_public.care_sums(
-        None, CareSum.home_id, where=(CareSum.code == CARE_AVAILABLE,))}
+        .where(SaleSum.home_id.in_(ids), SaleSum.month >= first, SaleSum.month <= last)
+        .group_by(SaleSum.home_id))}
+    in_year = (CareSum.month >= first) & (CareSum.month <= last)
+    care = {home_id: (-int(income), int(spent), -int(available)) for home_id, income, spent, available in
+            db.session.execute(
+        select(CareSum.home_id,
+               _summed(in_year & CareSum.kind.in_(INCOME_KINDS), CareSum.amount),
+               _summed(CareSum.month.in_(rate_months) & (CareSum.kind == "disbursement"), CareSum.amount),
+               _summed(CareSum.code == CARE_AVAILABLE, CareSum.amount))
+        .where(CareSum.commodity == fund_public.COMMODITY).group_by(CareSum.home_id))}
     rows = []
+    empty = dict.fromkeys(("elders_now", *names), 0)
     for home in homes:
-        m = measures[home.id]
-        rate = spent[home.id] // report.RATE_MONTHS
-        fund = available.get(home.id, 0)
+        m = measures.get(home.id, empty)
+        income, spent, fund = care.get(home.id, (0, 0, 0))
+        rate = spent // report.RATE_MONTHS
         rows.append(HomeRow(home, {
-            "elders": int(elders_now.get(home.id, 0)),
+            "elders": m["elders_now"],
             "attendance": m["attendance"],
             "meals": m["meal"] + m["delivered"],
             "visits": m["visit"],
@@ -178,8 +185,8 @@ def comparison(today: date | None = None, sort: str = "name", descending: bool =
             if m["survey_count"] >= report.MIN_GROUP else None,
             "reviews": m["review_count"],
             "stars": report._tenths(m["review_stars"], m["review_count"]),
-            "sales": int(sales.get(home.id) or 0),
-            "income": income[home.id],
+            "sales": sales.get(home.id, 0),
+            "income": income,
             "available": fund,
             "months_covered": max(0, fund) * 10 // rate if rate > 0 else None,
         }))

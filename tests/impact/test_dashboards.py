@@ -103,3 +103,17 @@ def test_admin_comparison_sorts_and_exports_csv_with_a_bom(client, make):
     table = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert len(table) == 3 and table[1][1] == "乙村幸福院" and table[1][4] == "5"
     assert table[2][10] == "900.00"  # a's care fund income in yuan
+
+
+def test_the_comparison_agrees_with_each_homes_page(app, make):
+    from market.impact import report
+    from tests.impact.test_page import _home_with_history
+
+    home = _home_with_history(make)
+    [row] = [r for r in dashboards.comparison() if r.home.id == home.id]
+    shown = report.home_report(home.id)
+    f = row.figures
+    assert f["meals"] == sum(shown.services["meal"]) + sum(shown.services["delivered"])
+    assert f["attendance"] == sum(shown.attendance) and f["elders"] == shown.elders[-1]
+    assert f["income"] == shown.income_total and f["available"] == shown.available
+    assert f["months_covered"] == shown.months_covered
