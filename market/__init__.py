@@ -116,6 +116,9 @@ def _register_blueprints(app: Flask) -> None:
     from market.fund.staff_views import bp as fund_staff_bp
     from market.fund.views import bp as fund_bp
     from market.health import bp as health_bp
+    from market.impact.admin_views import bp as impact_admin_bp
+    from market.impact.staff_views import bp as impact_staff_bp
+    from market.impact.views import bp as impact_bp
     from market.jobs.admin_views import bp as jobs_admin_bp
     from market.ledger.views import bp as ledger_bp
     from market.manage.staff_views import bp as manage_bp
@@ -128,7 +131,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (health_bp, catalog_bp, accounts_bp, manage_bp, admin_bp, payments_bp,
                       payments_admin_bp, search_bp, orders_bp, orders_staff_bp, fund_bp, fund_staff_bp,
-                      ledger_bp, jobs_admin_bp):
+                      ledger_bp, jobs_admin_bp, impact_bp, impact_staff_bp, impact_admin_bp):
         app.register_blueprint(blueprint)
     indexing.init_app(app)
 
@@ -137,6 +140,7 @@ def _connect_hooks() -> None:
     """Each domain above another subscribes to the news it needs (see market/hooks.py), and
     the payment providers register by name."""
     from market.fund.receivers import connect_hooks as connect_fund
+    from market.impact.receivers import connect_hooks as connect_impact
     from market.ledger.receivers import connect_hooks as connect_ledger
     from market.orders.receivers import connect_hooks as connect_orders
     from market.payments import register_providers
@@ -145,6 +149,7 @@ def _connect_hooks() -> None:
     connect_orders()
     connect_ledger()
     connect_fund()
+    connect_impact()
 
 
 def _register_template_helpers(app: Flask) -> None:
@@ -197,6 +202,9 @@ def _register_cli(app: Flask) -> None:
     from market.orders.cli import orders_cli
 
     app.cli.add_command(orders_cli)
+    from market.impact.cli import impact_cli
+
+    app.cli.add_command(impact_cli)
     from market.jobs.cli import register as register_jobs
 
     register_jobs(app)

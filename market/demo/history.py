@@ -27,7 +27,7 @@ from werkzeug.security import generate_password_hash
 from market import clock as market_clock
 from models import Elder, Home, JournalEntry, Listing, Membership, Order, OrderLine, Room, User, db
 
-MONTHS = 6
+MONTHS = 12
 
 
 @contextmanager
@@ -157,7 +157,7 @@ def _grant(home: Home, recorder: User, confirmer: User, when: datetime, **fields
 
 
 def seed_history(homes: list[Home], now: datetime | None = None, seed: int = 2026) -> None:
-    """Six months of history for each home; each step commits like the real use case."""
+    """A year of history for each home; each step commits like the real use case."""
     from market.catalog.service import platform_fee_bps
     from market.fund import corrections, donations
     from market.ledger import audit

@@ -54,8 +54,11 @@ def seed_history(homes: list[Home]) -> None:
     See market/demo/history.py.
     """
     from market.demo.history import seed_history as replay_history
+    from market.demo.impact import seed_reviews, seed_services
 
+    seed_services(homes)  # first: its care-fund entries are the oldest (see market/demo/impact.py)
     replay_history(homes)
+    seed_reviews(homes)
 
 
 def _add_home(spec: dict, today: date, stored: list[str]) -> Home:

@@ -1,0 +1,2 @@
+"""Evaluation and dashboards (issue 20): service records, surveys, reviews, the public impact
+page, the staff, committee and admin dashboards, and `flask impact verify`."""

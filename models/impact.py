@@ -1,0 +1,163 @@
+"""Evaluation records (issue 20): what a home produces and how it is received.
+
+- `Resident`: an elder the home serves (the dining table, deliveries, visits), by the name on the
+  paper register. Known to the home's staff only: never shown on a public page.
+- `ServiceRecord`: one service to one resident on one local day (a meal at the table, a meal
+  delivered, a visit, an activity joined); unique per resident, day and kind, so one tap or a
+  register imported twice counts once.
+- `SurveyResponse`: a resident's monthly satisfaction survey (five answers on a 1–5 face scale),
+  at most one per resident and month; reports show monthly averages only.
+- `Review`, `ReviewReport`: a buyer's stars and words on one fulfilled order line, the home's
+  one reply, and reports of abuse.
+- `ImpactSum`, `ListingReviewSum`: summary rows the writes keep in the same transaction (like
+  `ledger_care_sums`), which the pages read; `flask impact verify` recomputes them.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import UTCDateTime, db, utcnow
+
+SERVICE_KINDS = ("meal", "delivered", "visit", "activity")
+SURVEY_QUESTIONS = 5
+# The measures of impact_sums, per home and month.
+MEASURES = (*SERVICE_KINDS, "attendance", "elders", "survey_count", "survey_points",
+            "review_count", "review_stars")
+
+
+class Resident(db.Model):
+    __tablename__ = "impact_residents"
+    __table_args__ = (UniqueConstraint("home_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ServiceRecord(db.Model):
+    __tablename__ = "impact_service_records"
+    __table_args__ = (
+        UniqueConstraint("resident_id", "day", "kind"),
+        CheckConstraint("kind IN ('meal', 'delivered', 'visit', 'activity')", name="kind"),
+        Index("ix_impact_service_records_home_day", "home_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("impact_residents.id"))
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(12))
+    source: Mapped[str] = mapped_column(String(10), default="tap")  # tap | import
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SurveyResponse(db.Model):
+    __tablename__ = "impact_survey_responses"
+    __table_args__ = (
+        UniqueConstraint("resident_id", "month"),
+        CheckConstraint("q1 BETWEEN 1 AND 5 AND q2 BETWEEN 1 AND 5 AND q3 BETWEEN 1 AND 5 "
+                        "AND q4 BETWEEN 1 AND 5 AND q5 BETWEEN 1 AND 5", name="answers"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("impact_residents.id"))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM, the home's local month
+    q1: Mapped[int] = mapped_column(SmallInteger)
+    q2: Mapped[int] = mapped_column(SmallInteger)
+    q3: Mapped[int] = mapped_column(SmallInteger)
+    q4: Mapped[int] = mapped_column(SmallInteger)
+    q5: Mapped[int] = mapped_column(SmallInteger)
+    helped: Mapped[bool] = mapped_column(Boolean, default=True)  # staff filled it in with the elder
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def points(self) -> int:
+        return self.q1 + self.q2 + self.q3 + self.q4 + self.q5
+
+
+class Review(db.Model):
+    __tablename__ = "impact_reviews"
+    __table_args__ = (
+        CheckConstraint("stars BETWEEN 1 AND 5", name="stars"),
+        Index("ix_impact_reviews_listing", "listing_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), unique=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"))
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    stars: Mapped[int] = mapped_column(SmallInteger)
+    body: Mapped[str] = mapped_column(Text, default="")
+    reply: Mapped[str | None] = mapped_column(Text)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reports: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
+
+
+class ReviewReport(db.Model):
+    __tablename__ = "impact_review_reports"
+    __table_args__ = (UniqueConstraint("review_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("impact_reviews.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImpactSum(db.Model):
+    """One figure of one home in one local month (see MEASURES); kept by the writes."""
+
+    __tablename__ = "impact_sums"
+
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ListingReviewSum(db.Model):
+    __tablename__ = "impact_listing_reviews"
+
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    stars: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class SaleSum(db.Model):
+    """What a home sold of one listing in one local month (the month the order was paid):
+    the lines' amounts when paid, and what was refunded of them since. Kept by the hooks."""
+
+    __tablename__ = "impact_sales"
+
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), primary_key=True)
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    refunded: Mapped[int] = mapped_column(BigInteger, default=0)
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    lines: Mapped[int] = mapped_column(Integer, default=0)
