@@ -58,12 +58,28 @@ SHARE_ACCOUNT = {
 PLATFORM_SHARES = frozenset({SHARE_FEE})
 
 
+TIME = "TIME"
+TIME_POOL = "time:pool"
+TIME_DUE_FROM = "time:due_from_homes"
+TIME_DUE_TO = "time:due_to_homes"
+TIME_PERSON_PREFIX = "time:person:"
+TIME_HOME_CODES = (TIME_POOL, TIME_DUE_FROM, TIME_DUE_TO)
+
+
+def time_person_code(person_id: int) -> str:
+    return f"{TIME_PERSON_PREFIX}{int(person_id)}"
+
+
+def is_time_person_code(code: str) -> bool:
+    return code.startswith(TIME_PERSON_PREFIX) and code[len(TIME_PERSON_PREFIX):].isdigit()
+
+
 def is_credit_normal(code: str) -> bool:
-    return code in CREDIT_NORMAL
+    return code in CREDIT_NORMAL or code == TIME_DUE_TO or is_time_person_code(code)
 
 
 def is_home_code(code: str) -> bool:
-    return code in HOME_CODES
+    return code in HOME_CODES or code in TIME_HOME_CODES or is_time_person_code(code)
 
 
 def is_platform_code(code: str) -> bool:
