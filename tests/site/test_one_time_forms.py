@@ -18,6 +18,10 @@ ONE_TIME = {
     "fund_manage.cancel_donation", "fund_manage.new_grant", "fund_manage.new_settlement",
     "staff_orders.mark_paid", "staff_orders.cancel", "staff_orders.refund",
     "manage.listing_new", "manage.session_new", "manage.room_new", "manage.elder_new",
+    "timebank.join", "timebank.accept", "timebank.done", "timebank.confirm", "timebank.spend", "timebank.give",
+    "timebank_manage.person_new", "timebank_manage.request_new", "timebank_manage.assign",
+    "timebank_manage.confirm", "timebank_manage.reject", "timebank_manage.spend_for",
+    "timebank_manage.dispute", "timebank_manage.decide",
 }
 _ONCE = re.compile(r'name="form_once" value="([0-9a-f]{32})"')
 
