@@ -49,8 +49,9 @@ def test_request_to_confirmed_hours_in_the_passbook(app, make):
     elder = db.session.scalar(select(TimePerson).where(TimePerson.name == "王奶奶"))
     assert elder.user_id is None and elder.is_volunteer is False and elder.created_by_id == staff.id
     tomorrow = clock.local_today() + timedelta(days=1)
-    answer = post_form(desk, f"{base}/requests/new", {"elder_id": elder.id, "skill": "meals", "what": "送午饭",
-                                                      "day": tomorrow.isoformat(), "at": "11:30", "place": "村东头"})
+    answer = post_form(desk, f"{base}/requests/new", {
+        "elder_id": elder.id, "skill": "meals", "what": "送午饭", "day": tomorrow.isoformat(), "at": "11:30",
+        "place": "村东头"})
     assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
     request = db.session.scalar(select(ServiceRequest))
     assert request.status == "open" and request.entered_by_id == staff.id
