@@ -55,6 +55,9 @@ def seed_history(homes: list[Home]) -> None:
     from market.demo.history import seed_history as replay_history
 
     replay_history(homes)
+    from market.demo.timebank import seed_timebank
+
+    seed_timebank(homes)
 
 
 def _add_home(spec: dict, today: date, stored: list[str]) -> Home:

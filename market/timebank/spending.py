@@ -57,13 +57,13 @@ def redeem(actor, person_id: int, *, serving_home_id: int, minutes: int, what: s
         raise TimeBankError(_("The family member's name is too long (at most 60 characters)."))
     spendable = _spendable(person, minutes, now)
     transfer = TimeTransfer(kind="redeem", home_id=serving.id, person_id=person.id, beneficiary=beneficiary,
-                            what=what, minutes=minutes, created_by_id=actor.id, created_at=clock.now())
+                            what=what, minutes=minutes, created_by_id=actor.id, created_at=now or clock.now())
     db.session.add(transfer)
     db.session.flush([transfer])
     try:
         entry = time_entries.post_redeem(home_id=person.home_id, person_id=person.id,
                                          serving_home_id=serving.id, minutes=minutes,
-                                         transfer_id=transfer.id, spendable=spendable)
+                                         transfer_id=transfer.id, spendable=spendable, occurred_at=now)
     except LedgerError as error:
         raise TimeBankError(str(error)) from None
     transfer.entry_id = entry.id
@@ -82,12 +82,13 @@ def give(actor, person_id: int, to_person_id: int, *, minutes: int,
     minutes = check_minutes(minutes)
     spendable = _spendable(person, minutes, now)
     transfer = TimeTransfer(kind="gift", home_id=person.home_id, person_id=person.id, to_person_id=elder.id,
-                            minutes=minutes, created_by_id=actor.id, created_at=clock.now())
+                            minutes=minutes, created_by_id=actor.id, created_at=now or clock.now())
     db.session.add(transfer)
     db.session.flush([transfer])
     try:
         entry = time_entries.post_gift(home_id=person.home_id, person_id=person.id, to_person_id=elder.id,
-                                       minutes=minutes, transfer_id=transfer.id, spendable=spendable)
+                                       minutes=minutes, transfer_id=transfer.id, spendable=spendable,
+                                       occurred_at=now)
     except LedgerError as error:
         raise TimeBankError(str(error)) from None
     transfer.entry_id = entry.id
