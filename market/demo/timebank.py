@@ -81,9 +81,9 @@ def _history(home, desk, second, volunteers, elders, homes, now, rng) -> None:
             request = needs.create_request(desk, home.id, elder.id, skill=skill, what=WHAT[skill],
                                            wanted_at=begin, place=f"{elder.name}家")
             needs.assign(desk, home.id, request.id, volunteer.id)
-            service = hours.log_service(second if volunteer.user_id is None else _user(volunteer), home.id,
-                                        volunteer.id, started_at=begin, minutes=minutes, request_id=request.id,
-                                        now=begin + timedelta(minutes=minutes + 30))
+            logger = second if volunteer.user_id is None else _user(volunteer)
+            service = hours.log_service(logger, home.id, volunteer.id, started_at=begin, minutes=minutes,
+                                        request_id=request.id, now=begin + timedelta(minutes=minutes + 30))
             confirmer = desk if service.logged_by_id != desk.id else second
             hours.confirm_service(confirmer, home.id, service.id, now=begin + timedelta(hours=5))
         # Every month or so a volunteer spends hours, once in another home, and gives some away.
@@ -93,11 +93,11 @@ def _history(home, desk, second, volunteers, elders, homes, now, rng) -> None:
             if moment < now:
                 other = homes[(homes.index(home) + 1) % len(homes)]
                 serving = other if week % 12 == 3 else home
-                _try(lambda: spending.redeem(_actor(spender, desk), spender.id, serving_home_id=serving.id,
-                                             minutes=60, what="为母亲请人上门理发" if serving is home
-                                             else "父亲在外村养老时的陪护", beneficiary="母亲", now=moment))
-                _try(lambda: spending.give(_actor(spender, desk), spender.id, elders[week % len(elders)].id,
-                                           minutes=30, now=moment + timedelta(hours=1)))
+                what = "为母亲请人上门理发" if serving is home else "父亲在外村养老时的陪护"
+                _try(spending.redeem, _actor(spender, desk), spender.id, serving_home_id=serving.id,
+                     minutes=60, what=what, beneficiary="母亲", now=moment)
+                _try(spending.give, _actor(spender, desk), spender.id, elders[week % len(elders)].id,
+                     minutes=30, now=moment + timedelta(hours=1))
         day += timedelta(days=7)
         week += 1
 
@@ -126,11 +126,11 @@ def _actor(person, desk):
     return _user(person) if person.user_id else desk
 
 
-def _try(call) -> None:
+def _try(use_case, *args, **kwargs) -> None:
     from market.timebank.common import TimeBankError
 
     try:
-        call()
+        use_case(*args, **kwargs)
     except TimeBankError:
         db.session.rollback()  # not enough hours yet: the demo simply skips it
 

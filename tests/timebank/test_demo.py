@@ -18,8 +18,8 @@ def test_every_demo_home_has_a_time_bank_and_the_ledger_verifies(app):
         volunteers = db.session.scalar(select(func.count(TimePerson.id)).where(
             TimePerson.home_id == home.id, TimePerson.is_volunteer.is_(True)))
         assert volunteers >= 4
-        services = list(db.session.scalars(select(Service).where(Service.home_id == home.id,
-                                                                 Service.status == "confirmed")))
+        services = list(db.session.scalars(
+            select(Service).where(Service.home_id == home.id, Service.status == "confirmed")))
         months = {clock.local(s.started_at).strftime("%Y-%m") for s in services}
         assert len(services) >= 20 and len(months) >= 4, home.slug
         assert db.session.scalar(select(func.count(Service.id)).where(
@@ -29,8 +29,9 @@ def test_every_demo_home_has_a_time_bank_and_the_ledger_verifies(app):
     kinds = set(db.session.scalars(select(JournalEntry.kind).where(JournalEntry.commodity == "TIME")))
     assert kinds == {"time_service", "time_redeem", "time_gift"}
     # Hours spent in another home settle between the two homes.
-    assert db.session.scalar(select(func.count(TimeTransfer.id)).join(
-        TimePerson, TimePerson.id == TimeTransfer.person_id).where(TimeTransfer.home_id != TimePerson.home_id))
+    across = (select(func.count(TimeTransfer.id)).join(TimePerson, TimePerson.id == TimeTransfer.person_id)
+              .where(TimeTransfer.home_id != TimePerson.home_id))
+    assert db.session.scalar(across)
     user = db.session.scalar(select(User).where(User.email == VOLUNTEER_LOGIN))
     person = db.session.scalar(select(TimePerson).where(TimePerson.user_id == user.id))
     book = passbook.passbook(person)
