@@ -26,7 +26,7 @@ from models.base import UTCDateTime, db, utcnow
 SKILLS = ("meals", "visits", "cleaning", "haircut", "escort", "farm", "reading", "tech")
 REQUEST_STATUSES = ("open", "assigned", "done", "cancelled")
 SERVICE_STATUSES = ("logged", "confirmed", "rejected", "reversed")
-TRANSFER_KINDS = ("redeem", "gift")
+TRANSFER_KINDS = ("redeem", "gift", "reserve")
 DISPUTE_STATUSES = ("open", "upheld", "dismissed")
 
 
@@ -136,6 +136,31 @@ class TimeTransfer(db.Model):
 
     person: Mapped[TimePerson] = relationship(foreign_keys=[person_id])
     to_person: Mapped[TimePerson | None] = relationship(foreign_keys=[to_person_id])
+
+
+class TimeAllocation(db.Model):
+    """Hours from the home's reserve (donated hours) to a person: proposed by staff, decided by a
+    supervisor who did not propose it (four eyes); approved, one TIME entry reserve → person."""
+
+    __tablename__ = "timebank_allocations"
+    __table_args__ = (
+        CheckConstraint("minutes > 0", name="minutes_positive"),
+        CheckConstraint("decided_by_id IS NULL OR decided_by_id <> proposed_by_id", name="four_eyes"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), index=True)
+    to_person_id: Mapped[int] = mapped_column(ForeignKey("timebank_people.id"))
+    minutes: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="proposed")
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    entry_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    to_person: Mapped[TimePerson] = relationship()
 
 
 class TimeDispute(db.Model):

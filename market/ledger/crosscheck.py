@@ -10,12 +10,13 @@ from sqlalchemy import and_, exists, select
 
 from models import Disbursement, Donation, Grant, Order, Payment, Refund, Settlement
 from models.ledger import JournalEntry as E
-from models.timebank import Service, TimeDispute, TimeTransfer
+from models.timebank import Service, TimeAllocation, TimeDispute, TimeTransfer
 
 SHOWN = 5
 PAID_STATUSES = ("paid", "fulfilled", "refunded", "partially_refunded")
 SOURCES = {"donation": Donation, "grant": Grant, "disbursement": Disbursement, "settlement": Settlement,
-           "timebank_service": Service, "timebank_transfer": TimeTransfer, "timebank_dispute": TimeDispute}
+           "timebank_service": Service, "timebank_transfer": TimeTransfer, "timebank_dispute": TimeDispute,
+           "timebank_allocation": TimeAllocation}
 
 
 def _ids(session, query) -> list[int]:

@@ -10,6 +10,8 @@ meet in one entry. Accounts: see `accounts.py` (time:pool, time:person:<id>, tim
   hours by the person's home (serving home's due_from_homes +m, own home's due_to_homes -m).
 - Given to an elder of the same home: person → person.
 - Dispute upheld (`timebank:dispute:<id>`): the service entry reversed (volunteer → pool).
+- Donated to the home's hours reserve (`timebank:transfer:<id>`): person → reserve; allocated by
+  the committee (`timebank:allocation:<id>`, four eyes): reserve → person.
 
 None of these commits; each checks that no person's hours go below zero, under the ledger lock.
 """
@@ -108,6 +110,50 @@ def post_gift(*, home_id: int, person_id: int, to_person_id: int, minutes: int, 
         memo=f"Time bank: {amount} min given to an elder", home_id=home_id, commodity=TIME,
         occurred_at=occurred_at, source_type="timebank_transfer", source_id=transfer_id,
         category="gift", postings=[(giver, amount), (person_account(home_id, to_person_id), -amount)],
+    )
+
+
+def reserve(home_id: int) -> Account:
+    return account(home_id, codes.TIME_RESERVE, TIME)
+
+
+def post_to_reserve(*, home_id: int, person_id: int, minutes: int, transfer_id: int,
+                    spendable: int | None = None, occurred_at: datetime | None = None) -> JournalEntry | None:
+    """Hours a person donates to their home's reserve."""
+    amount = _minutes(minutes)
+    lock_ledger()
+    giver = _take_from(home_id, person_id, amount, spendable)
+    return post(
+        kind="time_gift", idempotency_key=f"timebank:transfer:{transfer_id}",
+        memo=f"Time bank: {amount} min donated to the home's hours reserve", home_id=home_id,
+        commodity=TIME, occurred_at=occurred_at, source_type="timebank_transfer", source_id=transfer_id,
+        category="reserve", postings=[(giver, amount), (reserve(home_id), -amount)],
+    )
+
+
+def reserve_minutes(home_id: int) -> int:
+    """The minutes in a home's hours reserve (0 before the first gift); creates no account."""
+    query = (
+        select(func.coalesce(func.sum(Posting.amount), 0))
+        .join(Account, Account.id == Posting.account_id)
+        .where(Account.home_id == home_id, Account.commodity == TIME, Account.code == codes.TIME_RESERVE)
+    )
+    return -int(db.session.scalar(query))
+
+
+def post_allocation(*, home_id: int, to_person_id: int, minutes: int,
+                    allocation_id: int) -> JournalEntry | None:
+    """Hours the committee allocates from the home's reserve to a person (after four eyes)."""
+    amount = _minutes(minutes)
+    lock_ledger()
+    source = reserve(home_id)
+    if amount > balance(source):
+        raise LedgerError(_("The hours reserve holds only %(held)s minutes.", held=balance(source)))
+    return post(
+        kind="time_allocation", idempotency_key=f"timebank:allocation:{allocation_id}",
+        memo=f"Time bank: {amount} min allocated from the hours reserve", home_id=home_id, commodity=TIME,
+        source_type="timebank_allocation", source_id=allocation_id, category="reserve",
+        postings=[(source, amount), (person_account(home_id, to_person_id), -amount)],
     )
 
 

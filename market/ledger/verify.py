@@ -5,7 +5,7 @@
 3. every entry's stored leaf hash equals SHA-256(0x00 || canonical bytes) recomputed from the
    row and its postings (an amount, memo, account or time changed behind the ORM shows here);
 4. replaying the entries in order, no care-fund account (pending, available) and no time-bank
-   person account (TIME, minutes) ever goes negative,
+   person account and no hours reserve (TIME, minutes) ever goes negative,
    and the replayed balance of every account equals the SQL aggregate the pages show;
 5. the log root recomputed from the stored leaf hashes equals every recorded tree head;
 6. the care-fund summary table (`ledger_care_sums`, not append-only) equals its recomputation
@@ -104,7 +104,7 @@ def verify_ledger(session=None, saved_heads=(), crosscheck: bool = True) -> Repo
     labels = {account_id: a[3] for account_id, a in accounts.items()}
     # Care-fund accounts and the time bank's person accounts (TIME, minutes) never go negative.
     care_ids = {account_id for account_id, a in accounts.items()
-                if a[1] in NEVER_NEGATIVE or codes.is_time_person_code(a[1])}
+                if a[1] in NEVER_NEGATIVE or a[1] == codes.TIME_RESERVE or codes.is_time_person_code(a[1])}
     rng = merkle.CompactRange()
     running: dict[int, int] = defaultdict(int)
     sha256, fromhex = hashlib.sha256, bytes.fromhex

@@ -118,6 +118,18 @@ class GiftForm(FlaskForm):
         InputRequired(_l("Give the minutes.")), NumberRange(1, MOST_MINUTES, _l("From 1 to 720 minutes."))])
 
 
+class DonateForm(FlaskForm):
+    donate_minutes = IntegerField(_l("How many minutes"), validators=[
+        InputRequired(_l("Give the minutes.")), NumberRange(1, MOST_MINUTES, _l("From 1 to 720 minutes."))])
+
+
+class AllocationForm(FlaskForm):
+    to_person = SelectField(_l("To whom"), coerce=int, validate_choice=False)
+    alloc_minutes = IntegerField(_l("How many minutes"), validators=[
+        InputRequired(_l("Give the minutes.")), NumberRange(1, MOST_MINUTES, _l("From 1 to 720 minutes."))])
+    reason = StringField(_l("Why"), validators=[InputRequired(_l("Say why.")), Length(max=200)])
+
+
 class DisputeForm(FlaskForm):
     reason = TextAreaField(_l("What is wrong"), validators=[InputRequired(_l("Say what is wrong.")),
                                                            Length(max=500)])

@@ -14,10 +14,11 @@ from market.accounts.service import role_in_home
 from market.errors import render_error
 from market.i18n import is_english
 from market.once import one_time
-from market.timebank import disputes, hours, needs, passbook, people, spending
+from market.timebank import disputes, hours, needs, passbook, people, reserve, spending
 from market.timebank.common import TimeBankError, person_in, spendable_minutes
 from market.timebank.forms import (
     ActionForm,
+    AllocationForm,
     AssignForm,
     DecideForm,
     DisputeForm,
@@ -69,11 +70,15 @@ def index(home_slug: str):
         form.volunteer_id.choices = [(v.id, f"★ {v.name} · {v.village}") for v in matched] + \
                                     [(v.id, f"{v.name} · {v.village}") for v in others]
         assign_forms[request.id] = form
+    allocate = AllocationForm()
+    allocate.to_person.choices = [(p.id, f"{p.name} · {p.village}") for p in people.home_people(home.id)]
     return render_template(
         "timebank/manage/index.html", home=home, role=role, requests=requests, assign_forms=assign_forms,
         matches={r.id: people.matches(r) for r in requests}, unconfirmed=hours.unconfirmed(home.id),
         open_disputes=disputes.open_disputes(home.id), action=ActionForm(), decide=DecideForm(),
-        served=spending.served_here(home.id, limit=20), totals=passbook.home_totals(home))
+        served=spending.served_here(home.id, limit=20), totals=passbook.home_totals(home),
+        reserve_minutes=reserve.reserve_minutes(home.id), allocations=reserve.proposed(home.id),
+        allocate=allocate)
 
 
 @bp.get("/people")
@@ -237,4 +242,37 @@ def decide(home_slug: str, dispute_id: int):
         return fail(error)
     flash(_("Upheld: the hours were taken back with a reversing entry.") if uphold
           else _("Dismissed: the hours stay."), "success")
+    return _back(home)
+
+
+@bp.post("/reserve/allocate")
+@one_time
+def allocate(home_slug: str):
+    """Staff propose hours from the home's reserve for a person; a supervisor decides."""
+    home, _role = _home_for(home_slug)
+    form = AllocationForm()
+    if not form.validate_on_submit():
+        return render_error(400, _("Please choose the person, the minutes and say why."))
+    try:
+        reserve.propose(current_user, home.id, form.to_person.data, minutes=form.alloc_minutes.data,
+                        reason=form.reason.data)
+    except TimeBankError as error:
+        return fail(error)
+    flash(_("Proposed. A supervisor of the home will approve or reject it."), "success")
+    return _back(home)
+
+
+@bp.post("/reserve/<int:allocation_id>/decide")
+@one_time
+def decide_allocation(home_slug: str, allocation_id: int):
+    home, _role = _home_for(home_slug)
+    form = DecideForm()
+    if not form.validate_on_submit():
+        return render_error(400)
+    approve = bool(form.uphold.data) and not form.dismiss.data
+    try:
+        reserve.decide(current_user, home.id, allocation_id, approve=approve)
+    except TimeBankError as error:
+        return fail(error)
+    flash(_("Approved: the hours are in the person's passbook.") if approve else _("Rejected."), "success")
     return _back(home)

@@ -19,7 +19,7 @@ from market.errors import render_error
 from market.i18n import is_english
 from market.money import format_minutes
 from market.once import one_time
-from market.timebank import hours, needs, passbook, people, spending
+from market.timebank import hours, needs, passbook, people, reserve, spending
 from market.timebank.common import (
     TimeBankError,
     TimeBankForbidden,
@@ -27,7 +27,7 @@ from market.timebank.common import (
     is_own,
     spendable_minutes,
 )
-from market.timebank.forms import ActionForm, DoneForm, GiftForm, JoinForm, SpendForm
+from market.timebank.forms import ActionForm, DonateForm, DoneForm, GiftForm, JoinForm, SpendForm
 from models import Home, db
 from models.timebank import Service, ServiceRequest, TimePerson
 
@@ -71,6 +71,7 @@ def mine():
     requests = {p.id: needs.requests_for_volunteer(p) for p in mine if p.is_volunteer}
     done_forms = {r.id: DoneForm(prefix=f"d{r.id}") for found in requests.values() for r in found}
     spend_forms, gift_forms, elders = {}, {}, {}
+    donate_forms = {p.id: DonateForm(prefix=f"r{p.id}") for p in mine}
     for p in mine:
         spend_forms[p.id] = form = SpendForm(prefix=f"p{p.id}")
         form.serving_home.choices = [(h.id, h.name_en if is_english() else h.name_zh) for h in homes]
@@ -81,7 +82,8 @@ def mine():
     return render_template(
         "timebank/mine.html", people=mine, homes=homes, to_confirm=to_confirm, requests=requests,
         held={p.id: passbook.held(p) for p in mine}, spendable={p.id: spendable_minutes(p) for p in mine},
-        elders=elders, done_forms=done_forms, spend_forms=spend_forms, gift_forms=gift_forms)
+        elders=elders, done_forms=done_forms, spend_forms=spend_forms, gift_forms=gift_forms,
+        donate_forms=donate_forms)
 
 
 @bp.route("/join/<home_slug>", methods=["GET", "POST"])
@@ -217,6 +219,24 @@ def give(person_id: int):
     except TimeBankError as error:
         return fail(error)
     flash(_("Thank you: the hours were given."), "success")
+    return redirect(url_for(".passbook_page", person_id=person.id))
+
+
+@bp.post("/people/<int:person_id>/donate")
+@one_time
+def donate(person_id: int):
+    refused = _signed_in()
+    if refused is not None:
+        return refused
+    person = _mine(person_id)
+    form = DonateForm(prefix=f"r{person_id}")
+    if not form.validate_on_submit():
+        return render_error(400, _("Please give the minutes."))
+    try:
+        reserve.donate(current_user, person.id, minutes=form.donate_minutes.data)
+    except TimeBankError as error:
+        return fail(error)
+    flash(_("Thank you: the hours are in the home's reserve, for elders who need more help."), "success")
     return redirect(url_for(".passbook_page", person_id=person.id))
 
 

@@ -22,7 +22,8 @@ ONE_TIME = {
     "timebank.give",
     "timebank_manage.person_new", "timebank_manage.request_new", "timebank_manage.assign",
     "timebank_manage.confirm", "timebank_manage.reject", "timebank_manage.spend_for",
-    "timebank_manage.dispute", "timebank_manage.decide",
+    "timebank_manage.dispute", "timebank_manage.decide", "timebank_manage.allocate",
+    "timebank_manage.decide_allocation", "timebank.donate",
 }
 _ONCE = re.compile(r'name="form_once" value="([0-9a-f]{32})"')
 

@@ -327,3 +327,28 @@ def test_random_hours_keep_the_books_whole(app, make, ops):
         assert all(row.verified and row.matches for row in book)
     assert pool_and_people(b.home.id) == (sum(model.values()), sum(model.values()))
     assert verify_ledger().ok
+
+
+def test_the_hours_reserve_is_allocated_with_four_eyes(app, make):
+    from market.timebank import reserve
+
+    b = bank(make)
+    confirmed(b, 120)
+    reserve.donate(b.volunteer_user, b.volunteer.id, minutes=90)
+    assert reserve.reserve_minutes(b.home.id) == 90 and held(b.volunteer) == 30
+    with force_locale("en"), pytest.raises(TimeBankError, match="holds only 90"):
+        reserve.propose(b.staff, b.home.id, b.elder.id, minutes=91, reason="行动不便")
+    with pytest.raises(TimeBankForbidden):
+        reserve.propose(b.supervisor, b.home.id, b.elder.id, minutes=60, reason="x")
+    allocation = reserve.propose(b.staff, b.home.id, b.elder.id, minutes=60, reason="行动不便，需要多帮")
+    with pytest.raises(TimeBankForbidden):
+        reserve.decide(b.staff2, b.home.id, allocation.id, approve=True)
+    with pytest.raises(TimeBankNotFound):
+        reserve.decide(make.member(make.home(), "supervisor"), b.home.id, allocation.id, approve=True)
+    assert held(b.elder) == 0
+    reserve.decide(b.supervisor, b.home.id, allocation.id, approve=True)
+    assert allocation.status == "approved" and held(b.elder) == 60
+    assert reserve.reserve_minutes(b.home.id) == 30
+    with pytest.raises(TimeBankError):
+        reserve.decide(b.supervisor2, b.home.id, allocation.id, approve=True)  # decided once
+    assert verify_ledger().ok

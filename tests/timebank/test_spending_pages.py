@@ -78,3 +78,29 @@ def test_a_dispute_through_the_console_with_four_eyes(app, make):
     assert passbook.held(b.volunteer) == 0
     assert [r.minutes for r in passbook.passbook(b.volunteer)] == [60, -60]
     assert verify_ledger().ok
+
+
+def test_the_reserve_through_the_pages(app, make):
+    b = bank(make)
+    confirmed(b, 120, days_ago=10)
+    vid = b.volunteer.id
+    volunteer = as_user(b.volunteer_user)
+    answer = send(volunteer, "/timebank/", f"/timebank/people/{vid}/donate", {f"r{vid}-donate_minutes": "60"})
+    assert answer.status_code == 302
+    base = f"/manage/{b.home.slug}/timebank"
+    desk = as_user(b.staff)
+    answer = send(desk, f"{base}/", f"{base}/reserve/allocate",
+                  {"to_person": b.elder.id, "alloc_minutes": "45", "reason": "腿脚不便"})
+    assert answer.status_code == 302
+    from models import TimeAllocation
+    allocation = db.session.scalar(select(TimeAllocation))
+    decide = f"{base}/reserve/{allocation.id}/decide"
+    assert send(desk, f"{base}/", decide, {"uphold": "1"}).status_code == 403
+    outsider = as_user(make.member(make.home(), "supervisor"))
+    assert send(outsider, "/timebank/", f"{base}/reserve/{allocation.id}/decide",
+                {"uphold": "1"}).status_code == 404
+    boss = as_user(b.supervisor)
+    assert "腿脚不便" in boss.get(f"{base}/").get_data(as_text=True)
+    assert send(boss, f"{base}/", decide, {"uphold": "1"}).status_code == 302
+    assert passbook.held(b.elder) == 45
+    assert verify_ledger().ok

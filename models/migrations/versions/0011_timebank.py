@@ -162,10 +162,37 @@ def upgrade():
     with op.batch_alter_table('timebank_disputes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_timebank_disputes_entry_id'), ['entry_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_timebank_disputes_home_id'), ['home_id'], unique=False)
-
+    op.create_table('timebank_allocations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('home_id', sa.Integer(), nullable=False),
+    sa.Column('to_person_id', sa.Integer(), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('proposed_by_id', sa.Integer(), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', models.base.UTCDateTime(), nullable=True),
+    sa.Column('entry_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(), nullable=False),
+    sa.CheckConstraint('decided_by_id IS NULL OR decided_by_id <> proposed_by_id', name=op.f('ck_timebank_allocations_four_eyes')),
+    sa.CheckConstraint('minutes > 0', name=op.f('ck_timebank_allocations_minutes_positive')),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_timebank_allocations_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['home_id'], ['homes.id'], name=op.f('fk_timebank_allocations_home_id_homes')),
+    sa.ForeignKeyConstraint(['proposed_by_id'], ['users.id'], name=op.f('fk_timebank_allocations_proposed_by_id_users')),
+    sa.ForeignKeyConstraint(['to_person_id'], ['timebank_people.id'], name=op.f('fk_timebank_allocations_to_person_id_timebank_people')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_timebank_allocations'))
+    )
+    with op.batch_alter_table('timebank_allocations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_timebank_allocations_entry_id'), ['entry_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_timebank_allocations_home_id'), ['home_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('timebank_allocations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_timebank_allocations_home_id'))
+        batch_op.drop_index(batch_op.f('ix_timebank_allocations_entry_id'))
+
+    op.drop_table('timebank_allocations')
     with op.batch_alter_table('timebank_disputes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_timebank_disputes_home_id'))
         batch_op.drop_index(batch_op.f('ix_timebank_disputes_entry_id'))
