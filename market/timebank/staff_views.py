@@ -5,7 +5,7 @@ Members of the home (staff; a supervisor reads, and decides disputes) see it; an
 by skill and village), confirm services on an elder's behalf and spend hours for them.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -31,10 +31,18 @@ from models import Home, db
 
 bp = Blueprint("timebank_manage", __name__, url_prefix="/manage/<home_slug>/timebank")
 
+# A supervisor (village committee) reads every page; of the writes, only these are theirs too:
+# disputes (opening one, deciding one) and allocations from the hours reserve.
+SUPERVISOR_POSTS = {"timebank_manage.dispute", "timebank_manage.decide", "timebank_manage.decide_allocation"}
+
 
 @bp.before_request
 @login_required
-def _logged_in():
+def _members_only():
+    """Outsiders 404 (before anything else); a supervisor's write other than their own is 403."""
+    home, role = _home_for((request.view_args or {}).get("home_slug", ""))
+    if request.method == "POST" and role != "staff" and request.endpoint not in SUPERVISOR_POSTS:
+        abort(403)
     return None
 
 
@@ -63,13 +71,13 @@ def index(home_slug: str):
     requests = needs.open_requests(home.id)
     volunteers = people.home_people(home.id, volunteers=True)
     assign_forms = {}
-    for request in requests:
-        form = AssignForm(prefix=f"r{request.id}")
-        matched = people.matches(request)
-        others = [v for v in volunteers if v not in matched and v.id != request.elder_id]
+    for need in requests:
+        form = AssignForm(prefix=f"r{need.id}")
+        matched = people.matches(need)
+        others = [v for v in volunteers if v not in matched and v.id != need.elder_id]
         form.volunteer_id.choices = [(v.id, f"★ {v.name} · {v.village}") for v in matched] + \
                                     [(v.id, f"{v.name} · {v.village}") for v in others]
-        assign_forms[request.id] = form
+        assign_forms[need.id] = form
     allocate = AllocationForm()
     allocate.to_person.choices = [(p.id, f"{p.name} · {p.village}") for p in people.home_people(home.id)]
     return render_template(
@@ -174,6 +182,10 @@ def request_new(home_slug: str):
 @one_time
 def assign(home_slug: str, request_id: int):
     home, _role = _home_for(home_slug)
+    try:
+        needs.request_in(home.id, request_id)
+    except TimeBankError as error:
+        return fail(error)
     form = AssignForm(prefix=f"r{request_id}")
     if not form.validate_on_submit():
         return render_error(400, _("Choose a volunteer."))
@@ -216,6 +228,10 @@ def reject(home_slug: str, service_id: int):
 @one_time
 def dispute(home_slug: str, service_id: int):
     home, _role = _home_for(home_slug)
+    try:
+        hours.service_in(home.id, service_id)
+    except TimeBankError as error:
+        return fail(error)
     form = DisputeForm()
     if not form.validate_on_submit():
         return render_error(400, _("Say what is wrong."))

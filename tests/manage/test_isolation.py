@@ -26,6 +26,11 @@ from models import (
     OrderLine,
     Photo,
     Room,
+    Service,
+    ServiceRequest,
+    TimeAllocation,
+    TimeDispute,
+    TimePerson,
     TourSession,
     User,
     db,
@@ -51,7 +56,8 @@ def _collect_rules():
 MANAGE_RULES, ADMIN_RULES = _collect_rules()
 ALL_RULES = [("manage", *r) for r in MANAGE_RULES] + [("admin", *r) for r in ADMIN_RULES]
 ID_ARGS = ("listing_id", "session_id", "room_id", "photo_id", "elder_id", "disbursement_id",
-           "donation_id", "reference", "line_id")
+           "donation_id", "reference", "line_id", "person_id", "request_id", "service_id", "dispute_id",
+           "allocation_id")
 CROSS_ID_RULES = [r for r in MANAGE_RULES if any(f"{arg}>" in r[1] for arg in ID_ARGS)]
 
 # Routes under /manage/<home_slug> whose role rules differ from the console's default ON PURPOSE
@@ -64,6 +70,9 @@ SUPERVISOR_MAY_POST = {
     "fund_manage.propose",  # supervisors may propose spending too (another one approves)
     "fund_manage.confirm_donation",
     "fund_manage.cancel_donation",
+    "timebank_manage.dispute",  # the village committee may question a confirmed service (issue 19)
+    "timebank_manage.decide",  # a supervisor decides a dispute (four eyes)
+    "timebank_manage.decide_allocation",  # a supervisor approves hours from the reserve (four eyes)
 }
 ADMIN_MAY_ENTER = {"fund_manage.index", "fund_manage.new_grant", "fund_manage.new_settlement"}
 ADMIN_ONLY = {"fund_manage.new_settlement"}  # members of the home get 403
@@ -156,6 +165,20 @@ class World:
                                              receipt_content_type="application/pdf"))
         rows.donation = add(Donation(reference=f"D{slug[-1].upper()}1234", home_id=rows.home.id,
                                      amount_fen=1000))
+        # The time bank (issue 19): a person, a request, a logged service, a dispute, an allocation.
+        home_id = rows.home.id
+        rows.tb_elder = add(TimePerson(home_id=home_id, name="王奶奶", village="前屯村", is_volunteer=False))
+        helper = add(TimePerson(home_id=home_id, name="小李", village="前屯村", skills="visits"))
+        rows.tb_request = add(ServiceRequest(home_id=home_id, elder_id=rows.tb_elder.id, skill="visits",
+                                             what="聊天", wanted_at=utcnow() + timedelta(days=1)))
+        rows.tb_service = add(Service(home_id=home_id, volunteer_id=helper.id, receiver_id=rows.tb_elder.id,
+                                      skill="visits", started_at=utcnow() - timedelta(hours=3),
+                                      ended_at=utcnow() - timedelta(hours=2), minutes=60,
+                                      logged_by_id=rows.staff.id))
+        rows.tb_dispute = add(TimeDispute(home_id=home_id, service_id=rows.tb_service.id, reason="x",
+                                          opened_by_id=rows.staff.id))
+        rows.tb_allocation = add(TimeAllocation(home_id=home_id, to_person_id=rows.tb_elder.id, minutes=30,
+                                                reason="x", proposed_by_id=rows.staff.id))
         return rows
 
     def url(self, rule: str, endpoint: str, slug_of=None, ids_of=None):
@@ -170,6 +193,9 @@ class World:
             "membership_id": slug_of.membership.id, "disbursement_id": ids_of.disbursement.id,
             "donation_id": ids_of.donation.id, "reference": ids_of.order.reference,
             "line_id": ids_of.line.id, "job_id": 1,  # /admin/jobs: refused before any lookup
+            "person_id": ids_of.tb_elder.id, "request_id": ids_of.tb_request.id,
+            "service_id": ids_of.tb_service.id, "dispute_id": ids_of.tb_dispute.id,
+            "allocation_id": ids_of.tb_allocation.id,
         }
         url = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>",
                      lambda match: str(values[match.group(1)]), rule)
