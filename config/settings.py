@@ -46,7 +46,7 @@ class Config:
     STAFF_SESSION_IDLE_HOURS = _env_int("STAFF_SESSION_IDLE_HOURS", 12)  # staff and admins: shorter
     REMEMBER_COOKIE_SAMESITE = "Lax"
     HSTS_SECONDS = _env_int("HSTS_SECONDS", 0)  # Strict-Transport-Security max-age; 0: not sent
-    MAX_CONTENT_LENGTH = 30 * 1024 * 1024  # uploads are checked at 8 MB; this stops abuse early
+    MAX_CONTENT_LENGTH = 100 * 1024 * 1024  # several phone photos in one form; files spool to disk
 
     # ---- throttles (market/throttles.py; Flask-Limiter "N per period") ----
     # Set: the job queue and the throttle counts live in Redis (many workers, many machines).
@@ -68,13 +68,12 @@ class Config:
 
     # ---- files ------------------------------------------------------------------------------
     UPLOAD_ROOT = Path(os.environ.get("UPLOAD_ROOT", INSTANCE_DIR / "uploads"))  # photos, /media/
-    UPLOAD_MAX_BYTES = 8 * 1024 * 1024  # largest photo or receipt accepted
+    UPLOAD_MAX_BYTES = 25 * 1024 * 1024  # largest photo or receipt accepted (a phone's full-size photo)
     RECEIPT_ROOT = os.environ.get("RECEIPT_ROOT") or None  # spending receipts; None: INSTANCE_DIR/receipts
 
     # ---- search -----------------------------------------------------------------------------
     SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR", INSTANCE_DIR / "search"))  # Whoosh
     SEARCH_SYNC = _env_bool("SEARCH_SYNC", True)  # update the index after each commit
-    SEARCH_QUEUE_SECONDS = _env_int("SEARCH_QUEUE_SECONDS", 30)  # apply queued changes every N s
 
     # ---- booking, orders and the care fund ----------------------------------------------------
     HOLD_MINUTES = _env_int("HOLD_MINUTES", 15)  # an unpaid online order holds what it booked
@@ -113,6 +112,8 @@ class Config:
     # answered 500 (Stripe delivers it again); after that it is flagged for a person.
     STRIPE_UNKNOWN_REFUND_GRACE = _env_int("STRIPE_UNKNOWN_REFUND_GRACE", 600)
     STRIPE_HTTP_CLIENT = None  # tests only: a stand-in for stripe-python's HTTP client
+    # Tests and benchmarks of worker processes: the fake Stripe served on a local port ("": Stripe).
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 
 
 class DevelopmentConfig(Config):

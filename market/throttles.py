@@ -4,9 +4,11 @@ signing up, looking up a guest order by reference and phone, pledging donations,
 Built on `limits` (the engine of Flask-Limiter) with a fixed window per key; counts live in
 Redis when REDIS_URL is set, in memory otherwise (one process: enough for one small server;
 several processes each count on their own). Each limit is a setting ("10 per 15 minutes"),
-read at each request.
+read at each request. When Redis cannot be reached the throttles fail open (the request goes on,
+a warning is logged): a queue or cache outage must not turn into error pages.
 """
 
+import logging
 import math
 import time
 
@@ -15,6 +17,8 @@ from flask_babel import gettext as _
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
+
+log = logging.getLogger(__name__)
 
 
 def _address() -> str:
@@ -71,7 +75,11 @@ def init_app(app: Flask) -> None:
             return None
         if endpoint not in READS and request.method != "POST":
             return None
-        wait = throttles.seconds_blocked(endpoint)
+        try:
+            wait = throttles.seconds_blocked(endpoint)
+        except Exception:  # noqa: BLE001 - the counts' store (Redis) is down: fail open, logged
+            log.warning("throttle %s not checked: its store is unavailable", endpoint, exc_info=True)
+            return None
         if not wait:
             return None
         from market.errors import render_error

@@ -100,11 +100,21 @@ class Donation(db.Model):
         return None if self.anonymous or not self.donor_name else self.donor_name
 
 
+GRANT_STATUSES = ("recorded", "confirmed")
+
+
 class Grant(db.Model):
-    """A subsidy or grant from outside: government, township, village collective, …"""
+    """A subsidy or grant from outside: government, township, village collective, …
+
+    Recorded with its document (a scan or PDF of the payment notice) by a supervisor or an
+    administrator; it counts as available care fund only once a second person confirmed it
+    (`status` "confirmed": the ledger entry is posted then)."""
 
     __tablename__ = "fund_grants"
-    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        CheckConstraint("confirmed_by_id IS NULL OR confirmed_by_id <> recorded_by_id", name="four_eyes"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), index=True)
@@ -115,10 +125,18 @@ class Grant(db.Model):
     received_on: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # Relative to the receipts root; public once confirmed (like an approved spending's receipt).
+    document_path: Mapped[str | None] = mapped_column(String(200))
+    document_content_type: Mapped[str | None] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(20), default="recorded")
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     entry_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     home: Mapped["Home"] = relationship()  # noqa: F821
+    recorded_by: Mapped["User"] = relationship(foreign_keys=[recorded_by_id])  # noqa: F821
+    confirmed_by: Mapped["User | None"] = relationship(foreign_keys=[confirmed_by_id])  # noqa: F821
 
 
 class Settlement(db.Model):
@@ -139,3 +157,36 @@ class Settlement(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     home: Mapped["Home"] = relationship()  # noqa: F821
+
+
+CORRECTION_STATUSES = ("proposed", "approved", "rejected", "withdrawn")
+CORRECTABLE_KINDS = ("donation", "grant", "disbursement", "settlement")
+
+
+class Correction(db.Model):
+    """A mistaken ledger entry (a duplicate grant, a wrong amount) taken back by a reversing
+    entry: proposed by one person with a reason, decided by another (never the proposer); the
+    proposer may withdraw it while undecided. `reversal_entry_id` is the reversing entry."""
+
+    __tablename__ = "fund_corrections"
+    __table_args__ = (
+        CheckConstraint("decided_by_id IS NULL OR decided_by_id <> proposed_by_id", name="four_eyes"),
+        Index("ix_fund_corrections_home_status", "home_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"), index=True)  # the mistaken one
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="proposed")
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_comment: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reversal_entry_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    home: Mapped["Home"] = relationship()  # noqa: F821
+    entry: Mapped["JournalEntry"] = relationship(foreign_keys=[entry_id])  # noqa: F821
+    proposed_by: Mapped["User"] = relationship(foreign_keys=[proposed_by_id])  # noqa: F821
+    decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])  # noqa: F821

@@ -97,7 +97,6 @@ def app(database_template, tmp_path, request):
         "SECRET_KEY": "testing-secret",
         "UPLOAD_ROOT": tmp_path / "uploads",
         "SEARCH_INDEX_DIR": tmp_path / "search",
-        "SEARCH_QUEUE_SECONDS": 0,
         "JOBS_IMMEDIATE": True,
         "INSTANCE_DIR": tmp_path,
         "SERVER_NAME": "localhost",

@@ -13,7 +13,8 @@ object and `leaf_hash`. This script:
 1. recomputes every leaf hash, SHA-256(0x00 || canonical JSON of `leaf`) as in RFC 6962, where
    the canonical JSON has its keys sorted, separators (",", ":"), UTF-8 and non-ASCII kept as is,
    and compares it with the entry's `leaf_hash`;
-2. checks that every entry balances: its postings (integer fen, debit positive) sum to zero;
+2. checks that every entry balances: its postings (integer fen, debit positive) sum to zero
+   (an `audit` entry, a change of a care share, fee or supervisor, has none: it moves no money);
 3. for a complete export (every entry of the log): checks that the entries are seq 1 .. size of
    the tree head, none missing, and recomputes the Merkle root (node = SHA-256(0x01 || l || r));
 4. for a partial export (one home, a date range): checks each entry's audit path
@@ -37,6 +38,7 @@ import sys
 
 FORMAT = "mutual-aid-ledger/1"
 MAX_SHOWN = 20
+NOTE_KINDS = ("audit",)  # entries that move no money: the audit log of settings, no postings
 
 
 def sha256(data: bytes) -> bytes:
@@ -121,7 +123,11 @@ def check_entry(position: int, entry, problems: list):
         problems.append(f"{name}: contents do not match its hash (stated {stated.hex()}, "
                      f"recomputed {computed.hex()})")
     postings = leaf.get("postings")
-    if not isinstance(postings, list) or not postings:
+    if leaf.get("kind") in NOTE_KINDS:
+        # The audit log's entries (who changed a care share, a fee, a supervisor) move no money.
+        if postings != []:
+            problems.append(f"{name}: an audit entry with postings")
+    elif not isinstance(postings, list) or not postings:
         problems.append(f"{name}: no postings")
     elif not all(isinstance(p, dict) and _is_int(p.get("amount")) for p in postings):
         problems.append(f"{name}: a posting amount is not an integer count of minor units")

@@ -49,3 +49,16 @@ class PasswordForm(FlaskForm):
 
 class EndSessionsForm(FlaskForm):
     """Only the CSRF token: log out every other browser."""
+
+
+class InvitationForm(FlaskForm):
+    """The invited person chooses their password."""
+
+    password = PasswordField(
+        _l("Choose a password"),
+        validators=[DataRequired(), Length(min=8, max=128, message=_l("Use at least 8 characters."))],
+    )
+    confirm = PasswordField(
+        _l("Password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )

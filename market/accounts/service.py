@@ -2,6 +2,7 @@
 
 import re
 
+from flask import url_for
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -155,3 +156,14 @@ def role_in_home(user, home_id: int) -> str | None:
     return db.session.scalar(
         select(Membership.role).where(Membership.user_id == user.id, Membership.home_id == home_id)
     )
+
+
+def landing_page(user: User) -> str:
+    """Where logging in leads when no page asked for it: a home's staff to that home's today
+    page (several homes: the list of them), everyone else to the market's front page."""
+    homes = [membership.home for membership in user.memberships]
+    if len(homes) == 1:
+        return url_for("staff_orders.today", home_slug=homes[0].slug)
+    if homes:
+        return url_for("manage.index")
+    return url_for("catalog.index")

@@ -2,8 +2,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from market.accounts import service
-from market.accounts.forms import EndSessionsForm, LoginForm, PasswordForm, SignupForm
+from market.accounts import invitations, service
+from market.accounts.forms import EndSessionsForm, InvitationForm, LoginForm, PasswordForm, SignupForm
 from market.extensions import login_manager
 from market.i18n import chosen_language, remember_language
 from market.redirects import local_path
@@ -37,16 +37,34 @@ def login():
         user = service.authenticate(form.identifier.data, form.password.data)
         if user is not None:
             login_user(user)
-            response = redirect(_safe_next(url_for("catalog.index")))
+            response = redirect(_safe_next(service.landing_page(user)))
             language = service.locale_after_login(user, chosen_language())
             return remember_language(response, language) if language else response
         form.password.errors.append(_("The account or password is not right."))
     return render_template("accounts/login.html", form=form), 400 if form.errors else 200
 
 
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """An invited staff member chooses a password, is logged in and lands on their day."""
+    try:
+        user = invitations.invited_user(token)
+    except service.AccountError as error:
+        return render_template("accounts/invitation.html", problem=str(error), form=None), 400
+    form = InvitationForm()
+    if form.validate_on_submit():
+        invitations.accept(user, form.password.data)
+        login_user(user)
+        flash(_("Welcome, %(name)s. Your password is set.", name=user.name), "success")
+        return redirect(service.landing_page(user))
+    return render_template("accounts/invitation.html", form=form, user=user, problem=None), \
+        400 if form.errors else 200
+
+
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
+        service.locale_after_login(current_user, chosen_language())  # the account keeps it
         service.end_sessions(current_user)  # a copy of the cookie kept elsewhere stops working too
     logout_user()
     flash(_("You are logged out."), "success")

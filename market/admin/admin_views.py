@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from market.admin import service
-from market.admin.forms import HomeForm, MemberForm
+from market.admin.forms import HomeForm, InviteForm, MemberForm
 from models import Home, db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -59,7 +59,7 @@ def home_new():
             form.care_share.errors.append(_("Enter a percentage from 0 to 100 with at most two decimals."))
         else:
             try:
-                home = service.create_home(_home_input(form))
+                home = service.create_home(_home_input(form), actor=current_user)
             except service.AdminError as error:
                 _attach(form, error)
             else:
@@ -68,10 +68,11 @@ def home_new():
     return render_template("admin/home_form.html", form=form, home=None), _status(form)
 
 
-def _edit_page(home: Home, form: HomeForm, member_form: MemberForm):
-    status = max(_status(form), _status(member_form))
+def _edit_page(home: Home, form: HomeForm, member_form: MemberForm, invite_form: InviteForm | None = None):
+    invite_form = invite_form or InviteForm(formdata=None)
+    status = max(_status(form), _status(member_form), _status(invite_form))
     return render_template("admin/home_form.html", form=form, home=home, member_form=member_form,
-                           members=service.home_members(home)), status
+                           invite_form=invite_form, members=service.home_members(home)), status
 
 
 @bp.route("/homes/<int:home_id>/edit", methods=["GET", "POST"])
@@ -89,7 +90,7 @@ def home_edit(home_id: int):
             form.care_share.errors.append(_("Enter a percentage from 0 to 100 with at most two decimals."))
         else:
             try:
-                service.update_home(home, _home_input(form))
+                service.update_home(home, _home_input(form), actor=current_user)
             except service.AdminError as error:
                 _attach(form, error)
             else:
@@ -104,7 +105,8 @@ def member_add(home_id: int):
     member_form = MemberForm()
     if member_form.validate_on_submit():
         try:
-            service.assign_member(home, member_form.identifier.data, member_form.role.data)
+            service.assign_member(home, member_form.identifier.data, member_form.role.data,
+                                  actor=current_user)
         except service.AdminError as error:
             _attach(member_form, error)
         else:
@@ -115,10 +117,28 @@ def member_add(home_id: int):
     return _edit_page(home, form, member_form)
 
 
+@bp.post("/homes/<int:home_id>/invitations")
+def member_invite(home_id: int):
+    home = _home(home_id)
+    invite_form = InviteForm()
+    if invite_form.validate_on_submit():
+        try:
+            service.invite_member(home, invite_form.name.data, invite_form.email.data, invite_form.role.data,
+                                  actor=current_user)
+        except service.AdminError as error:
+            _attach(invite_form, error)
+        else:
+            flash(_("Invitation sent. They choose a password from the link in the email."), "success")
+            return redirect(url_for(".home_edit", home_id=home.id))
+    form = HomeForm(formdata=None, obj=home)
+    form.care_share.process_data(home.care_share_bps)
+    return _edit_page(home, form, MemberForm(formdata=None), invite_form)
+
+
 @bp.post("/homes/<int:home_id>/members/<int:membership_id>/remove")
 def member_remove(home_id: int, membership_id: int):
     home = _home(home_id)
     membership = service.membership_in(home, membership_id) or abort(404)
-    service.remove_member(home, membership)
+    service.remove_member(home, membership, actor=current_user)
     flash(_("Member removed."), "success")
     return redirect(url_for(".home_edit", home_id=home.id))

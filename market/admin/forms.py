@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Email, Length
 
 from market.manage.forms import PercentField
 
@@ -40,3 +40,16 @@ class MemberForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.role.choices = [("staff", str(_l("staff"))),
                              ("supervisor", str(_l("supervisor (read only)")))]
+
+
+class InviteForm(FlaskForm):
+    """A new staff member without an account: the admin makes one and mails them a link."""
+
+    name = StringField(_l("Their name"), validators=_required(80))
+    email = StringField(_l("Their email address"), validators=[
+        *_required(254), Email(message=_l("This email address does not look right."))])
+    role = SelectField(_l("Role"), choices=[("staff", "staff"), ("supervisor", "supervisor")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [("staff", str(_l("staff"))), ("supervisor", str(_l("supervisor (read only)")))]

@@ -13,6 +13,7 @@ from market.accounts.service import find_user
 from market.catalog.display import percent
 from market.catalog.service import listings_over_full_share, platform_fee_bps
 from market.database import use_case
+from market.ledger import audit
 from market.ledger.allocation import rates_fit
 from models import Home, Membership, db
 from models.accounts import ROLES
@@ -118,27 +119,43 @@ def _apply_home(home: Home, data: HomeInput) -> None:
     home.status = data.status
 
 
+def _log_care_share(home: Home, before: int | None, actor) -> None:
+    """Every change of the care share goes into the home's public audit log (the Merkle log)."""
+    audit.record_change(home_id=home.id, what="care_share", subject={}, before=before,
+                        after=home.care_share_bps, actor=actor)
+
+
 @use_case
-def create_home(data: HomeInput) -> Home:
+def create_home(data: HomeInput, actor=None) -> Home:
     _check_home(data, None)
     home = Home()
     _apply_home(home, data)
     db.session.add(home)
+    db.session.flush()
+    _log_care_share(home, None, actor)
     db.session.commit()
     return home
 
 
 @use_case
-def update_home(home: Home, data: HomeInput) -> Home:
-    """Change a home. A new care share applies to future sales only (order lines copy it)."""
+def update_home(home: Home, data: HomeInput, actor=None) -> Home:
+    """Change a home. A new care share applies to future sales only (order lines copy it), and
+    the change is logged publicly: who, when, before, after."""
     _check_home(data, home)
+    before = home.care_share_bps
     _apply_home(home, data)
+    _log_care_share(home, before, actor)
     db.session.commit()
     return home
 
 
+def _log_member(home: Home, user, before: str | None, after: str | None, actor) -> None:
+    audit.record_change(home_id=home.id, what="member", subject={"user": user.id, "name": user.name or ""},
+                        before=before, after=after, actor=actor)
+
+
 @use_case
-def assign_member(home: Home, identifier: str, role: str) -> Membership:
+def assign_member(home: Home, identifier: str, role: str, actor=None) -> Membership:
     """Make the user with this email or mobile number staff or supervisor of the home."""
     if role not in ROLES:
         raise AdminError(_("Choose a role from the list."), "role")
@@ -149,11 +166,31 @@ def assign_member(home: Home, identifier: str, role: str) -> Membership:
     membership = db.session.scalar(
         select(Membership).where(Membership.user_id == user.id, Membership.home_id == home.id)
     )
+    before = membership.role if membership is not None else None
     if membership is None:
         membership = Membership(user_id=user.id, home_id=home.id, role=role)
         db.session.add(membership)
     else:
         membership.role = role
+    _log_member(home, user, before, role, actor)
+    db.session.commit()
+    return membership
+
+
+def invite_member(home: Home, name: str, email: str, role: str, actor=None) -> Membership:
+    """A new account for someone who has none, made a member of the home, and an email with a
+    link where they choose their password (market/accounts/invitations.py)."""
+    from market.accounts import invitations
+    from market.accounts.service import AccountError
+
+    if role not in ROLES:
+        raise AdminError(_("Choose a role from the list."), "role")
+    try:
+        user = invitations.create_invited_user(name, email)
+    except AccountError as error:
+        raise AdminError(str(error), "email") from None
+    membership = assign_member(home, user.email, role, actor=actor)  # in the public audit log
+    invitations.send_invitation(user, home)
     db.session.commit()
     return membership
 
@@ -165,8 +202,9 @@ def membership_in(home: Home, membership_id: int) -> Membership | None:
 
 
 @use_case
-def remove_member(home: Home, membership: Membership) -> None:
+def remove_member(home: Home, membership: Membership, actor=None) -> None:
     if membership.home_id != home.id:
         raise AdminError(_("This membership belongs to another home."))
+    _log_member(home, membership.user, membership.role, None, actor)
     db.session.delete(membership)
     db.session.commit()

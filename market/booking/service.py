@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
 from market import clock
+from market.booking import holds
 from market.hooks import availability_changed
 from models import Listing, RoomNight, TourSession, db
 
@@ -85,25 +86,36 @@ def check_stay_dates(check_in: date, check_out: date, today: date) -> list[date]
 
 
 # ---- reading availability ------------------------------------------------------------------
+# Read from the clock: seats, nights and units kept by unpaid holds that have ended are free
+# (market/booking/holds.py), before the minute's job releases them in the tables.
 
-def seats_left(tour_session: TourSession) -> int:
-    return max(0, tour_session.capacity - tour_session.reserved)
+def seats_left(tour_session: TourSession, now: datetime | None = None) -> int:
+    kept = holds.ended_seats([tour_session.id], now).get(tour_session.id, 0)
+    return max(0, tour_session.capacity - tour_session.reserved + kept)
 
 
-def booked_nights(room_id: int, nights: list[date]) -> list[date]:
+def seats_left_of(sessions: list[TourSession], now: datetime | None = None) -> dict[int, int]:
+    """{session id: seats left} for many sessions, in one query."""
+    kept = holds.ended_seats([s.id for s in sessions], now)
+    return {s.id: max(0, s.capacity - s.reserved + kept.get(s.id, 0)) for s in sessions}
+
+
+def booked_nights(room_id: int, nights: list[date], now: datetime | None = None) -> list[date]:
     if not nights:
         return []
     return list(db.session.scalars(
-        select(RoomNight.night).where(RoomNight.room_id == room_id, RoomNight.night.in_(nights))
+        select(RoomNight.night).where(RoomNight.room_id == room_id, RoomNight.night.in_(nights),
+                                      holds.night_taken(now))
         .order_by(RoomNight.night)
     ))
 
 
-def units_left(listing: Listing) -> int | None:
+def units_left(listing: Listing, now: datetime | None = None) -> int | None:
     """None for made-to-order goods (no limit)."""
     if listing.made_to_order or listing.stock is None:
         return None
-    return max(0, listing.stock - listing.reserved)
+    kept = holds.ended_units([listing.id], now).get(listing.id, 0)
+    return max(0, listing.stock - listing.reserved + kept)
 
 
 # ---- reserving (conditional statements only) -----------------------------------------------

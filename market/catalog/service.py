@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from market import clock
+from market.booking import service as booking
 from models import Elder, Home, Listing, Room, TourSession, db
 from models.catalog import KINDS
 
@@ -319,11 +320,15 @@ def active_rooms(listing: Listing) -> list[Room]:
     return list(db.session.scalars(query.order_by(Room.nightly_price_fen, Room.id)))
 
 
-def stock_left(listing: Listing) -> int | None:
-    """Units a buyer can still take, or None for made-to-order goods."""
-    if listing.made_to_order or listing.stock is None:
-        return None
-    return max(0, listing.stock - listing.reserved)
+def stock_left(listing: Listing, now: datetime | None = None) -> int | None:
+    """Units a buyer can still take, or None for made-to-order goods (units kept by holds that
+    have ended count as free: market/booking/holds.py)."""
+    return booking.units_left(listing, now)
+
+
+def seats_left(sessions: list[TourSession], now: datetime | None = None) -> dict[int, int]:
+    """{session id: seats a buyer can still take} (seats of holds that have ended are free)."""
+    return booking.seats_left_of(sessions, now)
 
 
 def credited_elder(listing: Listing) -> Elder | None:

@@ -62,11 +62,12 @@ def home(slug: str):
 @bp.get("/listings/<slug>")
 def listing(slug: str):
     found = service.listing_by_slug(slug) or abort(404)
+    sessions = service.upcoming_sessions(found) if found.kind == "tour" else []
     return render_template(
         "catalog/listing.html",
         listing=found,
         elder=service.credited_elder(found),
-        sessions=service.upcoming_sessions(found) if found.kind == "tour" else [],
+        sessions=sessions, seats_left=service.seats_left(sessions),
         rooms=service.active_rooms(found) if found.kind == "homestay" else [],
         stock_left=service.stock_left(found),
     )

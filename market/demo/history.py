@@ -1,5 +1,7 @@
-"""Demo history: months of paid orders, a partial refund, donations, a township subsidy and
-approved and rejected care-fund spending with receipts, for every demo home.
+"""Demo history: months of paid orders, a partial refund, donations, a township subsidy with
+its document (confirmed by a second person), a grant entered twice and corrected, the rules in
+the public audit log, and approved and rejected care-fund spending with receipts, for every
+demo home.
 
 Everything goes through the real services (payments → orders → ledger hooks; the fund's
 donation, grant and disbursement use cases), so the ledger, its Merkle log and the fund pages
@@ -23,7 +25,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from market import clock as market_clock
-from models import Elder, Home, Listing, Membership, Order, OrderLine, Room, User, db
+from models import Elder, Home, JournalEntry, Listing, Membership, Order, OrderLine, Room, User, db
 
 MONTHS = 6
 
@@ -120,6 +122,8 @@ def _fulfil(order: Order, staff: User, when: datetime) -> None:
     from market.orders import fulfilment
 
     [line] = order.lines
+    if line.kind == "homestay":  # checked out on the morning the guests leave, not before
+        when = max(when, market_clock.start_of_day(line.check_out) + timedelta(hours=3))
     with clock(when):
         if line.kind in ("produce", "craft"):
             fulfilment.apply_ship(order, staff, "中国邮政", f"EMS{order.id:09d}")
@@ -137,9 +141,26 @@ def _partial_refund(order: Order, staff: User, when: datetime) -> None:
         db.session.commit()
 
 
+def _grant(home: Home, recorder: User, confirmer: User, when: datetime, **fields):
+    """A grant recorded with a photo of its payment notice, confirmed by a second person a day later."""
+    from werkzeug.datastructures import FileStorage
+
+    from market.fund import grants
+
+    notice = receipt_image(f"{fields['source_name']} 拨款通知", fields["amount_fen"], when.date(),
+                           home.id * 1000 + when.toordinal() % 1000)
+    with clock(when):
+        grant = grants.record_grant(home.id, recorder, received_on=when.date(),
+                                    document=FileStorage(io.BytesIO(notice), filename="notice.png"), **fields)
+    with clock(when + timedelta(hours=20)):
+        return grants.confirm_grant(home.id, grant.id, confirmer)
+
+
 def seed_history(homes: list[Home], now: datetime | None = None, seed: int = 2026) -> None:
     """Six months of history for each home; each step commits like the real use case."""
-    from market.fund import donations, grants
+    from market.catalog.service import platform_fee_bps
+    from market.fund import corrections, donations
+    from market.ledger import audit
     from market.ledger import entries as ledger_entries
 
     now = now or market_clock.now()
@@ -159,16 +180,31 @@ def seed_history(homes: list[Home], now: datetime | None = None, seed: int = 202
         by_kind: dict[str, list[Listing]] = {}
         for listing in listings:
             by_kind.setdefault(listing.kind, []).append(listing)
-        # A township subsidy at the start, and every quarter a village-collective grant.
-        with clock(start + timedelta(days=2)):
-            grants.record_grant(home.id, supervisor, source="township",
-                              source_name=f"{home.county_zh}乡镇养老补贴",
-                              amount_fen=rng.choice((1500_00, 2000_00, 3000_00)),
-                              received_on=(start + timedelta(days=2)).date(), note="季度运营补贴")
-        with clock(start + timedelta(days=95)):
-            grants.record_grant(home.id, supervisor, source="village_collective",
-                              source_name=f"{home.village_zh}村集体", amount_fen=800_00,
-                              received_on=(start + timedelta(days=95)).date())
+        admin = db.session.scalar(select(User).where(User.is_admin.is_(True)).order_by(User.id).limit(1))
+        # The rules in force, in the public audit log from the start (who set them: the admin).
+        with clock(start):
+            audit.record_change(home_id=home.id, what="care_share", subject={}, before=None,
+                                after=home.care_share_bps, actor=admin)
+            audit.note_platform_fee(platform_fee_bps())
+            db.session.commit()
+        # A township subsidy at the start, and every quarter a village-collective grant: each
+        # recorded by the home's supervisor with a photo of the payment notice and confirmed by
+        # a second person (the township's administrator: these homes have one supervisor).
+        _grant(home, supervisor, admin, start + timedelta(days=2), source="township",
+               source_name=f"{home.county_zh}乡镇养老补贴",
+               amount_fen=rng.choice((1500_00, 2000_00, 3000_00)), note="季度运营补贴")
+        collective = dict(source="village_collective", source_name=f"{home.village_zh}村集体",
+                          amount_fen=800_00)
+        _grant(home, supervisor, admin, start + timedelta(days=95), **collective)
+        # …entered twice by mistake, and corrected: the supervisor proposes taking the duplicate
+        # back, and the administrator (a second person) approves the reversing entry.
+        duplicate = _grant(home, supervisor, admin, start + timedelta(days=96), **collective)
+        with clock(start + timedelta(days=97)):
+            entry = db.session.get(JournalEntry, duplicate.entry_id)
+            correction = corrections.propose_correction(home.id, supervisor, entry.seq,
+                                                        "同一笔村集体资助登记了两次，撤销重复的一笔")
+        with clock(start + timedelta(days=98)):
+            corrections.decide_correction(home.id, correction.id, admin, approve=True, comment="核对无误")
         refunded = False
         for week in range(MONTHS * 4 + 2):
             day = start + timedelta(days=7 * week + rng.randint(0, 5), hours=rng.randint(1, 10))

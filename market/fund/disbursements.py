@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from market import clock
+from market.accounts.service import role_in_home
 from market.fund.service import (
     FundError,
     FundForbidden,
@@ -21,6 +22,7 @@ from market.fund.service import (
     _member_role,
     available_fen,
     check_amount,
+    check_decider,
     status_label,
 )
 from market.ledger import entries
@@ -100,16 +102,20 @@ def get_disbursement(home_id: int, disbursement_id: int) -> Disbursement:
 
 def apply_decide_disbursement(home_id: int, disbursement_id: int, user, *, approve: bool,
                               comment: str = "") -> Disbursement:
-    """A supervisor of the home approves (posting the entry) or rejects; never their own."""
+    """A supervisor of the home approves (posting the entry) or rejects; never their own. When
+    no other supervisor of the home exists, the administrator decides (`check_decider`)."""
     home = _home(home_id)
-    role = _member_role(user, home.id)
+    if role_in_home(user, home.id) is None and not getattr(user, "is_admin", False):
+        raise FundNotFound(_("No such home."))
     disbursement = get_disbursement(home.id, disbursement_id)
-    if role != "supervisor":
-        raise FundForbidden(_("Only a supervisor of this home can approve or reject spending."))
     if disbursement.status != "proposed":
         raise FundError(_("This proposal was already %(status)s.", status=status_label(disbursement.status)))
-    if disbursement.proposed_by_id == user.id:
-        raise FundError(_("Nobody can approve or reject their own proposal. Ask another supervisor."))
+    try:
+        check_decider(home.id, disbursement.proposed_by_id, user)
+    except FundForbidden:
+        if role_in_home(user, home.id) == "staff":
+            raise FundForbidden(_("Only a supervisor of this home can approve or reject spending.")) from None
+        raise
     comment = (comment or "").strip()
     if not approve and not comment:
         raise FundError(_("Say why the proposal is rejected."))

@@ -1,8 +1,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from market.money import minor_to_major_text
 
@@ -121,7 +130,12 @@ class GrantForm(FlaskForm):
     amount = AmountField(_l("Amount (yuan)"))
     received_on = DateField(_l("Date received"), validators=[InputRequired(_l("Give the date."))])
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+    document = FileField(_l("Document (scan, photo or PDF of the payment notice)"))
     submit = SubmitField(_l("Record this funding"))
+
+
+class ConfirmGrantForm(FlaskForm):
+    submit = SubmitField(_l("I checked the document: confirm"))
 
 
 class SettlementForm(FlaskForm):
@@ -141,3 +155,21 @@ class ExportForm(FlaskForm):
 
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("To"), validators=[Optional()])
+
+
+class CorrectionForm(FlaskForm):
+    seq = IntegerField(_l("Number of the mistaken entry (#)"),
+                       validators=[InputRequired(_l("Give the entry's number.")),
+                                   NumberRange(min=1, max=2**31 - 1, message=_l("Give the entry's number."))])
+    reason = TextAreaField(_l("What is wrong with it"), validators=[
+        DataRequired(_l("Say what is wrong with the entry.")), Length(max=500)])
+
+
+class CorrectionDecisionForm(FlaskForm):
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)])
+    approve = SubmitField(_l("Approve the correction"))
+    reject = SubmitField(_l("Reject"))
+
+
+class WithdrawForm(FlaskForm):
+    submit = SubmitField(_l("Withdraw my proposal"))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import lazyload
 
 from market import clock
 from market.ledger.accounts import CARE_AVAILABLE, CARE_PENDING
+from market.ledger.audit import AUDIT_KIND
 from market.ledger.sums import CARE_CODES
 from models import Home, db
 from models.ledger import Account, CareSum, JournalEntry, Posting, TreeHead
@@ -113,8 +114,26 @@ class FundSummary:
         return sum(self.spending_year.values())
 
     @property
+    def chart_ticks(self) -> list[int]:
+        """The y-axis's marks in fen, from 0 up to the first mark at or above the tallest bar."""
+        return axis_ticks(max([0] + [max(p.income, p.spending) for p in self.series]))
+
+    @property
     def chart_max(self) -> int:
-        return max([1] + [max(p.income, p.spending) for p in self.series])
+        return self.chart_ticks[-1]
+
+
+def axis_ticks(top: int, marks: int = 4) -> list[int]:
+    """Round marks (1, 2 or 5 times a power of ten, at least ¥1) from 0 to at or above `top`
+    fen, about `marks` steps: 0, ¥50, ¥100, ¥150 for a top of ¥130."""
+    step = 100
+    while step * marks < top:
+        for factor in (2, 5 / 2, 2):  # 1 → 2 → 5 → 10 …
+            step = int(step * factor)
+            if step * marks >= top:
+                break
+    count = max(1, -(-top // step))
+    return [step * i for i in range(count + 1)]
 
 
 def summary(home_id: int | None, now: datetime | None = None) -> FundSummary:
@@ -186,7 +205,8 @@ class EntryPage:
 
 def entries_page(home_id: int | None, before: int | None = None, per_page: int = PAGE_SIZE) -> EntryPage:
     """Newest first, keyset paginated by seq; amounts computed in SQL per entry."""
-    ids_query = select(JournalEntry.id, JournalEntry.seq)
+    # The money entries: the audit log's entries (no money) have their own section.
+    ids_query = select(JournalEntry.id, JournalEntry.seq).where(JournalEntry.kind != AUDIT_KIND)
     if before is not None:
         ids_query = ids_query.where(JournalEntry.seq < before)
     if home_id is not None:
@@ -263,6 +283,17 @@ def recent_spending(home_id: int, limit: int = 10):
     return list(db.session.scalars(query))
 
 
+def recent_grants(home_id: int, limit: int = 10):
+    """Confirmed subsidies and grants, with their documents (public once confirmed)."""
+    from models.fund import Grant
+
+    query = (
+        select(Grant).where(Grant.home_id == home_id, Grant.status == "confirmed")
+        .order_by(Grant.received_on.desc(), Grant.id.desc()).limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
 def recent_donations(home_id: int, limit: int = 10):
     from models.fund import Donation
 
@@ -273,3 +304,20 @@ def recent_donations(home_id: int, limit: int = 10):
         .limit(limit)
     )
     return list(db.session.scalars(query))
+
+
+# ---- listings whose care share is not the home's ------------------------------------------
+
+def listing_share_exceptions(home: Home) -> list[tuple[object, int]]:
+    """(listing, its care share in bps) for each published listing of the home whose own care
+    share differs from the home's default, by title: the page says so instead of claiming one
+    rate for every sale."""
+    from models.catalog import Listing
+
+    query = (
+        select(Listing)
+        .where(Listing.home_id == home.id, Listing.status == "published", Listing.care_share_bps.is_not(None),
+               Listing.care_share_bps != home.care_share_bps)
+        .order_by(Listing.care_share_bps.desc(), Listing.title_zh)
+    )
+    return [(listing, listing.care_share_bps) for listing in db.session.scalars(query)]

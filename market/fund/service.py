@@ -117,6 +117,48 @@ def _member_role(user, home_id: int) -> str:
     return role
 
 
+def other_supervisors(home_id: int, proposer_id: int) -> int:
+    """How many supervisors of the home there are besides the proposer."""
+    from sqlalchemy import func, select
+
+    from models import Membership
+
+    return db.session.scalar(select(func.count(Membership.id)).where(
+        Membership.home_id == home_id, Membership.role == "supervisor", Membership.user_id != proposer_id))
+
+
+def goes_to_admin(home_id: int, proposer_id: int) -> bool:
+    """A proposal no supervisor of the home may decide (the proposer is its only supervisor, or
+    it has none) goes to the township level: the platform administrator decides."""
+    return other_supervisors(home_id, proposer_id) == 0
+
+
+def check_decider(home_id: int, proposer_id: int, user) -> None:
+    """Four eyes: a supervisor of the home who did not propose it decides; when there is no such
+    supervisor, an administrator (never the proposer). Raises FundNotFound for outsiders,
+    FundForbidden for members who may not, FundError for the proposer."""
+    role = role_in_home(user, home_id)
+    is_admin = bool(getattr(user, "is_admin", False))
+    if role is None and not is_admin:
+        raise FundNotFound(_("No such home."))
+    if role != "supervisor" and not is_admin:
+        raise FundForbidden(_("Only a supervisor of this home can approve or reject this."))
+    if getattr(user, "id", None) == proposer_id:
+        raise FundError(_("Nobody can approve or reject their own proposal. Ask another supervisor."))
+    if role == "supervisor" or goes_to_admin(home_id, proposer_id):
+        return
+    raise FundForbidden(_("A supervisor of this home decides; the administrator decides only when "
+                          "the home has no other supervisor."))
+
+
+def can_decide(home_id: int, proposer_id: int, user) -> bool:
+    try:
+        check_decider(home_id, proposer_id, user)
+    except FundError:
+        return False
+    return True
+
+
 def available_fen(home_id: int) -> int:
     return ledger.home_balances(home_id).get("care_fund:available", 0)
 
@@ -142,4 +184,5 @@ def status_label(status: str) -> str:
     return {
         "proposed": _("proposed"), "approved": _("approved"), "rejected": _("rejected"),
         "pending": _("waiting for payment"), "received": _("received"), "cancelled": _("cancelled"),
+        "withdrawn": _("withdrawn"),
     }.get(status, status)

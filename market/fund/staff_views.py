@@ -3,22 +3,26 @@
 Members of the home see it; anyone else gets 404 (an admin may record grants and settlements).
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from market.accounts.service import role_in_home
 from market.errors import render_error
-from market.fund import disbursements, grants, service, settlements
+from market.fund import corrections, disbursements, grants, service, settlements
 from market.fund import donations as fund_donations
 from market.fund.forms import (
     CancelForm,
     ConfirmDonationForm,
+    ConfirmGrantForm,
+    CorrectionDecisionForm,
+    CorrectionForm,
     DecisionForm,
     DisbursementForm,
     GrantForm,
     SettlementForm,
+    WithdrawForm,
 )
 from market.fund.service import FundError, FundForbidden, FundNotFound
 from market.ledger import service as ledger
@@ -63,7 +67,11 @@ def index(home_slug: str):
         decided=disbursements.home_disbursements(home.id, limit=20),
         pending_donations=fund_donations.home_donations(home.id, "pending"),
         grants=grants.home_grants(home.id, limit=10),
+        unconfirmed_grants=grants.home_grants(home.id, status="recorded"),
         settlements=settlements.home_settlements(home.id, limit=10),
+        open_corrections=corrections.home_corrections(home.id, "proposed"),
+        to_admin={d.id for d in disbursements.home_disbursements(home.id, "proposed")
+                  if service.goes_to_admin(home.id, d.proposed_by_id)},
     )
 
 
@@ -94,19 +102,21 @@ def propose(home_slug: str):
 
 @bp.get("/disbursements/<int:disbursement_id>")
 def disbursement(home_slug: str, disbursement_id: int):
-    home, role = _home_for(home_slug)
+    home, role = _home_for(home_slug, admin_ok=True)
     try:
         found = disbursements.get_disbursement(home.id, disbursement_id)
     except FundNotFound:
         abort(404)
     return render_template("fund/manage/disbursement.html", home=home, role=role, d=found,
-                           form=DecisionForm(), available=service.available_fen(home.id))
+                           form=DecisionForm(), available=service.available_fen(home.id),
+                           can_decide=service.can_decide(home.id, found.proposed_by_id, current_user),
+                           to_admin=service.goes_to_admin(home.id, found.proposed_by_id))
 
 
 @bp.post("/disbursements/<int:disbursement_id>/decide")
 @one_time
 def decide(home_slug: str, disbursement_id: int):
-    home, role = _home_for(home_slug)
+    home, role = _home_for(home_slug, admin_ok=True)
     form = DecisionForm()
     if not form.validate_on_submit():
         return render_error(400)
@@ -187,15 +197,16 @@ def new_grant(home_slug: str):
     form = GrantForm()
     if form.validate_on_submit():
         try:
-            grants.record_grant(home.id, current_user, source=form.source.data,
-                                 source_name=form.source_name.data, amount_fen=form.amount.fen,
-                                 received_on=form.received_on.data, note=form.note.data or "")
+            grant = grants.record_grant(home.id, current_user, source=form.source.data,
+                                        source_name=form.source_name.data, amount_fen=form.amount.fen,
+                                        received_on=form.received_on.data, note=form.note.data or "",
+                                        document=form.document.data)
         except FundError as error:
             if isinstance(error, FundNotFound | FundForbidden):
                 return _fail(error)
             return render_template("fund/manage/grant.html", home=home, form=form, error=str(error)), 400
-        flash(_("Funding recorded in the care fund."), "success")
-        return redirect(url_for(".index", home_slug=home.slug))
+        flash(_("Funding recorded. It counts as available once a second person confirms it."), "success")
+        return redirect(url_for(".grant", home_slug=home.slug, grant_id=grant.id))
     status = 400 if form.is_submitted() else 200
     return render_template("fund/manage/grant.html", home=home, form=form), status
 
@@ -222,6 +233,113 @@ def new_settlement(home_slug: str):
         return redirect(url_for(".index", home_slug=home.slug))
     status = 400 if form.is_submitted() else 200
     return render_template("fund/manage/settlement.html", home=home, form=form, balances=balances), status
+
+
+@bp.get("/grants/<int:grant_id>")
+def grant(home_slug: str, grant_id: int):
+    home, role = _home_for(home_slug, admin_ok=True)
+    try:
+        found = grants.get_grant(home.id, grant_id)
+    except FundNotFound:
+        abort(404)
+    return render_template("fund/manage/grant_detail.html", home=home, g=found, form=ConfirmGrantForm(),
+                           can_confirm=grants.can_confirm(home.id, found, current_user))
+
+
+@bp.post("/grants/<int:grant_id>/confirm")
+@one_time
+def confirm_grant(home_slug: str, grant_id: int):
+    home, role = _home_for(home_slug, admin_ok=True)
+    if not ConfirmGrantForm().validate_on_submit():
+        return render_error(400)
+    try:
+        grants.confirm_grant(home.id, grant_id, current_user)
+    except FundError as error:
+        return _fail(error)
+    flash(_("Confirmed: the money is now in the available care fund."), "success")
+    return redirect(url_for(".grant", home_slug=home.slug, grant_id=grant_id))
+
+
+@bp.get("/grants/<int:grant_id>/document")
+def grant_document(home_slug: str, grant_id: int):
+    home, _role = _home_for(home_slug, admin_ok=True)
+    try:
+        found = grants.get_grant(home.id, grant_id)
+    except FundNotFound:
+        abort(404)
+    if not found.document_path:
+        abort(404)
+    return send_document(disbursements.receipts_root(), found.document_path, found.document_content_type,
+                         f"grant-{found.id}", max_age=0)
+
+
+# ---- corrections of mistaken entries (four eyes) ------------------------------------------------
+
+@bp.route("/corrections/new", methods=["GET", "POST"])
+@one_time
+def new_correction(home_slug: str):
+    home, role = _home_for(home_slug)
+    form = CorrectionForm()
+    if not form.is_submitted() and (request.args.get("seq") or "").isdigit():
+        form.seq.data = int(request.args["seq"][:10])
+    if form.validate_on_submit():
+        try:
+            correction = corrections.propose_correction(home.id, current_user, form.seq.data,
+                                                        form.reason.data)
+        except FundError as error:
+            if isinstance(error, FundNotFound | FundForbidden):
+                return _fail(error)
+            return render_template("fund/manage/correction_new.html", home=home, form=form,
+                                   error=str(error)), 400
+        flash(_("Correction proposed. Someone else must approve it before anything changes."), "success")
+        return redirect(url_for(".correction", home_slug=home.slug, correction_id=correction.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("fund/manage/correction_new.html", home=home, form=form), status
+
+
+@bp.get("/corrections/<int:correction_id>")
+def correction(home_slug: str, correction_id: int):
+    home, role = _home_for(home_slug, admin_ok=True)
+    try:
+        found = corrections.get_correction(home.id, correction_id)
+    except FundNotFound:
+        abort(404)
+    return render_template("fund/manage/correction.html", home=home, role=role, c=found,
+                           form=CorrectionDecisionForm(), withdraw_form=WithdrawForm(),
+                           can_decide=service.can_decide(home.id, found.proposed_by_id, current_user),
+                           to_admin=service.goes_to_admin(home.id, found.proposed_by_id))
+
+
+@bp.post("/corrections/<int:correction_id>/decide")
+@one_time
+def decide_correction(home_slug: str, correction_id: int):
+    home, role = _home_for(home_slug, admin_ok=True)
+    form = CorrectionDecisionForm()
+    if not form.validate_on_submit():
+        return render_error(400)
+    approve = bool(form.approve.data) and not form.reject.data
+    try:
+        corrections.decide_correction(home.id, correction_id, current_user, approve=approve,
+                                      comment=form.comment.data or "")
+    except FundError as error:
+        return _fail(error)
+    flash(_("Approved: the reversing entry is now in the public record.") if approve
+          else _("Rejected. Nothing was changed."), "success")
+    return redirect(url_for(".correction", home_slug=home.slug, correction_id=correction_id))
+
+
+@bp.post("/corrections/<int:correction_id>/withdraw")
+@one_time
+def withdraw_correction(home_slug: str, correction_id: int):
+    home, role = _home_for(home_slug)
+    if not WithdrawForm().validate_on_submit():
+        return render_error(400)
+    try:
+        corrections.withdraw_correction(home.id, correction_id, current_user)
+    except FundError as error:
+        return _fail(error)
+    flash(_("Your proposal is withdrawn."), "success")
+    return redirect(url_for(".correction", home_slug=home.slug, correction_id=correction_id))
 
 
 @bp.app_template_global("status_label")

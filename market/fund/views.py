@@ -22,9 +22,10 @@ from sqlalchemy import select
 
 from market import clock
 from market.errors import render_error
-from market.fund import disbursements, donations, exports, public
+from market.fund import disbursements, donations, exports, labels, public
 from market.fund.forms import DonationForm, ExportForm, PayDonationForm
 from market.fund.service import FundError
+from market.ledger import audit
 from market.once import one_time
 from market.payments.providers import enabled_providers, get_provider
 from market.uploads import send_document
@@ -74,6 +75,9 @@ def home(home_slug: str):
         log_size=public.log_size(),
         spending=public.recent_spending(found.id),
         donations=public.recent_donations(found.id),
+        grants=public.recent_grants(found.id),
+        share_exceptions=public.listing_share_exceptions(found),
+        changes=audit.home_changes(found.id),
         form=DonationForm(),
         export_form=ExportForm(request.args),
     )
@@ -166,6 +170,22 @@ def receipt(home_slug: str, disbursement_id: int):
                          f"receipt-{item.id}", max_age=3600)
 
 
+@bp.get("/<home_slug>/grants/<int:grant_id>/document")
+def grant_document(home_slug: str, grant_id: int):
+    """The document of a CONFIRMED subsidy or grant; unconfirmed ones stay private."""
+    from market.fund import grants
+
+    found = _active_home(home_slug)
+    try:
+        item = grants.get_grant(found.id, grant_id)
+    except FundError:
+        abort(404)
+    if item.status != "confirmed" or not item.document_path:
+        abort(404)
+    return send_document(disbursements.receipts_root(), item.document_path, item.document_content_type,
+                         f"grant-{item.id}", max_age=3600)
+
+
 def _range() -> tuple[date | None, date | None]:
     form = ExportForm(request.args)
     if not form.validate():
@@ -182,7 +202,8 @@ def export_csv(home_slug: str):
     start, end = _range()
     body = exports.home_csv(found, start, end)
     name = f"care-fund-{found.slug}-{start or 'start'}-{end or 'today'}.csv"
-    return Response(body, mimetype="text/csv; charset=utf-8",
+    # content_type, not mimetype: Flask adds "; charset=utf-8" to a mimetype a second time.
+    return Response(body, content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -205,6 +226,22 @@ def statement(home_slug: str, year: int, month: int):
     return render_template("fund/statement.html", home=found, s=data)
 
 
+@bp.get("/<home_slug>/statement/<int:year>-<int:month>.xlsx")
+def statement_xlsx(home_slug: str, year: int, month: int):
+    """The same statement as a workbook for Excel or WPS."""
+    from market.fund.workbook import statement_xlsx as workbook
+    from market.i18n import localized
+
+    found = _active_home(home_slug)
+    if not (2000 <= year <= 2200 and 1 <= month <= 12):
+        abort(404)
+    data = exports.monthly_statement(found, year, month)
+    name = f"care-fund-{found.slug}-{year:04d}-{month:02d}.xlsx"
+    return Response(workbook(localized(found, "name"), data),
+                    content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 @bp.get("/<home_slug>/statement")
 def statement_latest(home_slug: str):
     found = _active_home(home_slug)
@@ -216,6 +253,35 @@ def statement_latest(home_slug: str):
 def _fund_error(error):  # pragma: no cover - views catch these; a safety net only
     current_app.logger.info("fund error: %s", error)
     return render_error(409, str(error))
+
+
+@bp.app_template_global("fund_change")
+def _fund_change(change) -> dict:
+    """A change of the public audit log in words: what, before, after, by whom."""
+    return {"what": labels.change_what(change), "before": labels.change_value(change, change.before),
+            "after": labels.change_value(change, change.after), "by": labels.change_by(change)}
+
+
+@bp.app_template_global("fund_audit_entry")
+def _fund_audit_entry(entry) -> dict | None:
+    """An audit entry's change in words, for its page in the public log."""
+    change = audit.entry_change(entry)
+    return _fund_change(change) if change is not None else None
+
+
+@bp.app_template_global("fund_correction_links")
+def _fund_correction_links(entry) -> dict:
+    """The entry an entry corrects, or the entry that took it back, with the reason."""
+    from market.fund.corrections import public_links
+
+    return public_links(entry)
+
+
+@bp.app_template_global("fund_entry_seq")
+def _fund_entry_seq(entry_id: int) -> int | None:
+    from models.ledger import JournalEntry
+
+    return db.session.scalar(select(JournalEntry.seq).where(JournalEntry.id == entry_id))
 
 
 @bp.app_template_global("fund_line_split")

@@ -1,4 +1,4 @@
-"""`flask ledger verify | release | head | keygen | witness-add`."""
+"""`flask ledger verify | release | note-fee | head | keygen | witness-add`."""
 
 import sys
 
@@ -52,6 +52,16 @@ def release_command():
     count = release_due()
     db.session.commit()
     click.echo(f"Released care-fund income of {count} orders.")
+
+
+@ledger_cli.command("note-fee")
+def note_fee_command():
+    """Log the platform fee (PLATFORM_FEE_BPS) in the public audit log if it changed since the
+    last note (the `fund.note_platform_fee` job does it every 10 minutes)."""
+    from market.ledger.audit import note_current_platform_fee
+
+    entry = note_current_platform_fee()
+    click.echo(f"Noted the platform fee as entry {entry.seq}." if entry else "The platform fee is unchanged.")
 
 
 @ledger_cli.command("head")

@@ -1,20 +1,21 @@
 """The books against the operational records, for `flask ledger verify`: every paid order has
-its sale entry, every succeeded refund its refund entry, every approved disbursement its entry,
-every confirmed time-bank service its TIME entry, and no entry points at an order, refund, fund
-or time-bank record that does not exist.
+its sale entry, every succeeded refund its refund entry, every approved disbursement and
+correction its entry, every confirmed time-bank service its TIME entry, and no entry points at
+an order, refund, fund or time-bank record that does not exist.
 
 Each check is one anti-join (counted, then at most a few ids named), so it costs a few queries
 whatever the size of the books."""
 
 from sqlalchemy import and_, exists, select
 
-from models import Disbursement, Donation, Grant, Order, Payment, Refund, Settlement
+from models import Correction, Disbursement, Donation, Grant, Order, Payment, Refund, Settlement
 from models.ledger import JournalEntry as E
 from models.timebank import Service, TimeAllocation, TimeDispute, TimeTransfer
 
 SHOWN = 5
 PAID_STATUSES = ("paid", "fulfilled", "refunded", "partially_refunded")
 SOURCES = {"donation": Donation, "grant": Grant, "disbursement": Disbursement, "settlement": Settlement,
+           "correction": Correction,
            "timebank_service": Service, "timebank_transfer": TimeTransfer, "timebank_dispute": TimeDispute,
            "timebank_allocation": TimeAllocation}
 
@@ -50,6 +51,18 @@ def problems(session) -> list[str]:
     ).order_by(Disbursement.id))
     if missing_spend:
         found.append(f"approved disbursements without an entry: {_named(missing_spend)}")
+    missing_grant = _ids(session, select(Grant.id).where(
+        Grant.status == "confirmed",
+        ~exists().where(and_(E.source_type == "grant", E.source_id == Grant.id)),
+    ).order_by(Grant.id))
+    if missing_grant:
+        found.append(f"confirmed grants without an entry: {_named(missing_grant)}")
+    missing_reversal = _ids(session, select(Correction.id).where(
+        Correction.status == "approved",
+        ~exists().where(and_(E.source_type == "correction", E.source_id == Correction.id)),
+    ).order_by(Correction.id))
+    if missing_reversal:
+        found.append(f"approved corrections without a reversing entry: {_named(missing_reversal)}")
 
     missing_hours = _ids(session, select(Service.id).where(
         Service.status.in_(("confirmed", "reversed")),

@@ -318,3 +318,33 @@ def post_settlement(*, home_id: int, amount_fen: int, settlement_id: int, accoun
         category=account_code,
         postings=[(source, amount), (account(home_id, codes.SETTLEMENTS_PAID, commodity), -amount)],
     )
+
+
+def post_reversal(original: JournalEntry, *, correction_id: int, memo: str) -> JournalEntry | None:
+    """Take back a mistaken entry: the same postings with the opposite sign, as an entry of the
+    same kind and category (so income by source and spending by category net out), pointing at
+    the correction (source_type "correction"). One reversal per entry ever (its key names the
+    entry). Refused when a home account would go below zero, e.g. a grant whose money the home
+    has already spent. Never commits."""
+    if original.kind not in ("donation", "grant", "disbursement", "settlement"):
+        raise LedgerError(_("Only donations, subsidies and grants, spending and settlements can be "
+                            "corrected."))
+    if original.source_type == "correction":
+        raise LedgerError(_("A correction cannot itself be corrected; ask for a new entry instead."))
+    key = f"reversal:{original.seq}"
+    lock_ledger()
+    if db.session.scalar(select(JournalEntry.id).where(JournalEntry.idempotency_key == key)):
+        raise LedgerError(_("This entry has already been corrected."))
+    if original.home_id is not None:
+        release_due(home_id=original.home_id)
+    postings = []
+    for p in original.postings:
+        acct = p.account
+        if acct.home_id is not None and codes.is_credit_normal(acct.code) and balance(acct) + p.amount < 0:
+            raise LedgerError(_("The home no longer has this money in the account: it cannot be taken back."))
+        postings.append((acct, -p.amount, p.order_line_id, p.share))
+    return post(
+        kind=original.kind, idempotency_key=key, memo=memo, home_id=original.home_id,
+        commodity=original.commodity, order_id=original.order_id, source_type="correction",
+        source_id=correction_id, category=original.category, postings=postings,
+    )

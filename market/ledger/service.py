@@ -17,6 +17,10 @@ from market.ledger.canonical import account_label, leaf_hash_hex, leaf_object
 from models import db
 from models.ledger import Account, JournalEntry, Posting
 
+# Entries that move no money: the public audit log of settings (market/ledger/audit.py). They
+# have no postings; every other entry has at least one.
+NOTE_KINDS = frozenset({"audit"})
+
 LOCK_KEY = 6962  # pg_advisory_xact_lock key: one ledger writer at a time, until commit
 
 
@@ -94,10 +98,14 @@ def post(*, kind: str, idempotency_key: str, memo: str, postings: Iterable, comm
 
     `postings`: (Account, fen) or (Account, fen, order_line_id, share) tuples; zero amounts
     are dropped. The care-fund summary table (sums.py) is updated in the same transaction.
-    Raises LedgerError when empty, unbalanced or in mixed commodities.
+    Raises LedgerError when empty (except a note of the audit log, which has no postings),
+    unbalanced or in mixed commodities.
     """
     rows = _normalise(postings)
-    if not rows:
+    if kind in NOTE_KINDS:
+        if rows:
+            raise LedgerError(_("An entry of the audit log moves no money."))
+    elif not rows:
         raise LedgerError(_("A ledger entry needs at least one non-zero amount."))
     if sum(amount for _a, amount, _l, _s in rows) != 0:
         raise LedgerError(_("A ledger entry must balance: its amounts must add up to zero."))
@@ -145,11 +153,12 @@ def post(*, kind: str, idempotency_key: str, memo: str, postings: Iterable, comm
     session.flush([entry])
     # Postings go in as one multi-row INSERT (the unit of work per posting object is the
     # slowest part of posting); `entry.postings` loads them on first access.
-    session.execute(
-        insert(Posting),
-        [{"entry_id": entry.id, "account_id": a.id, "amount": amount, "order_line_id": line, "share": share}
-         for a, amount, line, share in rows],
-    )
+    if rows:  # an audit entry has none
+        session.execute(
+            insert(Posting),
+            [{"entry_id": entry.id, "account_id": a.id, "amount": amount, "order_line_id": line,
+              "share": share} for a, amount, line, share in rows],
+        )
     sums.add_entry(entry, rows)
     session.info["ledger_next_seq"] = seq + 1
     session.info["ledger_last_time"] = now

@@ -1,7 +1,8 @@
 """`flask ledger verify`: check the books and the log from the raw rows.
 
 1. seq runs 1, 2, 3, … without gaps (entry seq is Merkle leaf seq-1);
-2. every entry has postings, they sum to zero and are in the entry's commodity;
+2. every entry has postings (an audit entry none), they sum to zero and are in the entry's
+   commodity;
 3. every entry's stored leaf hash equals SHA-256(0x00 || canonical bytes) recomputed from the
    row and its postings (an amount, memo, account or time changed behind the ORM shows here);
 4. replaying the entries in order, no care-fund account (pending, available) and no time-bank
@@ -36,6 +37,7 @@ from market.ledger import crosscheck as crosscheck_module
 from market.ledger import merkle, signing
 from market.ledger import sums as care_sums
 from market.ledger.canonical import leaf_bytes
+from market.ledger.service import NOTE_KINDS
 from market.ledger.stream import iter_rows, load_accounts
 from models import db
 from models.ledger import Cosignature, Posting, TreeHead
@@ -128,8 +130,10 @@ def verify_ledger(session=None, saved_heads=(), crosscheck: bool = True) -> Repo
             problem(seq, "its leaf time is earlier than the previous entry's: times were changed")
         last_time = row[8]
         postings_seen += len(postings)
-        if not postings:
+        if not postings and row[2] not in NOTE_KINDS:
             problem(seq, "the entry has no postings")
+        elif postings and row[2] in NOTE_KINDS:
+            problem(seq, "an audit entry moves money")
         total = 0
         commodity = row[6]
         known = True

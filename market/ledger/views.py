@@ -173,6 +173,8 @@ def heads():
     if _wants_json():
         return jsonify(public_key=public_key, log_id=signing.log_id_of(public_key), heads=rows,
                        next_before=next_before)
+    for row, head in zip(rows, found, strict=True):
+        row["issued_at"] = head.created_at  # the page shows it in Beijing time; the JSON keeps UTC
     return render_template("ledger/heads.html", heads=rows, next_before=next_before, public_key=public_key)
 
 

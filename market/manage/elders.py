@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from market.catalog.service import (
     listings_over_full_share,
 )
+from market.ledger import audit
 from market.manage.service import ManageError
 from models import (
     Elder,
@@ -57,6 +58,8 @@ def create_elder(home: Home, data: ElderInput) -> Elder:
     elder = Elder(home_id=home.id)
     _apply_elder(elder, data)
     db.session.add(elder)
+    db.session.flush()
+    _log_incentive(elder, None)
     db.session.commit()
     return elder
 
@@ -69,6 +72,16 @@ def update_elder(home: Home, elder: Elder, data: ElderInput) -> Elder:
     if over:
         raise ManageError(_("With this incentive, the care share and the platform fee would add up to more "
                             "than the price of “%(title)s”.", title=over[0].title_zh), "incentive")
+    before = elder.incentive_bps
     _apply_elder(elder, data)
+    _log_incentive(elder, before)
     db.session.commit()
     return elder
+
+
+def _log_incentive(elder: Elder, before: int | None) -> None:
+    """An elder's incentive rate goes into the home's public audit log (the elder by the name the
+    home uses publicly only with their consent; otherwise by number)."""
+    name = elder.display_name_zh if elder.consent_public else ""
+    audit.record_change(home_id=elder.home_id, what="elder_incentive",
+                        subject={"elder": elder.id, "name": name}, before=before, after=elder.incentive_bps)

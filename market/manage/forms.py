@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileRequired, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -157,6 +157,8 @@ class SessionForm(FlaskForm):
     meeting_point_zh = StringField(_l("Meeting point (Chinese)"), validators=[Length(max=200)])
     meeting_point_en = StringField(_l("Meeting point (English)"), validators=[Length(max=200)])
     elder_id = SelectField(_l("Credited elder"), coerce=int, default=0)
+    weeks = WholeNumberField(_l("How many weeks"))  # new sessions only: the template leaves it out on edit
+    buyers_told = BooleanField(_l("Move it: tell every buyer who booked (timeline and email)"))
 
     def __init__(self, *args, elders=(), english=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -177,8 +179,8 @@ class RoomForm(FlaskForm):
 
 
 class PhotoForm(FlaskForm):
-    photo = FileField(_l("Photo (JPEG, PNG or WebP, at most 8 MB)"),
-                      validators=[FileRequired(message=_l("Please choose a file."))])
+    photo = MultipleFileField(_l("Photos (JPEG, PNG or WebP; you may choose several at once)"),
+                              validators=[FileRequired(message=_l("Please choose a file."))])
     alt_zh = StringField(_l("What the photo shows (Chinese)"), validators=[Length(max=200)])
     alt_en = StringField(_l("What the photo shows (English)"), validators=[Length(max=200)])
 

@@ -4,10 +4,11 @@ One commit per use case; rows are found only inside the staff member's home (ser
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -17,21 +18,26 @@ from market.catalog.service import (
     effective_care_bps,
     platform_fee_bps,
 )
+from market.i18n import format_day
 from market.ledger.allocation import rates_fit
 from market.manage.listings import sync_homestay_price
 from market.manage.service import ManageError, elder_in
 from models import (
     Home,
     Listing,
+    Order,
+    OrderEvent,
     OrderLine,
     Room,
     TourSession,
     db,
 )
+from models.orders import LIVE_STATUSES
 
 CAPACITY_MAX = 500
 DURATION_MAX = 24 * 60
 MAX_GUESTS_MAX = 20
+MAX_WEEKS = 52  # a weekly session repeated for up to a year
 
 
 
@@ -95,23 +101,57 @@ def _apply_session(session: TourSession, data: SessionInput, starts_at: datetime
 
 
 def add_session(home: Home, listing: Listing, data: SessionInput, now: datetime | None = None) -> TourSession:
+    return add_weekly_sessions(home, listing, data, 1, now)[0]
+
+
+def add_weekly_sessions(home: Home, listing: Listing, data: SessionInput, weeks: int | None,
+                        now: datetime | None = None) -> list[TourSession]:
+    """The session and its repeats on the same weekday and time for `weeks` weeks in all (e.g.
+    every Saturday at 9:00 for 8 weeks): every one is checked first, then all are added or none."""
     if listing.home_id != home.id:
         raise ManageError(_("This listing belongs to another home."))
-    starts_at = _check_session(home, listing, data, None, now or clock.now())
-    session = TourSession(listing_id=listing.id, reserved=0)
-    _apply_session(session, data, starts_at)
-    db.session.add(session)
+    weeks = 1 if weeks is None else weeks
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise ManageError(_("Repeat for 1 to %(num)d weeks.", num=MAX_WEEKS), "weeks")
+    now = now or clock.now()
+    sessions = []
+    for week in range(weeks):
+        weekly = replace(data, day=data.day + timedelta(weeks=week)) if data.day else data
+        try:
+            starts_at = _check_session(home, listing, weekly, None, now)
+        except ManageError as error:
+            if week == 0:
+                raise
+            raise ManageError(_("The repeat in week %(week)d (%(day)s): %(problem)s", week=week + 1,
+                                day=format_day(weekly.day), problem=str(error)), error.field) from None
+        session = TourSession(listing_id=listing.id, reserved=0)
+        _apply_session(session, weekly, starts_at)
+        sessions.append(session)
+    db.session.add_all(sessions)
     db.session.commit()
-    return session
+    return sessions
 
 
-def update_session(home: Home, session: TourSession, data: SessionInput,
-                   now: datetime | None = None) -> TourSession:
+def update_session(home: Home, session: TourSession, data: SessionInput, now: datetime | None = None,
+                   *, actor=None, buyers_told: bool = False) -> TourSession:
+    """Change a session. Moving a booked one (its time or meeting point) needs `buyers_told`: each
+    order holding seats gets a line on its timeline and its buyer an email, in the same commit."""
     listing = session.listing
     if listing.home_id != home.id:
         raise ManageError(_("This listing belongs to another home."))
     starts_at = _check_session(home, listing, data, session, now or clock.now())
+    before = (session.starts_at, session.meeting_point_zh, session.meeting_point_en)
+    booked = session_orders(session)
     _apply_session(session, data, starts_at)
+    moved = before != (session.starts_at, session.meeting_point_zh, session.meeting_point_en)
+    if moved and booked:
+        if not buyers_told:
+            db.session.rollback()
+            raise ManageError(ngettext(
+                "%(num)d order has seats in this session. Tick the box to move it: the buyer is told.",
+                "%(num)d orders have seats in this session. Tick the box to move it: each buyer is told.",
+                len(booked)), "buyers_told")
+        tell_buyers_of_move(booked, session, before[0], actor)
     try:
         db.session.flush()  # the database refuses capacity below seats booked meanwhile
     except IntegrityError:
@@ -119,6 +159,26 @@ def update_session(home: Home, session: TourSession, data: SessionInput,
         raise ManageError(_("Capacity cannot be lower than the seats already booked."), "capacity") from None
     db.session.commit()
     return session
+
+
+def session_orders(session: TourSession) -> list[Order]:
+    """Orders that hold (or held and bought) seats in the session."""
+    holds_seats = exists().where(OrderLine.order_id == Order.id, OrderLine.session_id == session.id)
+    return list(db.session.scalars(
+        select(Order).where(Order.status.in_(LIVE_STATUSES), holds_seats).order_by(Order.id)))
+
+
+def tell_buyers_of_move(orders: list[Order], session: TourSession, was: datetime, actor) -> None:
+    """A timeline line on each order (its status unchanged) and an email to each buyer."""
+    from market.orders.emails import queue_mail
+    from market.orders.timeline import session_moved_reason
+
+    for order in orders:
+        order.events.append(OrderEvent(
+            from_status=order.status, to_status=order.status, actor_id=getattr(actor, "id", None),
+            actor_kind="staff" if actor is not None else "system",
+            reason=session_moved_reason(was, session.starts_at), created_at=clock.now()))
+        queue_mail(order, "session_moved", session=session, was=was)
 
 
 def session_has_bookings(session: TourSession) -> bool:

@@ -7,16 +7,20 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from market import clock
+from market.booking.service import MAX_DAYS_AHEAD
 from market.catalog.service import (
     credited_incentive_bps,
     platform_fee_bps,
 )
+from market.i18n import format_day
+from market.ledger import audit
 from market.ledger.allocation import rates_fit
 from market.manage.service import ManageError, elder_in
 from market.provinces import PROVINCE_NAMES
@@ -33,6 +37,7 @@ from models.catalog import GOODS, KINDS, LISTING_STATUSES
 TITLE_MAX = 200
 LEAD_DAYS_MAX = 365
 CANCEL_HOURS_MAX = 24 * 30
+HARVEST_DAYS_BACK = 365  # a harvest date tells buyers when the crop was or will be picked
 
 
 
@@ -107,6 +112,12 @@ def _check_listing(home: Home, kind: str, data: ListingInput, listing: Listing |
             _("The care share, the elder's incentive and the platform fee add up to more than the price."),
             "care_share",
         )
+    if kind == "produce" and data.harvest_date is not None:
+        today = clock.local_today(home=home)
+        first, last = today - timedelta(days=HARVEST_DAYS_BACK), today + timedelta(days=MAX_DAYS_AHEAD)
+        if not first <= data.harvest_date <= last:
+            raise ManageError(_("Please choose a harvest date between %(first)s and %(last)s.",
+                                first=format_day(first), last=format_day(last)), "harvest_date")
     if kind in GOODS:
         if data.made_to_order:
             if data.lead_days is None or not 1 <= data.lead_days <= LEAD_DAYS_MAX:
@@ -181,15 +192,26 @@ def create_listing(home: Home, kind: str, data: ListingInput) -> Listing:
                       reserved=0, currency="CNY")
     _apply_listing(listing, kind, data)
     db.session.add(listing)
+    db.session.flush()
+    _log_care_share(listing, None)
     db.session.commit()
     return listing
+
+
+def _log_care_share(listing: Listing, before: int | None) -> None:
+    """A listing's own care share (None: the home's) goes into the home's public audit log."""
+    audit.record_change(home_id=listing.home_id, what="listing_care_share",
+                        subject={"listing": listing.id, "title": listing.title_zh},
+                        before=before, after=listing.care_share_bps)
 
 
 def update_listing(home: Home, listing: Listing, data: ListingInput) -> Listing:
     if listing.home_id != home.id:
         raise ManageError(_("This listing belongs to another home."))
     _check_listing(home, listing.kind, data, listing)
+    before = listing.care_share_bps
     _apply_listing(listing, listing.kind, data)
+    _log_care_share(listing, before)
     if listing.kind == "homestay":
         sync_homestay_price(listing)
     if listing.kind in GOODS and listing.stock is not None:
@@ -220,22 +242,41 @@ def set_status(home: Home, listing: Listing, status: str) -> Listing:
 
 
 
-def add_photo(home: Home, stored: StoredImage, listing: Listing | None = None,
-              alt_zh: str = "", alt_en: str = "") -> Photo:
-    """Record an already stored picture for the home, or for one of its listings."""
+PHOTOS_AT_ONCE = 10
+
+
+def _photo_clause(listing_id: int | None):
+    return Photo.listing_id == listing_id if listing_id else Photo.listing_id.is_(None)
+
+
+def add_photos(home: Home, stored: list[StoredImage], listing: Listing | None = None,
+               alt_zh: str = "", alt_en: str = "") -> list[Photo]:
+    """Record already stored pictures for the home, or for one of its listings, after the
+    ones it has, in one commit."""
     if listing is not None and listing.home_id != home.id:
         raise ManageError(_("This listing belongs to another home."))
     listing_id = listing.id if listing is not None else None
-    clause = Photo.listing_id == listing_id if listing_id else Photo.listing_id.is_(None)
-    last = db.session.scalar(select(func.max(Photo.position)).where(Photo.home_id == home.id, clause))
-    photo = Photo(
-        home_id=home.id, listing_id=listing_id, path=stored.path, thumb_path=stored.thumb_path,
-        width=stored.width, height=stored.height, alt_zh=(alt_zh or "").strip()[:200],
-        alt_en=(alt_en or "").strip()[:200], position=(last or 0) + 1,
-    )
-    db.session.add(photo)
+    last = db.session.scalar(select(func.max(Photo.position))
+                             .where(Photo.home_id == home.id, _photo_clause(listing_id))) or 0
+    photos = [
+        Photo(home_id=home.id, listing_id=listing_id, path=image.path, thumb_path=image.thumb_path,
+              width=image.width, height=image.height, alt_zh=(alt_zh or "").strip()[:200],
+              alt_en=(alt_en or "").strip()[:200], position=last + number)
+        for number, image in enumerate(stored, start=1)
+    ]
+    db.session.add_all(photos)
     db.session.commit()
-    return photo
+    return photos
+
+
+def make_cover(home: Home, photo: Photo) -> None:
+    """Put the photo before the others of its listing (or of the home)."""
+    if photo.home_id != home.id:
+        raise ManageError(_("This photo belongs to another home."))
+    first = db.session.scalar(select(func.min(Photo.position))
+                              .where(Photo.home_id == home.id, _photo_clause(photo.listing_id)))
+    photo.position = (first or 0) - 1
+    db.session.commit()
 
 
 def remove_photo(home: Home, photo: Photo, root: Path) -> None:

@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from market import clock
@@ -214,15 +215,16 @@ def session_new(home_slug: str, listing_id: int):
     found = _tour(listing_id)
     initial = None
     if request.method != "POST":
-        initial = {"duration_minutes": 120, "capacity": 12, "elder_id": found.elder_id or 0}
+        initial = {"duration_minutes": 120, "capacity": 12, "elder_id": found.elder_id or 0, "weeks": 1}
     form = SessionForm(data=initial, elders=service.home_elders(g.home), english=is_english())
     if form.validate_on_submit():
         try:
-            inventory.add_session(g.home, found, _session_input(form))
+            added = inventory.add_weekly_sessions(g.home, found, _session_input(form), form.weeks.number)
         except service.ManageError as error:
             _with_field_error(form, error)
         else:
-            flash(_("Session added."), "success")
+            flash(ngettext("%(num)d session added.", "%(num)d sessions added, one a week.", len(added)),
+                  "success")
             return redirect(url_for(".listing", home_slug=g.home.slug, listing_id=found.id))
     return _form_page("manage/session_form.html", form, listing=found, session=None)
 
@@ -243,7 +245,8 @@ def session_edit(home_slug: str, listing_id: int, session_id: int):
     form = SessionForm(data=initial, elders=service.home_elders(g.home), english=is_english())
     if form.validate_on_submit():
         try:
-            inventory.update_session(g.home, session, _session_input(form))
+            inventory.update_session(g.home, session, _session_input(form), actor=current_user,
+                                     buyers_told=bool(form.buyers_told.data))
         except service.ManageError as error:
             _with_field_error(form, error)
         else:
@@ -328,34 +331,48 @@ def room_edit(home_slug: str, listing_id: int, room_id: int):
 
 # ---- photos ------------------------------------------------------------------------------
 
-def _upload(form: PhotoForm, listing=None) -> bool:
+def _upload(form: PhotoForm, listing=None) -> int:
+    """Store every chosen photo, then record them together: one bad file adds none (its name
+    is in the message). Returns how many were added, 0 when refused."""
     config = current_app.config
+    files = [file for file in form.photo.data if file]
+    if len(files) > listings.PHOTOS_AT_ONCE:
+        form.photo.errors.append(_("Please choose at most %(num)d photos at a time.",
+                                   num=listings.PHOTOS_AT_ONCE))
+        return 0
+    stored = []
     try:
-        stored = store_image(form.photo.data, root=config["UPLOAD_ROOT"],
-                             max_bytes=config["UPLOAD_MAX_BYTES"])
-    except UploadError as error:
-        form.photo.errors.append(str(error))
-        return False
-    try:
-        listings.add_photo(g.home, stored, listing=listing, alt_zh=form.alt_zh.data or "",
-                          alt_en=form.alt_en.data or "")
-    except BaseException:
-        remove_stored(config["UPLOAD_ROOT"], stored.path, stored.thumb_path)
+        for file in files:
+            try:
+                stored.append(store_image(file, root=config["UPLOAD_ROOT"],
+                                          max_bytes=config["UPLOAD_MAX_BYTES"]))
+            except UploadError as error:
+                form.photo.errors.append(f"{file.filename or '?'}: {error}")
+                raise
+        listings.add_photos(g.home, stored, listing=listing, alt_zh=form.alt_zh.data or "",
+                            alt_en=form.alt_en.data or "")
+    except BaseException as error:
+        for image in stored:
+            remove_stored(config["UPLOAD_ROOT"], image.path, image.thumb_path)
+        if isinstance(error, UploadError):
+            return 0
         raise
-    return True
+    return len(stored)
 
 
 def _photos_page(form: PhotoForm, listing=None):
     photos = listing.photos if listing is not None else service.home_photos(g.home)
     status = 400 if form.errors else 200
-    return render_template("manage/photos.html", form=form, listing=listing, photos=photos), status
+    return render_template("manage/photos.html", form=form, listing=listing, photos=photos,
+                           photos_at_once=listings.PHOTOS_AT_ONCE,
+                           upload_mb=current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)), status
 
 
 @bp.route("/<home_slug>/photos", methods=["GET", "POST"])
 def home_photos(home_slug: str):
     form = PhotoForm()
-    if form.validate_on_submit() and _upload(form):
-        flash(_("Photo added."), "success")
+    if form.validate_on_submit() and (added := _upload(form)):
+        flash(ngettext("%(num)d photo added.", "%(num)d photos added.", added), "success")
         return redirect(url_for(".home_photos", home_slug=g.home.slug))
     return _photos_page(form)
 
@@ -364,15 +381,30 @@ def home_photos(home_slug: str):
 def listing_photos(home_slug: str, listing_id: int):
     found = _listing(listing_id)
     form = PhotoForm()
-    if form.validate_on_submit() and _upload(form, found):
-        flash(_("Photo added."), "success")
+    if form.validate_on_submit() and (added := _upload(form, found)):
+        flash(ngettext("%(num)d photo added.", "%(num)d photos added.", added), "success")
         return redirect(url_for(".listing_photos", home_slug=g.home.slug, listing_id=found.id))
     return _photos_page(form, found)
 
 
+@bp.post("/<home_slug>/photos/<int:photo_id>/cover")
+def photo_cover(home_slug: str, photo_id: int):
+    """Show this photo first: on cards, search results and at the top of its page."""
+    photo = service.photo_in(g.home, photo_id) or abort(404)
+    listings.make_cover(g.home, photo)
+    flash(_("This photo now comes first."), "success")
+    if photo.listing_id:
+        return redirect(url_for(".listing_photos", home_slug=g.home.slug, listing_id=photo.listing_id))
+    return redirect(url_for(".home_photos", home_slug=g.home.slug))
+
+
 @bp.post("/<home_slug>/photos/<int:photo_id>/delete")
 def photo_delete(home_slug: str, photo_id: int):
+    """Removing asks first: the photos page's button shows the photo again, whose button sends
+    `confirmed`."""
     photo = service.photo_in(g.home, photo_id) or abort(404)
+    if request.form.get("confirmed") != "yes":
+        return render_template("manage/photo_delete.html", photo=photo)
     listing_id = photo.listing_id
     listings.remove_photo(g.home, photo, current_app.config["UPLOAD_ROOT"])
     flash(_("Photo removed."), "success")

@@ -49,7 +49,7 @@ def _validate_tour(listing: Listing, session_id, seats: int, now: datetime) -> T
     if tour_session.starts_at <= now:
         # Not "sold out": a started session is a problem to fix in the cart, not a lost race.
         raise BookingError(_("This session has already started. Please choose a later one."))
-    left = booking.seats_left(tour_session)
+    left = booking.seats_left(tour_session, now)
     if left <= 0:
         raise Unavailable(_("Sorry, this session is sold out."))
     if seats > left:
@@ -70,17 +70,17 @@ def _validate_stay(listing: Listing, room_id, check_in: date, check_out: date, g
     nights = booking.check_stay_dates(check_in, check_out, clock.local_today(now))
     if guests > room.max_guests:
         raise BookingError(_("This room sleeps at most %(num)d guests.", num=room.max_guests))
-    taken = booking.booked_nights(room.id, nights) if look_up_nights else []
+    taken = booking.booked_nights(room.id, nights, now) if look_up_nights else []
     if taken:
         raise Unavailable(_("Sorry, this room is already booked on %(dates)s.",
                              dates=", ".join(night.isoformat() for night in taken)))
     return room, nights
 
 
-def _validate_goods(listing: Listing, quantity: int) -> None:
+def _validate_goods(listing: Listing, quantity: int, now: datetime) -> None:
     if listing.kind not in GOODS:
         raise BookingError(_("That item does not exist."))
-    left = booking.units_left(listing)
+    left = booking.units_left(listing, now)
     if left is not None and left <= 0:
         raise Unavailable(_("Sorry, this item is sold out."))
     if left is not None and quantity > left:
@@ -128,7 +128,7 @@ def add_to_cart(owner: str, listing_id, *, quantity=None, session_id=None, room_
         total = units + (existing.quantity if existing else 0)
         if total > booking.MAX_QUANTITY:
             raise BookingError(_("Please choose at most %(num)d.", num=booking.MAX_QUANTITY))
-        _validate_goods(listing, total)
+        _validate_goods(listing, total, now)
         if existing is not None:
             existing.quantity = total
             existing.seen_amount_fen = listing.price_fen * total
@@ -254,7 +254,7 @@ def review_cart(owner: str, now: datetime | None = None, look_up_nights: bool = 
                 line.unit_price_fen = room.nightly_price_fen
                 line.quantity = len(nights)
             else:
-                _validate_goods(listing, item.quantity)
+                _validate_goods(listing, item.quantity, now)
         except BookingError as error:
             line.problem = str(error)
             line.unavailable = isinstance(error, Unavailable)

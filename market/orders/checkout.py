@@ -26,7 +26,7 @@ from market.ledger.allocation import rates_fit
 from market.orders.cart import Review, ReviewLine, review_cart
 from market.orders.emails import queue_mail
 from market.orders.errors import OrderError, PriceChanged, SoldOut
-from market.orders.lifecycle import reservation_order, reserve_line
+from market.orders.lifecycle import release_ended_holds, reservation_order, reserve_line
 from market.orders.tokens import is_form_token
 from market.payments.providers import enabled_providers, get_provider
 from models import Elder, Order, OrderEvent, OrderLine, db
@@ -118,6 +118,7 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
         raise OrderError(_("The form expired. Please reload the page and try again."))
     if provider_name not in enabled_providers(current_app):
         raise OrderError(_("Please choose a way to pay."))
+    release_ended_holds(now)  # what ended holds keep is free on the pages: give it back first
     review = review_cart(owner, now, look_up_nights=False)
     if not review.lines:
         # The same form sent again after it went through: the cart is empty, the orders exist.

@@ -5,7 +5,7 @@ order becomes `fulfilled` when every line still owed (not refunded in full) is d
 then is `hooks.order_fulfilled` sent, once per order: the ledger releases care-fund income from
 it, so a tour's cancellation window must not end because the rice in the same order shipped.
 A tour cannot be marked attended before its session starts, nor a stay checked out before its
-check-in day.
+check-out day.
 
 `apply_` functions never commit; the others are use cases and commit once.
 """
@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from market import clock, hooks
 from market.catalog.display import home_datetime
 from market.database import use_case
+from market.i18n import format_day
 from market.orders.emails import queue_mail
 from market.orders.errors import OrderError, OrderStateError
 from market.orders.lifecycle import apply_transition
@@ -43,11 +44,12 @@ def open_lines(order: Order) -> list[OrderLine]:
 
 def not_before(line: OrderLine) -> datetime | None:
     """The moment from which a tour line can be marked attended (its start) or a stay line
-    checked out (its check-in day); None when nothing holds it back."""
+    checked out (the start of its check-out day: marking it earlier by mistake would release the
+    care share of nights not yet stayed); None when nothing holds it back."""
     if line.kind == "tour" and line.tour_session is not None:
         return line.tour_session.starts_at
-    if line.kind == "homestay" and line.check_in is not None:
-        return clock.start_of_day(line.check_in)
+    if line.kind == "homestay" and line.check_out is not None:
+        return clock.start_of_day(line.check_out)
     return None
 
 
@@ -106,8 +108,8 @@ def apply_mark_done(order: Order, line_id, actor, now: datetime | None = None) -
         if line.kind == "tour":
             raise OrderStateError(_("This session starts at %(time)s. It can be marked attended from "
                                     "then.", time=when))
-        raise OrderStateError(_("These guests check in on %(day)s. The stay can be marked checked "
-                                "out from then.", day=line.check_in.isoformat()))
+        raise OrderStateError(_("These guests leave on %(day)s. The stay can be marked checked out "
+                                "from that day.", day=format_day(line.check_out)))
     _done(line, actor, now)
     apply_complete(order, actor, now)
     return line

@@ -187,10 +187,12 @@ def expire_due(now: datetime | None = None, limit: int = 500) -> int:
     return count
 
 
-def lazy_release(now: datetime | None = None) -> int:
-    """Called whenever availability is read. A cheap check first; only when a hold has ended,
-    a short write transaction of its own releases it (begun IMMEDIATE on SQLite, and begun
-    afresh so that a deferred read transaction is never upgraded, which could deadlock)."""
+def release_ended_holds(now: datetime | None = None) -> int:
+    """Checkout (a POST) calls this before it reserves, so that a hold which has ended never
+    refuses a buyer before the minute's job has run. A cheap check first; only when a hold has
+    ended, a short write transaction of its own releases it (begun IMMEDIATE on SQLite, and
+    begun afresh so that a deferred read transaction is never upgraded, which could deadlock).
+    Pages (GET) never call it: they read ended holds as free (market/booking/holds.py)."""
     now = now or clock.now()
     due = db.session.scalar(select(exists().where(Order.status == OrderStatus.PENDING_PAYMENT,
                                                   Order.hold_expires_at <= now)))
@@ -202,10 +204,19 @@ def lazy_release(now: datetime | None = None) -> int:
         return expire_due(now)
     except Exception:
         db.session.rollback()
-        current_app.logger.exception("lazy release of expired holds failed")
+        current_app.logger.exception("releasing ended holds before checkout failed")
         return 0
     finally:
         reset_write_intent(token)
+
+
+def shown_status(order: Order, now: datetime | None = None) -> str:
+    """The status a page shows: an unpaid order whose hold has ended is expired from that
+    moment, before the minute's job records it (pages never write)."""
+    if (order.status == OrderStatus.PENDING_PAYMENT and order.hold_expires_at is not None
+            and order.hold_expires_at <= (now or clock.now())):
+        return OrderStatus.EXPIRED
+    return order.status
 
 
 def cancel_deadline(line: OrderLine, listing: Listing) -> datetime | None:
@@ -223,7 +234,7 @@ def cancel_deadline(line: OrderLine, listing: Listing) -> datetime | None:
 def can_customer_cancel(order: Order, now: datetime | None = None) -> bool:
     now = now or clock.now()
     if order.status == OrderStatus.PENDING_PAYMENT:
-        return True
+        return shown_status(order, now) == OrderStatus.PENDING_PAYMENT  # a hold that ended: nothing to cancel
     if order.status != OrderStatus.PAID or any(line.fulfilled_at for line in order.lines):
         return False  # something was shipped, attended or stayed
     for line in order.lines:

@@ -1,5 +1,6 @@
 """Reading orders: the buyer's own, a guest's by reference and phone, and the staff console's
-lists (orders by status and day, the day's sessions, arrivals, departures, goods to ship)."""
+lists (orders by status and day, the day's sessions, arrivals, departures, goods to ship,
+offline payments to confirm, goods running low)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from market import clock
@@ -18,6 +19,7 @@ from models.catalog import GOODS
 from models.orders import LIVE_STATUSES, OrderStatus
 
 CONSOLE_DAYS = (date(2000, 1, 1), date(2099, 12, 31))
+LOW_STOCK = 3  # the today page lists published goods with this many units or fewer left
 
 
 def order_by_reference(reference: str) -> Order | None:
@@ -135,3 +137,22 @@ def to_ship(home_id: int) -> list[Order]:
 
 def home_by_slug(slug: str) -> Home | None:
     return db.session.scalar(select(Home).where(Home.slug == slug))
+
+
+def awaiting_offline_payment(home_id: int) -> list[Order]:
+    """Orders the buyer means to pay the home directly (cash, transfer), not yet confirmed and
+    still held (an ended hold is expired, even before the minute's job records it)."""
+    still_held = or_(Order.hold_expires_at.is_(None), Order.hold_expires_at > clock.now())
+    return list(db.session.scalars(
+        select(Order).where(Order.home_id == home_id, Order.provider == "offline",
+                            Order.status == OrderStatus.PENDING_PAYMENT, still_held)
+        .options(selectinload(Order.lines)).order_by(Order.created_at)))
+
+
+def low_stock(home_id: int) -> list[Listing]:
+    """Published goods with stock counted (not made to order) and LOW_STOCK units or fewer left."""
+    return list(db.session.scalars(
+        select(Listing).where(Listing.home_id == home_id, Listing.kind.in_(GOODS),
+                              Listing.status == "published", Listing.made_to_order.is_(False),
+                              Listing.stock.is_not(None), Listing.stock <= LOW_STOCK)
+        .order_by(Listing.stock, Listing.id)))

@@ -25,6 +25,7 @@ from market.orders.forms import (
 )
 from market.orders.tokens import new_form_token
 from market.payments.service import pending_refund_fen, refundable_by_line
+from models.catalog import GOODS
 from models.orders import ORDER_STATUSES, REFUNDABLE_STATUSES
 
 bp = Blueprint("staff_orders", __name__, url_prefix="/manage/<home_slug>/orders")
@@ -73,7 +74,19 @@ def today(home_slug: str):
         "orders/staff/today.html", day=day, now=now, sessions=queries.sessions_on(g.home.id, day),
         arrivals=queries.stays_on(g.home.id, day), departures=queries.stays_on(g.home.id, day, leaving=True),
         to_ship=queries.to_ship(g.home.id), done_form=LineDoneForm(), is_due=fulfilment.is_due,
+        to_confirm=queries.awaiting_offline_payment(g.home.id), low_stock=queries.low_stock(g.home.id),
+        to_approve=_waiting_for_me(),
     ), code
+
+
+def _waiting_for_me() -> list:
+    """Spending proposals the person looking could decide: a supervisor's, never their own."""
+    from market.fund.disbursements import home_disbursements
+
+    if g.role != "supervisor":
+        return []
+    return [item for item in home_disbursements(g.home.id, status="proposed")
+            if item.proposed_by_id != current_user.id]
 
 
 def _render_detail(order, status=200, **forms):
@@ -99,6 +112,14 @@ def detail(home_slug: str, reference: str):
     form = MarkPaidForm()
     form.amount.data = f"{order.total_fen // 100}.{order.total_fen % 100:02d}"
     return _render_detail(order, paid_form=form)
+
+
+@bp.get("/<reference>/packing-slip")
+def packing_slip(home_slug: str, reference: str):
+    """A page to print and put in the parcel: the goods, the address, no money and no forms."""
+    order = _order(reference)
+    goods = [line for line in order.lines if line.kind in GOODS and line.quantity]
+    return render_template("orders/staff/packing_slip.html", order=order, goods=goods)
 
 
 def _act(reference: str, form, form_name: str, error_field: str, action):

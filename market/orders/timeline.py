@@ -1,14 +1,18 @@
 """The order timeline in plain words: what each recorded event means, and who did it.
 
 Events store short codes as their reason ("checkout", "payment offline cash", "hold expired",
-"refund 7: …"); staff reasons are free text and are shown as written.
+"refund 7: …", "session moved <was> <now>"); staff reasons are free text and are shown as written.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from market.clock import local
+from market.i18n import format_moment
 from models import OrderEvent, User, db
 
 REASONS = {
@@ -31,9 +35,28 @@ def _plain(code: str) -> str:
     return str(known) if known is not None else code
 
 
+MOVED = "session moved "
+
+
+def session_moved_reason(was: datetime, now_at: datetime) -> str:
+    """The stored reason of a session's move: both moments in UTC, worded when shown."""
+    return f"{MOVED}{was.astimezone(UTC).isoformat()} {now_at.astimezone(UTC).isoformat()}"
+
+
+def _moved_text(reason: str) -> str:
+    try:
+        was, now_at = (datetime.fromisoformat(part) for part in reason.removeprefix(MOVED).split(" "))
+    except ValueError:
+        return reason
+    return _("The session was moved from %(was)s to %(now)s.",
+             was=format_moment(local(was), "short"), now=format_moment(local(now_at), "short"))
+
+
 def event_text(event: OrderEvent) -> str:
     """The event's reason as a sentence a buyer understands (free text stays as written)."""
     reason = (event.reason or "").strip()
+    if reason.startswith(MOVED):
+        return _moved_text(reason)
     if reason.startswith("payment "):
         _word, provider, *method = reason.split(" ")
         if provider == "offline":

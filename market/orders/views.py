@@ -26,18 +26,13 @@ from market.orders.errors import OrderError, PriceChanged, SoldOut
 from market.orders.forms import BuyerCancelForm, CheckoutForm, LookupForm
 from market.orders.tokens import new_form_token
 from market.payments.providers import enabled_providers, get_provider
-from market.payments.service import pending_refund_fen, start_payment
+from market.payments.service import peek_payment, pending_refund_fen, start_payment
 from market.provinces import PROVINCE_NAMES, province_name
 from models import Listing, db
 from models.orders import OrderStatus
 
 bp = Blueprint("orders", __name__)
 
-# Pages that show availability: expired holds are released before they are read, so that
-# nobody sees "sold out" because of a hold that has ended. The checkout POST too, before it
-# reserves.
-LAZY_RELEASE_ENDPOINTS = {"catalog.listing", "orders.cart", "orders.checkout", "search.search",
-                          "staff_orders.index", "staff_orders.today"}
 GUEST_ORDERS = "guest_orders"
 
 
@@ -68,17 +63,11 @@ def _order_or_404(reference: str):
     return order
 
 
-@bp.before_app_request
-def _lazy_release():
-    if request.endpoint in LAZY_RELEASE_ENDPOINTS and (
-            request.method == "GET" or request.endpoint == "orders.checkout"):
-        lifecycle.lazy_release()
-
-
 @bp.app_context_processor
 def _order_globals():
-    return {"order_status_label": lifecycle.status_label, "event_text": timeline.event_text,
-            "event_actor": timeline.actor_text, "offline_steps": how_to_pay.offline_steps,
+    return {"order_status_label": lifecycle.status_label, "order_status": lifecycle.shown_status,
+            "event_text": timeline.event_text, "event_actor": timeline.actor_text,
+            "offline_steps": how_to_pay.offline_steps,
             "payment_details": how_to_pay.shown_details}
 
 
@@ -237,14 +226,32 @@ def lookup():
     return redirect(url_for("orders.detail", reference=order.reference))
 
 
-@bp.get("/orders/<reference>")
-def detail(reference: str):
-    order = _order_or_404(reference)
-    payment = start_payment(order) if order.status == OrderStatus.PENDING_PAYMENT else None
+def _detail(order, payment, status: int = 200):
     return render_template(
         "orders/detail.html", order=order, payment=payment, cancel_form=BuyerCancelForm(),
         can_cancel=lifecycle.can_customer_cancel(order), refund_pending=pending_refund_fen(order.id),
-    )
+    ), status
+
+
+@bp.get("/orders/<reference>")
+def detail(reference: str):
+    """The order. Read only: paying online starts with a button (`pay`, a POST)."""
+    order = _order_or_404(reference)
+    payment = peek_payment(order) if lifecycle.shown_status(order) == OrderStatus.PENDING_PAYMENT else None
+    return _detail(order, payment)
+
+
+@bp.post("/orders/<reference>/pay")
+def pay(reference: str):
+    """The buyer pressed "Pay now": start (or reuse) the payment and go to it; if it cannot start
+    now, the order page again with what to do."""
+    order = _order_or_404(reference)
+    if lifecycle.shown_status(order) != OrderStatus.PENDING_PAYMENT:
+        return redirect(url_for("orders.detail", reference=reference))
+    payment = start_payment(order)
+    if payment is not None and payment.redirect_url:
+        return redirect(payment.redirect_url, 303)
+    return _detail(queries.order_by_reference(reference), payment)
 
 
 @bp.get("/orders/<reference>/receipt")

@@ -24,6 +24,9 @@ class OfflineProvider(PaymentProvider):
     def hold_for(self, app) -> int:
         return int(app.config["OFFLINE_HOLD_HOURS"]) * 60
 
+    def peek(self, order) -> StartResult:
+        return self.start(order)  # instructions only: nothing is written
+
     def start(self, order) -> StartResult:
         hours = current_app.config["OFFLINE_HOLD_HOURS"]
         return StartResult(

@@ -37,6 +37,7 @@ class StartResult:
     redirect_url: str | None = None
     reference: str | None = None  # a code the buyer quotes when paying
     pay_offline: bool = False  # online payment is not available: show how to pay the home directly
+    can_start: bool = False  # the buyer may ask to pay online now (a button that POSTs)
 
 
 class PaymentProvider:
@@ -57,6 +58,11 @@ class PaymentProvider:
     def start(self, order: Order) -> StartResult:
         """What the buyer does to pay `order` (may commit, never inside the caller's work)."""
         raise NotImplementedError
+
+    def peek(self, order: Order) -> StartResult:
+        """What the order page shows before the buyer asks to pay: read only (a GET never
+        writes, and never waits for an outside service). By default, a button that starts it."""
+        return StartResult(reference=order.reference, can_start=True)
 
     def confirm(self, order: Order, **details) -> Payment:
         """Record that the money for `order` arrived and send `payment_confirmed`. Must not

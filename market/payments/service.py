@@ -273,6 +273,16 @@ def take_flags() -> list[str]:
     return db.session.info.pop(FLAGS, [])
 
 
+def peek_payment(order: Order) -> StartResult | None:
+    """What the order page shows about paying `order`, read only (None for an unknown provider):
+    the page offers a button; `start_payment` runs when the buyer presses it (a POST)."""
+    try:
+        provider = get_provider(order.provider)
+    except KeyError:
+        return None
+    return provider.peek(order)
+
+
 def start_payment(order: Order) -> StartResult | None:
     """What the buyer does next to pay `order` through its provider (None for an unknown one).
     A provider may record (and commit) a payment attempt, so the caller's read transaction ends

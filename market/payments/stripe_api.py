@@ -45,8 +45,10 @@ def client(app=None) -> stripe.StripeClient:
         http_client = app.config.get("STRIPE_HTTP_CLIENT")
         if http_client is None:
             http_client = stripe.new_default_http_client(timeout=app.config["STRIPE_TIMEOUT"])
+        base = app.config.get("STRIPE_API_BASE")
         cached = stripe.StripeClient(
             app.config["STRIPE_SECRET_KEY"],
+            base_addresses={"api": base} if base else None,
             http_client=http_client,
             max_network_retries=app.config["STRIPE_MAX_NETWORK_RETRIES"],
             stripe_version=API_VERSION,

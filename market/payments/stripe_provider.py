@@ -107,6 +107,18 @@ class StripeProvider(PaymentProvider):
             return StartResult(instructions=[str(error)], reference=order.reference,
                                pay_offline=isinstance(error, NotAvailable))
 
+    def peek(self, order: Order) -> StartResult:
+        """The order page's view, read only (no call to Stripe, nothing written): a refusal or a
+        back-off still running is told; otherwise the buyer gets a button that starts paying."""
+        try:
+            if not is_configured(current_app):
+                raise ProviderError(_("Online payment is not available."))
+            self._payable(order.id)
+        except ProviderError as error:
+            return StartResult(instructions=[str(error)], reference=order.reference,
+                               pay_offline=isinstance(error, NotAvailable))
+        return StartResult(reference=order.reference, can_start=True)
+
     def start_or_raise(self, order: Order) -> StartResult:
         """Like `start`, but raises ProviderError (translated message)."""
         if not is_configured(current_app):

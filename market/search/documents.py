@@ -11,8 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from market import clock
+from market.booking import holds
 from market.search.backend import Document
-from models import Home, Listing, Room, RoomNight, TourSession
+from models import Home, Listing, OrderLine, Room, RoomNight, TourSession
+from models.catalog import GOODS
 
 STAY_HORIZON_DAYS = 365  # how far ahead a homestay's next free night is looked for
 KIND_WORDS = {
@@ -37,7 +39,8 @@ def next_available(session: Session, listings: list[Listing], now: datetime | No
         rows = session.execute(
             select(TourSession.listing_id, func.min(TourSession.starts_at))
             .where(TourSession.listing_id.in_(tours), TourSession.starts_at > now,
-                   TourSession.reserved < TourSession.capacity)
+                   TourSession.reserved - holds.ended_seats_column(TourSession.id, now)
+                   < TourSession.capacity)
             .group_by(TourSession.listing_id)
         )
         for listing_id, starts_at in rows:
@@ -57,7 +60,7 @@ def next_available(session: Session, listings: list[Listing], now: datetime | No
             for room_id, night in session.execute(
                 select(RoomNight.room_id, RoomNight.night).where(
                     RoomNight.room_id.in_([r for r, _ in rooms]),
-                    RoomNight.night >= today, RoomNight.night < horizon)
+                    RoomNight.night >= today, RoomNight.night < horizon, holds.night_taken(now))
             ):
                 booked.setdefault(room_id, set()).add(night)
         for room_id, listing_id in rooms:
@@ -67,11 +70,16 @@ def next_available(session: Session, listings: list[Listing], now: datetime | No
                 day += timedelta(days=1)
             if day < horizon and (result[listing_id] is None or day < result[listing_id]):
                 result[listing_id] = day
+    goods = [x.id for x in listings if x.kind in GOODS and not x.made_to_order and x.stock is not None]
+    kept = dict(session.execute(
+        select(OrderLine.listing_id, func.sum(OrderLine.quantity))
+        .where(holds.ended(now), OrderLine.kind.in_(GOODS), OrderLine.listing_id.in_(goods))
+        .group_by(OrderLine.listing_id)).all()) if goods else {}
     for listing in listings:
         if listing.kind in ("produce", "craft"):
             if listing.made_to_order:
                 result[listing.id] = today + timedelta(days=listing.lead_days or 0)
-            elif listing.stock is not None and listing.stock - listing.reserved > 0:
+            elif listing.stock is not None and listing.stock - listing.reserved + kept.get(listing.id, 0) > 0:
                 harvest = listing.harvest_date
                 result[listing.id] = harvest if harvest and harvest > today else today
     return result

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from time import monotonic
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
-from market.database import writing
 from market.hooks import availability_changed
 from market.search.backend import SearchBackend
 from market.search.documents import KIND_WORDS, all_documents, documents_for
@@ -143,28 +141,15 @@ def _pending(session) -> dict[str, set]:
 
 def _on_availability_changed(session, listing_ids=(), room_ids=()) -> None:
     """Seats, stock or nights ran out or came back: queue the listings in the buyer's own
-    transaction (one small insert) instead of writing the index inside their request; searches
-    apply the queue (see `apply_queue_if_due`), as does `flask search update`."""
+    transaction (one small insert) instead of writing the index inside their request; the
+    scheduled job applies the queue every 30 s (market/search/tasks.py), as does `flask search
+    update`. Search pages never write."""
     listing_ids = set(listing_ids)
     if room_ids:
         listing_ids |= set(session.scalars(select(Room.listing_id).where(Room.id.in_(room_ids))))
     if listing_ids:
         session.execute(insert(SearchQueue), [{"listing_id": i, "reason": "availability"}
                                               for i in sorted(listing_ids)])
-
-
-def apply_queue_if_due(app: Flask | None = None) -> None:
-    """Apply queued listings when some are waiting, at most every SEARCH_QUEUE_SECONDS per
-    process, so a search sees what sold out a moment ago."""
-    app = app or current_app._get_current_object()
-    now = monotonic()
-    if now - app.extensions.get("search_queue_applied", float("-inf")) < app.config["SEARCH_QUEUE_SECONDS"]:
-        return
-    app.extensions["search_queue_applied"] = now
-    if db.session.scalar(select(SearchQueue.id).limit(1)) is None:
-        return
-    with writing(db.session):
-        update_listings(app=app)
 
 
 def _collect(session, _flush_context) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import joinedload
 
 from market import clock
+from market.booking import holds
 from market.search.backend import FACETS, PRICE_BANDS, Query, Results
 from market.search.documents import next_available
 from market.search.indexing import backend
@@ -61,12 +62,13 @@ def _tour_ids_on(day: date, now: datetime) -> set[int]:
     return set(db.session.scalars(
         select(TourSession.listing_id).where(
             TourSession.starts_at >= start, TourSession.starts_at < end, TourSession.starts_at > now,
-            TourSession.reserved < TourSession.capacity).distinct()))
+            TourSession.reserved - holds.ended_seats_column(TourSession.id, now) < TourSession.capacity)
+        .distinct()))
 
 
 def _stay_ids_free(check_in: date, check_out: date) -> set[int]:
     booked = exists().where(and_(RoomNight.room_id == Room.id, RoomNight.night >= check_in,
-                                 RoomNight.night < check_out))
+                                 RoomNight.night < check_out, holds.night_taken()))
     return set(db.session.scalars(
         select(Room.listing_id).where(Room.active.is_(True), ~booked).distinct()))
 

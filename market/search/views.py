@@ -1,7 +1,7 @@
 from flask import Blueprint, render_template, request, url_for
 
 from market import clock
-from market.search import indexing, service
+from market.search import service
 from market.search.forms import SearchForm
 from market.search.highlight import highlight
 from models.catalog import KINDS
@@ -11,7 +11,6 @@ bp = Blueprint("search", __name__)
 
 @bp.get("/search")
 def search():
-    indexing.apply_queue_if_due()
     form = SearchForm(formdata=request.args)
     wanted, notes = form.to_request(clock.local_today())
     page = service.search(wanted)

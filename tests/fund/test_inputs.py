@@ -15,6 +15,7 @@ from models import db, utcnow
 from models.fund import Disbursement, Donation, Grant, Settlement
 from models.ledger import JournalEntry
 from tests.conftest import login, post_form
+from tests.factories import GRANT_PDF, confirmed_grant, grant_document
 
 pytestmark = pytest.mark.usefixtures("english")  # these tests check English wording
 
@@ -65,7 +66,8 @@ def donate(client, home, amount, **fields):
 def grant(client, home, amount, **fields):
     return post_form(client, f"/manage/{home.slug}/fund/grants/new",
                      {"source": "township", "source_name": "Township", "amount": amount,
-                      "received_on": YESTERDAY, **fields})
+                      "received_on": YESTERDAY, "document": (io.BytesIO(GRANT_PDF), "notice.pdf"), **fields},
+                     content_type="multipart/form-data")
 
 
 def settle(client, home, amount, **fields):
@@ -215,13 +217,13 @@ def test_bad_dates_refused_by_the_service(make, home_with_money):
                                          io.BytesIO(png_bytes()))
         with pytest.raises(service.FundError):
             grants.record_grant(home.id, sup, source="township", source_name="T", amount_fen=100,
-                                 received_on=day)
+                                received_on=day, document=grant_document())
         with pytest.raises(service.FundError):
             settlements.record_settlement(home.id, admin, account_code="home_operations", amount_fen=100,
                                       paid_on=day)
     assert entries() == before and rows(Disbursement) == rows(Grant) == rows(Settlement) == 0
     today = utcnow().date()
-    grants.record_grant(home.id, sup, source="township", source_name="T", amount_fen=100, received_on=today)
+    confirmed_grant(home, sup, admin, 100, received_on=today)
     assert entries() == before + 1
 
 
@@ -248,15 +250,17 @@ def test_receipts_that_are_not_pictures_or_pdfs_refused(client, make, home_with_
     assert rows(Disbursement) == 0
 
 
-def test_receipt_over_eight_megabytes_refused(client, make, home_with_money):
+def test_receipt_over_the_upload_limit_refused(app, client, make, home_with_money):
     home = home_with_money
     login(client, make.member(home, "staff"))
-    big = PDF[:-6] + b" " * (8 * 1024 * 1024) + b"%%EOF\n"
+    limit = app.config["UPLOAD_MAX_BYTES"]
+    big = PDF[:-6] + b" " * limit + b"%%EOF\n"
     payload_form = {"category": "meals", "amount": "12.50", "payee": "Shop", "spent_on": YESTERDAY,
                     "receipt": (io.BytesIO(big), "big.pdf")}
     response = post_form(client, f"/manage/{home.slug}/fund/disbursements/new", payload_form,
                          content_type="multipart/form-data")
-    assert response.status_code == 400 and "at most 8 MB" in response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f"at most {limit // (1024 * 1024)} MB" in response.get_data(as_text=True)
     assert rows(Disbursement) == 0
 
 
@@ -330,8 +334,7 @@ def test_decisions_that_are_refused_post_nothing(client, make, home_with_money):
     before = approved
     refused(sup2, d.id, 409, "already approved")  # approving twice
     refused(sup2, d.id, 409, "already approved", reject="y", comment="changed my mind")  # rejecting after
-    grants.record_grant(other.id, make.user(is_admin=True), source="township", source_name="T",
-                         amount_fen=100, received_on=date(2026, 1, 1))
+    confirmed_grant(other, make.user(is_admin=True), make.member(other, "supervisor"), 100)
     before = entries()
     other_d = _propose(other, make.member(other, "staff"), 1)
     refused(sup, other_d.id, 404)  # another home's proposal under this home's address

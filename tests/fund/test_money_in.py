@@ -1,16 +1,19 @@
 """Money into and out of a home's accounts: donations, grants and settlements."""
 
+import io
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
-from market.fund import donations, grants, service, settlements
+from market.fund import donations, grants, public, service, settlements
 from market.ledger import service as ledger
+from market.ledger.verify import verify_ledger
 from models import db
 from models.fund import Donation, Grant, Settlement
 from models.ledger import JournalEntry
 from tests.conftest import login, post_form
+from tests.factories import GRANT_PDF, grant_document
 
 pytestmark = pytest.mark.usefixtures("english")  # these tests check English wording
 
@@ -110,25 +113,76 @@ def test_grant_by_supervisor_or_admin_only(client, make):
     fields = dict(source="township", source_name="Feixiang township", amount_fen=300_00,
                   received_on=date(2026, 10, 1))
     with pytest.raises(service.FundForbidden):
-        grants.record_grant(home.id, staff, **fields)
-    grants.record_grant(home.id, sup, **fields)
-    grants.record_grant(home.id, admin, **dict(fields, source="government"))
+        grants.record_grant(home.id, staff, **fields, document=grant_document())
+    first = grants.record_grant(home.id, sup, **fields, document=grant_document())
+    second = grants.record_grant(home.id, admin, **dict(fields, source="government"),
+                                 document=grant_document())
+    grants.confirm_grant(home.id, first.id, admin)
+    grants.confirm_grant(home.id, second.id, sup)
     assert available(home) == 600_00
     with pytest.raises(service.FundError):
-        grants.record_grant(home.id, sup, **dict(fields, source="lottery"))
+        grants.record_grant(home.id, sup, **dict(fields, source="lottery"), document=grant_document())
     with pytest.raises(service.FundError):
-        grants.record_grant(home.id, sup, **dict(fields, amount_fen=0))
+        grants.record_grant(home.id, sup, **dict(fields, amount_fen=0), document=grant_document())
     assert db.session.scalar(select(func.count(Grant.id))) == 2
     login(client, sup)
-    response = post_form(client, f"/manage/{home.slug}/fund/grants/new",
-                         {"source": "village_collective", "source_name": "Qiantun village",
-                          "amount": "50.555", "received_on": "2026-10-02"})
+    url = f"/manage/{home.slug}/fund/grants/new"
+    form = {"source": "village_collective", "source_name": "Qiantun village", "received_on": "2026-10-02"}
+    response = post_form(client, url, {**form, "amount": "50.555",
+                                       "document": (io.BytesIO(GRANT_PDF), "notice.pdf")},
+                         content_type="multipart/form-data")
     assert response.status_code == 400 and "two decimals" in response.get_data(as_text=True)
-    response = post_form(client, f"/manage/{home.slug}/fund/grants/new",
-                         {"source": "village_collective", "source_name": "Qiantun village",
-                          "amount": "50.50", "received_on": "2026-10-02"})
+    response = post_form(client, url, {**form, "amount": "50.50",
+                                       "document": (io.BytesIO(GRANT_PDF), "n.pdf")},
+                         content_type="multipart/form-data")
     assert response.status_code == 302
+    assert available(home) == 600_00  # recorded, not yet confirmed
+    page = response.headers["Location"]
+    assert "I checked the document" not in client.get(page).get_data(as_text=True)  # not the recorder
+    other = make.member(home, "supervisor")
+    client.delete_cookie("session")
+    login(client, other)
+    assert "I checked the document" in client.get(page).get_data(as_text=True)
+    assert post_form(client, f"{page}/confirm", {}, form_url=page).status_code == 302
     assert available(home) == 600_00 + 5050
+
+
+def test_a_subsidy_without_document_or_second_person_is_not_available(client, make):
+    home = make.home()
+    sup, sup2 = make.member(home, "supervisor"), make.member(home, "supervisor")
+    fields = dict(source="government", source_name="County civil affairs bureau", amount_fen=2000_00,
+                  received_on=date(2026, 11, 3))
+    with pytest.raises(service.FundError, match="Attach the document"):
+        grants.record_grant(home.id, sup, **fields)
+    login(client, sup)
+    response = post_form(client, f"/manage/{home.slug}/fund/grants/new",
+                         {"source": "government", "source_name": "Bureau", "amount": "2000",
+                          "received_on": "2026-11-03"}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "Attach the document" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Grant.id))) == 0
+    grant = grants.record_grant(home.id, sup, **fields, document=grant_document())
+    assert available(home) == 0 and public.summary(home.id).available == 0
+    assert db.session.scalar(select(func.count(JournalEntry.id)).where(JournalEntry.kind == "grant")) == 0
+    with pytest.raises(service.FundError, match="Someone other than"):
+        grants.confirm_grant(home.id, grant.id, sup)  # the recorder cannot confirm their own
+    staff = make.member(home, "staff")
+    with pytest.raises(service.FundForbidden):
+        grants.confirm_grant(home.id, grant.id, staff)
+    outsider = make.member(make.home(), "supervisor")
+    with pytest.raises(service.FundNotFound):
+        grants.confirm_grant(home.id, grant.id, outsider)
+    assert available(home) == 0
+    # Not public before confirmation, public (with its document) after.
+    assert client.get(f"/fund/{home.slug}/grants/{grant.id}/document").status_code == 404
+    grants.confirm_grant(home.id, grant.id, sup2)
+    assert available(home) == 2000_00 and public.summary(home.id).income_total == {"grant": 2000_00}
+    with pytest.raises(service.FundError, match="already confirmed"):
+        grants.confirm_grant(home.id, grant.id, make.user(is_admin=True))
+    document = client.get(f"/fund/{home.slug}/grants/{grant.id}/document")
+    assert document.status_code == 200 and document.get_data() == GRANT_PDF
+    fund_page = client.get(f"/fund/{home.slug}").get_data(as_text=True)
+    assert f"/fund/{home.slug}/grants/{grant.id}/document" in fund_page
+    assert verify_ledger().ok
 
 
 def _owe_operations(home, fen):

@@ -135,3 +135,15 @@ def test_witness_cosignatures_are_checked_registered_and_rate_limited(make, app,
     assert db.session.scalar(select(func.count()).select_from(Cosignature)) == 2
     assert not log.witnessed_conflicts()
     assert json.dumps(shown)
+
+
+def test_heads_page_tells_the_time_in_beijing_not_iso(make, client, monkeypatch):
+    from datetime import UTC, datetime
+
+    from market import clock
+
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 3, 1, 23, 30, tzinfo=UTC))
+    posted_sale(make)  # its head is signed at 07:30 on 2 March, Beijing time
+    page = client.get("/ledger/heads").get_data(as_text=True)
+    assert "2026年3月2日" in page and "07:30" in page
+    assert 'datetime="2026-03-01T23:30' in page and ">2026-03-01T23:30" not in page

@@ -15,10 +15,13 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from market import create_app
+from market.ledger.entries import post_grant
 from models import (
+    Correction,
     Disbursement,
     Donation,
     Elder,
+    Grant,
     Home,
     Listing,
     Membership,
@@ -56,8 +59,8 @@ def _collect_rules():
 MANAGE_RULES, ADMIN_RULES = _collect_rules()
 ALL_RULES = [("manage", *r) for r in MANAGE_RULES] + [("admin", *r) for r in ADMIN_RULES]
 ID_ARGS = ("listing_id", "session_id", "room_id", "photo_id", "elder_id", "disbursement_id",
-           "donation_id", "reference", "line_id", "person_id", "request_id", "service_id", "dispute_id",
-           "allocation_id")
+           "donation_id", "reference", "line_id", "correction_id", "grant_id", "person_id", "request_id",
+           "service_id", "dispute_id", "allocation_id")
 CROSS_ID_RULES = [r for r in MANAGE_RULES if any(f"{arg}>" in r[1] for arg in ID_ARGS)]
 
 # Routes under /manage/<home_slug> whose role rules differ from the console's default ON PURPOSE
@@ -70,11 +73,19 @@ SUPERVISOR_MAY_POST = {
     "fund_manage.propose",  # supervisors may propose spending too (another one approves)
     "fund_manage.confirm_donation",
     "fund_manage.cancel_donation",
+    "fund_manage.new_correction",  # any member proposes a correction (someone else decides)
+    "fund_manage.decide_correction",
+    "fund_manage.withdraw_correction",  # the proposer, supervisor or staff, withdraws it
+    "fund_manage.confirm_grant",  # a second supervisor confirms a grant against its document
     "timebank_manage.dispute",  # the village committee may question a confirmed service (issue 19)
     "timebank_manage.decide",  # a supervisor decides a dispute (four eyes)
     "timebank_manage.decide_allocation",  # a supervisor approves hours from the reserve (four eyes)
 }
-ADMIN_MAY_ENTER = {"fund_manage.index", "fund_manage.new_grant", "fund_manage.new_settlement"}
+# The administrator decides proposals no supervisor of the home may (a lone supervisor's own).
+ADMIN_MAY_ENTER = {"fund_manage.index", "fund_manage.new_grant", "fund_manage.new_settlement",
+                   "fund_manage.disbursement", "fund_manage.decide", "fund_manage.correction",
+                   "fund_manage.decide_correction", "fund_manage.grant", "fund_manage.confirm_grant",
+                   "fund_manage.grant_document"}
 ADMIN_ONLY = {"fund_manage.new_settlement"}  # members of the home get 403
 SUPERVISOR_ONLY = {"fund_manage.new_grant"}  # staff get 403 (supervisors and admins may)
 FAST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
@@ -117,6 +128,7 @@ class World:
                             or Path(current_app.config["INSTANCE_DIR"]) / "receipts")
             receipts.mkdir(parents=True, exist_ok=True)
             (receipts / rows.disbursement.receipt_path).write_bytes(b"%PDF-1.4 receipt")
+            (receipts / rows.grant.document_path).write_bytes(b"%PDF-1.4 notice")
 
     @staticmethod
     def _add(row):
@@ -165,6 +177,13 @@ class World:
                                              receipt_content_type="application/pdf"))
         rows.donation = add(Donation(reference=f"D{slug[-1].upper()}1234", home_id=rows.home.id,
                                      amount_fen=1000))
+        rows.grant_entry = post_grant(home_id=rows.home.id, amount_fen=100, grant_id=rows.home.id,
+                                      source="township", memo="seed")
+        rows.grant = add(Grant(home_id=rows.home.id, source="township", source_name="镇政府", amount_fen=100,
+                               received_on=date(2026, 1, 5), recorded_by_id=rows.staff.id,
+                               document_path=f"{slug}-grant.pdf", document_content_type="application/pdf"))
+        rows.correction = add(Correction(home_id=rows.home.id, entry_id=rows.grant_entry.id, reason="twice",
+                                         proposed_by_id=rows.staff.id))
         # The time bank (issue 19): a person, a request, a logged service, a dispute, an allocation.
         home_id = rows.home.id
         rows.tb_elder = add(TimePerson(home_id=home_id, name="王奶奶", village="前屯村", is_volunteer=False))
@@ -192,7 +211,8 @@ class World:
             "elder_id": ids_of.elder.id, "home_id": slug_of.home.id,
             "membership_id": slug_of.membership.id, "disbursement_id": ids_of.disbursement.id,
             "donation_id": ids_of.donation.id, "reference": ids_of.order.reference,
-            "line_id": ids_of.line.id, "job_id": 1,  # /admin/jobs: refused before any lookup
+            "line_id": ids_of.line.id, "correction_id": ids_of.correction.id, "grant_id": ids_of.grant.id,
+            "job_id": 1,  # /admin/jobs: refused before any lookup
             "person_id": ids_of.tb_elder.id, "request_id": ids_of.tb_request.id,
             "service_id": ids_of.tb_service.id, "dispute_id": ids_of.tb_dispute.id,
             "allocation_id": ids_of.tb_allocation.id,

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from models import Elder, Listing, Photo, Room, TourSession, db, utcnow
+from models import Elder, Listing, Order, Photo, Room, TourSession, db, utcnow
 from tests.conftest import login, post_form
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -127,13 +127,23 @@ def test_stock_cannot_go_below_reserved(client, staff_home, make):
 
 
 def test_made_to_order_with_lead_days_harvest_and_regions(client, staff_home):
-    data = _listing_data(made_to_order="y", lead_days="20", stock="", harvest_date="2027-05-01",
+    harvest = (datetime.now(SHANGHAI) + timedelta(days=150)).date()
+    data = _listing_data(made_to_order="y", lead_days="20", stock="", harvest_date=harvest.isoformat(),
                          ships_to=["河北省", "北京市"], unit_zh="斤")
     assert post_form(client, "/manage/qiantun/listings/new/produce", data).status_code == 302
     listing = db.session.scalar(select(Listing))
     assert listing.made_to_order and listing.lead_days == 20 and listing.stock is None
-    assert listing.harvest_date == date(2027, 5, 1)
+    assert listing.harvest_date == harvest
     assert listing.ships_to == "北京市,河北省"
+
+
+@pytest.mark.parametrize("days", [-400, 400, 3000])
+def test_harvest_dates_far_from_today_are_refused(client, staff_home, english, days):
+    harvest = (datetime.now(SHANGHAI) + timedelta(days=days)).date()
+    response = post_form(client, "/manage/qiantun/listings/new/produce",
+                         _listing_data(stock="5", harvest_date=harvest.isoformat()))
+    assert response.status_code == 400 and "harvest date between" in response.get_data(as_text=True)
+    assert _count(Listing) == 0
 
 
 def test_made_to_order_needs_lead_days(client, staff_home):
@@ -220,6 +230,98 @@ def test_add_session_converts_shanghai_time_to_utc(client, staff_home, make):
     assert session.starts_at == expected
     assert session.starts_at.hour == 1 and session.starts_at.minute == 30
     assert (session.duration_minutes, session.capacity, session.meeting_point_zh) == (90, 12, "村口")
+
+
+def test_a_weekly_session_is_added_for_every_week_at_the_same_local_time(client, staff_home, make):
+    """"Every Saturday at 9:30 for 8 weeks" in one form (#18)."""
+    listing = make.listing(staff_home, "tour")
+    data = _session_data(weeks="8")
+    response = post_form(client, f"/manage/qiantun/listings/{listing.id}/sessions/new", data)
+    assert response.status_code == 302
+    starts = [s.starts_at.astimezone(SHANGHAI) for s in
+              db.session.scalars(select(TourSession).order_by(TourSession.starts_at))]
+    first = date.fromisoformat(data["day"])
+    assert [moment.date() for moment in starts] == [first + timedelta(weeks=n) for n in range(8)]
+    assert {(moment.hour, moment.minute) for moment in starts} == {(9, 30)}
+
+
+@pytest.mark.parametrize("weeks", ["0", "-1", "53", "lots"])
+def test_bad_number_of_weeks_adds_no_session(client, staff_home, make, weeks):
+    listing = make.listing(staff_home, "tour")
+    response = post_form(client, f"/manage/qiantun/listings/{listing.id}/sessions/new",
+                         _session_data(weeks=weeks))
+    assert response.status_code == 400 and 'class="error"' in response.get_data(as_text=True)
+    assert _count(TourSession) == 0
+
+
+def test_repeats_past_the_booking_horizon_add_none_of_the_weeks(client, staff_home, make, english):
+    """All or nothing: when the last weeks fall beyond a year ahead, not even the first is added."""
+    listing = make.listing(staff_home, "tour")
+    day = (datetime.now(SHANGHAI) + timedelta(days=340)).date()
+    response = post_form(client, f"/manage/qiantun/listings/{listing.id}/sessions/new",
+                         _session_data(day=day.isoformat(), weeks="10"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "The repeat in week" in page and "up to a year ahead" in page
+    assert _count(TourSession) == 0
+
+
+def _booked_session(make, home, seats=2):
+    from tests.factories import paid_offline
+
+    listing = make.listing(home, "tour")
+    tour_session = make.session(listing, days=10)
+    order = paid_offline("s:booked", (listing.id, {"session_id": tour_session.id, "quantity": str(seats)}))
+    return listing, tour_session, order
+
+
+def test_moving_a_booked_session_asks_first_and_changes_nothing(client, staff_home, make, english):
+    from market import mail
+
+    listing, tour_session, order = _booked_session(make, staff_home)
+    was = tour_session.starts_at
+    mail.outbox.clear()
+    url = f"/manage/qiantun/listings/{listing.id}/sessions/{tour_session.id}/edit"
+    response = post_form(client, url, _session_data(start="14:00", capacity="12"))
+    assert response.status_code == 400 and "Tick the box to move it" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(TourSession, tour_session.id).starts_at == was
+    assert len(db.session.get(Order, order.id).events) == 2 and mail.outbox == []  # placed, paid
+
+
+def test_moving_a_booked_session_tells_every_buyer(client, staff_home, make, english):
+    from market import mail
+    from market.orders.timeline import event_text
+
+    listing, tour_session, order = _booked_session(make, staff_home)
+    mail.outbox.clear()
+    url = f"/manage/qiantun/listings/{listing.id}/sessions/{tour_session.id}/edit"
+    data = _session_data(start="14:00", capacity="12", buyers_told="y")
+    assert post_form(client, url, data).status_code == 302
+    db.session.expire_all()
+    moved = db.session.get(TourSession, tour_session.id).starts_at.astimezone(SHANGHAI)
+    assert (moved.hour, moved.minute) == (14, 0)
+    order = db.session.get(Order, order.id)
+    last = order.events[-1]
+    assert last.from_status == last.to_status == order.status == "paid"
+    assert "The session was moved from" in event_text(last) and "2:00\u202fPM." in event_text(last)
+    [message] = mail.outbox
+    assert message["To"] == "li@example.com" and order.reference in message["Subject"]
+    assert "14:00" in message.get_content()  # the Chinese half of the mail
+    staff_page = client.get(f"/manage/qiantun/orders/{order.reference}").get_data(as_text=True)
+    assert "The session was moved from" in staff_page
+
+
+def test_more_seats_on_a_booked_session_needs_no_notice(client, staff_home, make):
+    listing, tour_session, order = _booked_session(make, staff_home)
+    tour_session.starts_at = tour_session.starts_at.replace(second=0, microsecond=0)
+    db.session.commit()
+    local = tour_session.starts_at.astimezone(SHANGHAI)
+    url = f"/manage/qiantun/listings/{listing.id}/sessions/{tour_session.id}/edit"
+    data = _session_data(day=local.date().isoformat(), start=local.strftime("%H:%M"), capacity="20",
+                         meeting_point_zh=tour_session.meeting_point_zh,
+                         meeting_point_en=tour_session.meeting_point_en)
+    assert post_form(client, url, data).status_code == 302
+    assert len(db.session.get(Order, order.id).events) == 2
 
 
 BAD_SESSIONS = [
@@ -370,9 +472,61 @@ def test_upload_and_remove_listing_photo(client, staff_home, make, app):
     assert (root / photo.path).exists() and (root / photo.thumb_path).exists()
     assert client.get(f"/media/{photo.thumb_path}").status_code == 200
     stored = root / photo.path
-    post_form(client, f"/manage/qiantun/photos/{photo.id}/delete", form_url=url)
+    asked = post_form(client, f"/manage/qiantun/photos/{photo.id}/delete", form_url=url)
+    assert asked.status_code == 200 and 'name="confirmed" value="yes"' in asked.get_data(as_text=True)
+    assert _count(Photo) == 1 and stored.exists()  # one tap only asks
+    post_form(client, f"/manage/qiantun/photos/{photo.id}/delete", {"confirmed": "yes"}, form_url=url)
     assert _count(Photo) == 0
     assert not stored.exists()
+
+
+def test_several_photos_at_once_then_one_made_the_cover(client, staff_home, make, english):
+    listing = make.listing(staff_home, "craft")
+    url = f"/manage/qiantun/listings/{listing.id}/photos"
+    files = [(io.BytesIO(_png_bytes()), f"paper{n}.png") for n in range(3)]
+    response = post_form(client, url, {"photo": files, "alt_en": "Rice paper"},
+                         content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert "3 photos added." in client.get(url).get_data(as_text=True)
+    photos = db.session.get(Listing, listing.id).photos
+    assert len(photos) == 3 and [p.alt_en for p in photos] == ["Rice paper"] * 3
+    last = photos[-1]
+    assert post_form(client, f"/manage/qiantun/photos/{last.id}/cover", form_url=url).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Listing, listing.id).photos[0].id == last.id
+
+
+def test_one_bad_file_among_several_adds_none(client, staff_home, make, app, english):
+    listing = make.listing(staff_home, "craft")
+    url = f"/manage/qiantun/listings/{listing.id}/photos"
+    files = [(io.BytesIO(_png_bytes()), "good.png"), (io.BytesIO(b"not a picture"), "notes.txt"),
+             (io.BytesIO(_png_bytes()), "late.png")]
+    response = post_form(client, url, {"photo": files}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "notes.txt" in response.get_data(as_text=True)
+    assert _count(Photo) == 0
+    root = app.config["UPLOAD_ROOT"]
+    assert not root.exists() or not any(p.is_file() for p in root.rglob("*"))
+
+
+def test_at_most_ten_photos_at_a_time(client, staff_home, make):
+    listing = make.listing(staff_home, "craft")
+    files = [(io.BytesIO(_png_bytes()), f"p{n}.png") for n in range(11)]
+    response = post_form(client, f"/manage/qiantun/listings/{listing.id}/photos", {"photo": files},
+                         content_type="multipart/form-data")
+    assert response.status_code == 400 and _count(Photo) == 0
+
+
+def test_another_homes_photo_cannot_be_made_the_cover(client, staff_home, make, app):
+    other = make.home()
+    listing = make.listing(other, "craft")
+    photo = Photo(home_id=other.id, listing_id=listing.id, path="x/a.jpg", thumb_path="x/a_t.jpg",
+                  width=10, height=10, position=5)
+    db.session.add(photo)
+    db.session.commit()
+    response = post_form(client, f"/manage/qiantun/photos/{photo.id}/cover",
+                         form_url="/manage/qiantun/photos")
+    assert response.status_code == 404
+    assert db.session.get(Photo, photo.id).position == 5
 
 
 def test_upload_home_photo(client, staff_home):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from market import hooks
+from market import clock, hooks
 from market.clock import local_today
 from market.orders import errors as order_errors
 from market.orders import fulfilment, lifecycle
@@ -71,14 +71,18 @@ def test_shipping_goods_leaves_the_tour_in_the_same_order_open(client, make, ful
     assert again.status_code == 409 and fulfilled == [order.id]
 
 
-def test_a_stay_cannot_be_checked_out_before_check_in(app, make, fulfilled):
+def test_a_stay_cannot_be_checked_out_before_its_check_out_day(app, make, fulfilled, english):
     order = paid_stay(make, make.home(), days_ahead=3, nights=2)
     line = order.lines[0]
-    with pytest.raises(order_errors.OrderStateError, match="check in on"):
+    with pytest.raises(order_errors.OrderStateError, match="leave on"):
         fulfilment.mark_done(order, line.id, None)
     db.session.rollback()
-    on_the_day = utcnow() + timedelta(days=3)
-    fulfilment.apply_mark_done(order, line.id, None, now=on_the_day)
+    arrival_day = utcnow() + timedelta(days=3)
+    with pytest.raises(order_errors.OrderStateError, match="leave on"):
+        fulfilment.apply_mark_done(order, line.id, None, now=arrival_day)  # the guests are still there
+    db.session.rollback()
+    leaving_day = clock.start_of_day(line.check_out)
+    fulfilment.apply_mark_done(order, line.id, None, now=leaving_day)
     db.session.commit()
     assert order.status == "fulfilled" and fulfilled == [order.id]
 
@@ -107,11 +111,12 @@ def test_the_today_page_marks_attendees_attended_without_javascript(client, make
     assert db.session.get(Order, second.id).status == "paid"
 
 
-def test_stays_leaving_today_can_be_checked_out_from_the_today_page(client, make):
+def test_stays_leaving_today_can_be_checked_out_from_the_today_page(client, make, monkeypatch):
     home = make.home()
     order = paid_stay(make, home, days_ahead=0, nights=1)
     login(client, make.member(home))
     check_out = order.lines[0].check_out
+    monkeypatch.setattr(clock, "now", lambda: clock.start_of_day(check_out) + timedelta(hours=10))
     page = client.get(f"/manage/{home.slug}/orders/today?day={check_out.isoformat()}").get_data(as_text=True)
     assert f"/orders/{order.reference}/lines/{order.lines[0].id}/done" in page and "Checked out" in page
 

@@ -271,7 +271,9 @@ def test_checkout_post_releases_an_ended_hold_before_reserving(client, make):
 
 
 @pytest.mark.parametrize("page", ["/search?q=x", "/manage/{slug}/orders/", "/manage/{slug}/orders/today"])
-def test_search_and_staff_pages_release_ended_holds(client, make, page):
+def test_search_and_staff_pages_read_ended_holds_and_the_job_releases_them(client, make, page):
+    from market.orders.tasks import expire_holds
+
     home = make.home()
     login(client, make.member(home))
     tour = make.listing(home, "tour")
@@ -279,8 +281,26 @@ def test_search_and_staff_pages_release_ended_holds(client, make, page):
     [held] = buy("s:hold", listing_id=tour.id, session_id=tour_session.id, quantity="2")
     end_hold(held)
     assert client.get(page.format(slug=home.slug)).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Order, held.id).status == "pending_payment"  # pages never write
+    assert db.session.get(TourSession, tour_session.id).reserved == 2
+    db.session.commit()
+    assert expire_holds.call_local() == 1  # the minute's job
+    db.session.expire_all()
     assert db.session.get(Order, held.id).status == "expired"
     assert db.session.get(TourSession, tour_session.id).reserved == 0
+
+
+def test_the_staff_list_shows_an_ended_hold_as_expired_before_the_job(client, make):
+    home = make.home()
+    login(client, make.member(home))
+    tour = make.listing(home, "tour")
+    [held] = buy("s:hold", listing_id=tour.id, session_id=make.session(tour).id, quantity="1")
+    listed = client.get(f"/manage/{home.slug}/orders/").get_data(as_text=True)
+    assert "· waiting for payment ·" in listed
+    end_hold(held)
+    listed = client.get(f"/manage/{home.slug}/orders/").get_data(as_text=True)
+    assert held.reference in listed and "· waiting for payment ·" not in listed and "· expired ·" in listed
 
 
 # ---- 9. smaller wording ------------------------------------------------------------------------

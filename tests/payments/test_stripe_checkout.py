@@ -9,6 +9,7 @@ import pytest
 from market.payments.providers import enabled_providers
 from market.payments.stripe_api import API_VERSION
 from models import Order, Payment, db, utcnow
+from tests.conftest import post_form
 from tests.factories import stripe_order
 from tests.payments.stripe_fixtures import *  # noqa: F403 - fixtures fake, tour and helpers
 from tests.stripe_fake import SECRET_KEY
@@ -219,14 +220,24 @@ def test_expired_session_gets_a_new_attempt_with_a_new_key(app, fake, tour):
     assert db.session.query(Payment).filter_by(order_id=order.id, status="cancelled").count() == 1
 
 
-def test_the_order_page_offers_the_stripe_checkout(app, fake, tour, client):
+def test_the_order_page_offers_a_button_that_goes_to_the_stripe_checkout(app, fake, tour, client):
+    """The order page only reads (no GET writes or waits for Stripe): "Pay now" is a POST that
+    creates the Checkout Session, or reuses the open one, and goes there."""
     order = stripe_order(tour)
     with client.session_transaction() as s:
         s["guest_orders"] = [order.reference]
     page = client.get(f"/orders/{order.reference}")
     assert page.status_code == 200
-    assert "checkout.stripe.com" in page.get_data(as_text=True)
+    assert f'action="/orders/{order.reference}/pay"' in page.get_data(as_text=True)
+    assert fake.requests == [] and session_of(order) is None
+    first = post_form(client, f"/orders/{order.reference}/pay", form_url=f"/orders/{order.reference}")
+    assert first.status_code == 303 and first.location.startswith("https://checkout.stripe.com/")
+    again = post_form(client, f"/orders/{order.reference}/pay", form_url=f"/orders/{order.reference}")
+    assert again.location == first.location  # the open session, not a second one
+    assert len(fake.requests_to("POST", "/v1/checkout/sessions")) == 1
     assert db.session.get(Order, order.id).status == "pending_payment"
+    stranger = app.test_client()
+    assert post_form(stranger, f"/orders/{order.reference}/pay", form_url="/orders").status_code == 404
 
 
 def test_leaving_the_checkout_page_shows_not_completed_and_pay_again(app, fake, tour, client):

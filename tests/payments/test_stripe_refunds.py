@@ -411,3 +411,14 @@ def test_reconcile_records_fees_the_webhook_could_not(app, client, fake, tour):
     assert "1 processing fee(s) recorded" in result.output
     payment = session_of(order)
     assert (payment.fee_fen, payment.fee_currency) == (round(17600 * 0.14) * 340 // 10000, "USD")
+
+
+def test_admin_payments_list_speaks_the_readers_language(app, client, fake, tour, make):
+    """Stored codes (stripe, succeeded, card) are shown as words, in Chinese by default."""
+    paid_by_stripe(client, fake, tour)
+    admin = app.test_client()
+    login(admin, make.user(is_admin=True))
+    text = admin.get("/admin/payments").get_data(as_text=True)
+    rows = text.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert "在线支付（Stripe）" in rows and "成功" in rows
+    assert ">succeeded<" not in rows and ">stripe #" not in rows

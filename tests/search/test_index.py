@@ -240,12 +240,19 @@ def test_a_booking_that_leaves_seats_queues_nothing(catalog):
     assert queued() == set()
 
 
-def test_the_search_page_applies_the_queue(catalog, client):
+def test_the_search_page_only_reads_and_the_job_applies_the_queue(catalog, client):
     from market.booking import service as booking
+    from market.search.tasks import apply_queue
 
     story_session = catalog["session"]
     assert booking.reserve_seats(story_session.id, story_session.capacity, utcnow())
     db.session.commit()
+    waiting = queued()
+    assert waiting
+    client.get("/search?kind=tour&sort=soonest")
+    assert queued() == waiting  # the page did not apply it
+    db.session.commit()
+    assert apply_queue.call_local() >= 1  # the 30-second schedule
     page = client.get("/search?kind=tour&sort=soonest").get_data(as_text=True)
     assert page.index("paper-workshop") < page.index("red-stories")
     assert queued() == set()

@@ -18,7 +18,8 @@ def test_parse_major_exact(text, fen):
 
 @pytest.mark.parametrize("text", ["", "-1", "1.234", "abc", "1e3", "12,50", "NaN", "1.", ".5",
                                   "1,25", "1,2500", ",250", "1,250,", "1,000,000,000", "¥", "¥-5",
-                                  "$12", "12¥", "1 250", "\u0661\u0662", "1\u0662.5"])  # Arabic-Indic digits are not yuan
+                                  "$12", "12¥", "1 250",
+                                  "\u0661\u0662", "1\u0662.5"])  # Arabic-Indic digits are not yuan
 def test_parse_major_refuses_bad_input(text):
     with pytest.raises(ValueError):
         parse_major(text)

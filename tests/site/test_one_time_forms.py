@@ -1,6 +1,7 @@
 """A form sent twice (the same rendered form) does its work once: one cart line, one elder,
 one proposed spending, one grant, never two. A form without its one-time token does nothing."""
 
+import io
 import re
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 
 from models import CartItem, Elder, Grant, UsedFormToken, db
 from tests.conftest import csrf_from, login
+from tests.factories import GRANT_PDF
 from tests.manage.test_isolation import World
 
 # Every form that moves money or makes a row a person would have to undo by hand.
@@ -18,6 +20,8 @@ ONE_TIME = {
     "fund_manage.cancel_donation", "fund_manage.new_grant", "fund_manage.new_settlement",
     "staff_orders.mark_paid", "staff_orders.cancel", "staff_orders.refund",
     "manage.listing_new", "manage.session_new", "manage.room_new", "manage.elder_new",
+    "fund_manage.new_correction", "fund_manage.decide_correction", "fund_manage.withdraw_correction",
+    "fund_manage.confirm_grant",
     "timebank.join", "timebank.accept", "timebank.done", "timebank.confirm", "timebank.spend",
     "timebank.give",
     "timebank_manage.person_new", "timebank_manage.request_new", "timebank_manage.assign",
@@ -122,6 +126,12 @@ def test_a_grant_sent_twice_is_recorded_once(world):
     url = f"/manage/{world.a.home.slug}/fund/grants/new"
     fields = {**_form(client, url), "source": "township", "source_name": "镇政府", "amount": "100",
               "received_on": "2026-01-05"}
-    assert client.post(url, data=fields).status_code == 302
-    assert client.post(url, data=fields).status_code == 409
-    assert count(Grant) == 1
+
+    def sent():
+        return client.post(url, data={**fields, "document": (io.BytesIO(GRANT_PDF), "notice.pdf")},
+                           content_type="multipart/form-data")
+
+    before = count(Grant)
+    assert sent().status_code == 302
+    assert sent().status_code == 409
+    assert count(Grant) == before + 1

@@ -111,6 +111,38 @@ def test_language_chosen_on_this_device_wins_at_login_and_is_saved(app, client, 
     assert 'lang="zh-Hans"' in laptop.get("/").get_data(as_text=True)
 
 
+def test_switching_language_writes_nothing_and_the_account_keeps_it_at_logout(app, client, make):
+    """GET /lang/<code> only sets the cookie (no GET writes); logging out (a POST) saves the
+    language chosen on this device to the account, which carries it to a new browser."""
+    from sqlalchemy import event
+
+    from tests.conftest import login, post_form
+
+    user = make.user(locale="zh_Hans")
+    login(client, user)
+    writes = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get("/lang/en?next=/browse").status_code == 302
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert writes == []
+    assert 'lang="en"' in client.get("/").get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.locale == "zh_Hans"
+    post_form(client, "/logout", form_url="/")
+    db.session.refresh(user)
+    assert user.locale == "en"
+    laptop = app.test_client()
+    login(laptop, user)
+    assert 'lang="en"' in laptop.get("/").get_data(as_text=True)
+
+
 def test_print_buttons_say_how_to_print_without_javascript(client, make):
     """The button needs a script; without one it is hidden (site.css hides .needs-js until
     static/js/site.js marks the page) and a hint shows."""

@@ -67,9 +67,25 @@ def test_counts_in_redis_are_shared_by_every_web_process(app):
     app.config["THROTTLE_ORDER_LOOKUP"] = "3 per 2 seconds"
     first, second = Throttles("redis://127.0.0.1:6379/14"), Throttles("redis://127.0.0.1:6379/14")
     first.reset()
-    with app.test_request_context("/orders/lookup", method="POST", environ_base={"REMOTE_ADDR": "203.0.113.9"}):
+    guesser = {"REMOTE_ADDR": "203.0.113.9"}
+    with app.test_request_context("/orders/lookup", method="POST", environ_base=guesser):
         waits = [server.seconds_blocked("orders.lookup") for server in (first, second, first, second)]
         assert waits[:3] == [0, 0, 0] and 1 <= waits[3] <= 2
         time.sleep(2.1)
         assert second.seconds_blocked("orders.lookup") == 0
     first.reset()
+
+
+def test_with_their_redis_down_the_throttles_fail_open_and_say_so_in_the_log(app, client, make, caplog):
+    from limits.storage import storage_from_string
+    from limits.strategies import FixedWindowRateLimiter
+
+    throttles = app.extensions["throttles"]
+    throttles.storage = storage_from_string("redis://127.0.0.1:1/0")  # nothing listens
+    throttles.strategy = FixedWindowRateLimiter(throttles.storage)
+    app.config["THROTTLE_LOGIN_ACCOUNT"] = "1 per 1 hour"
+    user = make.user()
+    assert client.get("/search?q=tea").status_code == 200
+    for _ in range(3):  # not counted, so never stopped: the site works while Redis is away
+        assert _wrong_login(client, user.email).status_code == 400
+    assert "throttle accounts.login not checked" in caplog.text

@@ -1,14 +1,14 @@
 """The time bank: people, service requests, services, hours spent or given, disputes.
 
 Revision ID: 0011_timebank
-Revises: 0008_jobs_outbox
+Revises: 0009_governance
 """
 from alembic import op
 import sqlalchemy as sa
 import models.base
 
 revision = '0011_timebank'
-down_revision = '0008_jobs_outbox'
+down_revision = '0009_governance'
 branch_labels = None
 depends_on = None
 
