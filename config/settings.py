@@ -79,6 +79,7 @@ class Config:
     HOLD_MINUTES = _env_int("HOLD_MINUTES", 15)  # an unpaid online order holds what it booked
     OFFLINE_HOLD_HOURS = _env_int("OFFLINE_HOLD_HOURS", 48)  # an unpaid offline order holds it
     CARE_FUND_RELEASE_DAYS = _env_int("CARE_FUND_RELEASE_DAYS", 7)  # goods: days care income stays pending
+    OFFLINE_REFUND_DAYS = _env_int("OFFLINE_REFUND_DAYS", 3)  # days a home has to hand money back
     # The Ed25519 key that signs tree heads (`flask ledger keygen`); None: INSTANCE_DIR/ledger-signing.key,
     # created on first use outside production. Production refuses to start without the file.
     LEDGER_SIGNING_KEY_FILE = os.environ.get("LEDGER_SIGNING_KEY_FILE") or None

@@ -150,7 +150,14 @@ def _connect_hooks() -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from market.catalog.display import cached_card, care_share_percent, home_datetime, percent
+    from market.catalog.display import (
+        cached_card,
+        care_share_percent,
+        home_datetime,
+        month_name,
+        percent,
+        weekday_names,
+    )
     from market.ledger.public import ledger_alarm, ledger_public_key, order_paper_trail, qr_svg
     from market.once import hidden_field
     from market.provinces import province_list
@@ -165,6 +172,8 @@ def _register_template_helpers(app: Flask) -> None:
         percent=percent,
         home_datetime=home_datetime,
         cached_card=cached_card,
+        month_name=month_name,
+        weekday_names=weekday_names,
         province_list=province_list,
         ledger_alarm=ledger_alarm,
         ledger_public_key=ledger_public_key,

@@ -121,6 +121,13 @@ class Listing(db.Model):
     ships_to: Mapped[str] = mapped_column(String(400), default="")  # province names, comma list
     # Hours before the start (tours, stays) a paid booking can still be cancelled.
     cancel_hours: Mapped[int | None] = mapped_column(Integer)
+    # Facts for travellers (tours, stays): what the price includes, how to find the meeting
+    # point or the house, and a map link (http/https only; checked by market/manage).
+    included_zh: Mapped[str] = mapped_column(Text, default="", server_default="")
+    included_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    directions_zh: Mapped[str] = mapped_column(Text, default="", server_default="")
+    directions_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    map_url: Mapped[str] = mapped_column(String(300), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
@@ -29,6 +30,15 @@ MAX_QUANTITY = 999
 MAX_DAYS_AHEAD = 365  # how far ahead a stay can be booked
 _INT = re.compile(r"^\s*\+?(\d+)\s*$")
 CHECK_IN_TIME = time(14, 0)  # a stay begins on its check-in day at 14:00, local time
+DEFAULT_CANCEL_HOURS = {"tour": 48, "homestay": 72}  # a listing's cancel_hours overrides
+
+
+def cancel_hours(listing) -> int | None:
+    """Hours before the start a paid tour or stay can still be cancelled (None for goods: until
+    they are shipped)."""
+    if listing.kind not in DEFAULT_CANCEL_HOURS:
+        return None
+    return listing.cancel_hours if listing.cancel_hours is not None else DEFAULT_CANCEL_HOURS[listing.kind]
 
 
 class BookingError(ValueError):
@@ -76,7 +86,7 @@ def check_stay_dates(check_in: date, check_out: date, today: date) -> list[date]
     last = today + timedelta(days=MAX_DAYS_AHEAD)
     if check_in > last:
         raise BookingError(_("Stays can be booked up to a year ahead. Please choose a check-in date "
-                             "until %(day)s.", day=last.isoformat()))
+                             "until %(day)s.", day=format_date(last, "long")))
     if check_out <= check_in:
         raise BookingError(_("Check-out must be after check-in."))
     nights = (check_out - check_in).days
@@ -234,3 +244,17 @@ def release_nights(order_line_id: int) -> None:
     freed = db.session.execute(
         delete(RoomNight).where(RoomNight.order_line_id == order_line_id).returning(RoomNight.room_id))
     _announce(room_ids=set(freed.scalars()))
+
+
+def taken_nights(room_ids, first: date, last: date) -> dict[int, set[date]]:
+    """Per room, the nights from `first` to `last` (inclusive) that are held or sold (a hold that
+    has ended frees its nights now, before the minute's job releases them)."""
+    taken: dict[int, set[date]] = {room_id: set() for room_id in room_ids}
+    if not taken:
+        return taken
+    rows = db.session.execute(select(RoomNight.room_id, RoomNight.night).where(
+        RoomNight.room_id.in_(list(taken)), RoomNight.night >= first, RoomNight.night <= last,
+        holds.night_taken()))
+    for room_id, night in rows:
+        taken[room_id].add(night)
+    return taken

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from babel.dates import format_skeleton, get_day_names
 from babel.numbers import format_percent
 from flask import request
 from flask_babel import get_locale
@@ -14,6 +15,19 @@ from market.catalog.service import effective_care_bps
 def percent(bps: int) -> str:
     """2000 basis points -> '20%' in the reader's locale."""
     return format_percent(bps / 10000, format="#,##0.##%", locale=get_locale())
+
+
+def month_name(day) -> str:
+    """'2026年12月' or 'December 2026', the reader's way."""
+    return format_skeleton("yMMMM", day, locale=get_locale())
+
+
+def weekday_names() -> list[tuple[str, str]]:
+    """(short, full) names of Monday … Sunday in the reader's language: 一 … 日, Mon … Sun."""
+    locale = get_locale()
+    short = get_day_names("narrow" if str(locale).startswith("zh") else "abbreviated", locale=locale)
+    full = get_day_names("wide", locale=locale)
+    return [(short[i], full[i]) for i in range(7)]
 
 
 def care_share_percent(listing) -> str:

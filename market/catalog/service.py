@@ -1,8 +1,9 @@
 """Reading homes and listings for the public pages. Lean queries: no N+1, keyset paging."""
 
+import calendar
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 from flask import current_app, has_app_context
@@ -11,6 +12,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from market import clock
 from market.booking import service as booking
+from market.booking.service import cancel_hours, taken_nights
+from market.i18n import localized
 from models import Elder, Home, Listing, Room, TourSession, db
 from models.catalog import KINDS
 
@@ -335,3 +338,53 @@ def credited_elder(listing: Listing) -> Elder | None:
     """The listing's elder, only when that elder agreed to be shown."""
     elder = listing.elder
     return elder if elder is not None and elder.consent_public else None
+
+
+@dataclass
+class TravellerFacts:
+    """What a traveller wants to know before booking a tour or a stay."""
+
+    durations: list[int]  # minutes, the distinct lengths of the upcoming sessions
+    meeting_points: list[str]
+    directions: str
+    map_url: str
+    included: list[str]
+    cancel_hours: int | None  # None: goods (cancel until shipped)
+
+
+def traveller_facts(listing: Listing, sessions) -> TravellerFacts:
+    return TravellerFacts(
+        durations=sorted({s.duration_minutes for s in sessions if s.duration_minutes}),
+        meeting_points=list(dict.fromkeys(p for p in (localized(s, "meeting_point") for s in sessions) if p)),
+        directions=localized(listing, "directions"),
+        map_url=listing.map_url if listing.map_url.startswith(("https://", "http://")) else "",
+        included=[line.strip(" -·•") for line in localized(listing, "included").splitlines()
+                  if line.strip(" -·•")],
+        cancel_hours=cancel_hours(listing),
+    )
+
+
+@dataclass
+class CalendarMonth:
+    """One month of a room's nights: weeks of (day or None, state), state "past", "taken" or "free"."""
+
+    first: date
+    weeks: list[list[tuple[date | None, str]]]
+
+
+def room_calendars(rooms, today: date, months: int = 2) -> dict[int, list[CalendarMonth]]:
+    """Per room, this month and the next ones, each night marked past, taken (held or sold) or
+    free, so the page can grey out what cannot be booked (nothing is reserved by looking)."""
+    firsts = [date(today.year + (today.month - 1 + n) // 12, (today.month - 1 + n) % 12 + 1, 1)
+              for n in range(months)]
+    last_first = firsts[-1]
+    last = date(last_first.year + last_first.month // 12, last_first.month % 12 + 1, 1) - timedelta(days=1)
+    taken = taken_nights([room.id for room in rooms], today, last)
+    weeks_of = calendar.Calendar(firstweekday=0)
+    result = {}
+    for room in rooms:
+        result[room.id] = [CalendarMonth(first, [
+            [(day, "past" if day < today else "taken" if day in taken[room.id] else "free")
+             if day.month == first.month else (None, "") for day in week]
+            for week in weeks_of.monthdatescalendar(first.year, first.month)]) for first in firsts]
+    return result

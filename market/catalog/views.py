@@ -1,6 +1,7 @@
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from market import clock
 from market.accounts.service import set_locale
 from market.catalog import service
 from market.database import writing
@@ -63,12 +64,15 @@ def home(slug: str):
 def listing(slug: str):
     found = service.listing_by_slug(slug) or abort(404)
     sessions = service.upcoming_sessions(found) if found.kind == "tour" else []
+    rooms = service.active_rooms(found) if found.kind == "homestay" else []
     return render_template(
         "catalog/listing.html",
         listing=found,
         elder=service.credited_elder(found),
         sessions=sessions, seats_left=service.seats_left(sessions),
-        rooms=service.active_rooms(found) if found.kind == "homestay" else [],
+        facts=service.traveller_facts(found, sessions),
+        rooms=rooms,
+        calendars=service.room_calendars(rooms, clock.local_today()) if rooms else {},
         stock_left=service.stock_left(found),
     )
 

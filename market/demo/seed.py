@@ -22,7 +22,8 @@ HOME_FIELDS = ("slug", "name_zh", "name_en", "province_zh", "province_en", "coun
                "pay_payee", "pay_account", "pay_phone", "pay_note_zh", "pay_note_en")
 LISTING_FIELDS = ("slug", "kind", "featured", "title_zh", "title_en", "description_zh", "description_en",
                   "tags", "unit_zh", "unit_en", "care_share_bps", "stock", "made_to_order", "lead_days",
-                  "ships_to", "cancel_hours")
+                  "ships_to", "cancel_hours", "included_zh", "included_en", "directions_zh",
+                  "directions_en", "map_url")
 
 
 def seed(now: datetime | None = None) -> list[tuple[str, str]] | None:
@@ -80,6 +81,10 @@ def _add_home(spec: dict, today: date, stored: list[str]) -> Home:
 def _add_listing(home: Home, spec: dict, item: dict, elders: dict, today: date, number: int,
                  stored: list[str]) -> Listing:
     fields = {field: item[field] for field in LISTING_FIELDS if field in item}
+    # The home's facts for travellers, unless the listing has its own.
+    if item["kind"] in spec.get("visit", {}):
+        for field, value in spec["visit"][item["kind"]].items():
+            fields.setdefault(field, value)
     rooms = item.get("rooms", [])
     price = item.get("price_fen") or min(room[2] for room in rooms)
     elder = elders.get(item.get("elder"))

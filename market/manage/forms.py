@@ -126,6 +126,14 @@ class ListingForm(FlaskForm):
     elder_id = SelectField(_l("Credited elder"), coerce=int, default=0)
     care_share = PercentField(_l("Care share in percent (leave empty to use the home's)"))
     cancel_hours = WholeNumberField(_l("Free cancellation until this many hours before the start"))
+    included_zh = TextAreaField(_l("What the price includes (Chinese)"), validators=[Length(max=1000)])
+    included_en = TextAreaField(_l("What the price includes (English)"), validators=[Length(max=1000)])
+    directions_zh = TextAreaField(_l("How to find the meeting point or the house (Chinese)"),
+                                  validators=[Length(max=1000)])
+    directions_en = TextAreaField(_l("How to find the meeting point or the house (English)"),
+                                  validators=[Length(max=1000)])
+    map_url = StringField(_l("Map link (optional), starting with https://"), validators=[Length(max=300)],
+                          render_kw={"inputmode": "url"})
     stock = WholeNumberField(_l("Units in stock"))
     made_to_order = BooleanField(_l("Made to order (no stock)"))
     lead_days = WholeNumberField(_l("Days needed to make it"))

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -77,7 +77,7 @@ def _check_session(home: Home, listing: Listing, data: SessionInput, session: To
     last_day = home_today + timedelta(days=MAX_DAYS_AHEAD)
     if data.day > last_day:
         raise ManageError(_("Sessions can be planned up to a year ahead. Please choose a date until "
-                            "%(day)s.", day=last_day.isoformat()), "day")
+                            "%(day)s.", day=format_date(last_day, "long")), "day")
     if data.elder_id is not None:
         elder = elder_in(home, data.elder_id)
         if elder is None:

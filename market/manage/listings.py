@@ -41,6 +41,10 @@ HARVEST_DAYS_BACK = 365  # a harvest date tells buyers when the crop was or will
 
 
 
+FACTS_MAX = 1000
+MAP_URL = re.compile(r"^https?://[^\s<>\"']+$")
+
+
 @dataclass
 class ListingInput:
     title_zh: str
@@ -54,6 +58,11 @@ class ListingInput:
     elder_id: int | None = None
     care_share_bps: int | None = None
     cancel_hours: int | None = None
+    included_zh: str = ""
+    included_en: str = ""
+    directions_zh: str = ""
+    directions_en: str = ""
+    map_url: str = ""
     # goods only
     stock: int | None = None
     made_to_order: bool = False
@@ -99,6 +108,13 @@ def _check_listing(home: Home, kind: str, data: ListingInput, listing: Listing |
         raise ManageError(
             _("Cancellation hours must be between 0 and %(num)d.", num=CANCEL_HOURS_MAX), "cancel_hours"
         )
+    for name in ("included_zh", "included_en", "directions_zh", "directions_en"):
+        if len((getattr(data, name) or "").strip()) > FACTS_MAX:
+            raise ManageError(_("Please keep this under %(num)d characters.", num=FACTS_MAX), name)
+    map_url = (data.map_url or "").strip()
+    if map_url and (len(map_url) > 300 or not MAP_URL.match(map_url)):
+        raise ManageError(_("Give a map link starting with https:// (at most 300 characters), or leave "
+                            "it empty."), "map_url")
     elder = None
     if data.elder_id is not None:
         elder = elder_in(home, data.elder_id)
@@ -154,6 +170,11 @@ def _apply_listing(listing: Listing, kind: str, data: ListingInput) -> None:
     listing.elder_id = data.elder_id
     listing.care_share_bps = data.care_share_bps
     listing.cancel_hours = data.cancel_hours
+    listing.included_zh = (data.included_zh or "").strip()
+    listing.included_en = (data.included_en or "").strip()
+    listing.directions_zh = (data.directions_zh or "").strip()
+    listing.directions_en = (data.directions_en or "").strip()
+    listing.map_url = (data.map_url or "").strip()
     if kind in GOODS:
         listing.made_to_order = bool(data.made_to_order)
         if data.made_to_order:

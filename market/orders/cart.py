@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
@@ -17,9 +18,11 @@ from sqlalchemy.orm import joinedload
 from market import clock
 from market.booking import service as booking
 from market.booking.service import BookingError, Unavailable
+from market.catalog.service import effective_care_bps, platform_fee_bps
 from market.database import use_case
 from market.i18n import localized
-from models import Listing, Room, TourSession, db
+from market.ledger.allocation import AllocationError, split_line
+from models import Elder, Home, Listing, Room, TourSession, db
 from models.cart import CartItem
 from models.catalog import GOODS
 
@@ -73,7 +76,7 @@ def _validate_stay(listing: Listing, room_id, check_in: date, check_out: date, g
     taken = booking.booked_nights(room.id, nights, now) if look_up_nights else []
     if taken:
         raise Unavailable(_("Sorry, this room is already booked on %(dates)s.",
-                             dates=", ".join(night.isoformat() for night in taken)))
+                             dates=", ".join(format_date(night, "long") for night in taken)))
     return room, nights
 
 
@@ -161,6 +164,38 @@ def remove_from_cart(owner: str, item_id) -> None:
 
 
 @use_case
+def set_quantity(owner: str, item_id, quantity, now: datetime | None = None) -> CartItem:
+    """The buyer changes how many: seats of a tour, units of goods, guests of a stay (its nights
+    are changed by removing it and choosing other dates). Checked as when it was added, against
+    the seats, stock and room size there are now; BookingError (nothing changed) otherwise."""
+    now = now or clock.now()
+    try:
+        item = db.session.get(CartItem, int(item_id))
+    except (TypeError, ValueError):
+        item = None
+    if item is None or item.owner != owner:
+        raise BookingError(_("That item is not in your cart any more."))
+    listing = item.listing
+    if listing.kind == "tour":
+        seats = booking.parse_quantity(quantity, maximum=100)
+        _validate_tour(listing, item.session_id, seats, now)
+        item.quantity = seats
+        item.seen_amount_fen = listing.price_fen * seats
+    elif listing.kind == "homestay":
+        guests = booking.parse_quantity(quantity, maximum=50)
+        if item.room is not None and guests > item.room.max_guests:
+            raise BookingError(_("This room sleeps at most %(num)d guests.", num=item.room.max_guests))
+        item.guests = guests
+    else:
+        units = booking.parse_quantity(quantity)
+        _validate_goods(listing, units, now)
+        item.quantity = units
+        item.seen_amount_fen = listing.price_fen * units
+    db.session.commit()
+    return item
+
+
+@use_case
 def merge_carts(from_owner: str, to_owner: str) -> None:
     """A guest logged in: their session cart joins their account cart (goods quantities add)."""
     if from_owner == to_owner:
@@ -180,6 +215,13 @@ def merge_carts(from_owner: str, to_owner: str) -> None:
     db.session.commit()
 
 
+def line_rates(listing: Listing, tour_session: TourSession | None) -> tuple[int, int, Elder | None]:
+    """(care share, elder incentive) in bps for a sale of `listing`, and the elder credited:
+    the session's elder, else the listing's. Checkout copies these onto the order line."""
+    elder = (tour_session.elder if tour_session is not None else None) or listing.elder
+    return effective_care_bps(listing), elder.incentive_bps if elder is not None else 0, elder
+
+
 @dataclass
 class ReviewLine:
     item: CartItem
@@ -195,6 +237,45 @@ class ReviewLine:
     def price_changed(self) -> bool:
         return self.amount_fen != self.item.seen_amount_fen
 
+    @property
+    def rates(self) -> tuple[int, int, Elder | None]:
+        return line_rates(self.listing, self.item.tour_session)
+
+    @property
+    def elder(self) -> Elder | None:
+        return self.rates[2]
+
+    @property
+    def shares(self) -> dict[str, int] | None:
+        """Where this line's money will go, in fen: exactly what the ledger books when the
+        order is paid (the same `split_line` with the rates checkout copies onto the order
+        line). None when the rates do not fit (checkout then refuses the line)."""
+        care_bps, incentive_bps, _elder = self.rates
+        try:
+            return split_line(self.amount_fen, care_bps, incentive_bps, platform_fee_bps())
+        except AllocationError:
+            return None
+
+
+@dataclass
+class HomeGroup:
+    """The lines of one home: they become one order, paid to that home."""
+
+    home: Home
+    lines: list[ReviewLine]
+
+    @property
+    def total_fen(self) -> int:
+        return sum(line.amount_fen for line in self.lines)
+
+    @property
+    def care_fen(self) -> int:
+        return sum((line.shares or {}).get("care", 0) for line in self.lines)
+
+    @property
+    def incentive_fen(self) -> int:
+        return sum((line.shares or {}).get("incentive", 0) for line in self.lines)
+
 
 @dataclass
 class Review:
@@ -207,6 +288,23 @@ class Review:
     @property
     def currency(self) -> str:
         return self.lines[0].listing.currency if self.lines else "CNY"
+
+    @property
+    def care_fen(self) -> int:
+        """What the whole cart sends to care funds: the sum of each line's care share."""
+        return sum((line.shares or {}).get("care", 0) for line in self.lines)
+
+    @property
+    def incentive_fen(self) -> int:
+        return sum((line.shares or {}).get("incentive", 0) for line in self.lines)
+
+    def by_home(self) -> list[HomeGroup]:
+        """The lines grouped by home, in the order checkout makes the orders (by home id)."""
+        groups: dict[int, HomeGroup] = {}
+        for line in self.lines:
+            home = line.listing.home
+            groups.setdefault(home.id, HomeGroup(home, [])).lines.append(line)
+        return [groups[key] for key in sorted(groups)]
 
     @property
     def needs_shipping(self) -> bool:

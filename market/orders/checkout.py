@@ -20,16 +20,16 @@ from sqlalchemy.orm import selectinload
 
 from market import clock
 from market.booking import service as booking
-from market.catalog.service import effective_care_bps, platform_fee_bps
+from market.catalog.service import platform_fee_bps
 from market.database import use_case
 from market.ledger.allocation import rates_fit
-from market.orders.cart import Review, ReviewLine, review_cart
+from market.orders.cart import Review, review_cart
 from market.orders.emails import queue_mail
 from market.orders.errors import OrderError, PriceChanged, SoldOut
 from market.orders.lifecycle import release_ended_holds, reservation_order, reserve_line
 from market.orders.tokens import is_form_token
 from market.payments.providers import enabled_providers, get_provider
-from models import Elder, Order, OrderEvent, OrderLine, db
+from models import Order, OrderEvent, OrderLine, db
 from models.cart import CartItem
 from models.catalog import GOODS
 from models.orders import OrderStatus
@@ -94,14 +94,6 @@ def _hold_minutes(provider_name: str) -> int:
     return get_provider(provider_name).hold_for(current_app)
 
 
-def _line_rates(line: ReviewLine) -> tuple[int, int, Elder | None]:
-    """(care share, elder incentive) in bps for a cart line, and the elder credited: a
-    session's elder, else the listing's."""
-    session = line.item.tour_session
-    elder = (session.elder if session is not None else None) or line.listing.elder
-    return effective_care_bps(line.listing), elder.incentive_bps if elder is not None else 0, elder
-
-
 @use_case
 def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, user_id: int | None = None,
              provider_name: str = "offline", locale: str = "zh_Hans",
@@ -143,20 +135,18 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
 
     fee_bps = platform_fee_bps()
     for line in review.lines:  # the last guard before any money is taken
-        care_bps, incentive_bps, _elder = _line_rates(line)
+        care_bps, incentive_bps, _elder = line.rates
         if not rates_fit(care_bps, incentive_bps, fee_bps):
             current_app.logger.error("listing %s: rates %s+%s+%s bps exceed 100%%", line.listing.id,
                                      care_bps, incentive_bps, fee_bps)
             raise OrderError(_("“%(title)s” cannot be bought at the moment. Please remove it from your "
                                "cart.", title=line.title))
     hold = now + timedelta(minutes=_hold_minutes(provider_name))
-    by_home: dict[int, list[ReviewLine]] = {}
-    for line in review.lines:
-        by_home.setdefault(line.listing.home_id, []).append(line)
     orders: list[Order] = []
     to_reserve: list[tuple[OrderLine, list[date], str]] = []
     ships = review.needs_shipping
-    for index, (home_id, lines) in enumerate(sorted(by_home.items()), start=1):
+    for index, group in enumerate(review.by_home(), start=1):
+        home_id, lines = group.home.id, group.lines
         home_goods = any(line.listing.kind in GOODS for line in lines)
         order = Order(
             reference=_new_reference(), idempotency_token=f"{token}:{index}", checkout_token=token,
@@ -174,7 +164,7 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
             order.ship_street = contact.street.strip()
         for line in lines:
             listing, item = line.listing, line.item
-            care_bps, incentive_bps, elder = _line_rates(line)
+            care_bps, incentive_bps, elder = line.rates
             order_line = OrderLine(
                 home_id=home_id, listing_id=listing.id, kind=listing.kind, title=listing.title_zh[:200],
                 title_en=(listing.title_en or "")[:200],

@@ -35,6 +35,14 @@ class BuyerCancelForm(CancelForm):
                                                                "want to cancel."))])
 
 
+class BuyerCancelLineForm(FlaskForm):
+    """Cancel one line of a paid order: acts only with its box ticked, like the order's."""
+
+    confirm = BooleanField(_l("Yes, cancel this and refund it"),
+                           validators=[DataRequired(message=_l("Please tick the box to confirm that you "
+                                                               "want to cancel."))])
+
+
 class RefundForm(FlaskForm):
     """Staff refund of some lines; the per-line quantities and amounts are plain inputs
     (`quantity-<line id>`, `amount-<line id>`), checked by the service."""

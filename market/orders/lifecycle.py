@@ -40,7 +40,7 @@ from models import Listing, Order, OrderEvent, OrderLine, TourSession, db
 from models.catalog import GOODS
 from models.orders import ORDER_TRANSITIONS, REFUNDABLE_STATUSES, OrderStatus
 
-DEFAULT_CANCEL_HOURS = {"tour": 48, "homestay": 72}
+DEFAULT_CANCEL_HOURS = booking.DEFAULT_CANCEL_HOURS
 
 
 @dataclass(frozen=True)
@@ -73,21 +73,26 @@ def apply_transition(order: Order, to_status: str, *, actor=None, reason: str = 
 def apply_release(order: Order) -> None:
     """Give back everything `order` still holds (seats, nights, stock)."""
     for line in order.lines:
-        if not line.holds_inventory:
-            continue
-        if line.kind == "tour" and line.session_id:
-            booking.release_seats(line.session_id, line.quantity)
-        elif line.kind == "homestay":
-            booking.release_nights(line.id)
-        elif line.kind in GOODS:
-            listing = db.session.get(Listing, line.listing_id)
-            if not listing.made_to_order and listing.stock is not None:
-                if order.paid_at is not None:
-                    booking.restock(line.listing_id, line.quantity)
-                else:
-                    booking.release_stock(line.listing_id, line.quantity)
-        line.holds_inventory = False
+        apply_release_line(order, line)
     db.session.flush()
+
+
+def apply_release_line(order: Order, line: OrderLine) -> None:
+    """Give back what one line still holds (its seats, nights or stock)."""
+    if not line.holds_inventory:
+        return
+    if line.kind == "tour" and line.session_id:
+        booking.release_seats(line.session_id, line.quantity)
+    elif line.kind == "homestay":
+        booking.release_nights(line.id)
+    elif line.kind in GOODS:
+        listing = db.session.get(Listing, line.listing_id)
+        if not listing.made_to_order and listing.stock is not None:
+            if order.paid_at is not None:
+                booking.restock(line.listing_id, line.quantity)
+            else:
+                booking.release_stock(line.listing_id, line.quantity)
+    line.holds_inventory = False
 
 
 def apply_expire(order: Order, *, reason: str = "hold expired", now: datetime | None = None) -> bool:
@@ -223,7 +228,7 @@ def cancel_deadline(line: OrderLine, listing: Listing) -> datetime | None:
     """Until when a paid line may be cancelled by the buyer; None = until shipped (goods)."""
     if line.kind in GOODS:
         return None
-    hours = listing.cancel_hours if listing.cancel_hours is not None else DEFAULT_CANCEL_HOURS[line.kind]
+    hours = booking.cancel_hours(listing)
     if line.kind == "tour":
         start = db.session.get(TourSession, line.session_id).starts_at
     else:
@@ -231,13 +236,20 @@ def cancel_deadline(line: OrderLine, listing: Listing) -> datetime | None:
     return start - timedelta(hours=hours)
 
 
+def _owed(line: OrderLine) -> bool:
+    return line.refunded_fen < line.amount_fen
+
+
 def can_customer_cancel(order: Order, now: datetime | None = None) -> bool:
     now = now or clock.now()
     if order.status == OrderStatus.PENDING_PAYMENT:
         return shown_status(order, now) == OrderStatus.PENDING_PAYMENT  # a hold that ended: nothing to cancel
-    if order.status != OrderStatus.PAID or any(line.fulfilled_at for line in order.lines):
+    if order.status not in (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED) or \
+            any(line.fulfilled_at for line in order.lines):
         return False  # something was shipped, attended or stayed
     for line in order.lines:
+        if not _owed(line):
+            continue  # a line cancelled (refunded) before: its deadline no longer matters
         deadline = cancel_deadline(line, db.session.get(Listing, line.listing_id))
         if deadline is not None and now > deadline:
             return False

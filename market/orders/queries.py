@@ -4,6 +4,7 @@ offline payments to confirm, goods running low)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from market import clock
 from market.orders.checkout import normalize_phone
 from market.orders.errors import OrderError
-from models import Home, Listing, Order, OrderLine, TourSession, db
+from models import Home, JournalEntry, Listing, Order, OrderLine, Refund, TourSession, db
 from models.catalog import GOODS
 from models.orders import LIVE_STATUSES, OrderStatus
 
@@ -156,3 +157,33 @@ def low_stock(home_id: int) -> list[Listing]:
                               Listing.status == "published", Listing.made_to_order.is_(False),
                               Listing.stock.is_not(None), Listing.stock <= LOW_STOCK)
         .order_by(Listing.stock, Listing.id)))
+
+
+@dataclass
+class BuyerRefund:
+    """A refund as the buyer reads it: how much, for what, how and when it comes back, and its
+    entry in the public ledger once posted."""
+
+    refund: object
+    lines: list[OrderLine]
+    entry_seq: int | None
+    offline: bool
+    back_by: date | None  # offline: the day the home should have handed the money back
+
+
+def buyer_refunds(order: Order, offline_days: int) -> list[BuyerRefund]:
+    """The order's refunds that carry lines (not a mismatched payment given back), oldest first."""
+    lines = {line.id: line for line in order.lines}
+    refunds = db.session.scalars(select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)).all()
+    result = []
+    for refund in refunds:
+        line_ids = [int(k) for k in json.loads(refund.lines_json or "{}")]
+        if not line_ids:
+            continue
+        seq = db.session.scalar(select(JournalEntry.seq).where(
+            JournalEntry.refund_id == refund.id, JournalEntry.kind == "refund").limit(1))
+        offline = refund.payment.provider == "offline"
+        settled = refund.settled_at or refund.created_at
+        back_by = clock.local_today(settled) + timedelta(days=offline_days) if offline else None
+        result.append(BuyerRefund(refund, [lines[i] for i in line_ids if i in lines], seq, offline, back_by))
+    return result

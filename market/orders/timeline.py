@@ -20,6 +20,7 @@ REASONS = {
     "hold expired": _l("Not paid in time: the places were released."),
     "payment failed": _l("The payment failed: the places were released."),
     "cancelled by the buyer": _l("Cancelled by the buyer."),
+    "line cancelled by the buyer": _l("The buyer cancelled one part of the order."),
     "cancelled": _l("Cancelled."),
     "paid after the hold ended; sold out": _l("Paid after the hold had ended, when it was sold out: "
                                               "refunded in full."),

@@ -21,9 +21,9 @@ from market.booking.service import BookingError
 from market.once import one_time
 from market.orders import cart as carts
 from market.orders import checkout as checkouts
-from market.orders import how_to_pay, lifecycle, queries, timeline
+from market.orders import how_to_pay, lifecycle, line_cancel, queries, timeline
 from market.orders.errors import OrderError, PriceChanged, SoldOut
-from market.orders.forms import BuyerCancelForm, CheckoutForm, LookupForm
+from market.orders.forms import BuyerCancelForm, BuyerCancelLineForm, CheckoutForm, LookupForm
 from market.orders.tokens import new_form_token
 from market.payments.providers import enabled_providers, get_provider
 from market.payments.service import peek_payment, pending_refund_fen, start_payment
@@ -105,6 +105,25 @@ def cart():
     owner = cart_owner()
     review = carts.review_cart(owner) if owner else carts.Review()
     return render_template("orders/cart.html", review=review)
+
+
+@bp.post("/cart/update/<int:item_id>")
+@one_time
+def cart_update(item_id: int):
+    """A new quantity for one cart line (seats, units, or a stay's guests); no JavaScript needed."""
+    owner = cart_owner()
+    try:
+        if not owner:
+            raise BookingError(_("That item is not in your cart any more."))
+        carts.set_quantity(owner, item_id, request.form.get("quantity"))
+    except BookingError as error:
+        review = carts.review_cart(owner) if owner else carts.Review()
+        if all(line.item.id != item_id for line in review.lines):
+            flash(str(error), "error")  # no line of this cart to show it beside
+        return render_template("orders/cart.html", review=review,
+                               update_error=(item_id, str(error))), 400
+    flash(_("Your cart is updated."), "success")
+    return redirect(url_for("orders.cart"))
 
 
 @bp.post("/cart/remove/<int:item_id>")
@@ -226,10 +245,24 @@ def lookup():
     return redirect(url_for("orders.detail", reference=order.reference))
 
 
-def _detail(order, payment, status: int = 200):
+def _line_choices(order) -> list:
+    """The lines the buyer may cancel one by one: only when more than one line is still held
+    (the last one goes with the whole order's cancel)."""
+    if sum(1 for line in order.lines if line.holds_inventory) < 2:
+        return []
+    return [line for line in order.lines if line_cancel.can_customer_cancel_line(order, line)]
+
+
+def _detail(order, status: int = 200, cancel_form=None, line_form=None, payment=None):
+    """The order page: its lines (each with its own cancel form when the policy allows), how to
+    pay it, its refunds with how and when the money comes back, and the whole-order cancel."""
     return render_template(
-        "orders/detail.html", order=order, payment=payment, cancel_form=BuyerCancelForm(),
-        can_cancel=lifecycle.can_customer_cancel(order), refund_pending=pending_refund_fen(order.id),
+        "orders/detail.html", order=order, payment=payment, cancel_form=cancel_form or BuyerCancelForm(),
+        line_form=line_form or BuyerCancelLineForm(),
+        can_cancel=lifecycle.can_customer_cancel(order),
+        line_choices=_line_choices(order),
+        refund_pending=pending_refund_fen(order.id),
+        refunds=queries.buyer_refunds(order, current_app.config["OFFLINE_REFUND_DAYS"]),
     ), status
 
 
@@ -238,7 +271,7 @@ def detail(reference: str):
     """The order. Read only: paying online starts with a button (`pay`, a POST)."""
     order = _order_or_404(reference)
     payment = peek_payment(order) if lifecycle.shown_status(order) == OrderStatus.PENDING_PAYMENT else None
-    return _detail(order, payment)
+    return _detail(order, payment=payment)
 
 
 @bp.post("/orders/<reference>/pay")
@@ -251,7 +284,7 @@ def pay(reference: str):
     payment = start_payment(order)
     if payment is not None and payment.redirect_url:
         return redirect(payment.redirect_url, 303)
-    return _detail(queries.order_by_reference(reference), payment)
+    return _detail(queries.order_by_reference(reference), payment=payment)
 
 
 @bp.get("/orders/<reference>/receipt")
@@ -266,20 +299,39 @@ def cancel(reference: str):
     order = _order_or_404(reference)
     form = BuyerCancelForm()
     if not form.validate_on_submit():
-        return render_template("orders/detail.html", order=order, payment=None, cancel_form=form,
-                               can_cancel=lifecycle.can_customer_cancel(order)), 400
+        return _detail(order, 400, cancel_form=form)
     buyer = lifecycle.Buyer(current_user.id if current_user.is_authenticated else None)
     try:
         lifecycle.cancel_order(order, actor=buyer, reason=form.reason.data or "")
     except OrderError as error:
         flash(str(error), "error")
-        return render_template(
-            "orders/detail.html", order=queries.order_by_reference(reference), payment=None,
-            cancel_form=form, can_cancel=False,
-        ), 409
+        return _detail(queries.order_by_reference(reference), 409, cancel_form=form)
     if pending_refund_fen(order.id):  # asked of the payment service, not confirmed yet
         flash(_("Your order is cancelled and your refund is requested. It shows here once the payment "
                 "service confirms it, and reaches your card or wallet a few days later."), "success")
     else:
         flash(_("Your order is cancelled."), "success")
+    return redirect(url_for("orders.detail", reference=order.reference))
+
+
+@bp.post("/orders/<reference>/lines/<int:line_id>/cancel")
+@one_time
+def cancel_line(reference: str, line_id: int):
+    """The buyer cancels one line of a paid order (within its policy) and gets its amount back."""
+    order = _order_or_404(reference)
+    form = BuyerCancelLineForm()
+    if not form.validate_on_submit():
+        flash(form.confirm.errors[0] if form.confirm.errors else _("Please try again."), "error")
+        return _detail(order, 400, line_form=form)
+    buyer = lifecycle.Buyer(current_user.id if current_user.is_authenticated else None)
+    try:
+        line_cancel.cancel_line(order, line_id, actor=buyer)
+    except OrderError as error:
+        flash(str(error), "error")
+        return _detail(queries.order_by_reference(reference), 409)
+    if pending_refund_fen(order.id):
+        flash(_("Cancelled. Your refund is requested: it shows here once the payment service confirms "
+                "it, and reaches your card or wallet a few days later."), "success")
+    else:
+        flash(_("Cancelled. See below how and when your money comes back."), "success")
     return redirect(url_for("orders.detail", reference=order.reference))

@@ -40,6 +40,22 @@ HOME = {
         "delivered to elders who cannot walk."
     ),
     "photos": [("村后山坡上的茶园", "Tea gardens on the hill behind the village")],
+    "visit": {
+        "tour": {
+            "directions_zh": '从鹰潭北站打车约四十分钟到余江区官田村，幸福院在村中的祠堂旁边。村里有免费停车场。',
+            "directions_en": 'From Yingtan North station a taxi takes about forty minutes to Guantian village in Yujiang; the home is beside the ancestral hall in the village centre. Free parking in the village.',
+            "map_url": 'https://uri.amap.com/marker?position=116.82,28.21&name=%E5%AE%98%E7%94%B0%E6%9D%91%E5%B9%B8%E7%A6%8F%E9%99%A2',
+            "included_zh": '老人讲解\n工具和材料\n茶水',
+            "included_en": 'An elder as your guide\nTools and materials\nTea',
+        },
+        "homestay": {
+            "directions_zh": '从鹰潭北站打车约四十分钟到余江区官田村，幸福院在村中的祠堂旁边。村里有免费停车场。',
+            "directions_en": 'From Yingtan North station a taxi takes about forty minutes to Guantian village in Yujiang; the home is beside the ancestral hall in the village centre. Free parking in the village.',
+            "map_url": 'https://uri.amap.com/marker?position=116.82,28.21&name=%E5%AE%98%E7%94%B0%E6%9D%91%E5%B9%B8%E7%A6%8F%E9%99%A2',
+            "included_zh": '早餐（米粉、鸡蛋）\n干净的被褥和毛巾\n热水洗澡',
+            "included_en": 'Breakfast (rice noodles, eggs)\nClean bedding and towels\nHot showers',
+        },
+    },
     "meeting_points": {
         "home": ("官田村幸福院门口", "Outside Guantian Happiness Home"),
         "tea": ("茶园入口的凉亭", "The pavilion at the tea garden entrance"),

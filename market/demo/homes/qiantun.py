@@ -42,6 +42,22 @@ HOME = {
         "care fund, and the books are public."
     ),
     "photos": [("院子里晒太阳的午后", "An afternoon in the sun in the courtyard")],
+    "visit": {
+        "tour": {
+            "directions_zh": '从邯郸东站坐去肥乡的公交车，在前屯村口下车，步行五分钟到村委会。自驾可停在村委会门前的空地。',
+            "directions_en": 'From Handan East station take the bus to Feixiang and get off at Qiantun village; the village committee is a five-minute walk. Drivers can park in front of the village committee.',
+            "map_url": 'https://uri.amap.com/marker?position=114.80,36.55&name=%E5%89%8D%E5%B1%AF%E6%9D%91%E5%B9%B8%E7%A6%8F%E9%99%A2',
+            "included_zh": '老人讲解\n茶水和红枣\n饮用水',
+            "included_en": 'An elder as your guide\nTea and red dates\nDrinking water',
+        },
+        "homestay": {
+            "directions_zh": '从邯郸东站坐去肥乡的公交车，在前屯村口下车，步行五分钟到村委会。自驾可停在村委会门前的空地。',
+            "directions_en": 'From Handan East station take the bus to Feixiang and get off at Qiantun village; the village committee is a five-minute walk. Drivers can park in front of the village committee.',
+            "map_url": 'https://uri.amap.com/marker?position=114.80,36.55&name=%E5%89%8D%E5%B1%AF%E6%9D%91%E5%B9%B8%E7%A6%8F%E9%99%A2',
+            "included_zh": '早餐（小米粥、馒头、咸菜）\n干净的被褥和毛巾\n热水洗澡',
+            "included_en": 'Breakfast (millet porridge, steamed buns, pickles)\nClean bedding and towels\nHot showers',
+        },
+    },
     "meeting_points": {
         "gate": ("前屯村幸福院大门口", "The front gate of Qiantun Happiness Home"),
         "tree": ("村委会门前的老槐树下", "Under the old locust tree outside the village committee"),

@@ -40,6 +40,22 @@ HOME = {
         "pays for the elders' dining table and home visits."
     ),
     "photos": [("山谷里的老纸坊", "The old paper mill in the valley")],
+    "visit": {
+        "tour": {
+            "directions_zh": '从泾县汽车站坐去丁家桥的班车，在小岭村站下车，沿溪边的路走十分钟到幸福院。',
+            "directions_en": 'From Jing county bus station take the bus towards Dingjiaqiao, get off at Xiaoling village and walk ten minutes along the stream to the home.',
+            "map_url": 'https://uri.amap.com/marker?position=118.41,30.69&name=%E5%B0%8F%E5%B2%AD%E6%9D%91%E5%B9%B8%E7%A6%8F%E9%99%A2',
+            "included_zh": '老人讲解和示范\n所有材料和工具\n自己做的纸带回家',
+            "included_en": 'An elder who explains and shows you\nAll materials and tools\nTake home the paper you make',
+        },
+        "homestay": {
+            "directions_zh": '从泾县汽车站坐去丁家桥的班车，在小岭村站下车，沿溪边的路走十分钟到幸福院。',
+            "directions_en": 'From Jing county bus station take the bus towards Dingjiaqiao, get off at Xiaoling village and walk ten minutes along the stream to the home.',
+            "map_url": 'https://uri.amap.com/marker?position=118.41,30.69&name=%E5%B0%8F%E5%B2%AD%E6%9D%91%E5%B9%B8%E7%A6%8F%E9%99%A2',
+            "included_zh": '早餐\n干净的被褥和毛巾\n热水洗澡',
+            "included_en": 'Breakfast\nClean bedding and towels\nHot showers',
+        },
+    },
     "meeting_points": {
         "mill": ("小岭老纸坊门口", "Entrance of the old Xiaoling paper mill"),
         "bridge": ("村口石拱桥", "The stone bridge at the village entrance"),

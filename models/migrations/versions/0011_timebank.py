@@ -1,14 +1,14 @@
 """The time bank: people, service requests, services, hours spent or given, disputes.
 
 Revision ID: 0011_timebank
-Revises: 0009_governance
+Revises: 0010_buyer
 """
 from alembic import op
 import sqlalchemy as sa
 import models.base
 
 revision = '0011_timebank'
-down_revision = '0009_governance'
+down_revision = '0010_buyer'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,72 @@
+"""The buyer cancels one line of a paid order (the rest stays booked), within that line's policy.
+
+What the line holds is released and its amount refunded through the order's provider, by the
+same path as a whole-order cancel (`lifecycle.cancel_order`): the refund's `refund_settled` hook
+moves the order to partly refunded and the ledger reverses the line's shares.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+
+from market import clock
+from market.database import use_case
+from market.orders.emails import queue_mail
+from market.orders.errors import OrderError, OrderStateError
+from market.orders.lifecycle import _owed, apply_release_line, cancel_deadline, cancel_order
+from market.payments.service import PaymentError, apply_request_refund, lock_order, refundable_by_line
+from models import Listing, Order, OrderLine, db
+from models.orders import OrderStatus
+
+
+def can_customer_cancel_line(order: Order, line: OrderLine, now: datetime | None = None) -> bool:
+    """Whether the buyer may cancel this one line of a paid order online: nothing of it
+    refunded or done yet, and its own deadline (the listing's cancellation policy) not passed."""
+    now = now or clock.now()
+    if order.status not in (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED):
+        return False
+    if line.fulfilled_at is not None or line.refunded_fen or not line.holds_inventory:
+        return False
+    deadline = cancel_deadline(line, db.session.get(Listing, line.listing_id))
+    return deadline is None or now <= deadline
+
+
+@use_case
+def cancel_line(order: Order, line_id, *, actor=None, reason: str = "",
+                now: datetime | None = None) -> Order:
+    """The buyer cancels one line of a paid order within its policy: what the line holds is
+    released and the line's amount refunded through the order's provider, by the same path
+    as a whole-order cancel (the ledger reverses the line's shares when the refund settles).
+    The last line still owed cancels the whole order. Commits."""
+
+    now = now or clock.now()
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise OrderError(_("Please keep the reason under 500 characters."))
+    try:
+        line_id = int(line_id)
+    except (TypeError, ValueError):
+        line_id = None
+    order = lock_order(order.id)
+    line = next((line for line in order.lines if line.id == line_id), None)
+    if line is None:
+        raise OrderError(_("That line is not part of this order."))
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        raise OrderStateError(_("This order is not paid yet: cancel the whole order, or pay it first."))
+    if not can_customer_cancel_line(order, line, now):
+        raise OrderStateError(_("This can no longer be cancelled online. Please contact the home."))
+    if not any(_owed(other) for other in order.lines if other.id != line.id):
+        return cancel_order(order, actor=actor, reason=reason, now=now)
+    apply_release_line(order, line)
+    amount = refundable_by_line(order).get(line.id, 0)
+    try:
+        apply_request_refund(order, {line.id: amount}, reason or "line cancelled by the buyer", actor=actor,
+                             idempotency_key=f"cancel-line-{line.id}", initiated_by="customer")
+    except PaymentError as error:
+        db.session.rollback()
+        raise OrderError(str(error)) from None
+    queue_mail(order, "line_cancelled", line=line, amount=amount)
+    db.session.commit()
+    return order
