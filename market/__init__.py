@@ -128,10 +128,13 @@ def _register_blueprints(app: Flask) -> None:
     from market.payments.views import bp as payments_bp
     from market.search import indexing
     from market.search.views import bp as search_bp
+    from market.timebank.staff_views import bp as timebank_staff_bp
+    from market.timebank.views import bp as timebank_bp
 
     for blueprint in (health_bp, catalog_bp, accounts_bp, manage_bp, admin_bp, payments_bp,
                       payments_admin_bp, search_bp, orders_bp, orders_staff_bp, fund_bp, fund_staff_bp,
-                      ledger_bp, jobs_admin_bp, impact_bp, impact_staff_bp, impact_admin_bp):
+                      ledger_bp, jobs_admin_bp, impact_bp, impact_staff_bp, impact_admin_bp,
+                      timebank_bp, timebank_staff_bp):
         app.register_blueprint(blueprint)
     indexing.init_app(app)
 

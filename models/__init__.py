@@ -21,3 +21,11 @@ from models.ledger import Account, Cosignature, JournalEntry, Posting, TreeHead,
 from models.orders import Order, OrderEvent, OrderLine, RoomNight  # noqa: F401
 from models.payments import Dispute, Payment, Refund, WebhookEvent  # noqa: F401
 from models.search import SearchQueue  # noqa: F401
+from models.timebank import (  # noqa: F401
+    Service,
+    ServiceRequest,
+    TimeAllocation,
+    TimeDispute,
+    TimePerson,
+    TimeTransfer,
+)

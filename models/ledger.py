@@ -47,7 +47,7 @@ class Account(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     home_id: Mapped[int | None] = mapped_column(ForeignKey("homes.id"), index=True)
     code: Mapped[str] = mapped_column(String(40))
-    commodity: Mapped[str] = mapped_column(String(3), default="CNY")
+    commodity: Mapped[str] = mapped_column(String(8), default="CNY")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:
@@ -74,7 +74,7 @@ class JournalEntry(db.Model):
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
     memo: Mapped[str] = mapped_column(Text, default="")
     home_id: Mapped[int | None] = mapped_column(ForeignKey("homes.id"))
-    commodity: Mapped[str] = mapped_column(String(3), default="CNY")
+    commodity: Mapped[str] = mapped_column(String(8), default="CNY")
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # What the entry is about (all optional): an order / refund, or a fund record
@@ -182,7 +182,7 @@ class CareSum(db.Model):
     sold_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     category: Mapped[str] = mapped_column(String(30), primary_key=True)
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
-    commodity: Mapped[str] = mapped_column(String(3), primary_key=True)
+    commodity: Mapped[str] = mapped_column(String(8), primary_key=True)
     amount: Mapped[int] = mapped_column(BigInteger)  # fen, debit positive
     entries: Mapped[int] = mapped_column(Integer)
 

@@ -19,4 +19,5 @@ ACCOUNTS = [
     ("staff, Xiaoling", "staff.xiaoling@demo.example.com", "曹丽", "xiaoling", "staff", False),
     ("staff, Guantian", "staff.guantian@demo.example.com", "吴小芳", "guantian", "staff", False),
     ("admin", "admin@demo.example.com", "平台管理员", None, None, True),
+    ("volunteer, Qiantun time bank", "volunteer.qiantun@demo.example.com", "张志强", None, None, False),
 ]

@@ -19,6 +19,16 @@ Platform accounts
                           home has already spent (debit-normal expense).
 - ``external_income``     counterpart of money that reached a home outside the platform's
                           payments: subsidies and grants (debit-normal).
+
+Time bank (commodity ``TIME``, amounts in minutes; never in an entry with money)
+- ``time:pool``           home, debit-normal: hours the home has credited to its people for
+                          confirmed services and that they still hold (their hours' source).
+- ``time:person:<id>``    home, credit-normal: the hours a person of the time bank holds
+                          (`models.timebank.TimePerson` id); never negative.
+- ``time:due_from_homes`` home, debit-normal: hours other homes' people spent here (owed to us).
+- ``time:due_to_homes``   home, credit-normal: hours our people spent in other homes (we owe).
+- ``time:reserve``        home, credit-normal: hours people donated to the home, which the village
+                          committee allocates to elders (four eyes); never negative.
 """
 
 CARE_PENDING = "care_fund:pending"
@@ -58,12 +68,29 @@ SHARE_ACCOUNT = {
 PLATFORM_SHARES = frozenset({SHARE_FEE})
 
 
+TIME = "TIME"
+TIME_POOL = "time:pool"
+TIME_DUE_FROM = "time:due_from_homes"
+TIME_DUE_TO = "time:due_to_homes"
+TIME_RESERVE = "time:reserve"
+TIME_PERSON_PREFIX = "time:person:"
+TIME_HOME_CODES = (TIME_POOL, TIME_DUE_FROM, TIME_DUE_TO, TIME_RESERVE)
+
+
+def time_person_code(person_id: int) -> str:
+    return f"{TIME_PERSON_PREFIX}{int(person_id)}"
+
+
+def is_time_person_code(code: str) -> bool:
+    return code.startswith(TIME_PERSON_PREFIX) and code[len(TIME_PERSON_PREFIX):].isdigit()
+
+
 def is_credit_normal(code: str) -> bool:
-    return code in CREDIT_NORMAL
+    return code in CREDIT_NORMAL or code in (TIME_DUE_TO, TIME_RESERVE) or is_time_person_code(code)
 
 
 def is_home_code(code: str) -> bool:
-    return code in HOME_CODES
+    return code in HOME_CODES or code in TIME_HOME_CODES or is_time_person_code(code)
 
 
 def is_platform_code(code: str) -> bool:

@@ -1,7 +1,7 @@
 """The books against the operational records, for `flask ledger verify`: every paid order has
 its sale entry, every succeeded refund its refund entry, every approved disbursement and
-correction its entry,
-and no entry points at an order, refund or fund record that does not exist.
+correction its entry, every confirmed time-bank service its TIME entry, and no entry points at
+an order, refund, fund or time-bank record that does not exist.
 
 Each check is one anti-join (counted, then at most a few ids named), so it costs a few queries
 whatever the size of the books."""
@@ -10,11 +10,14 @@ from sqlalchemy import and_, exists, select
 
 from models import Correction, Disbursement, Donation, Grant, Order, Payment, Refund, Settlement
 from models.ledger import JournalEntry as E
+from models.timebank import Service, TimeAllocation, TimeDispute, TimeTransfer
 
 SHOWN = 5
 PAID_STATUSES = ("paid", "fulfilled", "refunded", "partially_refunded")
 SOURCES = {"donation": Donation, "grant": Grant, "disbursement": Disbursement, "settlement": Settlement,
-           "correction": Correction}
+           "correction": Correction,
+           "timebank_service": Service, "timebank_transfer": TimeTransfer, "timebank_dispute": TimeDispute,
+           "timebank_allocation": TimeAllocation}
 
 
 def _ids(session, query) -> list[int]:
@@ -60,6 +63,13 @@ def problems(session) -> list[str]:
     ).order_by(Correction.id))
     if missing_reversal:
         found.append(f"approved corrections without a reversing entry: {_named(missing_reversal)}")
+
+    missing_hours = _ids(session, select(Service.id).where(
+        Service.status.in_(("confirmed", "reversed")),
+        ~exists().where(and_(E.source_type == "timebank_service", E.source_id == Service.id)),
+    ).order_by(Service.id))
+    if missing_hours:
+        found.append(f"confirmed time-bank services without an entry: {_named(missing_hours)}")
 
     dangling = _ids(session, select(E.seq).where(
         E.order_id.is_not(None), ~exists().where(Order.id == E.order_id)).order_by(E.seq))

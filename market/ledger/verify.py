@@ -5,7 +5,8 @@
    commodity;
 3. every entry's stored leaf hash equals SHA-256(0x00 || canonical bytes) recomputed from the
    row and its postings (an amount, memo, account or time changed behind the ORM shows here);
-4. replaying the entries in order, no care-fund account (pending, available) ever goes negative,
+4. replaying the entries in order, no care-fund account (pending, available) and no time-bank
+   person account and no hours reserve (TIME, minutes) ever goes negative,
    and the replayed balance of every account equals the SQL aggregate the pages show;
 5. the log root recomputed from the stored leaf hashes equals every recorded tree head;
 6. the care-fund summary table (`ledger_care_sums`, not append-only) equals its recomputation
@@ -103,7 +104,9 @@ def verify_ledger(session=None, saved_heads=(), crosscheck: bool = True) -> Repo
 
     commodity_of = {account_id: a[2] for account_id, a in accounts.items()}
     labels = {account_id: a[3] for account_id, a in accounts.items()}
-    care_ids = {account_id for account_id, a in accounts.items() if a[1] in NEVER_NEGATIVE}
+    # Care-fund accounts and the time bank's person accounts (TIME, minutes) never go negative.
+    care_ids = {account_id for account_id, a in accounts.items()
+                if a[1] in NEVER_NEGATIVE or a[1] == codes.TIME_RESERVE or codes.is_time_person_code(a[1])}
     rng = merkle.CompactRange()
     running: dict[int, int] = defaultdict(int)
     sha256, fromhex = hashlib.sha256, bytes.fromhex
@@ -144,7 +147,8 @@ def verify_ledger(session=None, saved_heads=(), crosscheck: bool = True) -> Repo
                 else:
                     problem(seq, "a posting is in another commodity than its entry")
             elif account_id in care_ids and running[account_id] > 0:
-                problem(seq, f"{labels[account_id]} goes negative ({-running[account_id]} fen)")
+                unit = "minutes" if commodity == codes.TIME else "fen"
+                problem(seq, f"{labels[account_id]} goes negative ({-running[account_id]} {unit})")
         if total != 0:
             problem(seq, f"the postings sum to {total} fen, not zero")
         leaf_hash = row[14]

@@ -29,6 +29,11 @@ from models import (
     OrderLine,
     Photo,
     Room,
+    Service,
+    ServiceRequest,
+    TimeAllocation,
+    TimeDispute,
+    TimePerson,
     TourSession,
     User,
     db,
@@ -54,7 +59,8 @@ def _collect_rules():
 MANAGE_RULES, ADMIN_RULES = _collect_rules()
 ALL_RULES = [("manage", *r) for r in MANAGE_RULES] + [("admin", *r) for r in ADMIN_RULES]
 ID_ARGS = ("listing_id", "session_id", "room_id", "photo_id", "elder_id", "disbursement_id",
-           "donation_id", "reference", "line_id", "correction_id", "grant_id")
+           "donation_id", "reference", "line_id", "correction_id", "grant_id", "person_id", "request_id",
+           "service_id", "dispute_id", "allocation_id")
 CROSS_ID_RULES = [r for r in MANAGE_RULES if any(f"{arg}>" in r[1] for arg in ID_ARGS)]
 
 # Routes under /manage/<home_slug> whose role rules differ from the console's default ON PURPOSE
@@ -71,6 +77,9 @@ SUPERVISOR_MAY_POST = {
     "fund_manage.decide_correction",
     "fund_manage.withdraw_correction",  # the proposer, supervisor or staff, withdraws it
     "fund_manage.confirm_grant",  # a second supervisor confirms a grant against its document
+    "timebank_manage.dispute",  # the village committee may question a confirmed service (issue 19)
+    "timebank_manage.decide",  # a supervisor decides a dispute (four eyes)
+    "timebank_manage.decide_allocation",  # a supervisor approves hours from the reserve (four eyes)
 }
 # The administrator decides proposals no supervisor of the home may (a lone supervisor's own).
 ADMIN_MAY_ENTER = {"fund_manage.index", "fund_manage.new_grant", "fund_manage.new_settlement",
@@ -175,6 +184,20 @@ class World:
                                document_path=f"{slug}-grant.pdf", document_content_type="application/pdf"))
         rows.correction = add(Correction(home_id=rows.home.id, entry_id=rows.grant_entry.id, reason="twice",
                                          proposed_by_id=rows.staff.id))
+        # The time bank (issue 19): a person, a request, a logged service, a dispute, an allocation.
+        home_id = rows.home.id
+        rows.tb_elder = add(TimePerson(home_id=home_id, name="王奶奶", village="前屯村", is_volunteer=False))
+        helper = add(TimePerson(home_id=home_id, name="小李", village="前屯村", skills="visits"))
+        rows.tb_request = add(ServiceRequest(home_id=home_id, elder_id=rows.tb_elder.id, skill="visits",
+                                             what="聊天", wanted_at=utcnow() + timedelta(days=1)))
+        rows.tb_service = add(Service(home_id=home_id, volunteer_id=helper.id, receiver_id=rows.tb_elder.id,
+                                      skill="visits", started_at=utcnow() - timedelta(hours=3),
+                                      ended_at=utcnow() - timedelta(hours=2), minutes=60,
+                                      logged_by_id=rows.staff.id))
+        rows.tb_dispute = add(TimeDispute(home_id=home_id, service_id=rows.tb_service.id, reason="x",
+                                          opened_by_id=rows.staff.id))
+        rows.tb_allocation = add(TimeAllocation(home_id=home_id, to_person_id=rows.tb_elder.id, minutes=30,
+                                                reason="x", proposed_by_id=rows.staff.id))
         return rows
 
     def url(self, rule: str, endpoint: str, slug_of=None, ids_of=None):
@@ -190,6 +213,9 @@ class World:
             "donation_id": ids_of.donation.id, "reference": ids_of.order.reference,
             "line_id": ids_of.line.id, "correction_id": ids_of.correction.id, "grant_id": ids_of.grant.id,
             "job_id": 1,  # /admin/jobs: refused before any lookup
+            "person_id": ids_of.tb_elder.id, "request_id": ids_of.tb_request.id,
+            "service_id": ids_of.tb_service.id, "dispute_id": ids_of.tb_dispute.id,
+            "allocation_id": ids_of.tb_allocation.id,
         }
         url = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>",
                      lambda match: str(values[match.group(1)]), rule)

@@ -100,6 +100,8 @@ def _path_values(world: World, endpoint: str) -> dict:
         "reference": reference, "line_id": rows.line.id, "item_id": 1, "job_id": 1, "seq": 1, "year": 2026,
         "correction_id": rows.correction.id, "grant_id": rows.grant.id,
         "month": 1, "code": "en", "path": "x.jpg", "token": "0" * 32,
+        "person_id": rows.tb_elder.id, "request_id": rows.tb_request.id, "service_id": rows.tb_service.id,
+        "dispute_id": rows.tb_dispute.id, "allocation_id": rows.tb_allocation.id,
     }
 
 

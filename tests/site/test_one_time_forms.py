@@ -22,6 +22,12 @@ ONE_TIME = {
     "manage.listing_new", "manage.session_new", "manage.room_new", "manage.elder_new",
     "fund_manage.new_correction", "fund_manage.decide_correction", "fund_manage.withdraw_correction",
     "fund_manage.confirm_grant",
+    "timebank.join", "timebank.accept", "timebank.done", "timebank.confirm", "timebank.spend",
+    "timebank.give",
+    "timebank_manage.person_new", "timebank_manage.request_new", "timebank_manage.assign",
+    "timebank_manage.confirm", "timebank_manage.reject", "timebank_manage.spend_for",
+    "timebank_manage.dispute", "timebank_manage.decide", "timebank_manage.allocate",
+    "timebank_manage.decide_allocation", "timebank.donate",
 }
 _ONCE = re.compile(r'name="form_once" value="([0-9a-f]{32})"')
 

@@ -1,7 +1,7 @@
 """Evaluation (issue 20): residents, service records, surveys, reviews, sales and their summary tables.
 
 Revision ID: 0012_impact
-Revises: 0010_buyer
+Revises: 0011_timebank
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import models.base
 
 # revision identifiers, used by Alembic.
 revision = '0012_impact'
-down_revision = '0010_buyer'
+down_revision = '0011_timebank'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""The time bank: volunteer hours recorded, confirmed, stored and spent, on the ledger (TIME)."""
