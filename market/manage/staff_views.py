@@ -3,14 +3,11 @@
 Access is decided once, before every view, by market.console (404 outside one's own home,
 403 for a supervisor's write); rows named by id are looked up only inside that home.
 
-Long because: one blueprint holds every console page (listings, sessions, rooms, photos,
-elders), each a few lines of form handling; their endpoint names are shared by the templates.
+The blueprint itself is in blueprint.py; the photo pages are in photo_views.py.
 """
 
 from flask import (
-    Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -23,41 +20,24 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from market import clock
-from market.console import enter_home_console
 from market.i18n import is_english
 from market.manage import elders as elder_records
-from market.manage import inventory, listings, service
+from market.manage import (
+    inventory,
+    listings,
+    photo_views,  # noqa: F401  (registers the photo pages on the blueprint)
+    service,
+)
+from market.manage.blueprint import _listing, bp
 from market.manage.forms import (
     ElderForm,
     ListingForm,
-    PhotoForm,
     RoomForm,
     SessionForm,
 )
-from market.money import minor_to_major_text
 from market.once import one_time
-from market.uploads import UploadError, remove_stored, store_image
 from models.catalog import KINDS
 from models.catalog import LISTING_STATUSES as STATUSES
-
-bp = Blueprint("manage", __name__, url_prefix="/manage")
-
-bp.before_request(enter_home_console)
-
-
-@bp.context_processor
-def _console_globals():
-    return {
-        "home": g.get("home"),
-        "can_edit": g.get("can_edit", False),
-        "minor_to_major_text": minor_to_major_text,
-    }
-
-
-# ---- lookups inside g.home -------------------------------------------------------------
-
-def _listing(listing_id: int):
-    return service.listing_in(g.home, listing_id) or abort(404)
 
 
 def _with_field_error(form, error: service.ManageError) -> None:
@@ -333,90 +313,6 @@ def room_edit(home_slug: str, listing_id: int, room_id: int):
             flash(_("Changes saved."), "success")
             return redirect(url_for(".listing", home_slug=g.home.slug, listing_id=found.id))
     return _form_page("manage/room_form.html", form, listing=found, room=room)
-
-
-# ---- photos ------------------------------------------------------------------------------
-
-def _upload(form: PhotoForm, listing=None) -> int:
-    """Store every chosen photo, then record them together: one bad file adds none (its name
-    is in the message). Returns how many were added, 0 when refused."""
-    config = current_app.config
-    files = [file for file in form.photo.data if file]
-    if len(files) > listings.PHOTOS_AT_ONCE:
-        form.photo.errors.append(_("Please choose at most %(num)d photos at a time.",
-                                   num=listings.PHOTOS_AT_ONCE))
-        return 0
-    stored = []
-    try:
-        for file in files:
-            try:
-                stored.append(store_image(file, root=config["UPLOAD_ROOT"],
-                                          max_bytes=config["UPLOAD_MAX_BYTES"]))
-            except UploadError as error:
-                form.photo.errors.append(f"{file.filename or '?'}: {error}")
-                raise
-        listings.add_photos(g.home, stored, listing=listing, alt_zh=form.alt_zh.data or "",
-                            alt_en=form.alt_en.data or "")
-    except BaseException as error:
-        for image in stored:
-            remove_stored(config["UPLOAD_ROOT"], image.path, image.thumb_path)
-        if isinstance(error, UploadError):
-            return 0
-        raise
-    return len(stored)
-
-
-def _photos_page(form: PhotoForm, listing=None):
-    photos = listing.photos if listing is not None else service.home_photos(g.home)
-    status = 400 if form.errors else 200
-    return render_template("manage/photos.html", form=form, listing=listing, photos=photos,
-                           photos_at_once=listings.PHOTOS_AT_ONCE,
-                           upload_mb=current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)), status
-
-
-@bp.route("/<home_slug>/photos", methods=["GET", "POST"])
-def home_photos(home_slug: str):
-    form = PhotoForm()
-    if form.validate_on_submit() and (added := _upload(form)):
-        flash(ngettext("%(num)d photo added.", "%(num)d photos added.", added), "success")
-        return redirect(url_for(".home_photos", home_slug=g.home.slug))
-    return _photos_page(form)
-
-
-@bp.route("/<home_slug>/listings/<int:listing_id>/photos", methods=["GET", "POST"])
-def listing_photos(home_slug: str, listing_id: int):
-    found = _listing(listing_id)
-    form = PhotoForm()
-    if form.validate_on_submit() and (added := _upload(form, found)):
-        flash(ngettext("%(num)d photo added.", "%(num)d photos added.", added), "success")
-        return redirect(url_for(".listing_photos", home_slug=g.home.slug, listing_id=found.id))
-    return _photos_page(form, found)
-
-
-@bp.post("/<home_slug>/photos/<int:photo_id>/cover")
-def photo_cover(home_slug: str, photo_id: int):
-    """Show this photo first: on cards, search results and at the top of its page."""
-    photo = service.photo_in(g.home, photo_id) or abort(404)
-    listings.make_cover(g.home, photo)
-    flash(_("This photo now comes first."), "success")
-    if photo.listing_id:
-        return redirect(url_for(".listing_photos", home_slug=g.home.slug, listing_id=photo.listing_id))
-    return redirect(url_for(".home_photos", home_slug=g.home.slug))
-
-
-@bp.post("/<home_slug>/photos/<int:photo_id>/delete")
-def photo_delete(home_slug: str, photo_id: int):
-    """Removing asks first: the photos page's button shows the photo again, whose button sends
-    `confirmed`."""
-    photo = service.photo_in(g.home, photo_id) or abort(404)
-    if request.form.get("confirmed") != "yes":
-        return render_template("manage/photo_delete.html", photo=photo)
-    listing_id = photo.listing_id
-    listings.remove_photo(g.home, photo, current_app.config["UPLOAD_ROOT"])
-    flash(_("Photo removed."), "success")
-    if listing_id:
-        return redirect(url_for(".listing_photos", home_slug=g.home.slug, listing_id=listing_id))
-    return redirect(url_for(".home_photos", home_slug=g.home.slug))
 
 
 # ---- elders ------------------------------------------------------------------------------
