@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, not_, or_, select
 
 from market import clock
 from models import Order, OrderLine, RoomNight, db
@@ -25,6 +25,18 @@ def ended(now: datetime | None = None):
     now = now or clock.now()
     return and_(OrderLine.order_id == Order.id, OrderLine.holds_inventory.is_(True),
                 Order.status == OrderStatus.PENDING_PAYMENT, Order.hold_expires_at <= now)
+
+
+def shown_as(status: str, now: datetime | None = None):
+    """SQL: the orders a page shows with `status`: an unpaid order whose hold has ended is expired
+    (the clause counterpart of `market.orders.lifecycle.shown_status`)."""
+    hold_ended = and_(Order.status == OrderStatus.PENDING_PAYMENT, Order.hold_expires_at.is_not(None),
+                      Order.hold_expires_at <= (now or clock.now()))
+    if status == OrderStatus.PENDING_PAYMENT:
+        return and_(Order.status == status, not_(hold_ended))
+    if status == OrderStatus.EXPIRED:
+        return or_(Order.status == status, hold_ended)
+    return Order.status == status
 
 
 def ended_seats(session_ids: Iterable[int], now: datetime | None = None) -> dict[int, int]:

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, or_, select
+from sqlalchemy import and_, exists, not_, select
 from sqlalchemy.orm import selectinload
 
 from market import clock
+from market.booking.holds import shown_as
 from market.orders.checkout import normalize_phone
 from market.orders.errors import OrderError
 from models import Home, JournalEntry, Listing, Order, OrderLine, Refund, TourSession, db
@@ -73,7 +74,7 @@ def home_orders(home_id: int, status: str | None = None, day_from: date | None =
                 day_to: date | None = None) -> list[Order]:
     query = select(Order).where(Order.home_id == home_id).options(selectinload(Order.lines))
     if status:
-        query = query.where(Order.status == status)
+        query = query.where(shown_as(status))
     if day_from:
         query = query.where(Order.created_at >= clock.start_of_day(day_from))
     if day_to:
@@ -84,6 +85,11 @@ def home_orders(home_id: int, status: str | None = None, day_from: date | None =
 def home_order(home_id: int, reference: str) -> Order | None:
     order = order_by_reference(reference)
     return order if order is not None and order.home_id == home_id else None
+
+
+def _live():
+    """SQL: orders that hold their places, as a page shows them (an ended hold does not)."""
+    return and_(Order.status.in_(LIVE_STATUSES), not_(shown_as(OrderStatus.EXPIRED)))
 
 
 @dataclass
@@ -109,7 +115,7 @@ def sessions_on(home_id: int, day: date) -> list[Attendance]:
     for tour_session in sessions:
         rows = db.session.execute(
             select(Order, OrderLine).join(OrderLine, OrderLine.order_id == Order.id)
-            .where(OrderLine.session_id == tour_session.id, Order.status.in_(LIVE_STATUSES))
+            .where(OrderLine.session_id == tour_session.id, _live())
             .order_by(Order.contact_name)).all()
         result.append(Attendance(tour_session, tour_session.listing, [tuple(row) for row in rows]))
     return result
@@ -121,7 +127,7 @@ def stays_on(home_id: int, day: date, *, leaving: bool = False) -> list[tuple[Or
     rows = db.session.execute(
         select(Order, OrderLine).join(OrderLine, OrderLine.order_id == Order.id)
         .where(Order.home_id == home_id, OrderLine.kind == "homestay", on_day,
-               Order.status.in_(LIVE_STATUSES)).order_by(Order.contact_name)).all()
+               _live()).order_by(Order.contact_name)).all()
     return [tuple(row) for row in rows]
 
 
@@ -143,10 +149,9 @@ def home_by_slug(slug: str) -> Home | None:
 def awaiting_offline_payment(home_id: int) -> list[Order]:
     """Orders the buyer means to pay the home directly (cash, transfer), not yet confirmed and
     still held (an ended hold is expired, even before the minute's job records it)."""
-    still_held = or_(Order.hold_expires_at.is_(None), Order.hold_expires_at > clock.now())
     return list(db.session.scalars(
         select(Order).where(Order.home_id == home_id, Order.provider == "offline",
-                            Order.status == OrderStatus.PENDING_PAYMENT, still_held)
+                            shown_as(OrderStatus.PENDING_PAYMENT))
         .options(selectinload(Order.lines)).order_by(Order.created_at)))
 
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from market import clock
 from models import Disbursement, db, utcnow
 from tests.conftest import login
 from tests.factories import order_of
@@ -92,3 +93,26 @@ def test_packing_slip_shows_goods_and_address_without_money(client, make):
     assert "Nothing in this order is sent by post." in client.get(
         f"{base}/{tour_only.reference}/packing-slip").get_data(as_text=True)
     assert client.get(f"/manage/{other.slug}/orders/{order.reference}/packing-slip").status_code == 404
+
+
+def test_an_ended_hold_is_listed_as_expired_not_waiting_nor_attending(client, make):
+    """Before the minute's job records it, an order whose hold has ended is filtered as expired
+    and is not among the session's attendees (pages read the clock, never write)."""
+    home = make.home()
+    staff = make.member(home)
+    tour = make.session(make.listing(home, "tour"), days=3)
+    held = order_of("s:held", (tour.listing_id, {"quantity": "1", "session_id": str(tour.id)}))
+    ended = order_of("s:ended", (tour.listing_id, {"quantity": "2", "session_id": str(tour.id)}))
+    ended.hold_expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert ended.status == "pending_payment"  # the job has not run
+
+    login(client, staff)
+    base = f"/manage/{home.slug}/orders"
+    waiting = client.get(f"{base}/?status=pending_payment").get_data(as_text=True)
+    assert held.reference in waiting and ended.reference not in waiting
+    expired = client.get(f"{base}/?status=expired").get_data(as_text=True)
+    assert ended.reference in expired and held.reference not in expired
+    on_the_day = clock.local_today(tour.starts_at).isoformat()
+    day = client.get(f"{base}/today?day={on_the_day}").get_data(as_text=True)
+    assert held.reference in day and ended.reference not in day
