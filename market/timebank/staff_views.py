@@ -32,8 +32,9 @@ from models import Home, db
 bp = Blueprint("timebank_manage", __name__, url_prefix="/manage/<home_slug>/timebank")
 
 # A supervisor (village committee) reads every page; of the writes, only these are theirs too:
-# disputes (opening one, deciding one) and allocations from the hours reserve.
-SUPERVISOR_POSTS = {"timebank_manage.dispute", "timebank_manage.decide", "timebank_manage.decide_allocation"}
+# disputes (opening one, deciding one), allocations from the hours reserve, recognition budgets.
+SUPERVISOR_POSTS = {"timebank_manage.dispute", "timebank_manage.decide", "timebank_manage.decide_allocation",
+                    "timebank_manage.propose_budget", "timebank_manage.decide_budget"}
 
 
 @bp.before_request
