@@ -250,3 +250,24 @@ def hand_over(staff, home_id: int, person_id: int, recognition_id: int) -> Recog
     except IntegrityError:
         raise TimeBankError(_("Already handed over: each volunteer receives each recognition once.")) from None
     return award
+
+
+@dataclass
+class PassbookRecognitions:
+    given: int  # confirmed minutes given
+    received: list[tuple[RecognitionAward, int | None]]  # with the seq of its money entry
+    next_levels: list[tuple[Recognition, int]]  # levels not yet reached, with the minutes to go
+
+
+def for_passbook(person: TimePerson) -> PassbookRecognitions:
+    from models.ledger import JournalEntry
+
+    given = given_minutes([person.id])[person.id]
+    received = awards_of(person.id)
+    seqs = dict(db.session.execute(select(JournalEntry.id, JournalEntry.seq).where(
+        JournalEntry.id.in_([a.entry_id for a in received if a.entry_id]))).all()) if received else {}
+    got = {a.recognition_id for a in received}
+    ahead = [(level, level.minutes - given) for level in levels(person.home_id)
+             if level.id not in got and level.minutes > given]
+    return PassbookRecognitions(given=given, received=[(a, seqs.get(a.entry_id)) for a in received],
+                                next_levels=ahead[:3])

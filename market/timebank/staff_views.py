@@ -14,7 +14,7 @@ from market.accounts.service import role_in_home
 from market.errors import render_error
 from market.i18n import is_english
 from market.once import one_time
-from market.timebank import disputes, hours, needs, passbook, people, reserve, spending
+from market.timebank import disputes, hours, needs, passbook, people, recognitions, reserve, spending
 from market.timebank.common import TimeBankError, person_in, spendable_minutes
 from market.timebank.forms import (
     ActionForm,
@@ -131,7 +131,7 @@ def person(home_slug: str, person_id: int):
     spend.serving_home.data = home.id
     return render_template("timebank/passbook.html", person=found, rows=passbook.passbook(found),
                            held=passbook.held(found), spendable=spendable_minutes(found), home=home,
-                           role=role,
+                           role=role, recognition=recognitions.for_passbook(found),
                            staff_spend=spend, services=hours.services_of(found.id), dispute=DisputeForm())
 
 
