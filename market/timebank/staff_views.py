@@ -14,7 +14,17 @@ from market.accounts.service import role_in_home
 from market.errors import render_error
 from market.i18n import is_english
 from market.once import one_time
-from market.timebank import disputes, hours, needs, passbook, people, recognitions, reserve, spending
+from market.timebank import (
+    disputes,
+    hours,
+    needs,
+    passbook,
+    people,
+    recognitions,
+    reminders,
+    reserve,
+    spending,
+)
 from market.timebank.common import TimeBankError, person_in, spendable_minutes
 from market.timebank.forms import (
     ActionForm,
@@ -87,7 +97,7 @@ def index(home_slug: str):
         open_disputes=disputes.open_disputes(home.id), action=ActionForm(), decide=DecideForm(),
         served=spending.served_here(home.id, limit=20), totals=passbook.home_totals(home),
         reserve_minutes=reserve.reserve_minutes(home.id), allocations=reserve.proposed(home.id),
-        allocate=allocate)
+        allocate=allocate, no_email=reminders.without_email(home))
 
 
 @bp.get("/people")
