@@ -93,7 +93,8 @@ def index(home_slug: str):
     allocate.to_person.choices = [(p.id, f"{p.name} · {p.village}") for p in people.home_people(home.id)]
     return render_template(
         "timebank/manage/index.html", home=home, role=role, requests=requests, assign_forms=assign_forms,
-        matches={r.id: people.matches(r) for r in requests}, unconfirmed=hours.unconfirmed(home.id),
+        matches={r.id: people.matches(r) for r in requests}, free=people.free_then(requests),
+        unconfirmed=hours.unconfirmed(home.id),
         open_disputes=disputes.open_disputes(home.id), action=ActionForm(), decide=DecideForm(),
         served=spending.served_here(home.id, limit=20), totals=passbook.home_totals(home),
         reserve_minutes=reserve.reserve_minutes(home.id), allocations=reserve.proposed(home.id),
