@@ -108,7 +108,8 @@ def _recognition_problems(session) -> list[str]:
     spent = (select(func.coalesce(func.sum(RecognitionAward.value_fen), 0))
              .where(RecognitionAward.budget_id == RecognitionBudget.id).scalar_subquery())
     over = _ids(session, select(RecognitionBudget.id).where(
-        (RecognitionBudget.status != "approved") & exists().where(RecognitionAward.budget_id == RecognitionBudget.id)
+        (RecognitionBudget.status != "approved")
+        & exists().where(RecognitionAward.budget_id == RecognitionBudget.id)
         | (spent > RecognitionBudget.amount_fen)).order_by(RecognitionBudget.id))
     if over:
         found.append(f"recognition budgets spent beyond their approval: {_named(over)}")

@@ -38,7 +38,8 @@ _PARTS = (
 )
 _SPLIT = re.compile(r"[,，;；、/]|和|及|\band\b")
 _CHINESE_DAY = re.compile(r"(?:周|星期|礼拜)([一二三四五六日天])")
-_ENGLISH_DAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)s?\b")
+_ENGLISH_DAY = re.compile(
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)s?\b")
 
 
 def _read(part: str) -> tuple[set[int], set[int]] | None:

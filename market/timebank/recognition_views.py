@@ -69,7 +69,8 @@ def propose_budget(home_slug: str):
     if form.validate_on_submit():
         try:
             amount = parse_amount(form.budget_amount.data)
-            recognitions.propose_budget(current_user, home.id, amount_fen=amount, reason=form.budget_reason.data)
+            recognitions.propose_budget(current_user, home.id, amount_fen=amount,
+                                        reason=form.budget_reason.data)
         except FundError as error:
             form.budget_amount.errors = [str(error)]
         except TimeBankError as error:

@@ -76,7 +76,8 @@ def set_level(staff, home_id: int, *, hours: int, what: str, value_fen: int) -> 
 def propose_budget(user, home_id: int, *, amount_fen: int, reason: str) -> RecognitionBudget:
     home = home_or_404(home_id)
     staff_role(user, home.id, write=False)
-    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or not 0 < amount_fen <= 100 * MAX_VALUE_FEN:
+    most = 100 * MAX_VALUE_FEN
+    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or not 0 < amount_fen <= most:
         raise TimeBankError(_("Give an amount more than ¥0 and at most %(most)s.",
                               most=format_money(100 * MAX_VALUE_FEN)))
     reason = (reason or "").strip()
@@ -104,7 +105,8 @@ def decide_budget(user, home_id: int, budget_id: int, *, approve: bool) -> Recog
     if found is None or found.home_id != home.id:
         raise TimeBankNotFound(_("No such budget in this home."))
     claimed = db.session.execute(
-        update(RecognitionBudget).where(RecognitionBudget.id == found.id, RecognitionBudget.status == "proposed")
+        update(RecognitionBudget)
+        .where(RecognitionBudget.id == found.id, RecognitionBudget.status == "proposed")
         .values(status="approved" if approve else "rejected", decided_by_id=user.id, decided_at=clock.now())
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -195,6 +197,10 @@ def level_counts(home_id: int) -> list[tuple[Recognition, int]]:
     return [(level, int(counts.get(level.id, 0))) for level in levels(home_id)]
 
 
+def _already() -> str:
+    return _("Already handed over: each volunteer receives each recognition once.")
+
+
 def _budget_for(home_id: int, value_fen: int) -> tuple[RecognitionBudget, int]:
     """The oldest approved budget with `value_fen` left (read under the ledger lock)."""
     approved = list(db.session.scalars(select(RecognitionBudget).where(
@@ -228,7 +234,7 @@ def hand_over(staff, home_id: int, person_id: int, recognition_id: int) -> Recog
     taken = db.session.scalar(select(RecognitionAward.id).where(
         RecognitionAward.person_id == person.id, RecognitionAward.recognition_id == level.id))
     if taken is not None:
-        raise TimeBankError(_("Already handed over: each volunteer receives each recognition once."))
+        raise TimeBankError(_already())
     budget, left = _budget_for(home.id, level.value_fen)
     award = RecognitionAward(home_id=home.id, recognition_id=level.id, person_id=person.id,
                              budget_id=budget.id, value_fen=level.value_fen, handed_by_id=staff.id,
@@ -237,7 +243,7 @@ def hand_over(staff, home_id: int, person_id: int, recognition_id: int) -> Recog
     try:
         db.session.flush([award])
     except IntegrityError:
-        raise TimeBankError(_("Already handed over: each volunteer receives each recognition once.")) from None
+        raise TimeBankError(_already()) from None
     try:
         entry = entries.post_recognition(
             home_id=home.id, amount_fen=level.value_fen, award_id=award.id, budget_left_fen=left,
@@ -248,7 +254,7 @@ def hand_over(staff, home_id: int, person_id: int, recognition_id: int) -> Recog
     try:
         db.session.commit()
     except IntegrityError:
-        raise TimeBankError(_("Already handed over: each volunteer receives each recognition once.")) from None
+        raise TimeBankError(_already()) from None
     return award
 
 

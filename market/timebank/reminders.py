@@ -61,7 +61,8 @@ def _email_user(user_id) -> User | None:
 
 def _staff_with_email(home_id: int) -> list[User]:
     return list(db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
-        Membership.home_id == home_id, Membership.role == "staff", User.email.is_not(None)).order_by(User.id)))
+        Membership.home_id == home_id, Membership.role == "staff", User.email.is_not(None))
+        .order_by(User.id)))
 
 
 def send_reminders(now: datetime | None = None) -> int:

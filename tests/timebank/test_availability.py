@@ -17,8 +17,9 @@ TUE_EVENING = clock.at_local(date(2026, 12, 8), time(19, 30))
 
 @pytest.mark.parametrize("text, moment, expected", [
     ("周末", SAT_MORNING, True), ("周末", TUE_AFTERNOON, False),
-    ("工作日上午", TUE_AFTERNOON, False), ("工作日下午", TUE_AFTERNOON, True), ("工作日上午", SAT_MORNING, False),
-    ("每天上午", SAT_MORNING, True), ("周二、周四下午", TUE_AFTERNOON, True), ("星期六上午", SAT_MORNING, True),
+    ("工作日上午", TUE_AFTERNOON, False), ("工作日下午", TUE_AFTERNOON, True),
+    ("工作日上午", SAT_MORNING, False), ("每天上午", SAT_MORNING, True),
+    ("周二、周四下午", TUE_AFTERNOON, True), ("星期六上午", SAT_MORNING, True),
     ("weekday mornings, Saturday afternoon", SAT_MORNING, False),
     ("weekday mornings and Saturday morning", SAT_MORNING, True),
     ("evenings", TUE_EVENING, True), ("evenings", TUE_AFTERNOON, False),

@@ -57,7 +57,8 @@ def test_bad_input_changes_nothing(app, make):
     page = f"/manage/{b.home.slug}/timebank/recognitions"
     desk = as_user(b.staff)
     for value in ("12,50", "abc", "0", "-3", "99999999999"):
-        answer = send(desk, page, f"{page}/levels", {"level_hours": "2", "level_what": "饭", "level_value": value})
+        answer = send(desk, page, f"{page}/levels",
+                      {"level_hours": "2", "level_what": "饭", "level_value": value})
         assert answer.status_code == 400, value
     for hours_given in ("0", "-1", "x", ""):
         answer = send(desk, page, f"{page}/levels", {"level_hours": hours_given, "level_what": "饭",
@@ -65,7 +66,8 @@ def test_bad_input_changes_nothing(app, make):
         assert answer.status_code == 400, hours_given
     answer = send(desk, page, f"{page}/budgets", {"budget_amount": "12,50", "budget_reason": "r"})
     assert answer.status_code == 400 and "point" in answer.get_data(as_text=True)
-    assert send(desk, page, f"{page}/budgets", {"budget_amount": "10", "budget_reason": ""}).status_code == 400
+    empty_reason = {"budget_amount": "10", "budget_reason": ""}
+    assert send(desk, page, f"{page}/budgets", empty_reason).status_code == 400
     assert db.session.scalar(select(func.count(Recognition.id))) == 0
     assert db.session.scalar(select(func.count(RecognitionBudget.id))) == 0
 

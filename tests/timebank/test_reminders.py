@@ -95,8 +95,8 @@ def test_an_unconfirmed_service_reminds_the_staff_for_an_elder_without_account(a
 def test_an_unconfirmed_service_reminds_a_receiver_with_an_account_and_never_the_logger(app, make):
     b = bank(make)
     receiver_user = make.user(locale="en")
-    receiver = people.register_self(receiver_user, b.home.id, people.PersonInput(name="李大爷", village="前屯村",
-                                                                                       skills=["reading"]))
+    receiver = people.register_self(receiver_user, b.home.id, people.PersonInput(
+        name="李大爷", village="前屯村", skills=["reading"]))
     service = hours.log_service(b.staff, b.home.id, b.volunteer.id, receiver_id=receiver.id,
                                 skill="visits", started_at=ago(hours=3), minutes=45)
     mail.outbox.clear()
