@@ -128,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.payments.views import bp as payments_bp
     from market.search import indexing
     from market.search.views import bp as search_bp
+    from market.timebank import recognition_views  # noqa: F401  (its routes join the console's)
     from market.timebank.staff_views import bp as timebank_staff_bp
     from market.timebank.views import bp as timebank_bp
 

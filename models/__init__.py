@@ -22,6 +22,9 @@ from models.orders import Order, OrderEvent, OrderLine, RoomNight  # noqa: F401
 from models.payments import Dispute, Payment, Refund, WebhookEvent  # noqa: F401
 from models.search import SearchQueue  # noqa: F401
 from models.timebank import (  # noqa: F401
+    Recognition,
+    RecognitionAward,
+    RecognitionBudget,
     Service,
     ServiceRequest,
     TimeAllocation,

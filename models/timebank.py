@@ -186,3 +186,73 @@ class TimeDispute(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     service: Mapped[Service] = relationship()
+
+
+RECOGNITION_BUDGET_STATUSES = ("proposed", "approved", "rejected")
+
+
+class Recognition(db.Model):
+    """A home's thank-you for hours given, e.g. "50 hours given → a meal at the dining table":
+    due once a volunteer's confirmed hours reach `minutes`; its cost (`value_fen`, money) is
+    paid from an approved recognition budget when staff hand it over."""
+
+    __tablename__ = "timebank_recognitions"
+    __table_args__ = (
+        CheckConstraint("minutes > 0", name="minutes_positive"),
+        CheckConstraint("value_fen > 0", name="value_positive"),
+        UniqueConstraint("home_id", "minutes"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), index=True)
+    minutes: Mapped[int] = mapped_column(Integer)  # confirmed hours given, in minutes
+    what: Mapped[str] = mapped_column(String(120))
+    value_fen: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecognitionBudget(db.Model):
+    """Money of the home's care fund set aside for recognitions: proposed by one member of the
+    home, approved by a supervisor who did not propose it (the care fund's four eyes). Handing
+    over recognitions spends it; it can never be spent beyond `amount_fen`."""
+
+    __tablename__ = "timebank_recognition_budgets"
+    __table_args__ = (
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        CheckConstraint("decided_by_id IS NULL OR decided_by_id <> proposed_by_id", name="four_eyes"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="proposed")
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecognitionAward(db.Model):
+    """A recognition handed over to a volunteer (once per level): its cost is one money entry
+    (care fund available → spent, category "recognitions") charged to `budget_id`."""
+
+    __tablename__ = "timebank_recognition_awards"
+    __table_args__ = (
+        CheckConstraint("value_fen > 0", name="value_positive"),
+        UniqueConstraint("person_id", "recognition_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), index=True)
+    recognition_id: Mapped[int] = mapped_column(ForeignKey("timebank_recognitions.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("timebank_people.id"), index=True)
+    budget_id: Mapped[int] = mapped_column(ForeignKey("timebank_recognition_budgets.id"), index=True)
+    value_fen: Mapped[int] = mapped_column(Integer)
+    handed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    handed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    entry_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+    recognition: Mapped[Recognition] = relationship()
+    person: Mapped[TimePerson] = relationship()

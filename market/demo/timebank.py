@@ -2,6 +2,8 @@
 registered by staff, like most villagers), elders without phones, and five months of requests,
 services confirmed by staff on the elders' behalf, hours spent (one in another home) and given.
 A few requests stay open and one service waits for confirmation, so the staff page has work.
+Recognitions: two levels per home, a budget proposed by staff and approved by a supervisor (four
+eyes), and one recognition handed over (the others that are due wait on the staff page).
 
 Everything goes through the time bank's services with past times, so the ledger's TIME entries,
 the Merkle log and the passbooks are what real use would produce; `flask ledger verify` passes.
@@ -16,7 +18,7 @@ from sqlalchemy import select
 
 from market import clock
 from market.demo.history import _member
-from market.timebank import hours, needs, people, spending
+from market.timebank import hours, needs, people, recognitions, spending
 from models import Home, User, db
 
 MONTHS = 5
@@ -60,6 +62,7 @@ def seed_timebank(homes: list[Home], now: datetime | None = None, seed: int = 19
             name=name, village=village, is_volunteer=False)) for name in ELDERS]
         _history(home, desk, second, volunteers, elders, homes, now, rng)
         _open_work(home, desk, volunteers, elders, now)
+        _recognitions(home, desk)
 
 
 def _history(home, desk, second, volunteers, elders, homes, now, rng) -> None:
@@ -116,6 +119,19 @@ def _open_work(home, desk, volunteers, elders, now) -> None:
     needs.assign(desk, home.id, request.id, volunteer.id)
     hours.log_service(desk, home.id, volunteer.id, started_at=_at(yesterday, 16, home), minutes=60,
                       request_id=request.id, now=now)
+
+
+LEVELS = ((10, "幸福院食堂一顿午饭", 15_00), (40, "一袋米和一桶油", 80_00))
+
+
+def _recognitions(home, desk) -> None:
+    for hours_given, what, fen in LEVELS:
+        recognitions.set_level(desk, home.id, hours=hours_given, what=what, value_fen=fen)
+    budget = recognitions.propose_budget(desk, home.id, amount_fen=200_00, reason="今年感谢志愿者的预算")
+    recognitions.decide_budget(_member(home, "supervisor", 0), home.id, budget.id, approve=True)
+    first = next(iter(recognitions.due(home.id)), None)
+    if first is not None:
+        _try(recognitions.hand_over, desk, home.id, first.person.id, first.level.id)
 
 
 def _user(person):

@@ -20,6 +20,7 @@ def category_name(category: str | None) -> str:
     return {
         "meals": _("Meals"), "medical_checks": _("Medical checks"), "daily_care": _("Daily care"),
         "activities": _("Activities"), "facilities": _("Facilities"),
+        "recognitions": _("Thanks to time-bank volunteers"),
     }.get(category or "", _("Other"))
 
 

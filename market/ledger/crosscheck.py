@@ -6,18 +6,25 @@ an order, refund, fund or time-bank record that does not exist.
 Each check is one anti-join (counted, then at most a few ids named), so it costs a few queries
 whatever the size of the books."""
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, select
 
 from models import Correction, Disbursement, Donation, Grant, Order, Payment, Refund, Settlement
 from models.ledger import JournalEntry as E
-from models.timebank import Service, TimeAllocation, TimeDispute, TimeTransfer
+from models.timebank import (
+    RecognitionAward,
+    RecognitionBudget,
+    Service,
+    TimeAllocation,
+    TimeDispute,
+    TimeTransfer,
+)
 
 SHOWN = 5
 PAID_STATUSES = ("paid", "fulfilled", "refunded", "partially_refunded")
 SOURCES = {"donation": Donation, "grant": Grant, "disbursement": Disbursement, "settlement": Settlement,
            "correction": Correction,
            "timebank_service": Service, "timebank_transfer": TimeTransfer, "timebank_dispute": TimeDispute,
-           "timebank_allocation": TimeAllocation}
+           "timebank_allocation": TimeAllocation, "timebank_recognition": RecognitionAward}
 
 
 def _ids(session, query) -> list[int]:
@@ -71,6 +78,8 @@ def problems(session) -> list[str]:
     if missing_hours:
         found.append(f"confirmed time-bank services without an entry: {_named(missing_hours)}")
 
+    found += _recognition_problems(session)
+
     dangling = _ids(session, select(E.seq).where(
         E.order_id.is_not(None), ~exists().where(Order.id == E.order_id)).order_by(E.seq))
     if dangling:
@@ -84,4 +93,24 @@ def problems(session) -> list[str]:
             E.source_type == source_type, ~exists().where(model.id == E.source_id)).order_by(E.seq))
         if dangling:
             found.append(f"entries naming a {source_type} that does not exist: seq {_named(dangling)}")
+    return found
+
+
+def _recognition_problems(session) -> list[str]:
+    """Every recognition handed over has its money entry, from an approved budget, and no
+    budget has paid out more than it was approved for."""
+    found = []
+    missing = _ids(session, select(RecognitionAward.id).where(
+        ~exists().where(and_(E.source_type == "timebank_recognition", E.source_id == RecognitionAward.id)),
+    ).order_by(RecognitionAward.id))
+    if missing:
+        found.append(f"recognitions handed over without an entry: {_named(missing)}")
+    spent = (select(func.coalesce(func.sum(RecognitionAward.value_fen), 0))
+             .where(RecognitionAward.budget_id == RecognitionBudget.id).scalar_subquery())
+    over = _ids(session, select(RecognitionBudget.id).where(
+        (RecognitionBudget.status != "approved")
+        & exists().where(RecognitionAward.budget_id == RecognitionBudget.id)
+        | (spent > RecognitionBudget.amount_fen)).order_by(RecognitionBudget.id))
+    if over:
+        found.append(f"recognition budgets spent beyond their approval: {_named(over)}")
     return found

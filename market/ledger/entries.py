@@ -301,6 +301,28 @@ def post_disbursement(*, home_id: int, amount_fen: int, disbursement_id: int, ca
     )
 
 
+def post_recognition(*, home_id: int, amount_fen: int, award_id: int, budget_left_fen: int, memo: str,
+                     occurred_at: datetime | None = None, commodity: str = "CNY") -> JournalEntry | None:
+    """The cost of a time-bank recognition handed over, paid from the available care fund
+    (category "recognitions") within what its approved budget has left (`budget_left_fen`, read
+    by the caller under the ledger lock). Money only: never in an entry with TIME."""
+    amount = _positive_amount(amount_fen)
+    _home_exists(home_id)
+    lock_ledger()
+    if amount > budget_left_fen:
+        raise LedgerError(_("The amount is more than the budget has left."))
+    release_due(home_id=home_id)
+    available = account(home_id, codes.CARE_AVAILABLE, commodity)
+    if amount > balance(available):
+        raise LedgerError(_("The amount is more than the care fund has available."))
+    return post(
+        kind="disbursement", idempotency_key=f"timebank:recognition:{award_id}", memo=memo,
+        home_id=home_id, commodity=commodity, occurred_at=occurred_at, source_type="timebank_recognition",
+        source_id=award_id, category="recognitions",
+        postings=[(available, amount), (account(home_id, codes.CARE_SPENT, commodity), -amount)],
+    )
+
+
 def post_settlement(*, home_id: int, amount_fen: int, settlement_id: int, account_code: str, memo: str,
                     occurred_at: datetime | None = None, commodity: str = "CNY") -> JournalEntry | None:
     """Money the platform paid out to a home, from its operations or elder incentive account."""

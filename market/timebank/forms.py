@@ -139,3 +139,20 @@ class DecideForm(FlaskForm):
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=500)])
     uphold = SubmitField(_l("Uphold: take the hours back"))
     dismiss = SubmitField(_l("Dismiss: the hours stay"))
+
+
+class LevelForm(FlaskForm):
+    """A recognition: after how many hours given, what, and what it costs (yuan, parsed later)."""
+
+    level_hours = IntegerField(_l("After how many hours given"), validators=[
+        InputRequired(_l("Give the hours.")), NumberRange(1, 100_000, _l("From 1 to 100000 hours."))])
+    level_what = StringField(_l("What the volunteer receives"), validators=[
+        InputRequired(_l("Say what the volunteer receives.")), Length(max=120)])
+    level_value = StringField(_l("What it costs (yuan)"), validators=[
+        InputRequired(_l("Give what it costs.")), Length(max=20)])
+
+
+class BudgetForm(FlaskForm):
+    budget_amount = StringField(_l("Amount of the care fund (yuan)"), validators=[
+        InputRequired(_l("Give the amount.")), Length(max=20)])
+    budget_reason = StringField(_l("Why"), validators=[InputRequired(_l("Say why.")), Length(max=200)])

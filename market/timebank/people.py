@@ -97,10 +97,24 @@ def people_of_user(user) -> list[TimePerson]:
 
 
 def matches(request: ServiceRequest, limit: int = 5) -> list[TimePerson]:
-    """Volunteers of the request's home with the skill asked for, those of the elder's own
-    village first (the "15-minute care circle"), never the elder themself."""
+    """Volunteers of the request's home with the skill asked for, ranked by village distance
+    (those of the elder's own village first: the "15-minute care circle"), then by whether they
+    are free at the request's time (free, then unknown, then not free: `availability.py`);
+    never the elder themself."""
+    from market.timebank.availability import free_at, rank
+
     found = [p for p in home_people(request.home_id, volunteers=True)
              if request.skill in p.skill_list and p.id != request.elder_id]
     village = request.elder.village
-    found.sort(key=lambda p: (p.village != village, p.name, p.id))
+    home = request.elder.home
+    found.sort(key=lambda p: (p.village != village, rank(free_at(p.availability, request.wanted_at, home)),
+                              p.name, p.id))
     return found[:limit]
+
+
+def free_then(requests) -> dict[tuple[int, int], bool | None]:
+    """(request id, volunteer id) → free at the request's time, for the matched volunteers."""
+    from market.timebank.availability import free_at
+
+    return {(r.id, p.id): free_at(p.availability, r.wanted_at, r.elder.home)
+            for r in requests for p in matches(r)}

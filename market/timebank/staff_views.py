@@ -14,7 +14,17 @@ from market.accounts.service import role_in_home
 from market.errors import render_error
 from market.i18n import is_english
 from market.once import one_time
-from market.timebank import disputes, hours, needs, passbook, people, reserve, spending
+from market.timebank import (
+    disputes,
+    hours,
+    needs,
+    passbook,
+    people,
+    recognitions,
+    reminders,
+    reserve,
+    spending,
+)
 from market.timebank.common import TimeBankError, person_in, spendable_minutes
 from market.timebank.forms import (
     ActionForm,
@@ -32,8 +42,9 @@ from models import Home, db
 bp = Blueprint("timebank_manage", __name__, url_prefix="/manage/<home_slug>/timebank")
 
 # A supervisor (village committee) reads every page; of the writes, only these are theirs too:
-# disputes (opening one, deciding one) and allocations from the hours reserve.
-SUPERVISOR_POSTS = {"timebank_manage.dispute", "timebank_manage.decide", "timebank_manage.decide_allocation"}
+# disputes (opening one, deciding one), allocations from the hours reserve, recognition budgets.
+SUPERVISOR_POSTS = {"timebank_manage.dispute", "timebank_manage.decide", "timebank_manage.decide_allocation",
+                    "timebank_manage.propose_budget", "timebank_manage.decide_budget"}
 
 
 @bp.before_request
@@ -82,11 +93,12 @@ def index(home_slug: str):
     allocate.to_person.choices = [(p.id, f"{p.name} · {p.village}") for p in people.home_people(home.id)]
     return render_template(
         "timebank/manage/index.html", home=home, role=role, requests=requests, assign_forms=assign_forms,
-        matches={r.id: people.matches(r) for r in requests}, unconfirmed=hours.unconfirmed(home.id),
+        matches={r.id: people.matches(r) for r in requests}, free=people.free_then(requests),
+        unconfirmed=hours.unconfirmed(home.id),
         open_disputes=disputes.open_disputes(home.id), action=ActionForm(), decide=DecideForm(),
         served=spending.served_here(home.id, limit=20), totals=passbook.home_totals(home),
         reserve_minutes=reserve.reserve_minutes(home.id), allocations=reserve.proposed(home.id),
-        allocate=allocate)
+        allocate=allocate, no_email=reminders.without_email(home))
 
 
 @bp.get("/people")
@@ -130,7 +142,7 @@ def person(home_slug: str, person_id: int):
     spend.serving_home.data = home.id
     return render_template("timebank/passbook.html", person=found, rows=passbook.passbook(found),
                            held=passbook.held(found), spendable=spendable_minutes(found), home=home,
-                           role=role,
+                           role=role, recognition=recognitions.for_passbook(found),
                            staff_spend=spend, services=hours.services_of(found.id), dispute=DisputeForm())
 
 

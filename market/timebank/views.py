@@ -19,7 +19,7 @@ from market.errors import render_error
 from market.i18n import is_english
 from market.money import format_minutes
 from market.once import one_time
-from market.timebank import hours, needs, passbook, people, reserve, spending
+from market.timebank import hours, needs, passbook, people, recognitions, reserve, spending
 from market.timebank.common import (
     TimeBankError,
     TimeBankForbidden,
@@ -115,7 +115,8 @@ def join(home_slug: str):
 @bp.get("/homes/<home_slug>")
 def public(home_slug: str):
     home = _home(home_slug)
-    return render_template("timebank/public.html", home=home, totals=passbook.home_totals(home))
+    return render_template("timebank/public.html", home=home, totals=passbook.home_totals(home),
+                           recognition_counts=recognitions.level_counts(home.id))
 
 
 @bp.get("/passbook/<int:person_id>")
@@ -124,7 +125,8 @@ def passbook_page(person_id: int):
     if person is None or not (is_own(current_user, person) or role_in_home(current_user, person.home_id)):
         abort(404)
     return render_template("timebank/passbook.html", person=person, rows=passbook.passbook(person),
-                           held=passbook.held(person), spendable=spendable_minutes(person))
+                           held=passbook.held(person), spendable=spendable_minutes(person),
+                           recognition=recognitions.for_passbook(person))
 
 
 @bp.post("/requests/<int:request_id>/accept")

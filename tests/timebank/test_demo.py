@@ -8,7 +8,17 @@ from market.demo.seed import seed
 from market.demo.timebank import VOLUNTEER_LOGIN
 from market.ledger.verify import verify_ledger
 from market.timebank import passbook
-from models import Home, JournalEntry, Service, TimePerson, TimeTransfer, User, db
+from models import (
+    Home,
+    JournalEntry,
+    RecognitionAward,
+    RecognitionBudget,
+    Service,
+    TimePerson,
+    TimeTransfer,
+    User,
+    db,
+)
 
 
 def test_every_demo_home_has_a_time_bank_and_the_ledger_verifies(app):
@@ -26,6 +36,11 @@ def test_every_demo_home_has_a_time_bank_and_the_ledger_verifies(app):
             Service.home_id == home.id, Service.status == "logged")) == 1
         assert db.session.scalar(select(func.count(TimeTransfer.id)).where(
             TimeTransfer.home_id == home.id, TimeTransfer.kind == "redeem")) >= 1
+        # A recognition budget approved by a second person, and one recognition handed over.
+        budget = db.session.scalar(select(RecognitionBudget).where(RecognitionBudget.home_id == home.id))
+        assert budget.status == "approved" and budget.decided_by_id != budget.proposed_by_id
+        assert db.session.scalar(select(func.count(RecognitionAward.id)).where(
+            RecognitionAward.home_id == home.id, RecognitionAward.entry_id.is_not(None))) == 1
     kinds = set(db.session.scalars(select(JournalEntry.kind).where(JournalEntry.commodity == "TIME")))
     assert kinds == {"time_service", "time_redeem", "time_gift"}
     # Hours spent in another home settle between the two homes.

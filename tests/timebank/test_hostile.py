@@ -1,13 +1,14 @@
 """The hostile-input walk (tests/site/test_hostile_input.py) on every time-bank route, with real
-rows behind the ids (a person, a request, a service, a dispute, an allocation) and as each role:
-never a 5xx, and a request refused with a 4xx commits nothing."""
+rows behind the ids (a person, a request, a service, a dispute, an allocation, a recognition and
+a recognition budget) and as each role: never a 5xx, and a request refused with a 4xx commits
+nothing."""
 
 import re
 
 import pytest
 from flask import current_app
 
-from market.timebank import disputes, hours, needs, reserve
+from market.timebank import disputes, hours, needs, recognitions, reserve
 from models import db
 from tests.conftest import csrf_from, login
 from tests.site.test_hostile_input import HOSTILE, RULES, Writes, _send, _url
@@ -27,8 +28,11 @@ def _world(make):
                                    wanted_at=ago(days=-1))
     logged = hours.log_service(b.volunteer_user, b.home.id, b.volunteer.id, receiver_id=b.elder.id,
                                skill="visits", started_at=ago(hours=5), minutes=30)
+    level = recognitions.set_level(b.staff, b.home.id, hours=1, what="一顿饭", value_fen=10_00)
+    budget = recognitions.propose_budget(b.staff, b.home.id, amount_fen=50_00, reason="谢谢")
     values = {"home_slug": b.home.slug, "person_id": b.volunteer.id, "request_id": request.id,
-              "service_id": logged.id, "dispute_id": dispute.id, "allocation_id": allocation.id}
+              "service_id": logged.id, "dispute_id": dispute.id, "allocation_id": allocation.id,
+              "recognition_id": level.id, "budget_id": budget.id}
     users = {"anonymous": None, "volunteer": b.volunteer_user, "staff": b.staff,
              "supervisor": b.supervisor, "outsider": make.member(make.home())}
     return values, users

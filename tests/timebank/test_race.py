@@ -79,3 +79,46 @@ def test_two_spendings_of_the_last_hour_at_once_one_succeeds(app, make):
     assert db.session.scalar(select(func.count(TimeTransfer.id))) == 1
     assert passbook.held(b.volunteer) == 0
     assert verify_ledger().ok
+
+
+def test_two_hand_overs_of_the_last_budget_at_once_one_succeeds(app, make):
+    """Two volunteers due a meal, the approved budget pays for one: pressed at once, one is
+    handed over and booked, the other is told the budget is used up."""
+    from market.timebank import people, recognitions
+    from models import RecognitionAward
+    from tests.factories import confirmed_grant
+
+    b = bank(make)
+    confirmed_grant(b.home, b.supervisor, b.supervisor2, 500_00)
+    second_user = make.user()
+    second = people.register_self(second_user, b.home.id, people.PersonInput(
+        name="小张", village="前屯村", skills=["visits"]))
+    level = recognitions.set_level(b.staff, b.home.id, hours=1, what="一顿饭", value_fen=30_00)
+    proposal = recognitions.propose_budget(b.staff, b.home.id, amount_fen=30_00, reason="谢谢志愿者")
+    recognitions.decide_budget(b.supervisor, b.home.id, proposal.id, approve=True)
+    confirmed(b, 60, days_ago=10)
+    service = hours.log_service(second_user, b.home.id, second.id, receiver_id=b.elder.id, skill="visits",
+                                started_at=ago(days=9, hours=2), minutes=60)
+    hours.confirm_service(b.staff, b.home.id, service.id)
+    home_id, level_id, staff_id = b.home.id, level.id, b.staff.id
+
+    def hand(person_id):
+        return lambda: recognitions.hand_over(db.session.get(User, staff_id), home_id, person_id, level_id)
+
+    results = _at_once(app, [hand(b.volunteer.id), hand(second.id)])
+    assert sorted(r[0] for r in results) == ["ok", "refused"], results
+    assert "used up" in next(r[1] for r in results if r[0] == "refused")
+    assert db.session.scalar(select(func.count(RecognitionAward.id))) == 1
+    assert recognitions.left_fen(home_id) == 0
+    assert verify_ledger().ok
+
+    # The same volunteer's level pressed twice at once (a budget big enough for both): once.
+    more = recognitions.propose_budget(b.staff, home_id, amount_fen=300_00, reason="再加")
+    recognitions.decide_budget(b.supervisor, home_id, more.id, approve=True)
+    waiting = next(p for p in (b.volunteer.id, second.id) if not db.session.scalar(
+        select(RecognitionAward.id).where(RecognitionAward.person_id == p)))
+    results = _at_once(app, [hand(waiting), hand(waiting)])
+    assert sorted(r[0] for r in results) == ["ok", "refused"], results
+    assert "Already handed over" in next(r[1] for r in results if r[0] == "refused")
+    assert db.session.scalar(select(func.count(RecognitionAward.id))) == 2
+    assert verify_ledger().ok
