@@ -161,3 +161,33 @@ class SaleSum(db.Model):
     refunded: Mapped[int] = mapped_column(BigInteger, default=0)
     quantity: Mapped[int] = mapped_column(Integer, default=0)
     lines: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The figures of one home's roll-up (market/impact/rollup.py).
+ROLLUP_FIGURES = ("elders_now", "meal", "delivered", "visit", "attendance", "survey_count", "survey_points",
+                  "review_count", "review_stars", "sales", "care_income", "care_spent", "care_available")
+
+
+class ImpactRollup(db.Model):
+    """One row per home: its figures over the 12 months ending at `period` (the home's local
+    month), as the admin comparison shows them. Kept by the writes that keep `impact_sums`,
+    `impact_sales` and `ledger_care_sums` while `period` is the current month; a row of an
+    earlier month is recomputed by a job (market/impact/tasks.py), never on a page view."""
+
+    __tablename__ = "impact_rollups"
+
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), default="")
+    elders_now: Mapped[int] = mapped_column(BigInteger, default=0)
+    meal: Mapped[int] = mapped_column(BigInteger, default=0)
+    delivered: Mapped[int] = mapped_column(BigInteger, default=0)
+    visit: Mapped[int] = mapped_column(BigInteger, default=0)
+    attendance: Mapped[int] = mapped_column(BigInteger, default=0)
+    survey_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    survey_points: Mapped[int] = mapped_column(BigInteger, default=0)
+    review_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    review_stars: Mapped[int] = mapped_column(BigInteger, default=0)
+    sales: Mapped[int] = mapped_column(BigInteger, default=0)  # fen, net of refunds
+    care_income: Mapped[int] = mapped_column(BigInteger, default=0)  # postings' sum: income negative
+    care_spent: Mapped[int] = mapped_column(BigInteger, default=0)  # the RATE_MONTHS before `period`
+    care_available: Mapped[int] = mapped_column(BigInteger, default=0)  # all time
