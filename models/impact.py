@@ -36,7 +36,7 @@ SERVICE_KINDS = ("meal", "delivered", "visit", "activity")
 SURVEY_QUESTIONS = 5
 # The measures of impact_sums, per home and month.
 MEASURES = (*SERVICE_KINDS, "attendance", "elders", "survey_count", "survey_points",
-            "review_count", "review_stars")
+            "review_count", "review_stars", "volunteer_minutes")
 
 
 class Resident(db.Model):

@@ -38,6 +38,11 @@ def charts(report: ImpactReport) -> dict[str, list[Chart]]:
         "income", _("Money in to the care fund, by source"),
         _("Bars per month for each source of the care fund's income; the same figures are in the table."),
         months, [Series(source_label(s), report.income[s]) for s in report.income], _money, _money_tick)
+    hours = bar_chart(
+        "volunteers", _("Volunteer hours"),
+        _("Bars per month: hours volunteers gave through the time bank, as confirmed by the elders "
+          "or staff."),
+        months, [Series(_("Volunteer hours"), report.volunteer_tenths)], _tenths)
     meals = bar_chart(
         "meals", _("Meals served"), _("Bars per month: meals at the dining table and meals delivered."),
         months, [Series(_("At the table"), report.services["meal"]),
@@ -65,7 +70,7 @@ def charts(report: ImpactReport) -> dict[str, list[Chart]]:
     reviews = bar_chart(
         "reviews", _("Buyers' reviews (stars)"), _("The average stars of the month's reviews, 1 to 5."),
         months, [Series(_("Average stars"), report.review_average)], _tenths, top=50)
-    return {"inputs": [income], "production": [meals, visits, cost], "outputs": [elders, attendance],
+    return {"inputs": [income, hours], "production": [meals, visits, cost], "outputs": [elders, attendance],
             "effects": [satisfaction, reviews]}
 
 

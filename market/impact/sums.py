@@ -26,6 +26,7 @@ from models.impact import (
     ServiceRecord,
     SurveyResponse,
 )
+from models.timebank import Service
 
 SALE_KEY = ("home_id", "month", "kind", "listing_id")
 SALE_VALUES = ("amount", "refunded", "quantity", "lines")
@@ -111,6 +112,10 @@ def recomputed() -> tuple[dict[tuple, int], dict[int, tuple[int, int]]]:
     for response in db.session.scalars(select(SurveyResponse)):
         figures[(response.home_id, response.month, "survey_count")] += 1
         figures[(response.home_id, response.month, "survey_points")] += response.points
+    confirmed = (select(Service.home_id, Service.started_at, Service.minutes)
+                 .where(Service.status == "confirmed"))
+    for home_id, started_at, minutes in db.session.execute(confirmed):
+        figures[(home_id, month_of(started_at), "volunteer_minutes")] += minutes
     listings: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for home_id, listing_id, stars, created_at in db.session.execute(
             select(Review.home_id, Review.listing_id, Review.stars, Review.created_at)):

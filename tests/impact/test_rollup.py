@@ -53,7 +53,8 @@ def test_the_comparison_reads_the_rows_and_equals_the_slow_way(app, make, monkey
     rollup.refresh()
     rollup_reads = []
     original = rollup.from_sums
-    monkeypatch.setattr(rollup, "from_sums", lambda ids, period: rollup_reads.append(ids) or original(ids, period))
+    monkeypatch.setattr(rollup, "from_sums",
+                        lambda ids, period: rollup_reads.append(ids) or original(ids, period))
     fast = {r.home.id: r.figures for r in dashboards.comparison()}
     assert fast == slow and fast[home.id]["meals"] == 1
     assert rollup_reads == [[]]  # every home from its row
@@ -91,8 +92,8 @@ def test_verify_catches_a_corrupted_roll_up_row(app, make):
     db.session.commit()
     check = verify_impact()
     assert not check.ok
-    assert any(p.startswith(f"impact_rollups ({home.id}, ") and "'meal'" in p and "stored 60, recomputed 1" in p
-               for p in check.problems)
+    assert any(p.startswith(f"impact_rollups ({home.id}, ") and "'meal'" in p
+               and "stored 60, recomputed 1" in p for p in check.problems)
 
 
 def test_flask_impact_rollup_and_verify_commands(app, make):
