@@ -12,6 +12,8 @@ from models.impact import (  # noqa: F401
     ListingReviewSum,
     Resident,
     Review,
+    ReviewDecision,
+    ReviewPhoto,
     ReviewReport,
     SaleSum,
     ServiceRecord,

@@ -34,6 +34,8 @@ from models.base import UTCDateTime, db, utcnow
 
 SERVICE_KINDS = ("meal", "delivered", "visit", "activity")
 SURVEY_QUESTIONS = 5
+REPORTS_TO_HIDE = 3  # reports by different people that hide a review's words until a moderator looks
+PHOTOS_PER_REVIEW = 3
 # The measures of impact_sums, per home and month.
 MEASURES = (*SERVICE_KINDS, "attendance", "elders", "survey_count", "survey_points",
             "review_count", "review_stars", "volunteer_minutes")
@@ -112,6 +114,48 @@ class Review(db.Model):
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reports: Mapped[int] = mapped_column(Integer, default=0)
+    # "" until a moderator decides; then "hidden" or "shown" (restored: reports no longer hide it)
+    moderation: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
+    photos: Mapped[list["ReviewPhoto"]] = relationship(order_by="ReviewPhoto.position")
+
+    @property
+    def hidden(self) -> bool:
+        """Words and photos hidden: by a moderator, or after REPORTS_TO_HIDE reports until one looks."""
+        return self.moderation == "hidden" or (self.moderation != "shown" and self.reports >= REPORTS_TO_HIDE)
+
+
+class ReviewPhoto(db.Model):
+    """A photo the buyer attached to a review (at most PHOTOS_PER_REVIEW), re-encoded on upload
+    and stored outside the public /media folder: served only while the review is not hidden."""
+
+    __tablename__ = "impact_review_photos"
+    __table_args__ = (UniqueConstraint("review_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("impact_reviews.id"), index=True)
+    position: Mapped[int] = mapped_column(SmallInteger)
+    path: Mapped[str] = mapped_column(String(200))
+    thumb_path: Mapped[str] = mapped_column(String(200))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+
+
+class ReviewDecision(db.Model):
+    """A moderator hid or restored a review: who, when, why."""
+
+    __tablename__ = "impact_review_decisions"
+    __table_args__ = (CheckConstraint("action IN ('hide', 'restore')", name="action"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("impact_reviews.id"), index=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), index=True)
+    action: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    as_admin: Mapped[bool] = mapped_column(Boolean, default=False)  # else the home's committee
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
