@@ -127,14 +127,15 @@ COLUMNS = ("name", "elders", "attendance", "meals", "visits", "satisfaction", "r
 
 @dataclass
 class HomeRow:
-    home: Home
+    home: Home  # or a row of its id, slug, name_zh and name_en
     figures: dict[str, int | None] = field(default_factory=dict)
 
 
 def comparison(today: date | None = None, sort: str = "name", descending: bool = False) -> list[HomeRow]:
     """Every active home with its figures of the last 12 months: one roll-up row per home
     (market/impact/rollup.py); a home whose row is not yet of this month from the summary tables."""
-    homes = list(db.session.scalars(select(Home).where(Home.status == "active").order_by(Home.id)))
+    homes = db.session.execute(select(Home.id, Home.slug, Home.name_zh, Home.name_en)
+                               .where(Home.status == "active").order_by(Home.id)).all()
     found = rollup.figures([home.id for home in homes], today)
     rows = []
     for home in homes:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import format_decimal
+from functools import lru_cache
+
+from flask import url_for
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
+from market.i18n import is_english
 from market.impact.charts import Chart, Series, bar_chart
 from market.impact.report import ImpactReport
 from market.money import format_money
@@ -91,6 +95,32 @@ def dashboard_charts(board) -> list[Chart]:
                                                  Series(_("Spending"), [p.spending for p in points])],
                      _money, _money_tick)
     return [sales, fund]
+
+
+@lru_cache(maxsize=20_000)
+def _money_cell(fen: int, locale: str) -> str:
+    return format_money(fen, locale=locale)
+
+
+def _tenths_cell(value: int | None) -> str:
+    return "—" if value is None else f"{value / 10:.1f}"
+
+
+def comparison_table(rows) -> list[tuple[str, str, list[str]]]:
+    """The admin comparison's rows as (link, home name, cells), written once per page view with
+    one look-up of the reader's language (a template filter per cell would repeat it 300 times)."""
+    locale = str(get_locale() or "zh_Hans")
+    english = is_english()
+    link = url_for("impact.home", home_slug="__slug__")
+    table = []
+    for row in rows:
+        f, home = row.figures, row.home
+        table.append((link.replace("__slug__", home.slug), (english and home.name_en) or home.name_zh, [
+            str(f["elders"]), str(f["attendance"]), str(f["meals"]), str(f["visits"]),
+            _tenths_cell(f["satisfaction"]), str(f["reviews"]), _tenths_cell(f["stars"]),
+            _money_cell(f["sales"], locale), _money_cell(f["income"], locale),
+            _money_cell(f["available"], locale), _tenths_cell(f["months_covered"])]))
+    return table
 
 
 COLUMN_LABELS = {
