@@ -65,3 +65,9 @@ class ReplyForm(FlaskForm):
 class ReportForm(FlaskForm):
     review = HiddenField()
     reason = StringField(_l("Why is it abusive? (optional)"), validators=[Length(max=1000)])
+
+
+class ModerationForm(FlaskForm):
+    review = HiddenField()
+    action = HiddenField()
+    reason = StringField(_l("Why? (kept with the decision)"), validators=[Length(max=1000)])
