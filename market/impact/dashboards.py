@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from market import clock
 from market.fund import public as fund_public
 from market.impact import report, rollup
-from models import Home, Listing, Room, RoomNight, TourSession, db
+from models import Correction, Home, Listing, Room, RoomNight, TourSession, db
 from models.impact import SaleSum
 
 OCCUPANCY_MONTHS = 3
@@ -185,6 +185,34 @@ def comparison_csv(rows: list[HomeRow], headers: list[str]) -> bytes:
             "" if f["months_covered"] is None else f"{f['months_covered'] / 10:.1f}",
         ])
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+CORRECTION_STATES = ("proposed", "approved", "rejected", "withdrawn")
+CORRECTIONS_LISTED = 10
+
+
+@dataclass
+class Corrections:
+    """The care fund's corrections of the home (market/fund/corrections.py) for its committee."""
+
+    counts: dict[str, int]  # by status, every state present
+    latest: list  # the last CORRECTIONS_LISTED, newest first
+
+    @property
+    def decided(self) -> int:
+        return self.counts["approved"] + self.counts["rejected"]
+
+
+def home_corrections(home_id: int) -> Corrections:
+    """Counts by status (one GROUP BY over the home's few corrections) and the latest ones."""
+    from market.fund.corrections import home_corrections as listed
+
+    counts = dict.fromkeys(CORRECTION_STATES, 0)
+    for status, number in db.session.execute(
+            select(Correction.status, func.count()).where(Correction.home_id == home_id)
+            .group_by(Correction.status)):
+        counts[status] = int(number)
+    return Corrections(counts, listed(home_id, limit=CORRECTIONS_LISTED))
 
 
 def pending_approvals(home_id: int):
