@@ -1,11 +1,12 @@
 """One row per home with its figures of the last 12 months (`impact_rollups`), for the admin's
 comparison of all homes: the page reads one row per home instead of each home's monthly rows.
 
-A row holds the 12 months ending at its `period` (the home's local month). While `period` is
-the current month, every write that changes `impact_sums`, `impact_sales` or the care fund's
-`ledger_care_sums` adds its change here too, in its own transaction: one UPDATE whose SET adds
-the change only `CASE WHEN period = <current month>` (so a row of an earlier month is never
-half-moved), always taking the row's lock. When the month rolls over the rows are out of date:
+A row holds the 12 months ending at its `period` (the home's local month). Every write that
+changes `impact_sums`, `impact_sales` or the care fund's `ledger_care_sums` adds its change here
+too, in its own transaction: one UPDATE whose SET adds the change only `CASE WHEN period IN
+(<the periods whose window holds the change's month>)`, so it is right whatever the row's
+period and whatever the writer's clock says, and always takes the row's lock. When the month
+rolls over the rows are out of date:
 the job `impact.refresh_rollups` (market/impact/tasks.py, every 10 minutes, and every row each
 night) locks each out-of-date row, recomputes it from the summary tables and sets its period.
 A write waits for that lock, so its change is either in what the job read or added after it.
@@ -48,49 +49,66 @@ def rate_months(period: str) -> list[str]:
 
 # ---- kept by the writes -----------------------------------------------------------------------
 
-def _add(home_id: int, period: str, changes: dict[str, int]) -> None:
-    changes = {name: int(delta) for name, delta in changes.items() if delta}
-    if not changes:
-        return
-    fresh = TABLE.c.period == period
-    db.session.execute(update(TABLE).where(TABLE.c.home_id == home_id).values(
-        {name: TABLE.c[name] + case((fresh, delta), else_=0) for name, delta in changes.items()}))
+def _later_months(month: str, count: int) -> list[str]:
+    year, number = int(month[:4]), int(month[5:])
+    found = []
+    for _ in range(count):
+        found.append(f"{year:04d}-{number:02d}")
+        year, number = (year + 1, 1) if number == 12 else (year, number + 1)
+    return found
+
+
+def covering(month: str) -> list[str]:
+    """The periods whose 12 months include `month`: that month and the 11 after it."""
+    return _later_months(month, MONTHS)
+
+
+def rating(month: str) -> list[str]:
+    """The periods whose spending rate counts `month`: the RATE_MONTHS after it."""
+    return _later_months(month, RATE_MONTHS + 1)[1:]
+
+
+def _add(home_id: int, changes: list[tuple[str, int, list[str] | None]]) -> None:
+    """Add each (column, delta, periods) to the home's row when the row's period is one of
+    `periods` (None: whatever its period). One UPDATE, which takes the row's lock."""
+    values: dict[str, object] = {}
+    for name, delta, periods in changes:
+        if not delta:
+            continue
+        term = delta if periods is None else case((TABLE.c.period.in_(periods), delta), else_=0)
+        values[name] = values.get(name, TABLE.c[name]) + term
+    if values:
+        db.session.execute(update(TABLE).where(TABLE.c.home_id == home_id).values(values))
 
 
 def add_measures(home_id: int, month: str, changes: dict[str, int]) -> None:
     """`impact_sums` changes ({measure: delta}) of the home's `month`. Never commits."""
-    period = current_period()
-    if month not in window(period):
-        return
-    found = {name: delta for name, delta in changes.items() if name in MEASURES}
-    if month == period and changes.get("elders"):
-        found["elders_now"] = changes["elders"]
-    _add(home_id, period, found)
+    periods = covering(month)
+    found = [(name, delta, periods) for name, delta in changes.items() if name in MEASURES]
+    if changes.get("elders"):
+        found.append(("elders_now", changes["elders"], [month]))
+    _add(home_id, found)
 
 
 def add_sale(home_id: int, month: str, net: int) -> None:
-    period = current_period()
-    if month in window(period):
-        _add(home_id, period, {"sales": net})
+    _add(home_id, [("sales", net, covering(month))])
 
 
 def add_care(rows) -> None:
     """Care-fund summary changes: (home, month, entry kind, account code, commodity, fen)."""
-    period = current_period()
-    months, rate = window(period), rate_months(period)
-    by_home: dict[int, dict[str, int]] = {}
+    by_home: dict[int, list] = {}
     for home_id, month, kind, code, commodity, amount in rows:
         if commodity != COMMODITY:
             continue
-        found = by_home.setdefault(home_id, {"care_income": 0, "care_spent": 0, "care_available": 0})
-        if kind in INCOME_KINDS and month in months:
-            found["care_income"] += amount
-        if kind == "disbursement" and month in rate:
-            found["care_spent"] += amount
+        found = by_home.setdefault(home_id, [])
+        if kind in INCOME_KINDS:
+            found.append(("care_income", amount, covering(month)))
+        if kind == "disbursement":
+            found.append(("care_spent", amount, rating(month)))
         if code == CARE_AVAILABLE:
-            found["care_available"] += amount
+            found.append(("care_available", amount, None))
     for home_id in sorted(by_home):
-        _add(home_id, period, by_home[home_id])
+        _add(home_id, by_home[home_id])
 
 
 # ---- from the summary tables ------------------------------------------------------------------

@@ -77,13 +77,15 @@ def verify_impact(today=None) -> ImpactCheck:
 
 
 def _check_rollups(homes: dict, sales: dict, care_recomputed: dict, today, check: ImpactCheck) -> None:
-    """Each roll-up row of the current month against its recomputation from the raw records;
-    rows of an earlier month are not shown anywhere (the job brings them up to date)."""
-    period = rollup.current_period(today)
-    for home_id, (row_period, stored_row) in sorted(rollup.stored().items()):
-        if row_period != period:
+    """Each roll-up row against its recomputation from the raw records for the row's own period
+    (the writes keep a row of an earlier month too); rows of an earlier month are counted as
+    waiting for the job (the page does not use them)."""
+    current = rollup.current_period(today)
+    for home_id, (period, stored_row) in sorted(rollup.stored().items()):
+        if period != current:
             check.waiting += 1
-            continue
+        if not period:
+            continue  # made by the job, not yet filled
         check.rows += 1
         expected = rollup.recomputed(home_id, period, homes, sales, care_recomputed)
         for name, value in expected.items():
