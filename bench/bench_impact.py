@@ -9,7 +9,8 @@ checked equal to their recomputation, as `flask impact verify` does.
 
 Then, through the Flask test client in one loop, reads in turn GET /healthz, GET /impact/<home>
 (a different home each read) and GET /admin/impact/ (all homes side by side, as the admin), and
-every 10 rounds records one service through `record_service` (the summary's upsert). Reports
+every 10 rounds records one service through `record_service` (the summary's upsert, and the
+roll-up's: the admin comparison reads one roll-up row per home, market/impact/rollup.py). Reports
 p50/p99 of each page and its ratio to /healthz measured beside it.
 
 SQLite (unless BENCH_SQLITE=0); PostgreSQL too when BENCH_PG_URL (or TEST_DATABASE_URL) is set.
@@ -228,7 +229,13 @@ def _run(label, url, engine_options=None) -> dict:
     with app.app_context():
         from market.impact import sums
 
-        figures["still_equal_after_writes"] = sums.stored() == sums.recomputed()
+        from market.impact import rollup
+
+        period = rollup.current_period()
+        rows = {h: values for h, (p, values) in rollup.stored().items() if p == period}
+        figures["rollup_rows_current"] = len(rows)
+        figures["still_equal_after_writes"] = (sums.stored() == sums.recomputed()
+                                               and rows == rollup.from_sums(home_ids, period))
         db.engine.dispose()
     shutil.rmtree(app.config["INSTANCE_DIR"], ignore_errors=True)
     return figures

@@ -117,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.fund.views import bp as fund_bp
     from market.health import bp as health_bp
     from market.impact.admin_views import bp as impact_admin_bp
+    from market.impact.moderation_views import bp as impact_moderation_bp
     from market.impact.staff_views import bp as impact_staff_bp
     from market.impact.views import bp as impact_bp
     from market.jobs.admin_views import bp as jobs_admin_bp
@@ -135,7 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (health_bp, catalog_bp, accounts_bp, manage_bp, admin_bp, payments_bp,
                       payments_admin_bp, search_bp, orders_bp, orders_staff_bp, fund_bp, fund_staff_bp,
                       ledger_bp, jobs_admin_bp, impact_bp, impact_staff_bp, impact_admin_bp,
-                      timebank_bp, timebank_staff_bp):
+                      impact_moderation_bp, timebank_bp, timebank_staff_bp):
         app.register_blueprint(blueprint)
     indexing.init_app(app)
 

@@ -24,6 +24,12 @@ entry commit together or not at all. A receiver must not commit.
                     connects: it records the donation and posts it to the care fund, once.
 - `donation_unpaid` sender: the id of a pending `Donation` whose online payment ended unpaid.
                     The fund connects: it cancels the pledge.
+- `time_confirmed`  sender: a time-bank `Service` just confirmed (its TIME entry posted in the
+                    same transaction). Impact connects: volunteer hours of the service's month.
+- `time_reversed`   sender: a confirmed `Service` whose dispute was upheld (its hours taken back).
+- `care_posted`     sender: the posted `JournalEntry`; `rows` are its changes to the care fund's
+                    summary: (home id, month, entry kind, account code, commodity, fen). Impact
+                    connects: it keeps the homes' roll-up (market/impact/rollup.py).
 - `availability_changed` sender: the database session; `listing_ids` whose seats or stock
                     just ran out or came back, `room_ids` whose nights were booked or freed.
                     Search connects: it re-indexes their next free date after the commit.
@@ -48,3 +54,6 @@ order_fulfilled = _hooks.signal("order-fulfilled")
 donation_paid = _hooks.signal("donation-paid")
 donation_unpaid = _hooks.signal("donation-unpaid")
 availability_changed = _hooks.signal("availability-changed")
+care_posted = _hooks.signal("care-posted")
+time_confirmed = _hooks.signal("time-confirmed")
+time_reversed = _hooks.signal("time-reversed")

@@ -7,10 +7,13 @@ from models.catalog import Elder, Home, Listing, Photo, Room, TourSession  # noq
 from models.form_tokens import UsedFormToken  # noqa: F401
 from models.fund import Correction, Disbursement, Donation, Grant, Settlement  # noqa: F401
 from models.impact import (  # noqa: F401
+    ImpactRollup,
     ImpactSum,
     ListingReviewSum,
     Resident,
     Review,
+    ReviewDecision,
+    ReviewPhoto,
     ReviewReport,
     SaleSum,
     ServiceRecord,

@@ -34,9 +34,11 @@ from models.base import UTCDateTime, db, utcnow
 
 SERVICE_KINDS = ("meal", "delivered", "visit", "activity")
 SURVEY_QUESTIONS = 5
+REPORTS_TO_HIDE = 3  # reports by different people that hide a review's words until a moderator looks
+PHOTOS_PER_REVIEW = 3
 # The measures of impact_sums, per home and month.
 MEASURES = (*SERVICE_KINDS, "attendance", "elders", "survey_count", "survey_points",
-            "review_count", "review_stars")
+            "review_count", "review_stars", "volunteer_minutes")
 
 
 class Resident(db.Model):
@@ -112,6 +114,48 @@ class Review(db.Model):
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reports: Mapped[int] = mapped_column(Integer, default=0)
+    # "" until a moderator decides; then "hidden" or "shown" (restored: reports no longer hide it)
+    moderation: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
+    photos: Mapped[list["ReviewPhoto"]] = relationship(order_by="ReviewPhoto.position")
+
+    @property
+    def hidden(self) -> bool:
+        """Words and photos hidden: by a moderator, or after REPORTS_TO_HIDE reports until one looks."""
+        return self.moderation == "hidden" or (self.moderation != "shown" and self.reports >= REPORTS_TO_HIDE)
+
+
+class ReviewPhoto(db.Model):
+    """A photo the buyer attached to a review (at most PHOTOS_PER_REVIEW), re-encoded on upload
+    and stored outside the public /media folder: served only while the review is not hidden."""
+
+    __tablename__ = "impact_review_photos"
+    __table_args__ = (UniqueConstraint("review_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("impact_reviews.id"), index=True)
+    position: Mapped[int] = mapped_column(SmallInteger)
+    path: Mapped[str] = mapped_column(String(200))
+    thumb_path: Mapped[str] = mapped_column(String(200))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+
+
+class ReviewDecision(db.Model):
+    """A moderator hid or restored a review: who, when, why."""
+
+    __tablename__ = "impact_review_decisions"
+    __table_args__ = (CheckConstraint("action IN ('hide', 'restore')", name="action"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("impact_reviews.id"), index=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), index=True)
+    action: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    as_admin: Mapped[bool] = mapped_column(Boolean, default=False)  # else the home's committee
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
@@ -161,3 +205,33 @@ class SaleSum(db.Model):
     refunded: Mapped[int] = mapped_column(BigInteger, default=0)
     quantity: Mapped[int] = mapped_column(Integer, default=0)
     lines: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The figures of one home's roll-up (market/impact/rollup.py).
+ROLLUP_FIGURES = ("elders_now", "meal", "delivered", "visit", "attendance", "survey_count", "survey_points",
+                  "review_count", "review_stars", "sales", "care_income", "care_spent", "care_available")
+
+
+class ImpactRollup(db.Model):
+    """One row per home: its figures over the 12 months ending at `period` (the home's local
+    month), as the admin comparison shows them. Kept by the writes that keep `impact_sums`,
+    `impact_sales` and `ledger_care_sums` while `period` is the current month; a row of an
+    earlier month is recomputed by a job (market/impact/tasks.py), never on a page view."""
+
+    __tablename__ = "impact_rollups"
+
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), default="")
+    elders_now: Mapped[int] = mapped_column(BigInteger, default=0)
+    meal: Mapped[int] = mapped_column(BigInteger, default=0)
+    delivered: Mapped[int] = mapped_column(BigInteger, default=0)
+    visit: Mapped[int] = mapped_column(BigInteger, default=0)
+    attendance: Mapped[int] = mapped_column(BigInteger, default=0)
+    survey_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    survey_points: Mapped[int] = mapped_column(BigInteger, default=0)
+    review_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    review_stars: Mapped[int] = mapped_column(BigInteger, default=0)
+    sales: Mapped[int] = mapped_column(BigInteger, default=0)  # fen, net of refunds
+    care_income: Mapped[int] = mapped_column(BigInteger, default=0)  # postings' sum: income negative
+    care_spent: Mapped[int] = mapped_column(BigInteger, default=0)  # the RATE_MONTHS before `period`
+    care_available: Mapped[int] = mapped_column(BigInteger, default=0)  # all time

@@ -55,11 +55,13 @@ def seed_history(homes: list[Home]) -> None:
     """
     from market.demo.history import seed_history as replay_history
     from market.demo.impact import seed_reviews, seed_services
+    from market.demo.moderation import seed_review_extras
     from market.demo.timebank import seed_timebank
 
     seed_services(homes)  # first: its care-fund entries are the oldest (see market/demo/impact.py)
     replay_history(homes)
     seed_reviews(homes)
+    seed_review_extras(homes)
     seed_timebank(homes)
 
 

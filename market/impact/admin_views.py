@@ -27,7 +27,7 @@ def _sorting() -> tuple[str, bool]:
 def compare():
     sort, descending = _sorting()
     rows = dashboards.comparison(sort=sort, descending=descending)
-    return render_template("impact/admin/compare.html", rows=rows,
+    return render_template("impact/admin/compare.html", rows=page.comparison_table(rows),
                            sort=sort, descending=descending, columns=dashboards.COLUMNS,
                            labels=page.column_labels())
 

@@ -13,15 +13,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from market import clock
 from market.fund import public as fund_public
-from market.impact import report
-from market.ledger.accounts import CARE_AVAILABLE
-from models import Home, Listing, Room, RoomNight, TourSession, db
-from models.impact import ImpactSum, SaleSum
-from models.ledger import CareSum
+from market.impact import report, rollup
+from models import Correction, Home, Listing, Room, RoomNight, TourSession, db
+from models.impact import SaleSum
 
 OCCUPANCY_MONTHS = 3
 TOP_LISTINGS = 10
@@ -129,53 +127,21 @@ COLUMNS = ("name", "elders", "attendance", "meals", "visits", "satisfaction", "r
 
 @dataclass
 class HomeRow:
-    home: Home
+    home: Home  # or a row of its id, slug, name_zh and name_en
     figures: dict[str, int | None] = field(default_factory=dict)
 
 
-def _summed(condition, value):
-    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
-
-
-INCOME_KINDS = ("sale", "refund", "donation", "grant")  # report.source_of's kinds
-
-
 def comparison(today: date | None = None, sort: str = "name", descending: bool = False) -> list[HomeRow]:
-    """Every active home with its figures of the last 12 months, from the summary tables: one
-    query per table in its primary-key order (home, then month), one result row per home."""
-    today = today or clock.local_today()
-    months = report.chart_months(today)
-    first, last, current = months[0], months[-1], months[-1]
-    rate_months = months[-1 - report.RATE_MONTHS:-1]
-    homes = list(db.session.scalars(select(Home).where(Home.status == "active").order_by(Home.id)))
-    ids = [home.id for home in homes]  # home first in each key: one seek per home to its months
-    names = ("meal", "delivered", "visit", "attendance", "survey_count", "survey_points", "review_count",
-             "review_stars")
-    measures = {row[0]: dict(zip(("elders_now", *names), (int(v) for v in row[1:]), strict=True))
-                for row in db.session.execute(
-        select(ImpactSum.home_id,
-               _summed((ImpactSum.month == current) & (ImpactSum.measure == "elders"), ImpactSum.value),
-               *(_summed(ImpactSum.measure == name, ImpactSum.value) for name in names))
-        .where(ImpactSum.home_id.in_(ids), ImpactSum.month >= first, ImpactSum.month <= last)
-        .group_by(ImpactSum.home_id))}
-    sales = {home_id: int(value or 0) for home_id, value in db.session.execute(
-        select(SaleSum.home_id, func.sum(SaleSum.amount - SaleSum.refunded))
-        .where(SaleSum.home_id.in_(ids), SaleSum.month >= first, SaleSum.month <= last)
-        .group_by(SaleSum.home_id))}
-    in_year = (CareSum.month >= first) & (CareSum.month <= last)
-    care = {home_id: (-int(income), int(spent), -int(available)) for home_id, income, spent, available in
-            db.session.execute(
-        select(CareSum.home_id,
-               _summed(in_year & CareSum.kind.in_(INCOME_KINDS), CareSum.amount),
-               _summed(CareSum.month.in_(rate_months) & (CareSum.kind == "disbursement"), CareSum.amount),
-               _summed(CareSum.code == CARE_AVAILABLE, CareSum.amount))
-        .where(CareSum.commodity == fund_public.COMMODITY).group_by(CareSum.home_id))}
+    """Every active home with its figures of the last 12 months: one roll-up row per home
+    (market/impact/rollup.py); a home whose row is not yet of this month from the summary tables."""
+    homes = db.session.execute(select(Home.id, Home.slug, Home.name_zh, Home.name_en)
+                               .where(Home.status == "active").order_by(Home.id)).all()
+    found = rollup.figures([home.id for home in homes], today)
     rows = []
-    empty = dict.fromkeys(("elders_now", *names), 0)
     for home in homes:
-        m = measures.get(home.id, empty)
-        income, spent, fund = care.get(home.id, (0, 0, 0))
-        rate = spent // report.RATE_MONTHS
+        m = found[home.id]
+        fund = -m["care_available"]
+        rate = m["care_spent"] // report.RATE_MONTHS
         rows.append(HomeRow(home, {
             "elders": m["elders_now"],
             "attendance": m["attendance"],
@@ -185,8 +151,8 @@ def comparison(today: date | None = None, sort: str = "name", descending: bool =
             if m["survey_count"] >= report.MIN_GROUP else None,
             "reviews": m["review_count"],
             "stars": report._tenths(m["review_stars"], m["review_count"]),
-            "sales": sales.get(home.id, 0),
-            "income": income,
+            "sales": m["sales"],
+            "income": -m["care_income"],
             "available": fund,
             "months_covered": max(0, fund) * 10 // rate if rate > 0 else None,
         }))
@@ -219,6 +185,34 @@ def comparison_csv(rows: list[HomeRow], headers: list[str]) -> bytes:
             "" if f["months_covered"] is None else f"{f['months_covered'] / 10:.1f}",
         ])
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+CORRECTION_STATES = ("proposed", "approved", "rejected", "withdrawn")
+CORRECTIONS_LISTED = 10
+
+
+@dataclass
+class Corrections:
+    """The care fund's corrections of the home (market/fund/corrections.py) for its committee."""
+
+    counts: dict[str, int]  # by status, every state present
+    latest: list  # the last CORRECTIONS_LISTED, newest first
+
+    @property
+    def decided(self) -> int:
+        return self.counts["approved"] + self.counts["rejected"]
+
+
+def home_corrections(home_id: int) -> Corrections:
+    """Counts by status (one GROUP BY over the home's few corrections) and the latest ones."""
+    from market.fund.corrections import home_corrections as listed
+
+    counts = dict.fromkeys(CORRECTION_STATES, 0)
+    for status, number in db.session.execute(
+            select(Correction.status, func.count()).where(Correction.home_id == home_id)
+            .group_by(Correction.status)):
+        counts[status] = int(number)
+    return Corrections(counts, listed(home_id, limit=CORRECTIONS_LISTED))
 
 
 def pending_approvals(home_id: int):

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import Length
 
@@ -54,6 +54,7 @@ STARS = [(5, "★★★★★"), (4, "★★★★"), (3, "★★★"), (2, "★
 class ReviewForm(FlaskForm):
     stars = RadioField(_l("Stars"), choices=STARS, coerce=int, validate_choice=True)
     text = TextAreaField(_l("What was it like? (optional)"), validators=[Length(max=4000)])
+    photos = MultipleFileField(_l("Photos (optional, at most 3)"))
 
 
 class ReplyForm(FlaskForm):
@@ -64,3 +65,9 @@ class ReplyForm(FlaskForm):
 class ReportForm(FlaskForm):
     review = HiddenField()
     reason = StringField(_l("Why is it abusive? (optional)"), validators=[Length(max=1000)])
+
+
+class ModerationForm(FlaskForm):
+    review = HiddenField()
+    action = HiddenField()
+    reason = StringField(_l("Why? (kept with the decision)"), validators=[Length(max=1000)])

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import format_decimal
+from functools import lru_cache
+
+from flask import url_for
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
+from market.i18n import is_english
 from market.impact.charts import Chart, Series, bar_chart
 from market.impact.report import ImpactReport
 from market.money import format_money
@@ -38,6 +42,11 @@ def charts(report: ImpactReport) -> dict[str, list[Chart]]:
         "income", _("Money in to the care fund, by source"),
         _("Bars per month for each source of the care fund's income; the same figures are in the table."),
         months, [Series(source_label(s), report.income[s]) for s in report.income], _money, _money_tick)
+    hours = bar_chart(
+        "volunteers", _("Volunteer hours"),
+        _("Bars per month: hours volunteers gave through the time bank, as confirmed by the elders "
+          "or staff."),
+        months, [Series(_("Volunteer hours"), report.volunteer_tenths)], _tenths)
     meals = bar_chart(
         "meals", _("Meals served"), _("Bars per month: meals at the dining table and meals delivered."),
         months, [Series(_("At the table"), report.services["meal"]),
@@ -65,7 +74,7 @@ def charts(report: ImpactReport) -> dict[str, list[Chart]]:
     reviews = bar_chart(
         "reviews", _("Buyers' reviews (stars)"), _("The average stars of the month's reviews, 1 to 5."),
         months, [Series(_("Average stars"), report.review_average)], _tenths, top=50)
-    return {"inputs": [income], "production": [meals, visits, cost], "outputs": [elders, attendance],
+    return {"inputs": [income, hours], "production": [meals, visits, cost], "outputs": [elders, attendance],
             "effects": [satisfaction, reviews]}
 
 
@@ -86,6 +95,32 @@ def dashboard_charts(board) -> list[Chart]:
                                                  Series(_("Spending"), [p.spending for p in points])],
                      _money, _money_tick)
     return [sales, fund]
+
+
+@lru_cache(maxsize=20_000)
+def _money_cell(fen: int, locale: str) -> str:
+    return format_money(fen, locale=locale)
+
+
+def _tenths_cell(value: int | None) -> str:
+    return "—" if value is None else f"{value / 10:.1f}"
+
+
+def comparison_table(rows) -> list[tuple[str, str, list[str]]]:
+    """The admin comparison's rows as (link, home name, cells), written once per page view with
+    one look-up of the reader's language (a template filter per cell would repeat it 300 times)."""
+    locale = str(get_locale() or "zh_Hans")
+    english = is_english()
+    link = url_for("impact.home", home_slug="__slug__")
+    table = []
+    for row in rows:
+        f, home = row.figures, row.home
+        table.append((link.replace("__slug__", home.slug), (english and home.name_en) or home.name_zh, [
+            str(f["elders"]), str(f["attendance"]), str(f["meals"]), str(f["visits"]),
+            _tenths_cell(f["satisfaction"]), str(f["reviews"]), _tenths_cell(f["stars"]),
+            _money_cell(f["sales"], locale), _money_cell(f["income"], locale),
+            _money_cell(f["available"], locale), _tenths_cell(f["months_covered"])]))
+    return table
 
 
 COLUMN_LABELS = {

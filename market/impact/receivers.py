@@ -4,7 +4,8 @@ market/hooks.py). Each runs inside the sender's transaction and never commits.""
 import json
 
 from market import hooks
-from market.impact.sums import bump_sale
+from market.impact import rollup
+from market.impact.sums import bump, bump_sale
 from market.ledger.sums import month_of
 from models import Order, OrderLine, db
 
@@ -28,6 +29,21 @@ def _on_refund_settled(refund, **_extra) -> None:
         bump_sale(line.home_id, month_of(line.order.paid_at), line.kind, line.listing_id, refunded=fen)
 
 
+def _on_time_confirmed(service, **_extra) -> None:
+    bump(service.home_id, month_of(service.started_at), {"volunteer_minutes": service.minutes})
+
+
+def _on_time_reversed(service, **_extra) -> None:
+    bump(service.home_id, month_of(service.started_at), {"volunteer_minutes": -service.minutes})
+
+
+def _on_care_posted(_entry, rows=(), **_extra) -> None:
+    rollup.add_care(rows)
+
+
 def connect_hooks() -> None:
     hooks.order_paid.connect(_on_order_paid)
     hooks.refund_settled.connect(_on_refund_settled)
+    hooks.care_posted.connect(_on_care_posted)
+    hooks.time_confirmed.connect(_on_time_confirmed)
+    hooks.time_reversed.connect(_on_time_reversed)

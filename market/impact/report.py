@@ -1,7 +1,9 @@
 """The figures of a home's impact page, month by month: input → production → output → effect.
 
 - Inputs: care-fund income by source (sales' care shares, donations, subsidies, the village
-  collective), from the care-fund summary table (`ledger_care_sums`).
+  collective), from the care-fund summary table (`ledger_care_sums`); volunteer hours given
+  through the time bank (confirmed services by the month they were given, less any taken back
+  by an upheld dispute).
 - Production: meals at the table, meals delivered, visits, activities; the cost of a meal (the
   care fund's "meals" spending of the month over the meals served).
 - Outputs: elders served and attendance days.
@@ -66,6 +68,16 @@ class ImpactReport:
     available: int = 0
     spending_rate: int = 0  # fen per month, average of the last RATE_MONTHS full months
     months_covered: int | None = None  # tenths of a month; None when nothing was spent
+    volunteer_minutes: list[int] = field(default_factory=list)  # time-bank services confirmed
+
+    @property
+    def volunteer_tenths(self) -> list[int]:
+        """Volunteer hours per month in tenths of an hour (rounded half up), for the chart."""
+        return [(minutes + 3) // 6 for minutes in self.volunteer_minutes]
+
+    @property
+    def volunteer_hours_total(self) -> int:
+        return (sum(self.volunteer_minutes) + 3) // 6  # tenths
 
     @property
     def income_total(self) -> int:
@@ -120,6 +132,7 @@ def build(months: list[str], figures: dict[tuple[str, str], int], care_rows: lis
         survey_answers=counts,
         review_average=[_tenths(s, c) for s, c in zip(stars, review_counts, strict=True)],
         review_counts=review_counts, review_stars=stars, available=available,
+        volunteer_minutes=series("volunteer_minutes"),
     )
     totals = {s: max(0, sum(income[s])) for s in SOURCES}
     whole = sum(totals.values())

@@ -7,6 +7,10 @@
   reports from different people its words are hidden until the platform looks (the stars
   still count).
 - A review names the elder credited on the listing only when that elder consented to be shown.
+- Up to PHOTOS_PER_REVIEW photos, checked and re-encoded by market/uploads.py (within its memory
+  budget) before anything is saved; kept outside the public /media folder and served by
+  `/reviews/photos/<id>` only while the review is not hidden. A hidden review's words and photos
+  are hidden together; its stars still count.
 - Each review adds to `impact_sums` (the home's month) and `impact_listing_reviews` (count and
   stars of the listing) in its own transaction: a listing shows its average without counting.
 """
@@ -14,22 +18,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from market import clock
 from market.impact.records import ImpactError
 from market.impact.sums import bump, bump_listing
 from market.ledger.sums import month_of
+from market.uploads import StoredImage
 from models import Elder, Listing, OrderLine, db
-from models.impact import ListingReviewSum, Review, ReviewReport
+from models.impact import (
+    PHOTOS_PER_REVIEW,
+    ListingReviewSum,
+    Review,
+    ReviewPhoto,
+    ReviewReport,
+)
 
 TEXT_MAX = 2000
 REPLY_MAX = 1000
 REPORT_MAX = 500
-REPORTS_TO_HIDE = 3
 SHOWN = 10
 
 
@@ -56,8 +68,19 @@ def line_for_review(user, line_id) -> OrderLine:
     return line
 
 
-def write_review(user, line_id, stars, text: str | None) -> Review:
+def photo_root(config) -> Path:
+    """Review photos live beside the public uploads folder, not in it (so /media never serves
+    them): `<UPLOAD_ROOT>-reviews`."""
+    root = Path(config["UPLOAD_ROOT"])
+    return root.with_name(root.name + "-reviews")
+
+
+def write_review(user, line_id, stars, text: str | None, photos: list[StoredImage] = ()) -> Review:
+    """The review and its photos (already stored) in one transaction; ImpactError saves nothing
+    (the caller removes the stored files)."""
     line = line_for_review(user, line_id)
+    if len(photos) > PHOTOS_PER_REVIEW:
+        raise ImpactError(_("Please choose at most %(num)d photos.", num=PHOTOS_PER_REVIEW))
     if stars not in (1, 2, 3, 4, 5):
         raise ImpactError(_("Please choose from 1 to 5 stars."))
     body = (text or "").strip()
@@ -71,10 +94,21 @@ def write_review(user, line_id, stars, text: str | None) -> Review:
     except IntegrityError:
         db.session.rollback()
         raise ImpactError(_("You have already reviewed this.")) from None
+    for position, image in enumerate(photos, start=1):
+        db.session.add(ReviewPhoto(review_id=review.id, position=position, path=image.path,
+                                   thumb_path=image.thumb_path, width=image.width, height=image.height))
     bump(line.home_id, month_of(review.created_at), {"review_count": 1, "review_stars": stars})
     bump_listing(line.listing_id, 1, stars)
     db.session.commit()
     return review
+
+
+def shown_photo(photo_id: int) -> ReviewPhoto | None:
+    """A review photo anyone may see: None when its review is hidden."""
+    photo = db.session.get(ReviewPhoto, photo_id)
+    if photo is None or db.session.get(Review, photo.review_id).hidden:
+        return None
+    return photo
 
 
 def review_in(home_id: int, review_id) -> Review | None:
@@ -157,7 +191,7 @@ def _shown(reviews: list[Review], listing: Listing | None = None) -> list[ShownR
         elder = db.session.get(Elder, listing.elder_id)
         if elder is not None and elder.consent_public:
             elders[listing.id] = elder
-    return [ShownReview(r, elders.get(r.listing_id), r.reports >= REPORTS_TO_HIDE) for r in reviews]
+    return [ShownReview(r, elders.get(r.listing_id), r.hidden) for r in reviews]
 
 
 def listing_reviews(listing: Listing, limit: int = SHOWN) -> ListingReviews:
@@ -166,6 +200,7 @@ def listing_reviews(listing: Listing, limit: int = SHOWN) -> ListingReviews:
     count = row.count if row else 0
     average = (row.stars * 20 + count) // (count * 2) if count else None
     latest = list(db.session.scalars(select(Review).where(Review.listing_id == listing.id)
+                                     .options(selectinload(Review.photos))
                                      .order_by(Review.id.desc()).limit(limit))) if count else []
     return ListingReviews(count, average, _shown(latest, listing))
 

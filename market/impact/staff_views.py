@@ -13,6 +13,7 @@ from flask_login import current_user
 from market import clock
 from market.console import enter_home_console
 from market.errors import render_error
+from market.fund.service import status_label
 from market.impact import dashboards, page, records, register_import, reviews, surveys
 from market.impact.forms import (
     RegisterImportForm,
@@ -178,6 +179,9 @@ def reply(home_slug: str):
 @bp.get("/dashboard")
 def dashboard(home_slug: str):
     board = dashboards.staff_dashboard(g.home.id)
-    approvals = dashboards.pending_approvals(g.home.id) if g.role == "supervisor" else []
+    committee = g.role == "supervisor"
+    approvals = dashboards.pending_approvals(g.home.id) if committee else []
+    corrections = dashboards.home_corrections(g.home.id) if committee else None
     return render_template("impact/manage/dashboard.html", board=board, charts=page.dashboard_charts(board),
-                           kind_label=page.kind_label, approvals=approvals, role=g.role)
+                           kind_label=page.kind_label, approvals=approvals, role=g.role,
+                           corrections=corrections, status_label=status_label)

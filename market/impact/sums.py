@@ -15,6 +15,7 @@ from collections import defaultdict
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from market.impact import rollup
 from market.ledger.sums import month_of
 from models import Order, OrderLine, db
 from models.impact import (
@@ -25,6 +26,7 @@ from models.impact import (
     ServiceRecord,
     SurveyResponse,
 )
+from models.timebank import Service
 
 SALE_KEY = ("home_id", "month", "kind", "listing_id")
 SALE_VALUES = ("amount", "refunded", "quantity", "lines")
@@ -52,6 +54,7 @@ def bump(home_id: int, month: str, changes: dict[str, int]) -> None:
         index_elements=["home_id", "month", "measure"],
         set_={"value": table.value + statement.excluded.value},
     ))
+    rollup.add_measures(home_id, month, changes)
 
 
 def bump_listing(listing_id: int, count: int, stars: int) -> None:
@@ -75,6 +78,7 @@ def bump_sale(home_id: int, month: str, kind: str, listing_id: int, **changes: i
         index_elements=list(SALE_KEY),
         set_={name: table[name] + statement.excluded[name] for name in SALE_VALUES},
     ))
+    rollup.add_sale(home_id, month, values["amount"] - values["refunded"])
 
 
 # ---- stored and recomputed --------------------------------------------------------------------
@@ -108,6 +112,10 @@ def recomputed() -> tuple[dict[tuple, int], dict[int, tuple[int, int]]]:
     for response in db.session.scalars(select(SurveyResponse)):
         figures[(response.home_id, response.month, "survey_count")] += 1
         figures[(response.home_id, response.month, "survey_points")] += response.points
+    confirmed = (select(Service.home_id, Service.started_at, Service.minutes)
+                 .where(Service.status == "confirmed"))
+    for home_id, started_at, minutes in db.session.execute(confirmed):
+        figures[(home_id, month_of(started_at), "volunteer_minutes")] += minutes
     listings: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for home_id, listing_id, stars, created_at in db.session.execute(
             select(Review.home_id, Review.listing_id, Review.stars, Review.created_at)):
@@ -132,6 +140,7 @@ def rebuild() -> None:
     if listings:
         db.session.execute(ListingReviewSum.__table__.insert(), [
             {"listing_id": lid, "count": c, "stars": s} for lid, (c, s) in listings.items()])
+    rollup.rebuild()
 
 
 def stored_sales() -> dict[tuple, tuple[int, int, int, int]]:
@@ -163,3 +172,4 @@ def rebuild_sales() -> None:
     if rows:
         db.session.execute(SaleSum.__table__.insert(), [
             dict(zip(SALE_KEY + SALE_VALUES, key + values, strict=True)) for key, values in rows.items()])
+    rollup.rebuild()

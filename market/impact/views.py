@@ -1,7 +1,18 @@
 """Public impact pages (no login): /impact/<home_slug>, totals only, no elder named; and the
-buyers' reviews: /reviews/lines/<line_id> (the buyer writes one), /reviews/report."""
+buyers' reviews: /reviews/lines/<line_id> (the buyer writes one, with up to 3 photos),
+/reviews/photos/<id> (a photo, while its review is shown), /reviews/report."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,7 +22,9 @@ from market.impact import page, report, reviews
 from market.impact.forms import ReportForm, ReviewForm
 from market.impact.records import ImpactError
 from market.once import one_time
+from market.uploads import UploadError, remove_stored, store_image
 from models import Home, db
+from models.impact import PHOTOS_PER_REVIEW
 
 bp = Blueprint("impact", __name__)
 
@@ -37,15 +50,44 @@ def write_review(line_id: int):
     form = ReviewForm()
     error = None
     if form.validate_on_submit():
+        root = reviews.photo_root(current_app.config)
+        stored = []
         try:
-            reviews.write_review(current_user, line.id, form.stars.data, form.text.data)
-        except ImpactError as problem:
+            files = [file for file in (form.photos.data or []) if file and file.filename]
+            if len(files) > PHOTOS_PER_REVIEW:
+                raise ImpactError(_("Please choose at most %(num)d photos.", num=PHOTOS_PER_REVIEW))
+            for file in files:
+                try:
+                    stored.append(store_image(file, root=root,
+                                              max_bytes=current_app.config["UPLOAD_MAX_BYTES"]))
+                except UploadError as problem:
+                    raise ImpactError(f"{file.filename}: {problem}") from None
+            reviews.write_review(current_user, line.id, form.stars.data, form.text.data, stored)
+        except BaseException as problem:
+            for image in stored:  # nothing half-saved: the files go with the refused review
+                remove_stored(root, image.path, image.thumb_path)
+            if not isinstance(problem, ImpactError):
+                raise
             error = str(problem)
         else:
             flash(_("Thank you for your review."), "success")
             return redirect(url_for("orders.detail", reference=line.order.reference))
     status = 400 if form.is_submitted() else 200
-    return render_template("impact/review_form.html", line=line, form=form, error=error), status
+    return render_template("impact/review_form.html", line=line, form=form, error=error,
+                           photos_at_most=PHOTOS_PER_REVIEW), status
+
+
+@bp.get("/reviews/photos/<int:photo_id>")
+@bp.get("/reviews/photos/<int:photo_id>/<any(small):size>")
+def review_photo(photo_id: int, size: str = ""):
+    """A review's photo (or its thumbnail), only while the review is shown."""
+    photo = reviews.shown_photo(photo_id)
+    if photo is None:
+        abort(404)
+    response = send_from_directory(reviews.photo_root(current_app.config),
+                                   photo.thumb_path if size else photo.path, max_age=300)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.post("/reviews/report")

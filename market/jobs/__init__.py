@@ -4,7 +4,7 @@ each domain declares in its own `tasks.py` (imported here so a worker knows them
 import importlib
 
 TASK_MODULES = ("market.jobs.tasks", "market.orders.tasks", "market.fund.tasks", "market.search.tasks",
-                "market.payments.tasks", "market.timebank.tasks")
+                "market.payments.tasks", "market.timebank.tasks", "market.impact.tasks")
 
 
 def init_app(app) -> None:

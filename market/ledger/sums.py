@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, insert, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from market import hooks
 from market.ledger.accounts import CARE_AVAILABLE, CARE_PENDING
 from models import OrderLine, db
 from models.ledger import Account, CareSum, JournalEntry, Posting
@@ -61,6 +62,8 @@ def add_entry(entry: JournalEntry, rows) -> None:
         set_={"amount": table.amount + statement.excluded.amount,
               "entries": table.entries + statement.excluded.entries},
     ))
+    hooks.care_posted.send(entry, rows=[(key[0], key[1], key[2], key[5], key[6], amount)
+                                        for key, amount in totals.items()])
 
 
 def _recomputed_query():

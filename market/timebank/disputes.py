@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from market import clock
+from market import clock, hooks
 from market.accounts.service import role_in_home
 from market.database import use_case
 from market.ledger import time_entries
@@ -96,6 +96,7 @@ def decide_dispute(actor, home_id: int, dispute_id: int, *, uphold: bool, commen
         except LedgerError as error:
             raise TimeBankError(str(error)) from None
         dispute.entry_id = entry.id
+        hooks.time_reversed.send(service)
     db.session.commit()
     return dispute
 

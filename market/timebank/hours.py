@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from market import clock
+from market import clock, hooks
 from market.database import use_case
 from market.ledger import time_entries
 from market.ledger.service import LedgerError, lock_ledger
@@ -139,6 +139,7 @@ def confirm_service(actor, home_id: int, service_id: int, now: datetime | None =
     if entry is None:
         raise TimeBankError(_("This service was already confirmed or turned down."))
     service.entry_id = entry.id
+    hooks.time_confirmed.send(service)
     db.session.commit()
     return service
 

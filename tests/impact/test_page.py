@@ -70,7 +70,7 @@ def test_the_public_page_has_charts_with_axes_and_tables_and_no_names(client, ma
     response = client.get(f"/impact/{home.slug}")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert page.count("<svg viewBox") == 8 and page.count("<table class=\"impact-table\">") == 8
+    assert page.count("<svg viewBox") == 9 and page.count("<table class=\"impact-table\">") == 9
     assert page.count("<caption>") >= 8 and "<script>" not in page and "style=" not in page
     for name in ("王奶奶", "李爷爷", "张奶奶"):
         assert name not in page
