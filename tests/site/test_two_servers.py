@@ -109,7 +109,7 @@ class Cluster:
         return {**self.env, "INSTANCE_DIR": str(folder)}
 
     def start(self) -> None:
-        setup = self._own("setup")
+        setup = {**self._own("setup"), "MARKET_ENV": "development"}  # production wants the key first
         _run(["db", "upgrade"], setup)
         _run(["ledger", "keygen", "--if-missing"], setup)
         for name in ("a", "b"):
