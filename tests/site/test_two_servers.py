@@ -98,7 +98,7 @@ class Cluster:
             LEDGER_SIGNING_KEY_FILE=str(workdir / "ledger-signing.key"),
             SEARCH_BACKEND="postgres", RATELIMIT_ENABLED="1",
             THROTTLE_LOGIN_ACCOUNT=f"{LOGIN_LIMIT} per 15 minutes", THROTTLE_SEARCH="10000 per minute",
-            MAIL_BACKEND="console", WEB_CONCURRENCY="2", GUNICORN_THREADS="4",
+            MAIL_BACKEND="console", WEB_CONCURRENCY="2",
         )
         self.urls: list[str] = []
         self.worker_log = workdir / "worker.log"
