@@ -221,7 +221,8 @@ def main():
         bases = [f"http://127.0.0.1:{port}" for port in ports]
         for kind, work in (("browse", _browse), ("checkout", _checkout)):
             _load(bases, work, listings[:20])  # warm both servers up
-            for layout, used in (("one", bases[:1]), ("two", bases[:2]), ("one, twice the workers,", bases[2:])):
+            layouts = (("one", bases[:1]), ("two", bases[:2]), ("one, twice the workers,", bases[2:]))
+            for layout, used in layouts:
                 rates = []
                 for _ in range(RUNS):
                     rate, failed = _load(used, work, listings)
