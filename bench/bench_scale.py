@@ -5,8 +5,8 @@ dropped afterwards) and one Redis database (BENCH_REDIS_URL, default db 10: queu
 counts and the shared cache), as several servers behind a load balancer do. "One": a gunicorn
 server (config/gunicorn.py, WEB_CONCURRENCY workers, default 2). "Two": two such servers on two
 ports, the clients alternating between them; and, to tell servers from processes, one server
-with twice the workers. Files stay on local disk (browse and checkout
-read no upload). The load: CLIENTS Python threads for SECONDS each, run RUNS times (median):
+with twice the workers. Files stay on local disk (browse and checkout read no upload). The load:
+CLIENTS Python threads for SECONDS each, RUNS rounds with the layouts interleaved (median):
 browse (a browse page, then a listing page) and checkout (a guest's whole checkout: the cart
 form, add to cart, the checkout page, place the order; offline payment). Afterwards the orders'
 units must equal the listings' reserved units (oversold 0).
@@ -16,7 +16,7 @@ Redis on the same cores (and other work on the machine), a second server adds pr
 CPU. Reported: requests/s and orders/s of each layout and "two ÷ one". No target on the ratio;
 the one target is correctness (nothing oversold, no server error).
 
-`make bench BENCH=scale` (about 3 minutes; skipped without PostgreSQL or Redis)
+`make bench BENCH=scale` (about 4 minutes; skipped without PostgreSQL or Redis)
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CLIENTS = int(os.environ.get("BENCH_SCALE_CLIENTS", 8))
 SECONDS = float(os.environ.get("BENCH_SCALE_SECONDS", 10))
-RUNS = int(os.environ.get("BENCH_SCALE_RUNS", 2))
+RUNS = int(os.environ.get("BENCH_SCALE_RUNS", 3))
 WORKERS = int(os.environ.get("WEB_CONCURRENCY", 2))
 LISTINGS = 200
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -222,13 +222,14 @@ def main():
         for kind, work in (("browse", _browse), ("checkout", _checkout)):
             _load(bases, work, listings[:20])  # warm both servers up
             layouts = (("one", bases[:1]), ("two", bases[:2]), ("one, twice the workers,", bases[2:]))
-            for layout, used in layouts:
-                rates = []
-                for _ in range(RUNS):
+            rates: dict[str, list[float]] = {layout: [] for layout, _used in layouts}
+            for _ in range(RUNS):  # interleaved, so a change in the machine's load hits each layout
+                for layout, used in layouts:
                     rate, failed = _load(used, work, listings)
-                    rates.append(rate)
+                    rates[layout].append(rate)
                     errors += failed
-                figures[f"{kind} {layout} server"] = statistics.median(rates)
+            for layout, found in rates.items():
+                figures[f"{kind} {layout} server"] = statistics.median(found)
             ratio = figures[f"{kind} two server"] / figures[f"{kind} one server"]
             figures[f"{kind} two ÷ one"] = ratio
             unit = "requests/s" if kind == "browse" else "orders/s"

@@ -252,13 +252,9 @@ REGIONS_KEY = "catalog:regions"
 
 
 def regions() -> list[tuple[str, str, str, str]]:
-    """Distinct (province_zh, province_en, county_zh, county_en) of active homes.
-
-    Every browse page shows them and they change only when an admin edits homes, so they are
-    kept for a minute in the shared cache (market/caching.py: Redis when REDIS_URL is set, so
-    every server agrees); saving a Home forgets them, when it flushes and again after it commits."""
-    from market import caching
-
+    """Distinct (province_zh, province_en, county_zh, county_en) of active homes, kept a minute in
+    the cache every server shares (market/caching.py); saving a Home forgets them at its flush and
+    again after its commit (a server may have read the old rows in between)."""
     value = caching.get(REGIONS_KEY)
     if value is None:
         value = [tuple(row) for row in db.session.execute(_REGIONS_QUERY)]
@@ -272,8 +268,7 @@ def regions() -> list[tuple[str, str, str, str]]:
 def _forget_regions(_mapper, _connection, home) -> None:
     if has_app_context():
         caching.forget(REGIONS_KEY)
-        session = object_session(home)
-        if session is not None:  # a server that read the old rows meanwhile: forget again
+        if (session := object_session(home)) is not None:
             session.info["forget_regions"] = True
 
 
@@ -281,11 +276,6 @@ def _forget_regions(_mapper, _connection, home) -> None:
 def _forget_regions_after_commit(session) -> None:
     if session.info.pop("forget_regions", False) and has_app_context():
         caching.forget(REGIONS_KEY)
-
-
-@event.listens_for(Session, "after_rollback")
-def _keep_regions_after_rollback(session) -> None:
-    session.info.pop("forget_regions", None)
 
 
 def home_by_slug(slug: str) -> Home | None:
