@@ -27,15 +27,16 @@ from pathlib import Path
 
 import pytest
 import redis
+import requests
 from PIL import Image
 from sqlalchemy import create_engine, text
 
 from config.settings import Config, database_url
 from tests.s3_server import CREDENTIALS, MotoS3, free_port
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
-
-requests = pytest.importorskip("requests")
+# One start of the servers for every check: under pytest-xdist (`make test` runs --dist loadgroup)
+# the whole module runs on one worker, in order (the jobs check reads the orders of the race).
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.xdist_group("two_servers")]
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
