@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -251,6 +252,7 @@ def main():
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
         redis.Redis.from_url(redis_url).flushdb()
+        shutil.rmtree(workdir, ignore_errors=True)
     sold, reserved = figures["orders' units"], figures["reserved units"]
     print(f"units ordered {sold}, reserved {reserved}, client errors {errors}", flush=True)
     oversold = sold - reserved
