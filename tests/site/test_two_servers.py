@@ -110,9 +110,10 @@ class Cluster:
         return {**self.env, "INSTANCE_DIR": str(folder)}
 
     def start(self) -> None:
-        setup = {**self._own("setup"), "MARKET_ENV": "development"}  # production wants the key first
-        _run(["db", "upgrade"], setup)
-        _run(["ledger", "keygen", "--if-missing"], setup)
+        from market.ledger.signing import generate
+
+        generate(Path(self.env["LEDGER_SIGNING_KEY_FILE"]))  # what `flask ledger keygen` writes
+        _run(["db", "upgrade"], self._own("setup"))
         for name in ("a", "b"):
             port = free_port()
             env = {**self._own(name), "GUNICORN_BIND": f"127.0.0.1:{port}",
