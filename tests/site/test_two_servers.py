@@ -99,7 +99,7 @@ class Cluster:
             LEDGER_SIGNING_KEY_FILE=str(workdir / "ledger-signing.key"),
             SEARCH_BACKEND="postgres", RATELIMIT_ENABLED="1",
             THROTTLE_LOGIN_ACCOUNT=f"{LOGIN_LIMIT} per 15 minutes", THROTTLE_SEARCH="10000 per minute",
-            MAIL_BACKEND="console", WEB_CONCURRENCY="2",
+            MAIL_BACKEND="console", WEB_CONCURRENCY="2", GUNICORN_GRACEFUL_TIMEOUT="5",
         )
         self.urls: list[str] = []
         self.worker_log = workdir / "worker.log"
@@ -131,6 +131,9 @@ class Cluster:
             _wait_healthy(url, process, self.workdir / f"{name}.log")
 
     def stop(self) -> None:
+        for process in self.processes:  # all at once: each may take a while to finish
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
         for process in self.processes:
             _stop(process)
 
