@@ -94,6 +94,8 @@ class LocalStorage:
 
     def serve(self, key: str, *, max_age: int, mimetype: str | None = None,
               as_attachment: bool = False, download_name: str | None = None):
+        if self._path(key) is None:
+            abort(404)
         return send_from_directory(self.root, key, max_age=max_age, mimetype=mimetype,
                                    as_attachment=as_attachment, download_name=download_name)
 
