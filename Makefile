@@ -32,10 +32,11 @@ run: db
 
 # The suite runs on every core (pytest-xdist), each worker with its own database. PYTEST_ARGS
 # comes last and wins: `make test PYTEST_ARGS="-n 0 -k race"` runs serially; TEST_WORKERS=4 sets
-# the number of workers.
+# the number of workers. --dist loadgroup: tests marked with one xdist_group (the two-server
+# test's checks, which share their servers) run on one worker, in order.
 TEST_WORKERS ?= auto
 test: $(BIN)/flask $(MO)
-	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: $(BIN)/flask $(MO)
 	$(BIN)/python -m bench $(BENCH)

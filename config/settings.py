@@ -46,11 +46,15 @@ class Config:
     STAFF_SESSION_IDLE_HOURS = _env_int("STAFF_SESSION_IDLE_HOURS", 12)  # staff and admins: shorter
     REMEMBER_COOKIE_SAMESITE = "Lax"
     HSTS_SECONDS = _env_int("HSTS_SECONDS", 0)  # Strict-Transport-Security max-age; 0: not sent
+    # Proxies in front (nginx: 1) whose X-Forwarded-For/-Proto are believed (market/edge.py); 0: none.
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     MAX_CONTENT_LENGTH = 100 * 1024 * 1024  # several phone photos in one form; files spool to disk
 
     # ---- throttles (market/throttles.py; Flask-Limiter "N per period") ----
     # Set: the job queue and the throttle counts live in Redis (many workers, many machines).
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    # The shared cache's key prefix on Redis (market/caching.py); "": a digest of DATABASE_URL.
+    CACHE_NAMESPACE = os.environ.get("CACHE_NAMESPACE", "")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)  # tests turn them on with @pytest.mark.throttles
     THROTTLE_LOGIN_ACCOUNT = os.environ.get("THROTTLE_LOGIN_ACCOUNT", "10 per 15 minutes")  # per account
     THROTTLE_LOGIN_ADDRESS = os.environ.get("THROTTLE_LOGIN_ADDRESS", "30 per 15 minutes")  # per IP
@@ -70,6 +74,11 @@ class Config:
     UPLOAD_ROOT = Path(os.environ.get("UPLOAD_ROOT", INSTANCE_DIR / "uploads"))  # photos, /media/
     UPLOAD_MAX_BYTES = 25 * 1024 * 1024  # largest photo or receipt accepted (a phone's full-size photo)
     RECEIPT_ROOT = os.environ.get("RECEIPT_ROOT") or None  # spending receipts; None: INSTANCE_DIR/receipts
+    # "": the two folders above (one server). s3://bucket[/prefix]: an S3-compatible object store
+    # shared by every server (market/storage.py); credentials the boto3 way (AWS_ACCESS_KEY_ID …).
+    STORAGE_URL = os.environ.get("STORAGE_URL", "")
+    STORAGE_ENDPOINT_URL = os.environ.get("STORAGE_ENDPOINT_URL", "")  # MinIO, Ceph, OSS; "": AWS
+    STORAGE_REGION = os.environ.get("STORAGE_REGION", "")  # the bucket's region; "": boto3's default
 
     # ---- search -----------------------------------------------------------------------------
     SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR", INSTANCE_DIR / "search"))  # Whoosh

@@ -94,9 +94,11 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
-    from market import sessions
+    from market import caching, sessions, storage
 
     sessions.init_app(app)
+    caching.init_app(app)  # Redis with REDIS_URL: the caches every server agrees on
+    storage.init_app(app)  # checks STORAGE_URL: local folders or an S3-compatible store
 
     @app.before_request
     def _declare_write_intent():

@@ -8,6 +8,9 @@
   absent, as Werkzeug treats any value `int()` refuses).
 - A backstop: a value the database still refuses (DataError) or Python cannot represent
   (OverflowError, e.g. a date past 9999-12-31) answers 400 with nothing written.
+- Behind nginx (docs/deploy.md), TRUSTED_PROXIES=1: the client's address and scheme are read
+  from the proxy's X-Forwarded-For / X-Forwarded-Proto (werkzeug's ProxyFix), so per-address
+  throttles count people, not the proxy. 0 (the default): those headers are ignored.
 """
 
 from urllib.parse import unquote_to_bytes
@@ -76,6 +79,11 @@ def hostile_request() -> bool:
 
 
 def init_app(app: Flask) -> None:
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.request_class = EdgeRequest
     app.url_map.converters["int"] = BoundedIntConverter
 

@@ -22,4 +22,9 @@ def healthz():
         db.session.rollback()
         jobs = None
     db.session.rollback()
-    return jsonify(status="ok", database=True, jobs=jobs)
+    from market import caching, storage
+
+    # Where shared things live: "local"/"s3" files, a "simple"/"redis" cache (several servers
+    # need s3 and redis; a monitor can alert on anything else where more than one runs).
+    files = "s3" if isinstance(storage.uploads(), storage.S3Storage) else "local"
+    return jsonify(status="ok", database=True, jobs=jobs, files=files, cache=caching.kind())

@@ -3,22 +3,23 @@
 Nothing a user uploads is stored as sent, except a PDF (recognised by its header and trailer): images
 are decoded (JPEG, PNG or WebP only, whatever the file is called), turned upright by their
 EXIF orientation, re-encoded without any metadata, and get a small thumbnail.
-Files get random names under `root`, e.g. `ab/cdef0123….jpg`; paths returned are relative
-to `root` (serve them with `catalog.media`).
+Files get random names in a storage (`market.storage`: a folder, or an S3-compatible bucket
+shared by every server), e.g. `ab/cdef0123….jpg`; the paths returned are its keys (serve
+photos with `catalog.media`, receipts with `send_document`). `root` is a Storage, or a folder
+as a Path for tests and tools.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import secrets
-import tempfile
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from market.storage import as_storage
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 # Memory, not file size, is what a picture costs: decoded, each pixel takes 3–4 bytes, and
@@ -153,19 +154,6 @@ def _new_name(suffix: str) -> tuple[str, str]:
     return f"{base}{suffix}", f"{base}_t{suffix}"
 
 
-def _write_atomic(root: Path, relative: str, payload: bytes) -> None:
-    target = root / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(payload)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def _jpeg_bytes(image: Image.Image, quality: int) -> bytes:
     out = io.BytesIO()
     # No exif= and no icc_profile=: the stored file carries no metadata at all.
@@ -173,7 +161,8 @@ def _jpeg_bytes(image: Image.Image, quality: int) -> bytes:
     return out.getvalue()
 
 
-def _store_decoded(image: Image.Image, root: Path) -> StoredImage:
+def _store_decoded(image: Image.Image, storage) -> tuple[StoredImage, int]:
+    """Store the picture and its thumbnail; returns them and the picture's size in bytes."""
     image = _upright(image)
     if image.mode in ("1", "P"):  # resizing a palette would pick pixels instead of blending them
         image = _flat_rgb(image)
@@ -185,17 +174,17 @@ def _store_decoded(image: Image.Image, root: Path) -> StoredImage:
     main_bytes = _jpeg_bytes(image, JPEG_QUALITY)
     thumb_bytes = _jpeg_bytes(thumb, THUMB_QUALITY)
     path, thumb_path = _new_name(".jpg")
-    root = Path(root)
-    _write_atomic(root, path, main_bytes)
+    storage.write(path, main_bytes, "image/jpeg")
     try:
-        _write_atomic(root, thumb_path, thumb_bytes)
+        storage.write(thumb_path, thumb_bytes, "image/jpeg")
     except BaseException:
-        (root / path).unlink(missing_ok=True)
+        storage.delete(path)
         raise
-    return StoredImage(path=path, thumb_path=thumb_path, width=image.width, height=image.height)
+    stored = StoredImage(path=path, thumb_path=thumb_path, width=image.width, height=image.height)
+    return stored, len(main_bytes)
 
 
-def store_image(stream, *, root: Path, max_bytes: int) -> StoredImage:
+def store_image(stream, *, root, max_bytes: int) -> StoredImage:
     """Check, re-encode and store an uploaded picture plus a thumbnail.
 
     `stream` is a file-like object (a werkzeug FileStorage works). Raises UploadError with a
@@ -204,7 +193,7 @@ def store_image(stream, *, root: Path, max_bytes: int) -> StoredImage:
     data = _read_limited(stream, max_bytes)
     image = _decode(data)
     try:
-        return _store_decoded(image, Path(root))
+        return _store_decoded(image, as_storage(root))[0]
     finally:
         image.close()
 
@@ -215,23 +204,23 @@ def _is_pdf(data: bytes) -> bool:
             and PDF_END in data[-PDF_TAIL:])
 
 
-def store_document(stream, *, root: Path, max_bytes: int) -> StoredDocument:
+def store_document(stream, *, root, max_bytes: int) -> StoredDocument:
     """Store a receipt: a PDF (by its `%PDF-` header and `%%EOF` trailer) as sent, or a picture
     re-encoded. Anything else (a renamed program, an HTML page, a truncated PDF) is refused."""
     data = _read_limited(stream, max_bytes)
+    storage = as_storage(root)
     if _is_pdf(data):
         path, _thumb = _new_name(".pdf")
-        _write_atomic(Path(root), path, data)
+        storage.write(path, data, "application/pdf")
         return StoredDocument(path=path, content_type="application/pdf", size=len(data))
     try:
         image = _decode(data)
     except UploadError:
         raise UploadError(_("This file is not a PDF or a JPEG, PNG or WebP picture.")) from None
     try:
-        stored = _store_decoded(image, Path(root))
+        stored, size = _store_decoded(image, storage)
     finally:
         image.close()
-    size = (Path(root) / stored.path).stat().st_size
     return StoredDocument(path=stored.path, content_type="image/jpeg", size=size,
                           thumb_path=stored.thumb_path, width=stored.width, height=stored.height)
 
@@ -239,16 +228,14 @@ def store_document(stream, *, root: Path, max_bytes: int) -> StoredDocument:
 SERVED_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg"}  # all that store_document keeps
 
 
-def send_document(root: Path, path: str, content_type: str | None, name: str, *, max_age: int):
+def send_document(root, path: str, content_type: str | None, name: str, *, max_age: int):
     """Serve a stored receipt so that it can never run as a page on our origin: the content type
     is one we stored (a PDF or a re-encoded JPEG) or a download, and browsers must not sniff.
-    `max_age=0`: a private file, kept by no shared cache."""
-    from flask import send_from_directory
-
+    `max_age=0`: a private file, kept by no shared cache. `root`: a Storage (or a folder)."""
     suffix = SERVED_TYPES.get(content_type or "")
-    response = send_from_directory(root, path, max_age=max_age,
-                                   mimetype=content_type if suffix else "application/octet-stream",
-                                   as_attachment=suffix is None, download_name=f"{name}{suffix or ''}")
+    response = as_storage(root).serve(path, max_age=max_age,
+                                      mimetype=content_type if suffix else "application/octet-stream",
+                                      as_attachment=suffix is None, download_name=f"{name}{suffix or ''}")
     response.headers["X-Content-Type-Options"] = "nosniff"
     # Opened directly, a PDF could still run script or submit forms on our origin: sandbox it.
     response.headers["Content-Security-Policy"] = "sandbox"
@@ -259,12 +246,7 @@ def send_document(root: Path, path: str, content_type: str | None, name: str, *,
     return response
 
 
-def remove_stored(root: Path, *paths: str | None) -> None:
-    """Delete stored files (after the database row is gone); missing files are fine."""
-    root = Path(root).resolve()
-    for relative in paths:
-        if not relative:
-            continue
-        target = (root / relative).resolve()
-        if root in target.parents:
-            target.unlink(missing_ok=True)
+def remove_stored(root, *paths: str | None) -> None:
+    """Delete stored files (after the database row is gone); missing files are fine, and keys
+    that would leave the storage (`../x`) are ignored."""
+    as_storage(root).delete(*paths)

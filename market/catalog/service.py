@@ -1,16 +1,15 @@
 """Reading homes and listings for the public pages. Lean queries: no N+1, keyset paging."""
 
 import calendar
-import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 from flask import current_app, has_app_context
 from sqlalchemy import bindparam, event, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
-from market import clock
+from market import caching, clock
 from market.booking import service as booking
 from market.booking.service import cancel_hours, taken_nights
 from market.i18n import localized
@@ -248,28 +247,35 @@ _REGIONS_QUERY = (
     .distinct()
     .order_by(Home.province_zh, Home.county_zh)
 )
-REGIONS_TTL = 60.0  # seconds; a change made in this process clears it at once
+REGIONS_TTL = 60  # seconds; a change to a home forgets them at once, on every server
+REGIONS_KEY = "catalog:regions"
 
 
 def regions() -> list[tuple[str, str, str, str]]:
-    """Distinct (province_zh, province_en, county_zh, county_en) of active homes.
-
-    Every browse page shows them and they change only when an admin edits homes, so each
-    app (and worker) keeps them for a minute; saving a Home in this process forgets them."""
-    cache = current_app.extensions.setdefault("market.regions", {})
-    now = time.monotonic()
-    if cache.get("value") is None or now - cache["at"] > REGIONS_TTL:
-        cache["value"] = [tuple(row) for row in db.session.execute(_REGIONS_QUERY)]
-        cache["at"] = now
-    return cache["value"]
+    """Distinct (province_zh, province_en, county_zh, county_en) of active homes, kept a minute in
+    the cache every server shares (market/caching.py); saving a Home forgets them at its flush and
+    again after its commit (a server may have read the old rows in between)."""
+    value = caching.get(REGIONS_KEY)
+    if value is None:
+        value = [tuple(row) for row in db.session.execute(_REGIONS_QUERY)]
+        caching.set(REGIONS_KEY, value, timeout=REGIONS_TTL)
+    return [tuple(row) for row in value]
 
 
 @event.listens_for(Home, "after_insert")
 @event.listens_for(Home, "after_update")
 @event.listens_for(Home, "after_delete")
-def _forget_regions(_mapper, _connection, _home) -> None:
+def _forget_regions(_mapper, _connection, home) -> None:
     if has_app_context():
-        current_app.extensions.pop("market.regions", None)
+        caching.forget(REGIONS_KEY)
+        if (session := object_session(home)) is not None:
+            session.info["forget_regions"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_regions_after_commit(session) -> None:
+    if session.info.pop("forget_regions", False) and has_app_context():
+        caching.forget(REGIONS_KEY)
 
 
 def home_by_slug(slug: str) -> Home | None:

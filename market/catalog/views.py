@@ -97,8 +97,8 @@ def set_language(code: str):
 
 @bp.get("/media/<path:path>")
 def media(path: str):
-    """Uploaded photos (re-encoded on upload, so safe to serve as they are)."""
-    from flask import current_app, send_from_directory
+    """Uploaded photos (re-encoded on upload, so safe to serve as they are), from local disk or
+    the shared object store (market/storage.py)."""
+    from market import storage
 
-    response = send_from_directory(current_app.config["UPLOAD_ROOT"], path, max_age=86400)
-    return response
+    return storage.uploads().serve(path, max_age=86400)

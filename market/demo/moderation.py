@@ -33,7 +33,7 @@ def seed_review_extras(homes: list[Home], now: datetime | None = None, seed: int
 
 
 def _photos(home: Home, rng: random.Random) -> None:
-    from market.impact.reviews import photo_root
+    from market import storage
     from market.uploads import store_image
 
     palettes = sorted(PALETTES)
@@ -44,7 +44,7 @@ def _photos(home: Home, rng: random.Random) -> None:
             continue
         for position in range(1, rng.choice((1, 1, 2, 3)) + 1):
             image = store_image(io.BytesIO(picture(rng.choice(palettes), "produce", rng.randrange(10**6))),
-                                root=photo_root(config), max_bytes=config["UPLOAD_MAX_BYTES"])
+                                root=storage.review_photos(), max_bytes=config["UPLOAD_MAX_BYTES"])
             db.session.add(ReviewPhoto(review_id=review.id, position=position, path=image.path,
                                        thumb_path=image.thumb_path, width=image.width, height=image.height))
     db.session.commit()

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from market import clock
+from market import clock, storage
 from market.demo import data
 from market.demo.pictures import picture
 from models import Elder, Home, Listing, Membership, Photo, Room, TourSession, User, db
@@ -41,7 +41,7 @@ def seed(now: datetime | None = None) -> list[tuple[str, str]] | None:
         db.session.rollback()
         from market.uploads import remove_stored
 
-        remove_stored(current_app.config["UPLOAD_ROOT"], *stored)
+        remove_stored(storage.uploads(), *stored)
         raise
     seed_history(homes)
     return logins
@@ -128,7 +128,7 @@ def _add_photo(home, listing, palette, kind, seed, alt_zh, alt_en, position, sto
     from market.uploads import store_image
 
     image = store_image(io.BytesIO(picture(palette, kind, seed)),
-                        root=current_app.config["UPLOAD_ROOT"],
+                        root=storage.uploads(),
                         max_bytes=current_app.config["UPLOAD_MAX_BYTES"])
     stored.extend((image.path, image.thumb_path))
     db.session.add(Photo(home_id=home.id, listing_id=listing.id if listing else None,

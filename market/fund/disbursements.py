@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -35,11 +34,12 @@ from models.fund import (
 )
 
 
-def receipts_root() -> Path:
-    configured = current_app.config.get("RECEIPT_ROOT")
-    if configured:
-        return Path(configured)
-    return Path(current_app.config["INSTANCE_DIR"]) / "receipts"
+def receipts_root():
+    """Where receipts and grant documents are kept: a private Storage (market/storage.py), the
+    folder RECEIPT_ROOT (default INSTANCE_DIR/receipts) or the shared object store."""
+    from market import storage
+
+    return storage.receipts()
 
 
 @dataclass

@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -66,13 +65,6 @@ def line_for_review(user, line_id) -> OrderLine:
     if db.session.scalar(select(Review.id).where(Review.order_line_id == line.id)):
         raise ImpactError(_("You have already reviewed this."))
     return line
-
-
-def photo_root(config) -> Path:
-    """Review photos live beside the public uploads folder, not in it (so /media never serves
-    them): `<UPLOAD_ROOT>-reviews`."""
-    root = Path(config["UPLOAD_ROOT"])
-    return root.with_name(root.name + "-reviews")
 
 
 def write_review(user, line_id, stars, text: str | None, photos: list[StoredImage] = ()) -> Review:

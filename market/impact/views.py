@@ -10,13 +10,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from market import storage
 from market.errors import render_error
 from market.impact import page, report, reviews
 from market.impact.forms import ReportForm, ReviewForm
@@ -50,7 +50,7 @@ def write_review(line_id: int):
     form = ReviewForm()
     error = None
     if form.validate_on_submit():
-        root = reviews.photo_root(current_app.config)
+        root = storage.review_photos()
         stored = []
         try:
             files = [file for file in (form.photos.data or []) if file and file.filename]
@@ -84,8 +84,7 @@ def review_photo(photo_id: int, size: str = ""):
     photo = reviews.shown_photo(photo_id)
     if photo is None:
         abort(404)
-    response = send_from_directory(reviews.photo_root(current_app.config),
-                                   photo.thumb_path if size else photo.path, max_age=300)
+    response = storage.review_photos().serve(photo.thumb_path if size else photo.path, max_age=300)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -8,7 +8,6 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -300,7 +299,7 @@ def make_cover(home: Home, photo: Photo) -> None:
     db.session.commit()
 
 
-def remove_photo(home: Home, photo: Photo, root: Path) -> None:
+def remove_photo(home: Home, photo: Photo, root) -> None:
     """Delete the photo's row, then its files."""
     if photo.home_id != home.id:
         raise ManageError(_("This photo belongs to another home."))

@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from market import storage
 from market.manage import listings, service
 from market.manage.blueprint import _listing, bp
 from market.manage.forms import PhotoForm
@@ -32,7 +33,7 @@ def _upload(form: PhotoForm, listing=None) -> int:
     try:
         for file in files:
             try:
-                stored.append(store_image(file, root=config["UPLOAD_ROOT"],
+                stored.append(store_image(file, root=storage.uploads(),
                                           max_bytes=config["UPLOAD_MAX_BYTES"]))
             except UploadError as error:
                 form.photo.errors.append(f"{file.filename or '?'}: {error}")
@@ -41,7 +42,7 @@ def _upload(form: PhotoForm, listing=None) -> int:
                             alt_en=form.alt_en.data or "")
     except BaseException as error:
         for image in stored:
-            remove_stored(config["UPLOAD_ROOT"], image.path, image.thumb_path)
+            remove_stored(storage.uploads(), image.path, image.thumb_path)
         if isinstance(error, UploadError):
             return 0
         raise
@@ -92,6 +93,6 @@ def photo_delete(home_slug: str, photo_id: int):
     if request.form.get("confirmed") != "yes":
         return render_template("manage/photo_delete.html", photo=photo)
     listing_id = photo.listing_id
-    listings.remove_photo(g.home, photo, current_app.config["UPLOAD_ROOT"])
+    listings.remove_photo(g.home, photo, storage.uploads())
     flash(_("Photo removed."), "success")
     return redirect(_photos_url(listing_id))

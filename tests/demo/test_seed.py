@@ -177,7 +177,7 @@ def test_seeded_history_goes_through_the_services_and_verifies(app, tmp_path):
         spending = list(db.session.scalars(select(Disbursement).where(Disbursement.home_id == home.id)))
         assert {d.status for d in spending} == {"approved", "rejected"}, home.slug
         for d in spending:
-            assert (Path(receipts_root()) / d.receipt_path).is_file()
+            assert receipts_root().read(d.receipt_path) is not None
             assert (d.entry_id is not None) == (d.status == "approved")
     assert "refund" in set(db.session.scalars(select(JournalEntry.kind)))
     assert {line.kind for line in db.session.scalars(select(OrderLine))} == set(KINDS)

@@ -7,7 +7,7 @@ from pathlib import Path
 from PIL import Image
 from sqlalchemy import func, select, update
 
-from market.impact import reviews
+from market import storage
 from models import db
 from models.impact import Review, ReviewPhoto
 from tests.conftest import login, post_form
@@ -41,7 +41,7 @@ def test_a_review_with_photos_is_shown_and_hidden_with_the_review(app, client, m
     assert response.status_code == 302
     [review] = db.session.scalars(select(Review))
     assert [p.position for p in review.photos] == [1, 2]
-    root = reviews.photo_root(app.config)
+    root = storage.review_photos().root
     assert len(_files(root)) == 4  # each photo and its thumbnail, outside the public uploads folder
     assert not _files(Path(app.config["UPLOAD_ROOT"]))
     page = client.get(f"/listings/{listing.slug}").get_data(as_text=True)
@@ -64,7 +64,7 @@ def test_a_bad_file_or_too_many_photos_save_nothing(app, client, make, english):
     _order, line = _bought(make, buyer)
     login(client, buyer)
     url = f"/reviews/lines/{line.id}"
-    root = reviews.photo_root(app.config)
+    root = storage.review_photos().root
     response = post_form(client, url, {"stars": "4", "photos": [
         (io.BytesIO(_png()), "good.png"), (io.BytesIO(b"<html>not a picture</html>"), "evil.jpg")]},
         content_type="multipart/form-data")

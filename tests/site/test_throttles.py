@@ -89,3 +89,22 @@ def test_with_their_redis_down_the_throttles_fail_open_and_say_so_in_the_log(app
     for _ in range(3):  # not counted, so never stopped: the site works while Redis is away
         assert _wrong_login(client, user.email).status_code == 400
     assert "throttle accounts.login not checked" in caplog.text
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_behind_a_proxy_each_client_is_counted_by_its_forwarded_address(app, proxies):
+    """nginx in front (docs/deploy.md): with TRUSTED_PROXIES=1 the address is the client's from
+    X-Forwarded-For; with 0 (the default) a forged header changes nothing."""
+    from market import create_app
+
+    settings = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS",
+                                                 "UPLOAD_ROOT", "SEARCH_INDEX_DIR", "INSTANCE_DIR")}
+    served = create_app({**settings, "TESTING": True, "RATELIMIT_ENABLED": True, "TRUSTED_PROXIES": proxies,
+                         "THROTTLE_SEARCH": "2 per 1 hour"})
+    client = served.test_client()
+
+    def search(address):
+        return client.get("/search?q=tea", headers={"X-Forwarded-For": address}).status_code
+
+    assert [search("203.0.113.7") for _ in range(3)] == [200, 200, 429]
+    assert search("198.51.100.9") == (200 if proxies else 429)  # another client, or the same proxy
