@@ -128,6 +128,7 @@ class Refund(db.Model):
     handed_back_how: Mapped[str | None] = mapped_column(String(20))  # cash / transfer
 
     payment: Mapped[Payment] = relationship(back_populates="refunds")
+    handed_back_by: Mapped["User"] = relationship(foreign_keys=[handed_back_by_id])  # noqa: F821
 
 
 class Dispute(db.Model):

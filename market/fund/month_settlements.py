@@ -45,6 +45,11 @@ def previous_month(today: date) -> str:
             ).strftime("%Y-%m")
 
 
+def first_day(month: str) -> date:
+    """'2026-11' -> 2026-11-01 (for showing a month in words)."""
+    return date(int(month[:4]), int(month[5:7]), 1)
+
+
 def find(home_id: int, month: str) -> MonthSettlement | None:
     return db.session.scalar(select(MonthSettlement).where(
         MonthSettlement.home_id == home_id, MonthSettlement.month == month, MonthSettlement.currency == "CNY"))
@@ -117,6 +122,7 @@ class Holdings:
     home_holds: int  # money of the books in the home's own hands (offline sales, settlements)
     fees_owed: int  # fees the home owes the platform for offline sales, not yet settled
     last_month: str
+    last_month_first: date
     last_month_fees: int  # of which for last month (0 once last month is settled)
     last_month_settled: MonthSettlement | None
 
@@ -151,5 +157,5 @@ def holdings(home_id: int) -> Holdings:
         platform_holds=_online_home_shares(home.id) - balances.get(codes.SETTLEMENTS_PAID, 0),
         home_holds=balances.get(codes.HOME_CASH, 0),
         fees_owed=balances.get(codes.FEES_PAYABLE, 0),
-        last_month=last, last_month_fees=last_fees, last_month_settled=settled,
+        last_month=last, last_month_first=first_day(last), last_month_fees=last_fees, last_month_settled=settled,
     )

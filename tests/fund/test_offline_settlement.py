@@ -18,6 +18,7 @@ from market.ledger.verify import verify_ledger
 from models import MonthSettlement, db, utcnow
 from models.ledger import JournalEntry
 from models.payments import Payment
+from tests.conftest import login, post_form
 from tests.factories import order_rows, refund_rows
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -170,3 +171,95 @@ def test_settlement_arithmetic(make, fees, operations, incentive):
     home_part = sum(a for acct, a in rows if acct.home_id is not None)
     assert home_part == -sum(a for acct, a in rows if acct.home_id is None)
     db.session.rollback()
+
+
+# ---- the pages --------------------------------------------------------------------------------
+
+def test_public_page_says_who_holds_what(client, make):
+    home = make.home()
+    sale(make, home)
+    page = client.get(f"/fund/{home.slug}").get_data(as_text=True)
+    assert "Who holds the money" in page
+    assert "The home holds CN¥100.00 itself" in page
+    assert "The platform holds CN¥0.00 of this home's money from online sales" in page
+    assert "The home owes the platform CN¥10.00 in fees for" in page
+
+
+def test_administrator_settles_a_month_on_the_page(client, make):
+    home = make.home()
+    admin = make.user(is_admin=True)
+    sale(make, home)
+    month = last_month_day().strftime("%Y-%m")
+    login(client, admin)
+    url = f"/manage/{home.slug}/fund/months/settle"
+    form = client.get(f"{url}?month={month}").get_data(as_text=True)
+    assert "The home pays the platform CN¥10.00." in form
+    response = post_form(client, url, {"month": month, "method": "cash", "paid_by": "Wang Fang",
+                                       "paid_on": clock.local_today().isoformat()})
+    assert response.status_code == 302, response.get_data(as_text=True)[:800]
+    settlement = db.session.scalar(select(MonthSettlement))
+    assert settlement.net_fen == 1000 and settlement.paid_by == "Wang Fang"
+    page = client.get(f"/manage/{home.slug}/fund/months/").get_data(as_text=True)
+    assert "The home paid the platform CN¥10.00" in page and "Wang Fang" in page
+    public = client.get(f"/fund/{home.slug}").get_data(as_text=True)
+    assert "The home holds CN¥90.00 itself" in public and "is settled" in public
+    # A bad month on the page: a message, 400, nothing written.
+    response = post_form(client, url, {"month": "2026-13", "method": "cash", "paid_by": "Wang",
+                                       "paid_on": clock.local_today().isoformat()})
+    assert response.status_code == 400 and "year and month" in response.get_data(as_text=True)
+    assert db.session.scalar(select(db.func.count(MonthSettlement.id))) == 1
+
+
+def test_staff_see_their_homes_figures_only_and_cannot_settle(client, make):
+    home, other = make.home(), make.home()
+    staff = make.member(home, "supervisor")
+    sale(make, other)
+    login(client, staff)
+    assert client.get(f"/manage/{home.slug}/fund/months/").status_code == 200
+    assert client.get(f"/manage/{other.slug}/fund/months/").status_code == 404
+    assert client.get(f"/manage/{other.slug}/fund/months/settle").status_code == 404
+    assert client.get(f"/manage/{home.slug}/fund/months/settle").status_code == 403
+
+
+def test_staff_record_the_cash_handed_back_and_the_buyer_reads_it(client, make):
+    from models import Order, Refund
+    from tests.factories import add_on_page, cancel, check_out_on_page, mark_paid
+
+    home = make.home()
+    listing = make.listing(home, "produce", price_fen=5000, stock=5)
+    staff, other_staff = make.member(home), make.member(make.home())
+    add_on_page(client, listing, quantity="1")
+    check_out_on_page(client)
+    order = mark_paid(db.session.scalar(select(Order)), staff)
+    assert ledger.home_balances(home.id)[codes.HOME_CASH] == order.total_fen
+    cancel(order, actor=staff, by_staff=True)
+    assert ledger.home_balances(home.id)[codes.HOME_CASH] == 0  # the cash goes back out
+    refund = db.session.scalar(select(Refund))
+    page = client.get(f"/orders/{order.reference}").get_data(as_text=True)
+    assert "The home gives this money back to you in cash or by transfer to you, by " in page
+    staff_client = client.application.test_client()
+    staff_client.set_cookie("lang", "en")
+    login(staff_client, other_staff)  # another home's staff: not found
+    url = f"/manage/{home.slug}/orders/{order.reference}/refunds/{refund.id}/handed-back"
+    assert staff_client.get(f"/manage/{home.slug}/orders/{order.reference}").status_code == 404
+    response = post_form(staff_client, url, {"how": "cash"}, form_url="/account/password")
+    assert response.status_code == 404
+    assert db.session.get(Refund, refund.id).handed_back_at is None
+    staff_client = client.application.test_client()
+    staff_client.set_cookie("lang", "en")
+    login(staff_client, staff)
+    detail = f"/manage/{home.slug}/orders/{order.reference}"
+    assert "Money to hand back" in staff_client.get(detail).get_data(as_text=True)
+    response = post_form(staff_client, url, {"how": "bogus"}, form_url=detail)
+    assert response.status_code == 409
+    response = post_form(staff_client, url, {"how": "cash"}, form_url=detail)
+    assert response.status_code == 302
+    db.session.expire_all()
+    refund = db.session.get(Refund, refund.id)
+    assert refund.handed_back_by_id == staff.id and refund.handed_back_how == "cash"
+    assert refund.handed_back_at is not None
+    again = post_form(staff_client, url, {"how": "cash"}, form_url=detail)
+    assert again.status_code == 409 and "already" in again.get_data(as_text=True)
+    page = client.get(f"/orders/{order.reference}").get_data(as_text=True)
+    assert "The home handed this money back to you in cash on " in page
+    assert verify_ledger().ok
