@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import UTCDateTime, db, utcnow
 
 DISBURSEMENT_CATEGORIES = ("meals", "medical_checks", "daily_care", "activities", "facilities", "other")
-DISBURSEMENT_STATUSES = ("proposed", "approved", "rejected")
+DISBURSEMENT_STATUSES = ("proposed", "approved", "rejected", "withdrawn")
 DONATION_STATUSES = ("pending", "received", "cancelled")
 GRANT_SOURCES = ("government", "township", "village_collective", "social_organisation", "enterprise")
 SETTLEMENT_ACCOUNTS = ("home_operations", "elder_incentive")

@@ -171,6 +171,11 @@ class CorrectionDecisionForm(FlaskForm):
     reject = SubmitField(_l("Reject"))
 
 
+class RejectGrantForm(FlaskForm):
+    reason = TextAreaField(_l("Why it is rejected"),
+                           validators=[DataRequired(_l("Say why the subsidy or grant is rejected.")), Length(max=2000)])
+
+
 class WithdrawForm(FlaskForm):
     submit = SubmitField(_l("Withdraw my proposal"))
 
