@@ -129,7 +129,10 @@ def apply_confirm_grant(home_id: int, grant_id: int, user) -> Grant:
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        raise FundError(_("This subsidy or grant was already decided."))
+        db.session.refresh(grant)
+        if grant.status == "rejected":
+            raise FundError(_("This subsidy or grant was rejected: it cannot be confirmed."))
+        raise FundError(_("This grant is already confirmed."))
     db.session.refresh(grant)
     try:
         entry = entries.post_grant(home_id=home.id, amount_fen=grant.amount_fen, grant_id=grant.id,

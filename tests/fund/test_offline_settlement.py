@@ -263,3 +263,20 @@ def test_staff_record_the_cash_handed_back_and_the_buyer_reads_it(client, make):
     page = client.get(f"/orders/{order.reference}").get_data(as_text=True)
     assert "The home handed this money back to you in cash on " in page
     assert verify_ledger().ok
+
+
+def test_a_settlement_by_hand_cannot_pay_out_money_the_home_already_holds(make):
+    from market.fund import settlements
+
+    home = make.home()
+    admin = make.user(is_admin=True)
+    sale(make, home)  # offline: ¥65 operations share, all of it in the home's cash
+    assert ledger.home_balances(home.id)[codes.HOME_OPERATIONS] == 6500
+    with pytest.raises(FundError, match="already with the home"):
+        settlements.record_settlement(home.id, admin, account_code="home_operations", amount_fen=100,
+                                      paid_on=clock.local_today())
+    sale(make, home, lines=((5000, 2000, 0, 1000, "produce"),), offline_paid=False)  # ¥35 via the platform
+    settlements.record_settlement(home.id, admin, account_code="home_operations", amount_fen=3500,
+                                  paid_on=clock.local_today())
+    assert months.holdings(home.id).platform_holds == 1000  # the online care share is left
+    assert verify_ledger().ok
