@@ -3,7 +3,9 @@
 Nothing is charged online. The order page shows how to pay and a short reference; the home's
 staff confirm the money arrived (`confirm`, through `market.orders.lifecycle.mark_paid_offline`),
 recording who, when, the method and the amount, which must equal the order's total. Refunds are
-handed back by the home and recorded as settled at once.
+handed back by the home and recorded as settled at once (the ledger takes the money out of the
+home's cash then); staff later record that the money reached the buyer (`record_handed_back`:
+how, by whom, when), which the buyer's order page shows.
 """
 
 from flask import current_app
