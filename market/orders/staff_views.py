@@ -245,10 +245,8 @@ def handed_back(home_slug: str, reference: str, refund_id: int):
     try:
         record_handed_back(refund, actor=current_user, how=form.how.data or "")
     except PaymentError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return _render_detail(_order(reference), 409)
-    db.session.commit()
     flash(_("Recorded: the money was handed back to the buyer."), "success")
     return redirect(url_for("staff_orders.detail", home_slug=g.home.slug, reference=order.reference))
 

@@ -59,6 +59,19 @@ HANDED_BACK_HOW = ("cash", "transfer")
 
 
 def record_handed_back(refund, *, actor, how: str, now=None):
+    """`apply_record_handed_back`, committed; nothing changes when it is refused."""
+    from models import db
+
+    try:
+        apply_record_handed_back(refund, actor=actor, how=how, now=now)
+    except PaymentError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return refund
+
+
+def apply_record_handed_back(refund, *, actor, how: str, now=None):
     """A member of the home's staff (`actor`) records that an offline refund's money was actually
     handed back to the buyer: how (cash or a transfer), by whom and when. Once per refund. The
     ledger entry was posted when the refund was made (the money left the home's cash then); this
