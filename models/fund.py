@@ -15,16 +15,18 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, db, utcnow
 
 DISBURSEMENT_CATEGORIES = ("meals", "medical_checks", "daily_care", "activities", "facilities", "other")
-DISBURSEMENT_STATUSES = ("proposed", "approved", "rejected")
+DISBURSEMENT_STATUSES = ("proposed", "approved", "rejected", "withdrawn")
 DONATION_STATUSES = ("pending", "received", "cancelled")
 GRANT_SOURCES = ("government", "township", "village_collective", "social_organisation", "enterprise")
 SETTLEMENT_ACCOUNTS = ("home_operations", "elder_incentive")
+SETTLEMENT_METHODS = ("cash", "transfer")
 
 
 class Disbursement(db.Model):
@@ -128,9 +130,11 @@ class Grant(db.Model):
     # Relative to the receipts root; public once confirmed (like an approved spending's receipt).
     document_path: Mapped[str | None] = mapped_column(String(200))
     document_content_type: Mapped[str | None] = mapped_column(String(60))
-    status: Mapped[str] = mapped_column(String(20), default="recorded")
+    status: Mapped[str] = mapped_column(String(20), default="recorded")  # recorded/confirmed/rejected
+    # Who decided and when: confirmed, or rejected with `rejection_reason` (never the recorder).
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rejection_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     entry_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -157,6 +161,34 @@ class Settlement(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     home: Mapped["Home"] = relationship()  # noqa: F821
+
+
+class MonthSettlement(db.Model):
+    """The monthly settlement between a home and the platform (`market/fund/month_settlements.py`):
+    the fees the home owes for the month's offline sales against what the platform owes the
+    home from the month's online sales, paid as one net amount, once per home and month."""
+
+    __tablename__ = "fund_month_settlements"
+    __table_args__ = (
+        UniqueConstraint("home_id", "month", "currency", name="uq_fund_month_settlements_home_month"),
+        CheckConstraint("operations_fen >= 0 AND incentive_fen >= 0", name="owed_nonneg"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM, Beijing time
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    fees_fen: Mapped[int] = mapped_column(Integer)  # owed by the home (offline sales' fees)
+    operations_fen: Mapped[int] = mapped_column(Integer)  # owed by the platform (online sales)
+    incentive_fen: Mapped[int] = mapped_column(Integer)  # owed by the platform (online sales)
+    net_fen: Mapped[int] = mapped_column(Integer)  # > 0 the home paid the platform, < 0 the reverse
+    method: Mapped[str] = mapped_column(String(20))  # cash / transfer
+    paid_by: Mapped[str] = mapped_column(String(120))  # the person who handed over or sent it
+    paid_on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(120), default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    entry_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 CORRECTION_STATUSES = ("proposed", "approved", "rejected", "withdrawn")

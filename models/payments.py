@@ -122,8 +122,13 @@ class Refund(db.Model):
     # How often it was sent with a new key: after a provider's 5xx the key's answer is stored
     # (and replayed), so the next send uses `idempotency_key` + "-<send_attempt>".
     send_attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Offline refunds: the home's staff record that the money was actually handed back.
+    handed_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handed_back_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    handed_back_how: Mapped[str | None] = mapped_column(String(20))  # cash / transfer
 
     payment: Mapped[Payment] = relationship(back_populates="refunds")
+    handed_back_by: Mapped["User"] = relationship(foreign_keys=[handed_back_by_id])  # noqa: F821
 
 
 class Dispute(db.Model):

@@ -237,6 +237,30 @@ def seed_history(homes: list[Home], now: datetime | None = None, seed: int = 202
         ledger_entries.release_due(now)
         db.session.commit()
         _spending(home, staff, supervisor, now, rng)
+        _month_settlements(home, supervisor, admin, start, now)
+
+
+def _month_settlements(home: Home, supervisor: User, admin: User, start: datetime, now: datetime) -> None:
+    """Every month but the last is settled between the home and the platform a few days after
+    it ends (the home hands over the fees of its offline sales); last month is still owed, as
+    the fund page then says."""
+    from market.fund import month_settlements as months
+    from market.ledger import offline
+
+    last = months.previous_month(market_clock.local_today(now))
+    month = start.strftime("%Y-%m")
+    while month < last:
+        first = months.first_day(month)
+        following = (first + timedelta(days=32)).replace(day=1)
+        when = market_clock.start_of_day(following) + timedelta(days=3, hours=10)
+        figures = offline.month_figures(home.id, month)
+        if figures["fees"] or figures["operations"] or figures["incentive"]:
+            with clock(when):
+                months.record_month_settlement(
+                    home.id, admin, month=month, method="transfer" if figures["net"] < 0 else "cash",
+                    paid_by=supervisor.name if figures["net"] > 0 else "平台财务",
+                    paid_on=market_clock.local_today(when), reference=f"结算{month}")
+        month = following.strftime("%Y-%m")
 
 
 SPENDING = [

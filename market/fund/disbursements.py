@@ -160,6 +160,31 @@ def decide_disbursement(home_id: int, disbursement_id: int, user, *, approve: bo
     return disbursement
 
 
+def withdraw_disbursement(home_id: int, disbursement_id: int, user) -> Disbursement:
+    """The proposer takes back a spending proposal nobody has decided yet."""
+    try:
+        home = _home(home_id)
+        if role_in_home(user, home.id) is None:
+            raise FundNotFound(_("No such home."))
+        disbursement = get_disbursement(home.id, disbursement_id)
+        if disbursement.proposed_by_id != user.id:
+            raise FundError(_("Only the person who proposed it can withdraw it."))
+        claimed = db.session.execute(
+            update(Disbursement)
+            .where(Disbursement.id == disbursement.id, Disbursement.status == "proposed")
+            .values(status="withdrawn", decided_at=clock.now())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            raise FundError(_("This proposal was already %(status)s.", status=status_label(disbursement.status)))
+    except FundError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    db.session.refresh(disbursement)
+    return disbursement
+
+
 def home_disbursements(home_id: int, status: str | None = None, limit: int = 100) -> list[Disbursement]:
     query = select(Disbursement).where(Disbursement.home_id == home_id)
     if status:

@@ -129,6 +129,9 @@ def apply_confirm_grant(home_id: int, grant_id: int, user) -> Grant:
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
+        db.session.refresh(grant)
+        if grant.status == "rejected":
+            raise FundError(_("This subsidy or grant was rejected: it cannot be confirmed."))
         raise FundError(_("This grant is already confirmed."))
     db.session.refresh(grant)
     try:
@@ -149,6 +152,36 @@ def confirm_grant(home_id: int, grant_id: int, user) -> Grant:
         db.session.rollback()
         raise
     db.session.commit()
+    return grant
+
+
+def reject_grant(home_id: int, grant_id: int, user, *, reason: str) -> Grant:
+    """A second person (who may confirm) rejects a recorded grant with a reason: it never counts
+    as money (a wrong amount, a document that does not match). Nothing is posted."""
+    try:
+        home = _home(home_id)
+        if role_in_home(user, home.id) is None and not getattr(user, "is_admin", False):
+            raise FundNotFound(_("No such home."))
+        grant = get_grant(home.id, grant_id)
+        check_confirmer(home.id, grant, user)
+        reason = " ".join(str(reason or "").split())
+        if not reason:
+            raise FundError(_("Say why the subsidy or grant is rejected."))
+        if len(reason) > 2000:
+            raise FundError(_("The reason is too long (at most 2000 characters)."))
+        claimed = db.session.execute(
+            update(Grant).where(Grant.id == grant.id, Grant.status == "recorded")
+            .values(status="rejected", confirmed_by_id=user.id, confirmed_at=clock.now(),
+                    rejection_reason=reason)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            raise FundError(_("This subsidy or grant was already decided."))
+    except FundError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    db.session.refresh(grant)
     return grant
 
 

@@ -12,7 +12,7 @@ def entry_kind(kind: str) -> str:
     return {
         "sale": _("Sale"), "refund": _("Refund"), "release": _("Released to available"),
         "donation": _("Donation"), "grant": _("Subsidy or grant"), "disbursement": _("Care spending"),
-        "settlement": _("Settlement to the home"), "audit": _("Change of a rule"),
+        "settlement": _("Settlement between the home and the platform"), "audit": _("Change of a rule"),
     }.get(kind, kind)
 
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from market import clock
+from market.fund import month_settlements
 from market.fund.service import FundError, FundForbidden, _check_day, _home, check_amount
 from market.ledger import entries
 from market.ledger import service as ledger
@@ -33,6 +34,11 @@ def apply_record_settlement(home_id: int, user, *, account_code: str, amount_fen
     if amount > owed:
         raise FundError(_("That is more than the home is owed on this account (%(owed)s).",
                           owed=format_money(owed)))
+    # Money of offline sales is already with the home: the platform pays out only what it holds.
+    held = month_settlements.holdings(home.id).platform_holds
+    if amount > held:
+        raise FundError(_("The platform holds only %(held)s of this home's money; the rest is already "
+                          "with the home.", held=format_money(max(held, 0))))
     settlement = Settlement(home_id=home.id, account_code=account_code, amount_fen=amount,
                             paid_on=paid_on, reference=(reference or "").strip()[:120],
                             recorded_by_id=user.id, created_at=clock.now())

@@ -21,6 +21,7 @@ from market.fund.forms import (
     DecisionForm,
     DisbursementForm,
     GrantForm,
+    RejectGrantForm,
     SettlementForm,
     WithdrawForm,
 )
@@ -108,7 +109,8 @@ def disbursement(home_slug: str, disbursement_id: int):
     except FundNotFound:
         abort(404)
     return render_template("fund/manage/disbursement.html", home=home, role=role, d=found,
-                           form=DecisionForm(), available=service.available_fen(home.id),
+                           form=DecisionForm(), withdraw_form=WithdrawForm(),
+                           available=service.available_fen(home.id),
                            can_decide=service.can_decide(home.id, found.proposed_by_id, current_user),
                            to_admin=service.goes_to_admin(home.id, found.proposed_by_id))
 
@@ -128,6 +130,20 @@ def decide(home_slug: str, disbursement_id: int):
         return _fail(error)
     flash(_("Approved: the spending is now in the public care fund record.") if approve
           else _("Rejected. Nothing was paid from the care fund."), "success")
+    return redirect(url_for(".disbursement", home_slug=home.slug, disbursement_id=disbursement_id))
+
+
+@bp.post("/disbursements/<int:disbursement_id>/withdraw")
+@one_time
+def withdraw_disbursement(home_slug: str, disbursement_id: int):
+    home, _role = _home_for(home_slug)
+    if not WithdrawForm().validate_on_submit():
+        return render_error(400)
+    try:
+        disbursements.withdraw_disbursement(home.id, disbursement_id, current_user)
+    except FundError as error:
+        return _fail(error)
+    flash(_("Your proposal is withdrawn."), "success")
     return redirect(url_for(".disbursement", home_slug=home.slug, disbursement_id=disbursement_id))
 
 
@@ -243,6 +259,7 @@ def grant(home_slug: str, grant_id: int):
     except FundNotFound:
         abort(404)
     return render_template("fund/manage/grant_detail.html", home=home, g=found, form=ConfirmGrantForm(),
+                           reject_form=RejectGrantForm(),
                            can_confirm=grants.can_confirm(home.id, found, current_user))
 
 
@@ -257,6 +274,22 @@ def confirm_grant(home_slug: str, grant_id: int):
     except FundError as error:
         return _fail(error)
     flash(_("Confirmed: the money is now in the available care fund."), "success")
+    return redirect(url_for(".grant", home_slug=home.slug, grant_id=grant_id))
+
+
+@bp.post("/grants/<int:grant_id>/reject")
+@one_time
+def reject_grant(home_slug: str, grant_id: int):
+    home, _role = _home_for(home_slug, admin_ok=True)
+    form = RejectGrantForm()
+    if not form.validate_on_submit():
+        message = next(iter(form.reason.errors), None) if form.reason.errors else None
+        return render_error(400, str(message) if message else None)
+    try:
+        grants.reject_grant(home.id, grant_id, current_user, reason=form.reason.data)
+    except FundError as error:
+        return _fail(error)
+    flash(_("Rejected: it does not count as money."), "success")
     return redirect(url_for(".grant", home_slug=home.slug, grant_id=grant_id))
 
 

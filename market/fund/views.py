@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from market import clock
 from market.errors import render_error
-from market.fund import disbursements, donations, exports, labels, public
+from market.fund import disbursements, donations, exports, labels, month_settlements, public
 from market.fund.forms import DonationForm, ExportForm, PayDonationForm
 from market.fund.service import FundError
 from market.ledger import audit
@@ -78,6 +78,7 @@ def home(home_slug: str):
         grants=public.recent_grants(found.id),
         share_exceptions=public.listing_share_exceptions(found),
         changes=audit.home_changes(found.id),
+        held=month_settlements.holdings(found.id),
         form=DonationForm(),
         export_form=ExportForm(request.args),
     )

@@ -11,10 +11,18 @@ Home accounts
 - ``elder_incentive``     incentives owed for credited elders (until settled).
 - ``home_operations``     the home's operating share of sales (until settled).
 - ``settlements_paid``    money the platform has paid out to the home (cumulative).
+- ``home_cash``           debit-normal: money of the books the home itself holds (cash, the
+                          village account): offline sales, less cash handed back on refunds,
+                          less fees paid to the platform, plus what the platform paid in a
+                          monthly settlement.
+- ``fees_payable``        credit-normal: platform fees the home owes for offline sales.
 
 Platform accounts
 - ``payments_clearing``   money received from buyers and donors (debit-normal asset).
 - ``fee_revenue``         the platform fee share of sales (credit-normal income).
+- ``fees_receivable``     fees homes owe the platform for offline sales (debit-normal asset;
+                          per home through the entry's home, always equal to that home's
+                          ``fees_payable``).
 - ``processing_costs``    costs the platform absorbs, e.g. a refund of care-fund money the
                           home has already spent (debit-normal expense).
 - ``external_income``     counterpart of money that reached a home outside the platform's
@@ -37,17 +45,23 @@ CARE_SPENT = "care_fund:spent"
 ELDER_INCENTIVE = "elder_incentive"
 HOME_OPERATIONS = "home_operations"
 SETTLEMENTS_PAID = "settlements_paid"
+HOME_CASH = "home_cash"
+FEES_PAYABLE = "fees_payable"
 
 PAYMENTS_CLEARING = "payments_clearing"
 FEE_REVENUE = "fee_revenue"
 PROCESSING_COSTS = "processing_costs"
 EXTERNAL_INCOME = "external_income"
+FEES_RECEIVABLE = "fees_receivable"
 
 HOME_CODES = (CARE_PENDING, CARE_AVAILABLE, CARE_SPENT, ELDER_INCENTIVE, HOME_OPERATIONS, SETTLEMENTS_PAID)
-PLATFORM_CODES = (PAYMENTS_CLEARING, FEE_REVENUE, PROCESSING_COSTS, EXTERNAL_INCOME)
+# Offline sales: the home holds the money and owes the platform its fee (a pair that the monthly
+# settlement clears). Not in HOME_CODES: those are the buckets every home has from the start.
+OFFLINE_HOME_CODES = (HOME_CASH, FEES_PAYABLE)
+PLATFORM_CODES = (PAYMENTS_CLEARING, FEE_REVENUE, PROCESSING_COSTS, EXTERNAL_INCOME, FEES_RECEIVABLE)
 
 # Accounts whose natural balance is a credit: shown as -sum(postings).
-CREDIT_NORMAL = frozenset(HOME_CODES) | {FEE_REVENUE}
+CREDIT_NORMAL = frozenset(HOME_CODES) | {FEE_REVENUE, FEES_PAYABLE}
 
 # Accounts a settlement may pay out from.
 SETTLEABLE = (HOME_OPERATIONS, ELDER_INCENTIVE)
@@ -90,7 +104,8 @@ def is_credit_normal(code: str) -> bool:
 
 
 def is_home_code(code: str) -> bool:
-    return code in HOME_CODES or code in TIME_HOME_CODES or is_time_person_code(code)
+    return (code in HOME_CODES or code in OFFLINE_HOME_CODES or code in TIME_HOME_CODES
+            or is_time_person_code(code))
 
 
 def is_platform_code(code: str) -> bool:

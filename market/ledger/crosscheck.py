@@ -8,7 +8,19 @@ whatever the size of the books."""
 
 from sqlalchemy import and_, exists, func, select
 
-from models import Correction, Disbursement, Donation, Grant, Order, Payment, Refund, Settlement
+from market.ledger import accounts as codes
+from models import (
+    Correction,
+    Disbursement,
+    Donation,
+    Grant,
+    MonthSettlement,
+    Order,
+    Payment,
+    Refund,
+    Settlement,
+)
+from models.ledger import Account, Posting
 from models.ledger import JournalEntry as E
 from models.timebank import (
     RecognitionAward,
@@ -22,7 +34,7 @@ from models.timebank import (
 SHOWN = 5
 PAID_STATUSES = ("paid", "fulfilled", "refunded", "partially_refunded")
 SOURCES = {"donation": Donation, "grant": Grant, "disbursement": Disbursement, "settlement": Settlement,
-           "correction": Correction,
+           "correction": Correction, "month_settlement": MonthSettlement,
            "timebank_service": Service, "timebank_transfer": TimeTransfer, "timebank_dispute": TimeDispute,
            "timebank_allocation": TimeAllocation, "timebank_recognition": RecognitionAward}
 
@@ -71,6 +83,13 @@ def problems(session) -> list[str]:
     if missing_reversal:
         found.append(f"approved corrections without a reversing entry: {_named(missing_reversal)}")
 
+    missing_month = _ids(session, select(MonthSettlement.id).where(
+        ~exists().where(and_(E.source_type == "month_settlement", E.source_id == MonthSettlement.id)),
+    ).order_by(MonthSettlement.id))
+    if missing_month:
+        found.append(f"monthly settlements without an entry: {_named(missing_month)}")
+    found += _fee_pairs(session)
+
     missing_hours = _ids(session, select(Service.id).where(
         Service.status.in_(("confirmed", "reversed")),
         ~exists().where(and_(E.source_type == "timebank_service", E.source_id == Service.id)),
@@ -114,3 +133,21 @@ def _recognition_problems(session) -> list[str]:
     if over:
         found.append(f"recognition budgets spent beyond their approval: {_named(over)}")
     return found
+
+
+def _fee_pairs(session) -> list[str]:
+    """Offline sales' fees: what each home owes (its fees_payable) equals what the platform is
+    owed by that home (fees_receivable postings of entries of that home)."""
+    def by_home(code, home_column):
+        rows = session.execute(
+            select(home_column, func.sum(Posting.amount)).select_from(Posting)
+            .join(Account, Account.id == Posting.account_id).join(E, E.id == Posting.entry_id)
+            .where(Account.code == code).group_by(home_column)).all()
+        return {home: int(total) for home, total in rows if int(total)}
+    payable = by_home(codes.FEES_PAYABLE, Account.home_id)
+    receivable = by_home(codes.FEES_RECEIVABLE, E.home_id)
+    wrong = sorted(h for h in payable.keys() | receivable.keys()
+                   if payable.get(h, 0) != -receivable.get(h, 0))
+    if wrong:
+        return [f"fees owed by homes and to the platform differ for home {_named(wrong)}"]
+    return []

@@ -1,7 +1,9 @@
 """Every kind of journal entry the market posts, each through `service.post()`.
 
 - Sale (`order:<id>:paid`): debit payments_clearing the order's total; credit, per line,
-  the care fund (pending), elder incentive, home operations and the platform fee.
+  the care fund (pending), elder incentive, home operations and the platform fee. An order
+  paid to the home offline debits the home's cash instead and adds the fee's
+  receivable/payable pair (offline.py); its refunds credit the home's cash.
 - Refund (`refund:<id>`): per line in `refund.lines_json`, take back from each share in the
   same proportions (allocation.split_refund), credit payments_clearing the refunded total.
   The care share comes back from what is still pending for the line, then from the
@@ -26,6 +28,7 @@ from sqlalchemy import func, select
 from market import clock
 from market.ledger import accounts as codes
 from market.ledger.allocation import AllocationError, split_line, split_refund
+from market.ledger.offline import cash_posting, fee_pair, is_offline_order, sale_was_offline
 from market.ledger.release import due_orders
 from market.ledger.service import LedgerError, account, balance, lock_ledger, post
 from models import Home, OrderLine, db
@@ -61,11 +64,22 @@ def post_order_paid(order) -> JournalEntry | None:
     lines = [line for line in order.lines if line.amount_fen > 0]
     if not lines:
         return None
+    offline = is_offline_order(order)  # the home holds the money (offline.py)
     postings = []
     for line in lines:
-        postings += _share_postings(line, line_shares(line), commodity, -1)
+        shares = line_shares(line)
+        postings += _share_postings(line, shares, commodity, -1)
+        if offline:
+            postings += fee_pair(line.home_id, shares[codes.SHARE_FEE], commodity, line.id, -1)
     total = sum(line.amount_fen for line in lines)
-    postings.insert(0, (account(None, codes.PAYMENTS_CLEARING, commodity), total, None, codes.SHARE_TOTAL))
+    if offline:
+        home_id = _entry_home(lines)
+        if home_id is None:
+            raise LedgerError(_("An order paid to a home holds that home's lines only."))
+        postings.insert(0, cash_posting(home_id, total, commodity))
+    else:
+        postings.insert(0, (account(None, codes.PAYMENTS_CLEARING, commodity), total, None,
+                            codes.SHARE_TOTAL))
     return post(
         kind="sale",
         idempotency_key=key,
@@ -135,6 +149,7 @@ def post_refund(refund) -> JournalEntry | None:
         raise LedgerError(_("The refund names a line that is not part of its order."))
     lock_ledger()
     commodity = refund.currency or "CNY"
+    offline = sale_was_offline(refund.order_id)
     taken = _line_share_sums(list(lines), ("refund",))
     pending = pending_by_line(list(lines))
     available_left: dict[int, int] = {}
@@ -155,6 +170,8 @@ def post_refund(refund) -> JournalEntry | None:
                 postings.append(
                     (account(owner, codes.SHARE_ACCOUNT[share], commodity), amount, line_id, share)
                 )
+                if offline and share == codes.SHARE_FEE:
+                    postings += fee_pair(line.home_id, amount, commodity, line_id, +1)
                 continue
             # Care fund: from pending first, then available, then the platform absorbs it.
             from_pending = min(amount, pending.get(line_id, 0))
@@ -177,9 +194,11 @@ def post_refund(refund) -> JournalEntry | None:
                     postings.append(
                         (account(None, codes.PROCESSING_COSTS, commodity), absorbed, line_id, share)
                     )
-    postings.insert(
-        0, (account(None, codes.PAYMENTS_CLEARING, commodity), -refund.amount_fen, None, codes.SHARE_TOTAL)
-    )
+    if offline:  # the home hands the cash back
+        postings.insert(0, cash_posting(_entry_home(lines.values()), -refund.amount_fen, commodity))
+    else:
+        postings.insert(0, (account(None, codes.PAYMENTS_CLEARING, commodity), -refund.amount_fen, None,
+                            codes.SHARE_TOTAL))
     return post(
         kind="refund",
         idempotency_key=key,

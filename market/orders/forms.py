@@ -58,6 +58,12 @@ class MarkPaidForm(FlaskForm):
     amount = StringField(_l("Amount received (yuan)"), render_kw={"inputmode": "decimal"})
 
 
+class HandedBackForm(FlaskForm):
+    how = SelectField(_l("How the money was handed back"), choices=[
+        ("cash", _l("Cash, handed to the buyer")), ("transfer", _l("Bank transfer to the buyer"))],
+        validate_choice=False)
+
+
 class ShipForm(FlaskForm):
     carrier = StringField(_l("Carrier"), validators=[Length(max=60)])
     tracking_number = StringField(_l("Tracking number"), validators=[Length(max=60)])

@@ -16,7 +16,7 @@ from market import clock
 from market.booking.holds import shown_as
 from market.orders.checkout import normalize_phone
 from market.orders.errors import OrderError
-from models import Home, JournalEntry, Listing, Order, OrderLine, Refund, TourSession, db
+from models import Home, JournalEntry, Listing, Order, OrderLine, Payment, Refund, TourSession, db
 from models.catalog import GOODS
 from models.orders import LIVE_STATUSES, OrderStatus
 
@@ -192,3 +192,11 @@ def buyer_refunds(order: Order, offline_days: int) -> list[BuyerRefund]:
         back_by = clock.local_today(settled) + timedelta(days=offline_days) if offline else None
         result.append(BuyerRefund(refund, [lines[i] for i in line_ids if i in lines], seq, offline, back_by))
     return result
+
+
+def offline_refunds(order: Order) -> list[Refund]:
+    """The order's refunds of money paid to the home, for staff to record the hand-back."""
+    return list(db.session.scalars(
+        select(Refund).join(Payment, Payment.id == Refund.payment_id)
+        .where(Refund.order_id == order.id, Payment.provider == "offline", Refund.status == "succeeded")
+        .order_by(Refund.id)))

@@ -17,6 +17,7 @@ from market.orders import fulfilment, how_to_pay, lifecycle, queries
 from market.orders.errors import OrderError, OrderStateError
 from market.orders.forms import (
     CancelForm,
+    HandedBackForm,
     LineDoneForm,
     MarkPaidForm,
     PaymentDetailsForm,
@@ -24,9 +25,12 @@ from market.orders.forms import (
     ShipForm,
 )
 from market.orders.tokens import new_form_token
-from market.payments.service import pending_refund_fen, refundable_by_line
+from market.payments.offline import record_handed_back
+from market.payments.service import PaymentError, pending_refund_fen, refundable_by_line
+from models import db
 from models.catalog import GOODS
 from models.orders import ORDER_STATUSES, REFUNDABLE_STATUSES
+from models.payments import Refund
 
 bp = Blueprint("staff_orders", __name__, url_prefix="/manage/<home_slug>/orders")
 bp.before_request(enter_home_console)
@@ -97,7 +101,8 @@ def _render_detail(order, status=200, **forms):
     refund_left = refundable_by_line(order) if order.status in REFUNDABLE_STATUSES else {}
     return render_template("orders/staff/detail.html", order=order, done_form=LineDoneForm(),
                            open_lines=fulfilment.open_lines(order), is_due=fulfilment.is_due,
-                           refund_left=refund_left, **forms), status
+                           refund_left=refund_left, cash_refunds=queries.offline_refunds(order),
+                           handed_form=HandedBackForm(), **forms), status
 
 
 def _refused(reference: str, error: OrderError, **forms):
@@ -224,6 +229,26 @@ def refund(home_slug: str, reference: str):
         return _("The refund is on its way to the buyer.")
 
     return _act(reference, form, "refund_form", "reason", action)
+
+
+@bp.post("/<reference>/refunds/<int:refund_id>/handed-back")
+@one_time
+def handed_back(home_slug: str, reference: str, refund_id: int):
+    """Staff record that an offline refund's money reached the buyer (who, when, how)."""
+    order = _order(reference)
+    form = HandedBackForm()
+    refund = db.session.get(Refund, refund_id)
+    if refund is None or refund.order_id != order.id:
+        abort(404)
+    if not form.validate_on_submit():
+        return _render_detail(order, 400)
+    try:
+        record_handed_back(refund, actor=current_user, how=form.how.data or "")
+    except PaymentError as error:
+        flash(str(error), "error")
+        return _render_detail(_order(reference), 409)
+    flash(_("Recorded: the money was handed back to the buyer."), "success")
+    return redirect(url_for("staff_orders.detail", home_slug=g.home.slug, reference=order.reference))
 
 
 @bp.route("/how-to-pay", methods=["GET", "POST"])

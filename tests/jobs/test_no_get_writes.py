@@ -107,7 +107,7 @@ def _url(world: World, rule: str, endpoint: str) -> str:
         "photo_id": rows.photo.id, "elder_id": rows.elder.id, "home_id": rows.home.id,
         "membership_id": rows.membership.id, "disbursement_id": rows.disbursement.id,
         "donation_id": rows.donation.id, "reference": reference, "line_id": rows.line.id, "item_id": 1,
-        "job_id": 1, "seq": 1, "year": 2026, "month": 1, "code": "en", "path": "home-a.jpg",
+        "job_id": 1, "seq": 1, "year": 2026, "month": 1, "code": "en", "path": "home-a.jpg", "refund_id": 1,
         "token": "0" * 32,
     }
     # A part named by a route added later gets 1: its page may be a 404, which must not write either.

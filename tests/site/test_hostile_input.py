@@ -98,6 +98,7 @@ def _path_values(world: World, endpoint: str) -> dict:
         "home_id": rows.home.id, "membership_id": rows.membership.id,
         "disbursement_id": rows.disbursement.id, "donation_id": rows.donation.id,
         "reference": reference, "line_id": rows.line.id, "item_id": 1, "job_id": 1, "seq": 1, "year": 2026,
+        "refund_id": 1,
         "correction_id": rows.correction.id, "grant_id": rows.grant.id,
         "month": 1, "code": "en", "path": "x.jpg", "token": "0" * 32,
         "person_id": rows.tb_elder.id, "request_id": rows.tb_request.id, "service_id": rows.tb_service.id,
