@@ -122,6 +122,9 @@ class OrderLine(db.Model):
     unit_price_fen: Mapped[int] = mapped_column(Integer)
     amount_fen: Mapped[int] = mapped_column(Integer)
     refunded_fen: Mapped[int] = mapped_column(Integer, default=0)
+    # Taken off `amount_fen` when the home accepted less than the total for an offline payment
+    # (market/payments/offline.py): the price agreed at checkout is amount_fen + discount_fen.
+    discount_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     care_share_bps: Mapped[int] = mapped_column(Integer)
     incentive_bps: Mapped[int] = mapped_column(Integer, default=0)
     platform_fee_bps: Mapped[int] = mapped_column(Integer, default=0)
