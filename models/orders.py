@@ -92,6 +92,9 @@ class Order(db.Model):
     events: Mapped[list["OrderEvent"]] = relationship(
         back_populates="order", order_by="OrderEvent.id", cascade="all, delete-orphan"
     )
+    # An offline payment at another amount than the total, and why (market/payments/offline.py).
+    difference: Mapped["PaymentDifference | None"] = relationship(  # noqa: F821
+        uselist=False, viewonly=True)
 
 
 class OrderLine(db.Model):

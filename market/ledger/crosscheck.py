@@ -8,14 +8,24 @@ whatever the size of the books."""
 
 from sqlalchemy import and_, exists, select
 
-from models import Correction, Disbursement, Donation, Grant, Order, Payment, Refund, Settlement
+from models import (
+    Correction,
+    Disbursement,
+    Donation,
+    Grant,
+    Order,
+    Payment,
+    PaymentDifference,
+    Refund,
+    Settlement,
+)
 from models.ledger import JournalEntry as E
 from models.timebank import Service, TimeAllocation, TimeDispute, TimeTransfer
 
 SHOWN = 5
 PAID_STATUSES = ("paid", "fulfilled", "refunded", "partially_refunded")
 SOURCES = {"donation": Donation, "grant": Grant, "disbursement": Disbursement, "settlement": Settlement,
-           "correction": Correction,
+           "correction": Correction, "payment_difference": PaymentDifference,
            "timebank_service": Service, "timebank_transfer": TimeTransfer, "timebank_dispute": TimeDispute,
            "timebank_allocation": TimeAllocation}
 
@@ -63,6 +73,13 @@ def problems(session) -> list[str]:
     ).order_by(Correction.id))
     if missing_reversal:
         found.append(f"approved corrections without a reversing entry: {_named(missing_reversal)}")
+
+    missing_extra = _ids(session, select(PaymentDifference.id).where(
+        PaymentDifference.kind == "extra",
+        ~exists().where(and_(E.source_type == "payment_difference", E.source_id == PaymentDifference.id)),
+    ).order_by(PaymentDifference.id))
+    if missing_extra:
+        found.append(f"extra offline payments without their care-fund entry: {_named(missing_extra)}")
 
     missing_hours = _ids(session, select(Service.id).where(
         Service.status.in_(("confirmed", "reversed")),
