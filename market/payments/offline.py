@@ -111,7 +111,7 @@ class OfflineProvider(PaymentProvider):
         if difference.kind == "extra":
             post_order_extra(home_id=home_id, amount_fen=difference.amount_fen, order_id=order.id,
                              difference_id=difference.id, occurred_at=payment.confirmed_at,
-                             memo=f"Order {order.reference}: paid {difference.amount_fen} more, to the care fund",
+                             memo=f"Order {order.reference}: {difference.amount_fen} more, to the care fund",
                              commodity=order.currency)
         return payment
 

@@ -19,7 +19,6 @@ from models import JournalEntry, Order, Payment, PaymentDifference, Posting, db
 from tests.conftest import login
 from tests.factories import buy, mark_paid_on_page, order_of, staff_url
 
-
 # ---- the rule, on its own -------------------------------------------------------------------
 
 amounts = st.dictionaries(st.integers(1, 50), st.integers(0, 10**7), min_size=1, max_size=6)
