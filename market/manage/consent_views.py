@@ -21,7 +21,8 @@ def _elder(elder_id: int):
 def _page(elder, form=None, withdraw_form=None, status=200):
     records = consent.history(elder)
     ids = ({r.recorded_by_id for r in records} | {r.withdrawn_by_id for r in records}) - {None}
-    names = {uid: name for uid, name in db.session.execute(select(User.id, User.name).where(User.id.in_(ids)))}
+    rows = db.session.execute(select(User.id, User.name).where(User.id.in_(ids)))
+    names = {uid: name for uid, name in rows}
     return render_template(
         "manage/consent.html", elder=elder, current=consent.in_force(elder), records=records, names=names,
         form=form or ConsentForm(), withdraw_form=withdraw_form or WithdrawConsentForm()), status

@@ -51,8 +51,8 @@ def test_staff_record_consent_for_the_elder_and_the_name_appears(client, world, 
 
 def test_withdrawal_hides_the_name_at_once(client, world, english):
     home, staff, elder, listing = world
-    consent.record_consent(home, elder, consent.ConsentInput(covers_name=True, covers_photos=True, how="paper"),
-                           staff)
+    given = consent.ConsentInput(covers_name=True, covers_photos=True, how="paper")
+    consent.record_consent(home, elder, given, staff)
     login(client, staff)
     public = f"/listings/{listing.slug}"
     assert "Grandpa Zhang Defu" in client.get(public).get_data(as_text=True)
