@@ -56,11 +56,13 @@ def seed_history(homes: list[Home]) -> None:
     from market.demo.history import seed_history as replay_history
     from market.demo.impact import seed_reviews, seed_services
     from market.demo.timebank import seed_timebank
+    from market.notify.service import muted
 
-    seed_services(homes)  # first: its care-fund entries are the oldest (see market/demo/impact.py)
-    replay_history(homes)
-    seed_reviews(homes)
-    seed_timebank(homes)
+    with muted():  # a year-old pledge or order is no news: the history mails nobody
+        seed_services(homes)  # first: its care-fund entries are the oldest (see market/demo/impact.py)
+        replay_history(homes)
+        seed_reviews(homes)
+        seed_timebank(homes)
 
 
 def _add_home(spec: dict, today: date, stored: list[str]) -> Home:
