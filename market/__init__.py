@@ -126,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.jobs.admin_views import bp as jobs_admin_bp
     from market.ledger.views import bp as ledger_bp
     from market.manage.staff_views import bp as manage_bp
+    from market.notify.staff_views import bp as notify_staff_bp
     from market.orders.staff_views import bp as orders_staff_bp
     from market.orders.views import bp as orders_bp
     from market.payments.admin_views import bp as payments_admin_bp
@@ -139,7 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (health_bp, catalog_bp, accounts_bp, manage_bp, admin_bp, payments_bp,
                       payments_admin_bp, search_bp, orders_bp, orders_staff_bp, fund_bp, fund_staff_bp,
                       ledger_bp, jobs_admin_bp, impact_bp, impact_staff_bp, impact_admin_bp,
-                      impact_moderation_bp, timebank_bp, timebank_staff_bp, fund_months_bp):
+                      impact_moderation_bp, timebank_bp, timebank_staff_bp, fund_months_bp, notify_staff_bp):
         app.register_blueprint(blueprint)
     indexing.init_app(app)
 
@@ -150,6 +151,7 @@ def _connect_hooks() -> None:
     from market.fund.receivers import connect_hooks as connect_fund
     from market.impact.receivers import connect_hooks as connect_impact
     from market.ledger.receivers import connect_hooks as connect_ledger
+    from market.notify.receivers import connect_hooks as connect_notify
     from market.orders.receivers import connect_hooks as connect_orders
     from market.payments import register_providers
 
@@ -158,6 +160,7 @@ def _connect_hooks() -> None:
     connect_ledger()
     connect_fund()
     connect_impact()
+    connect_notify()
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -3,7 +3,7 @@
 from models.accounts import Membership, User  # noqa: F401
 from models.base import Base, UTCDateTime, db, utcnow  # noqa: F401
 from models.cart import CartItem  # noqa: F401
-from models.catalog import Elder, Home, Listing, Photo, Room, TourSession  # noqa: F401
+from models.catalog import Elder, ElderConsent, Home, Listing, Photo, Room, TourSession  # noqa: F401
 from models.form_tokens import UsedFormToken  # noqa: F401
 from models.fund import Correction, Disbursement, Donation, Grant, MonthSettlement, Settlement  # noqa: F401
 from models.impact import (  # noqa: F401
@@ -20,9 +20,10 @@ from models.impact import (  # noqa: F401
     SurveyResponse,
 )
 from models.jobs import OutboxJob, WorkerBeat  # noqa: F401
+from models.notify import NotificationSetting  # noqa: F401
 from models.ledger import Account, Cosignature, JournalEntry, Posting, TreeHead, Witness  # noqa: F401
 from models.orders import Order, OrderEvent, OrderLine, RoomNight  # noqa: F401
-from models.payments import Dispute, Payment, Refund, WebhookEvent  # noqa: F401
+from models.payments import Dispute, Payment, PaymentDifference, Refund, WebhookEvent  # noqa: F401
 from models.search import SearchQueue  # noqa: F401
 from models.timebank import (  # noqa: F401
     Recognition,

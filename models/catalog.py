@@ -79,6 +79,37 @@ class Elder(db.Model):
     home: Mapped[Home] = relationship(back_populates="elders")
 
 
+CONSENT_HOW = ("paper", "spoken")
+
+
+class ElderConsent(db.Model):
+    """What an elder agreed to be shown, how they said so, who wrote it down and when, and its
+    withdrawal. The newest record not withdrawn is the elder's consent; `Elder.consent_public`
+    is kept equal to "that record covers being named" in the same transaction
+    (market/manage/consent.py), and public pages read only the flag."""
+
+    __tablename__ = "elder_consents"
+    __table_args__ = (
+        CheckConstraint("how IN ('paper', 'spoken')", name="how_known"),
+        CheckConstraint("how <> 'spoken' OR witness_name <> ''", name="spoken_has_witness"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    elder_id: Mapped[int] = mapped_column(ForeignKey("elders.id"), index=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), index=True)
+    covers_name: Mapped[bool] = mapped_column(Boolean, default=False)  # named on listings
+    covers_photos: Mapped[bool] = mapped_column(Boolean, default=False)
+    covers_reviews: Mapped[bool] = mapped_column(Boolean, default=False)  # reviews naming them
+    how: Mapped[str] = mapped_column(String(10))  # a signed paper form, or spoken
+    witness_name: Mapped[str] = mapped_column(String(80), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawal_note: Mapped[str] = mapped_column(Text, default="")
+
+
 class Listing(db.Model):
     __tablename__ = "listings"
     __table_args__ = (

@@ -92,6 +92,9 @@ class Order(db.Model):
     events: Mapped[list["OrderEvent"]] = relationship(
         back_populates="order", order_by="OrderEvent.id", cascade="all, delete-orphan"
     )
+    # An offline payment at another amount than the total, and why (market/payments/offline.py).
+    difference: Mapped["PaymentDifference | None"] = relationship(  # noqa: F821
+        uselist=False, viewonly=True)
 
 
 class OrderLine(db.Model):
@@ -122,6 +125,9 @@ class OrderLine(db.Model):
     unit_price_fen: Mapped[int] = mapped_column(Integer)
     amount_fen: Mapped[int] = mapped_column(Integer)
     refunded_fen: Mapped[int] = mapped_column(Integer, default=0)
+    # Taken off `amount_fen` when the home accepted less than the total for an offline payment
+    # (market/payments/offline.py): the price agreed at checkout is amount_fen + discount_fen.
+    discount_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     care_share_bps: Mapped[int] = mapped_column(Integer)
     incentive_bps: Mapped[int] = mapped_column(Integer, default=0)
     platform_fee_bps: Mapped[int] = mapped_column(Integer, default=0)

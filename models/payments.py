@@ -170,3 +170,34 @@ class WebhookEvent(db.Model):
     # The provider object the event waits on (Stripe: the PaymentIntent id), so an event that
     # arrived before the payment it refers to can be replayed once that payment is confirmed.
     object_ref: Mapped[str | None] = mapped_column(String(255), index=True)
+
+
+DIFFERENCE_KINDS = ("discount", "extra")
+
+
+class PaymentDifference(db.Model):
+    """An offline payment whose amount differed from the order's total, and why.
+
+    `discount`: the home accepted less; the order's lines were scaled down to what arrived
+    (their `discount_fen` says by how much) and the sale was booked on that. `extra`: the buyer
+    paid more; the order was paid at its total and the rest went to the care fund as a gift
+    (its own journal entry, source_type "payment_difference")."""
+
+    __tablename__ = "payment_differences"
+    __table_args__ = (
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        CheckConstraint("kind IN ('discount', 'extra')", name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), unique=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    amount_fen: Mapped[int] = mapped_column(Integer)  # the difference, always positive
+    expected_fen: Mapped[int] = mapped_column(Integer)  # the order's total before
+    received_fen: Mapped[int] = mapped_column(Integer)  # what the home received
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -110,11 +110,15 @@ def _new_order(home: Home, listing: Listing, quantity: int, when: datetime, rng:
     return order
 
 
-def _pay(order: Order, staff: User, when: datetime) -> None:
-    from market.payments.service import apply_record_payment
+def _pay(order: Order, staff: User, when: datetime, received_fen: int | None = None,
+         reason: str = "") -> None:
+    """Staff confirm the cash; `received_fen` other than the total is a discount or a gift (with
+    `reason`), as the console's form records it (market/payments/offline.py)."""
+    from market.payments.providers import get_provider
 
     with clock(when):
-        apply_record_payment(order, "offline", order.total_fen, order.currency, "cash", actor=staff)
+        received = order.total_fen if received_fen is None else received_fen
+        get_provider("offline").confirm(order, actor=staff, method="cash", amount_fen=received, reason=reason)
         db.session.commit()
 
 
@@ -218,7 +222,13 @@ def seed_history(homes: list[Home], now: datetime | None = None, seed: int = 202
                 listing = rng.choice(choices)
                 quantity = rng.randint(1, 3) if kind != "homestay" else rng.randint(1, 2)
                 order = _new_order(home, listing, quantity, day, rng)
-                _pay(order, staff, day)
+                if week == 6:  # a regular buyer: the home lets the odd yuan go
+                    odd = max(order.total_fen % 1000, 100)
+                    _pay(order, staff, day, order.total_fen - odd, "老主顾，抹零优惠")
+                elif week == 10:  # "keep the change for the elders"
+                    _pay(order, staff, day, order.total_fen + 2000, "买家说多的钱给老人们加个菜")
+                else:
+                    _pay(order, staff, day)
                 if day < now - timedelta(days=10):
                     _fulfil(order, staff, day + timedelta(days=rng.randint(1, 3)))
                 if not refunded and kind in ("produce", "craft"):

@@ -15,7 +15,7 @@ from werkzeug.security import generate_password_hash
 from market import clock, storage
 from market.demo import data
 from market.demo.pictures import picture
-from models import Elder, Home, Listing, Membership, Photo, Room, TourSession, User, db
+from models import Elder, ElderConsent, Home, Listing, Membership, Photo, Room, TourSession, User, db
 
 HOME_FIELDS = ("slug", "name_zh", "name_en", "province_zh", "province_en", "county_zh", "county_en",
                "village_zh", "village_en", "story_zh", "story_en", "care_share_bps", "featured",
@@ -57,12 +57,14 @@ def seed_history(homes: list[Home]) -> None:
     from market.demo.impact import seed_reviews, seed_services
     from market.demo.moderation import seed_review_extras
     from market.demo.timebank import seed_timebank
+    from market.notify.service import muted
 
-    seed_services(homes)  # first: its care-fund entries are the oldest (see market/demo/impact.py)
-    replay_history(homes)
-    seed_reviews(homes)
-    seed_review_extras(homes)
-    seed_timebank(homes)
+    with muted():  # a year-old pledge or order is no news: the history mails nobody
+        seed_services(homes)  # first: its care-fund entries are the oldest (see market/demo/impact.py)
+        replay_history(homes)
+        seed_reviews(homes)
+        seed_review_extras(homes)
+        seed_timebank(homes)
 
 
 def _add_home(spec: dict, today: date, stored: list[str]) -> Home:
@@ -77,6 +79,11 @@ def _add_home(spec: dict, today: date, stored: list[str]) -> Home:
         elders[key] = Elder(home_id=home.id, **fields)
         db.session.add(elders[key])
     db.session.flush()
+    for elder in elders.values():  # how each elder shown on the site agreed (a paper form)
+        if elder.consent_public:
+            db.session.add(ElderConsent(elder_id=elder.id, home_id=home.id, covers_name=True,
+                                        covers_photos=True, covers_reviews=True, how="paper",
+                                        witness_name="", note="同意书存放在幸福院档案柜", withdrawal_note=""))
     for number, item in enumerate(spec["listings"]):
         _add_listing(home, spec, item, elders, today, number, stored)
     return home

@@ -21,6 +21,7 @@ from market.fund.service import (
 )
 from market.ledger import entries
 from market.ledger import service as ledger
+from market.notify.service import apply_proposal
 from models import db
 from models.fund import CORRECTABLE_KINDS, Correction
 from models.ledger import JournalEntry
@@ -54,6 +55,9 @@ def propose_correction(home_id: int, user, seq: int, reason: str) -> Correction:
     correction = Correction(home_id=home.id, entry_id=entry.id, reason=reason, status="proposed",
                             proposed_by_id=user.id, created_at=clock.now())
     db.session.add(correction)
+    db.session.flush()
+    apply_proposal(home.id, user.id, "correction", correction.id, proposer=user.name, seq=entry.seq,
+                   reason=reason)
     db.session.commit()
     return correction
 

@@ -27,6 +27,7 @@ from market.fund.service import (
 from market.ledger import entries
 from market.ledger import service as ledger
 from market.money import format_money
+from market.notify.service import apply_proposal
 from models import db
 from models.fund import (
     DISBURSEMENT_CATEGORIES,
@@ -85,6 +86,9 @@ def propose_disbursement(home_id: int, user, proposal: Proposal, receipt) -> Dis
     )
     db.session.add(disbursement)
     try:
+        db.session.flush()
+        apply_proposal(home.id, user.id, "disbursement", disbursement.id, proposer=user.name,
+                       amount_fen=amount, payee=disbursement.payee)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -20,6 +20,7 @@ from market.fund.service import (
 )
 from market.ledger import entries
 from market.ledger import service as ledger
+from market.notify.service import apply_donation_pledged
 from models import db
 from models.fund import (
     Donation,
@@ -48,6 +49,8 @@ def create_donation(home_id: int, amount_fen: int, *, donor_name: str = "", anon
         else None,
     )
     db.session.add(donation)
+    db.session.flush()
+    apply_donation_pledged(donation)
     db.session.commit()
     return donation
 

@@ -109,3 +109,18 @@ def split_refund(shares: dict[str, int], refunded: dict[str, int], amount_fen: i
         floors={k: refunded.get(k, 0) for k in exact},
     )
     return {k: target[k] - refunded.get(k, 0) for k in exact}
+
+
+def scale_to(amounts: dict, total: int) -> dict:
+    """`amounts` ({key: fen}, in priority order) scaled down to `total` by largest remainder: each
+    result is within one fen of its exact proportion, never above its amount, and they sum to
+    `total`. An offline payment accepted for less than the order's total scales its lines so."""
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        raise AllocationError("total must be a non-negative integer number of fen")
+    whole = sum(amounts.values())
+    if any(not isinstance(v, int) or v < 0 for v in amounts.values()) or total > whole:
+        raise AllocationError("amounts must be non-negative fen adding up to at least the total")
+    if whole == 0:
+        return dict(amounts)
+    exact = {k: Fraction(v * total, whole) for k, v in amounts.items()}
+    return _largest_remainder(total, exact, caps=dict(amounts))

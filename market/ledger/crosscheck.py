@@ -17,6 +17,7 @@ from models import (
     MonthSettlement,
     Order,
     Payment,
+    PaymentDifference,
     Refund,
     Settlement,
 )
@@ -34,7 +35,7 @@ from models.timebank import (
 SHOWN = 5
 PAID_STATUSES = ("paid", "fulfilled", "refunded", "partially_refunded")
 SOURCES = {"donation": Donation, "grant": Grant, "disbursement": Disbursement, "settlement": Settlement,
-           "correction": Correction, "month_settlement": MonthSettlement,
+           "correction": Correction, "month_settlement": MonthSettlement, "payment_difference": PaymentDifference,
            "timebank_service": Service, "timebank_transfer": TimeTransfer, "timebank_dispute": TimeDispute,
            "timebank_allocation": TimeAllocation, "timebank_recognition": RecognitionAward}
 
@@ -83,12 +84,7 @@ def problems(session) -> list[str]:
     if missing_reversal:
         found.append(f"approved corrections without a reversing entry: {_named(missing_reversal)}")
 
-    missing_month = _ids(session, select(MonthSettlement.id).where(
-        ~exists().where(and_(E.source_type == "month_settlement", E.source_id == MonthSettlement.id)),
-    ).order_by(MonthSettlement.id))
-    if missing_month:
-        found.append(f"monthly settlements without an entry: {_named(missing_month)}")
-    found += _fee_pairs(session)
+           "correction": Correction, "month_settlement": MonthSettlement, "payment_difference": PaymentDifference,
 
     missing_hours = _ids(session, select(Service.id).where(
         Service.status.in_(("confirmed", "reversed")),

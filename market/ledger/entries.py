@@ -13,6 +13,11 @@
   available care fund (see release.py for when).
 - Donation, grant, disbursement and settlement: money into and out of the care fund, posted by
   the fund's use cases.
+- Extra on an offline payment (`order:<id>:extra`, kind "donation", source_type
+  "payment_difference"): the buyer paid the home more than the order's total and the home
+  recorded why; the extra goes wholly to the available care fund, like a gift. (Less than the
+  total needs no entry of its own: the order's lines are scaled down first and the sale entry
+  splits what arrived, see market/payments/offline.py.)
 
 None of these commits: they run in the caller's transaction (hook receivers, fund use cases).
 """
@@ -276,6 +281,21 @@ def post_donation(*, home_id: int, amount_fen: int, donation_id: int, memo: str,
         commodity=commodity, occurred_at=occurred_at, source_type="donation", source_id=donation_id,
         category="donation",
         postings=[(account(None, codes.PAYMENTS_CLEARING, commodity), amount),
+                  (account(home_id, codes.CARE_AVAILABLE, commodity), -amount)],
+    )
+
+
+def post_order_extra(*, home_id: int, amount_fen: int, order_id: int, difference_id: int, memo: str,
+                     occurred_at: datetime | None = None, commodity: str = "CNY") -> JournalEntry | None:
+    """What a buyer paid beyond an offline order's total: a gift to the available care fund, in
+    the home's own cash like the rest of an offline payment (market/ledger/offline.py)."""
+    amount = _positive_amount(amount_fen)
+    _home_exists(home_id)
+    return post(
+        kind="donation", idempotency_key=f"order:{order_id}:extra", memo=memo, home_id=home_id,
+        commodity=commodity, occurred_at=occurred_at, order_id=order_id,
+        source_type="payment_difference", source_id=difference_id, category="extra_payment",
+        postings=[(account(home_id, codes.HOME_CASH, commodity), amount),
                   (account(home_id, codes.CARE_AVAILABLE, commodity), -amount)],
     )
 

@@ -1,5 +1,6 @@
-"""The elders a home credits on its listings: display names, roles, incentive rates and
-publication consent (an elder without consent is never named on a public page)."""
+"""The elders a home credits on its listings: display names, roles and incentive rates. Whether
+an elder may be named on a public page is their consent, recorded in consent.py (an elder
+without consent is never named on a public page); a new elder has none until it is recorded."""
 
 from __future__ import annotations
 
@@ -27,7 +28,6 @@ class ElderInput:
     role: str = "storyteller"
     bio_zh: str = ""
     bio_en: str = ""
-    consent_public: bool = False
     incentive_bps: int = 0
 
 
@@ -49,13 +49,12 @@ def _apply_elder(elder: Elder, data: ElderInput) -> None:
     elder.role = data.role
     elder.bio_zh = (data.bio_zh or "").strip()
     elder.bio_en = (data.bio_en or "").strip()
-    elder.consent_public = bool(data.consent_public)
     elder.incentive_bps = data.incentive_bps
 
 
 def create_elder(home: Home, data: ElderInput) -> Elder:
     _check_elder(data)
-    elder = Elder(home_id=home.id)
+    elder = Elder(home_id=home.id, consent_public=False)
     _apply_elder(elder, data)
     db.session.add(elder)
     db.session.flush()

@@ -6,6 +6,7 @@ from flask_wtf.file import FileRequired, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -203,7 +204,6 @@ class ElderForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[(role, role) for role in ELDER_ROLES])
     bio_zh = TextAreaField(_l("A few words (Chinese)"), validators=[Length(max=2000)])
     bio_en = TextAreaField(_l("A few words (English)"), validators=[Length(max=2000)])
-    consent_public = BooleanField(_l("The elder agreed to be shown on the site"))
     incentive = PercentField(_l("Elder's incentive in percent of each sale they are credited for"))
 
     def __init__(self, *args, **kwargs):
@@ -213,3 +213,18 @@ class ElderForm(FlaskForm):
             ("artisan", str(_l("artisan"))),
             ("grower", str(_l("grower"))),
         ]
+
+
+class ConsentForm(FlaskForm):
+    covers_name = BooleanField(_l("Named on the home's listings and pages"))
+    covers_photos = BooleanField(_l("Photos showing the elder"))
+    covers_reviews = BooleanField(_l("Reviews that name the elder"))
+    how = RadioField(_l("How the elder said so"), choices=[
+        ("paper", _l("Signed a paper form (keep it in the home's file)")),
+        ("spoken", _l("Said so aloud, with a witness present"))], validate_choice=False)
+    witness_name = StringField(_l("Witness's name (needed when said aloud)"))
+    note = TextAreaField(_l("Note (optional), e.g. where the paper form is kept"))
+
+
+class WithdrawConsentForm(FlaskForm):
+    note = TextAreaField(_l("Note (optional), e.g. who told us and when"))

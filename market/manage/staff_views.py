@@ -21,13 +21,14 @@ from flask_login import current_user
 
 from market import clock
 from market.i18n import is_english
-from market.manage import elders as elder_records
 from market.manage import (
+    consent_views,  # noqa: F401  (registers the consent pages on the blueprint)
     inventory,
     listings,
     photo_views,  # noqa: F401  (registers the photo pages on the blueprint)
     service,
 )
+from market.manage import elders as elder_records
 from market.manage.blueprint import _listing, bp
 from market.manage.forms import (
     ElderForm,
@@ -321,7 +322,7 @@ def _elder_input(form: ElderForm) -> elder_records.ElderInput:
     return elder_records.ElderInput(
         display_name_zh=form.display_name_zh.data or "", display_name_en=form.display_name_en.data or "",
         role=form.role.data, bio_zh=form.bio_zh.data or "", bio_en=form.bio_en.data or "",
-        consent_public=bool(form.consent_public.data), incentive_bps=form.incentive.bps or 0,
+        incentive_bps=form.incentive.bps or 0,
     )
 
 
@@ -352,7 +353,7 @@ def elder_edit(home_slug: str, elder_id: int):
     if request.method != "POST":
         initial = {"display_name_zh": elder.display_name_zh, "display_name_en": elder.display_name_en,
                    "role": elder.role, "bio_zh": elder.bio_zh, "bio_en": elder.bio_en,
-                   "consent_public": elder.consent_public, "incentive": elder.incentive_bps}
+                   "incentive": elder.incentive_bps}
     form = ElderForm(data=initial)
     if form.validate_on_submit():
         try:

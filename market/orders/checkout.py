@@ -23,6 +23,7 @@ from market.booking import service as booking
 from market.catalog.service import platform_fee_bps
 from market.database import use_case
 from market.ledger.allocation import rates_fit
+from market.notify.service import apply_order_placed
 from market.orders.cart import Review, review_cart
 from market.orders.emails import queue_mail
 from market.orders.errors import OrderError, PriceChanged, SoldOut
@@ -200,6 +201,7 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
     db.session.execute(delete(cart).where(cart.c.owner == owner))
     for order in orders:
         queue_mail(order, "placed")
+        apply_order_placed(order)
     try:
         db.session.commit()
     except IntegrityError:

@@ -56,6 +56,7 @@ class MarkPaidForm(FlaskForm):
         ("cash", _l("Cash")), ("transfer", _l("Bank transfer")), ("other", _l("Other"))],
         validate_choice=False)
     amount = StringField(_l("Amount received (yuan)"), render_kw={"inputmode": "decimal"})
+    reason = TextAreaField(_l("Why the amount is different (only if it is)"))
 
 
 class HandedBackForm(FlaskForm):

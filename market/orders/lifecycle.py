@@ -298,10 +298,11 @@ def cancel_order(order: Order, *, actor=None, by_staff: bool = False, reason: st
 
 
 @use_case
-def mark_paid_offline(order: Order, *, actor, method: str, amount_text: str,
+def mark_paid_offline(order: Order, *, actor, method: str, amount_text: str, reason: str = "",
                       now: datetime | None = None) -> Order:
     """Home staff record an offline payment through the offline provider's `confirm`: who
-    (actor), when, method, amount (which must equal the total)."""
+    (actor), when, method, amount; an amount other than the total needs `reason` (a discount
+    the home granted, or the rest given to the care fund: market/payments/offline.py)."""
 
     order = lock_order(order.id)
     if order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.EXPIRED):
@@ -312,7 +313,7 @@ def mark_paid_offline(order: Order, *, actor, method: str, amount_text: str,
     except ValueError:
         raise OrderError(_("Please enter the amount received, such as 128.00.")) from None
     try:
-        get_provider("offline").confirm(order, actor=actor, method=method, amount_fen=amount)
+        get_provider("offline").confirm(order, actor=actor, method=method, amount_fen=amount, reason=reason)
     except PaymentError as error:
         db.session.rollback()
         raise OrderError(str(error)) from None
@@ -368,8 +369,10 @@ def _refund_amounts(order: Order, requests: dict[int, tuple[str, str]]) -> dict[
             raise OrderError(_("%(line)s: give a quantity or an amount, not both.", line=line.title))
         if quantity_text:
             try:
-                amounts[line_id] = booking.parse_quantity(quantity_text, maximum=line.quantity) * \
-                    line.unit_price_fen
+                count = booking.parse_quantity(quantity_text, maximum=line.quantity)
+                # A line paid at a discount gives back its share of what was received.
+                amounts[line_id] = (line.amount_fen * count // line.quantity if line.discount_fen
+                                    else count * line.unit_price_fen)
             except BookingError as error:
                 raise OrderError(f"{line.title}: {error}") from None
         elif amount_text:

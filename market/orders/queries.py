@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from market import clock
 from market.booking.holds import shown_as
+from market.notify import service as notify
 from market.orders.checkout import normalize_phone
 from market.orders.errors import OrderError
 from models import Home, JournalEntry, Listing, Order, OrderLine, Payment, Refund, TourSession, db
@@ -21,7 +22,7 @@ from models.catalog import GOODS
 from models.orders import LIVE_STATUSES, OrderStatus
 
 CONSOLE_DAYS = (date(2000, 1, 1), date(2099, 12, 31))
-LOW_STOCK = 3  # the today page lists published goods with this many units or fewer left
+LOW_STOCK = notify.LOW_STOCK  # the today page lists published goods with this many units or fewer left
 
 
 def order_by_reference(reference: str) -> Order | None:

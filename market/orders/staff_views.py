@@ -152,7 +152,7 @@ def mark_paid(home_slug: str, reference: str):
 
     def action(order):
         lifecycle.mark_paid_offline(order, actor=current_user, method=form.method.data or "",
-                                  amount_text=form.amount.data or "")
+                                    amount_text=form.amount.data or "", reason=form.reason.data or "")
         return _("Marked paid.")
 
     return _act(reference, form, "paid_form", "amount", action)

@@ -80,6 +80,7 @@ SUPERVISOR_MAY_POST = {
     "timebank_manage.dispute",  # the village committee may question a confirmed service (issue 19)
     "timebank_manage.decide",  # a supervisor decides a dispute (four eyes)
     "timebank_manage.decide_allocation",  # a supervisor approves hours from the reserve (four eyes)
+    "notify_staff.save",  # every member chooses their own mail (issue 18)
 }
 # The administrator decides proposals no supervisor of the home may (a lone supervisor's own).
 ADMIN_MAY_ENTER = {"fund_manage.index", "fund_manage.new_grant", "fund_manage.new_settlement",

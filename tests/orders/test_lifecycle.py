@@ -346,5 +346,5 @@ def test_marking_paid_goes_through_the_offline_provider(app, make, monkeypatch):
 
     monkeypatch.setattr(OfflineProvider, "confirm", spy)
     lifecycle.mark_paid_offline(order, actor=staff, method="cash", amount_text="30.00")
-    assert calls == [{"actor": staff, "method": "cash", "amount_fen": 3000}]
+    assert calls == [{"actor": staff, "method": "cash", "amount_fen": 3000, "reason": ""}]
     assert db.session.get(Order, order.id).status == "paid"
