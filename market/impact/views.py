@@ -78,7 +78,6 @@ def write_review(line_id: int):
 
 
 @bp.get("/reviews/photos/<int:photo_id>")
-@bp.get("/reviews/photos/<int:photo_id>/<any(small):size>")
 def review_photo(photo_id: int, size: str = ""):
     """A review's photo (or its thumbnail), only while the review is shown."""
     photo = reviews.shown_photo(photo_id)
@@ -87,6 +86,11 @@ def review_photo(photo_id: int, size: str = ""):
     response = storage.review_photos().serve(photo.thumb_path if size else photo.path, max_age=300)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.get("/reviews/photos/<int:photo_id>/small")
+def review_photo_small(photo_id: int):
+    return review_photo(photo_id, "small")
 
 
 @bp.post("/reviews/report")
