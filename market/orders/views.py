@@ -137,6 +137,12 @@ def cart_remove(item_id: int):
 
 # ---- checkout ------------------------------------------------------------------------------
 
+@bp.context_processor
+def _pay_online_once():
+    """Cart and checkout say that one online payment covers a cart from several homes."""
+    return {"pay_online_once": "stripe" in enabled_providers(current_app)}
+
+
 def _province_choices(review):
     allowed = review.ship_regions()
     provinces = allowed if allowed is not None else PROVINCE_NAMES
