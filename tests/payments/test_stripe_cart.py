@@ -272,3 +272,25 @@ def test_postings_of_the_group_balance(app, client, fake, three_homes):
     total = db.session.scalar(select(func.sum(Posting.amount)).join(JournalEntry).where(
         JournalEntry.order_id.in_([o.id for o in orders])))
     assert total == 0
+
+
+def test_an_asynchronous_group_payment_pays_all_when_it_succeeds(app, client, fake, three_homes):
+    orders = _cart_orders(three_homes)
+    start(orders[0])
+    session_id = session_of(orders[0]).provider_ref
+    waiting = fake.pay(session_id, payment_status="unpaid", method="alipay")
+    post_event(client, event("checkout.session.completed", waiting))
+    assert [reload(o).status for o in orders] == ["pending_payment"] * 3
+    post_event(client, event("checkout.session.async_payment_succeeded", fake.succeed(session_id)))
+    assert [reload(o).status for o in orders] == ["paid"] * 3
+
+
+def test_an_asynchronous_group_payment_that_fails_ends_every_order(app, client, fake, three_homes):
+    orders = _cart_orders(three_homes)
+    start(orders[0])
+    session_id = session_of(orders[0]).provider_ref
+    waiting = fake.pay(session_id, payment_status="unpaid", method="alipay")
+    post_event(client, event("checkout.session.completed", waiting))
+    post_event(client, event("checkout.session.async_payment_failed", waiting))
+    assert [reload(o).status for o in orders] == ["expired"] * 3
+    assert {p.status for p in _payments(orders)} == {"failed"}
