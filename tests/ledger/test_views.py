@@ -114,4 +114,4 @@ def test_the_entry_page_names_a_ledger_account_账户_and_fund_tables_may_break_
     assert "账户" in main and "账号" not in main
     client.get("/lang/en")
     fund = client.get(f"/fund/{order.home.slug}").get_data(as_text=True)
-    assert "CN¥<wbr>" in fund and 'class="fund-entries stack"' in fund
+    assert "CN¥<wbr>" in fund and 'class="fund-entries"' in fund
