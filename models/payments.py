@@ -77,6 +77,9 @@ class Payment(db.Model):
     idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     provider_ref: Mapped[str | None] = mapped_column(String(255), index=True)  # e.g. cs_…
     provider_charge_ref: Mapped[str | None] = mapped_column(String(255), index=True)  # pi_/ch_
+    # One Stripe payment for a whole cart: the attempts of the cart's orders paid together by one
+    # Checkout Session share this key (the session's idempotency key); None for one order alone.
+    group_key: Mapped[str | None] = mapped_column(String(80), index=True)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     amount_fen: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3), default="CNY")

@@ -1,9 +1,9 @@
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from market import clock
 from market.accounts.service import set_locale
 from market.catalog import service
+from market.catalog.pages import listing_page
 from market.database import writing
 from market.i18n import remember_language
 from market.redirects import local_path
@@ -63,18 +63,7 @@ def home(slug: str):
 @bp.get("/listings/<slug>")
 def listing(slug: str):
     found = service.listing_by_slug(slug) or abort(404)
-    sessions = service.upcoming_sessions(found) if found.kind == "tour" else []
-    rooms = service.active_rooms(found) if found.kind == "homestay" else []
-    return render_template(
-        "catalog/listing.html",
-        listing=found,
-        elder=service.credited_elder(found),
-        sessions=sessions, seats_left=service.seats_left(sessions),
-        facts=service.traveller_facts(found, sessions),
-        rooms=rooms,
-        calendars=service.room_calendars(rooms, clock.local_today()) if rooms else {},
-        stock_left=service.stock_left(found),
-    )
+    return render_template("catalog/listing.html", **listing_page(found))
 
 
 @bp.route("/lang/<code>", methods=["GET", "POST"])

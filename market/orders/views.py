@@ -18,6 +18,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, user_logged_in
 
 from market.booking.service import BookingError
+from market.catalog.pages import listing_page
+from market.catalog.service import listing_by_slug
 from market.once import one_time
 from market.orders import cart as carts
 from market.orders import checkout as checkouts
@@ -95,6 +97,10 @@ def cart_add():
         )
     except BookingError as error:
         listing = db.session.get(Listing, int(listing_id)) if listing_id.isdigit() else None
+        public = listing_by_slug(listing.slug) if listing is not None else None
+        if public is not None:  # the listing's page again, the choice kept, the message by the form
+            return render_template("catalog/listing.html", **listing_page(public), booking_error=str(error),
+                                   chosen=form), 400
         return render_template("booking/problem.html", message=str(error), listing=listing), 400
     flash(_("Added to your cart. Nothing is reserved until you confirm the order."), "success")
     return redirect(url_for("orders.cart"))
@@ -136,6 +142,12 @@ def cart_remove(item_id: int):
 
 
 # ---- checkout ------------------------------------------------------------------------------
+
+@bp.context_processor
+def _pay_online_once():
+    """Cart and checkout say that one online payment covers a cart from several homes."""
+    return {"pay_online_once": "stripe" in enabled_providers(current_app)}
+
 
 def _province_choices(review):
     allowed = review.ship_regions()

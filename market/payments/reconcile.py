@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from market.payments import stripe_api, stripe_calls, stripe_events
 from market.payments.disputes import OUTCOMES
@@ -62,11 +62,13 @@ def reconcile(since: datetime) -> Report:
 
 
 def _compare_charge(c: dict, report: Report) -> None:
+    """One charge against ours: the payment it paid, or the payments of a whole cart's orders
+    paid at once (`stripe_group`), compared as their sum."""
     intent = c.get("payment_intent")
     label = f"charge {c['id']} ({intent}, {c['amount']} {c['currency'].upper()})"
-    payment = db.session.scalar(select(Payment).where(
-        Payment.provider == "stripe", Payment.provider_charge_ref == intent))
-    if payment is None:
+    payments = db.session.scalars(select(Payment).where(
+        Payment.provider == "stripe", Payment.provider_charge_ref == intent).order_by(Payment.id)).all()
+    if not payments:
         donation = db.session.scalar(select(Donation).where(
             Donation.provider == "stripe", Donation.provider_ref == intent))
         if donation is None:
@@ -75,22 +77,24 @@ def _compare_charge(c: dict, report: Report) -> None:
             report.problems.append(f"{label}: donation {donation.reference} is {donation.status}, "
                                    f"received {donation.received_fen}")
         return
-    if payment.amount_fen != c["amount"] or payment.currency != c["currency"].upper():
-        report.problems.append(
-            f"{label}: ours is {payment.amount_fen} {payment.currency} (payment {payment.id})")
-    returned = payment.status == "returned" and c.get("amount_refunded") == c["amount"]
-    if payment.status != "succeeded" and not returned:  # a wrong amount given back is as it should be
-        report.problems.append(f"{label}: paid at Stripe, ours is {payment.status} (payment {payment.id})")
-    ours_refunded = sum(r.amount_fen for r in payment.refunds
+    ids = ", ".join(str(p.id) for p in payments)
+    what = f"payment {ids}" if len(payments) == 1 else f"payments {ids}"
+    amount = sum(p.amount_fen for p in payments)
+    if amount != c["amount"] or any(p.currency != c["currency"].upper() for p in payments):
+        report.problems.append(f"{label}: ours is {amount} {payments[0].currency} ({what})")
+    returned = all(p.status == "returned" for p in payments) and c.get("amount_refunded") == c["amount"]
+    for payment in payments:
+        if payment.status != "succeeded" and not returned:  # a wrong amount given back is as it should be
+            report.problems.append(
+                f"{label}: paid at Stripe, ours is {payment.status} (payment {payment.id})")
+    ours_refunded = sum(r.amount_fen for p in payments for r in p.refunds
                         if r.status == "succeeded" and r.initiated_by != "dispute")
     if ours_refunded != c.get("amount_refunded", 0):
         report.problems.append(f"{label}: Stripe refunded {c.get('amount_refunded', 0)}, "
-                               f"ours {ours_refunded} (payment {payment.id})")
+                               f"ours {ours_refunded} ({what})")
     details = stripe_calls.charge_details(c)
-    if payment.fee_fen is None and "fee_fen" in details:
-        db.session.execute(update(Payment).where(Payment.id == payment.id).values(
-            fee_fen=details["fee_fen"], fee_currency=details["fee_currency"]))
-        report.fees_filled += 1
+    if "fee_fen" in details and any(p.fee_fen is None for p in payments):
+        report.fees_filled += stripe_calls.record_details(intent, details)
 
 
 def _compare_refund(r: dict, problems: list[str]) -> None:

@@ -14,6 +14,7 @@ from market.database import lock_one
 from market.payments.service import (
     apply_fail_refund,
     lock_order,
+    rescale,
 )
 from market.payments.stripe_api import FAILED, REFUSED, client, describe, error_kind
 from models import Payment, Refund, db
@@ -143,5 +144,33 @@ def fetch_fee(payment_id: int) -> None:
         return
     charge = intent.to_dict().get("latest_charge")
     if isinstance(charge, dict) and (found := charge_details(charge)):
-        db.session.execute(update(Payment).where(Payment.id == payment_id).values(**found))
+        record_details(intent_id, found)
     db.session.commit()
+
+
+def fee_shares(intent_id: str, fee_fen: int) -> dict[int, int]:
+    """Stripe's fee for one charge over the payments it paid ({payment id: fen}): one payment
+    takes it all; the payments of a whole cart (`stripe_group`) share it in proportion to their
+    amounts (largest remainder), so the fees recorded add up to Stripe's."""
+    rows = db.session.execute(select(Payment.id, Payment.amount_fen).where(
+        Payment.provider == "stripe", Payment.provider_charge_ref == intent_id)).all()
+    if len(rows) == 1:
+        return {rows[0].id: fee_fen}
+    return {int(k): v for k, v in rescale({str(r.id): r.amount_fen for r in rows}, fee_fen).items()}
+
+
+def record_details(intent_id: str, found: dict) -> int:
+    """Record what `charge_details` found on every payment of the charge still lacking a fee.
+    Returns how many payments were filled in."""
+    filled = 0
+    shares = fee_shares(intent_id, found["fee_fen"]) if "fee_fen" in found else {}
+    ids = db.session.scalars(select(Payment.id).where(
+        Payment.provider == "stripe", Payment.provider_charge_ref == intent_id,
+        Payment.fee_fen.is_(None))).all()
+    for payment_id in ids:
+        values = dict(found)
+        if payment_id in shares:
+            values["fee_fen"] = shares[payment_id]
+        filled += db.session.execute(update(Payment).where(Payment.id == payment_id).values(
+            **values)).rowcount
+    return filled

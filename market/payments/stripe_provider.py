@@ -35,8 +35,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from market import clock, hooks
-from market.database import lock_one
 from market.jobs import outbox
+from market.money import format_money
 from market.payments.providers import NotAvailable, PaymentProvider, ProviderError, StartResult
 from market.payments.service import (
     apply_abandon_attempts,
@@ -47,7 +47,6 @@ from market.payments.service import (
 )
 from market.payments.stripe_amounts import refusal
 from market.payments.stripe_api import (
-    FAILED,
     METHOD_LABELS,
     REFUSED,
     Refused,
@@ -58,11 +57,15 @@ from market.payments.stripe_api import (
     is_configured,
     not_available,
     payment_methods,
-    retry_delay,
     session_key,
     unreachable,
 )
 from market.payments.stripe_calls import expire_session, fetch_fee, send_refund
+from market.payments.stripe_group import members as group_members
+from market.payments.stripe_group import record_failure as _record_failure
+from market.payments.stripe_group import record_session as _record_session
+from market.payments.stripe_group import refuse as _refuse
+from market.payments.stripe_group import start as start_group
 from models import Listing, Order, Payment, Refund, db
 from models.payments import PaymentStatus
 
@@ -117,13 +120,16 @@ class StripeProvider(PaymentProvider):
         except ProviderError as error:
             return StartResult(instructions=[str(error)], reference=order.reference,
                                pay_offline=isinstance(error, NotAvailable))
-        return StartResult(reference=order.reference, can_start=True)
+        return StartResult(reference=order.reference, can_start=True, instructions=together(order))
 
     def start_or_raise(self, order: Order) -> StartResult:
         """Like `start`, but raises ProviderError (translated message)."""
         if not is_configured(current_app):
             raise ProviderError(_("Online payment is not available."))
         order_id, reference = order.id, order.reference
+        together = group_members(order)
+        if len(together) > 1:  # one payment for the orders of the whole cart
+            return start_group(self, together, reference)
         for _try in range(3):
             open_session = self._payable(order_id)
             db.session.commit()  # nothing is held while Stripe answers
@@ -293,11 +299,13 @@ class StripeProvider(PaymentProvider):
 
     # ---- confirm, refund, abandon (inside the caller's transaction) --------------------------
 
-    def confirm(self, order: Order, *, payment: Payment, session: dict, **_details) -> Payment:
+    def confirm(self, order: Order, *, payment: Payment, session: dict, mismatch: bool = False,
+                **_details) -> Payment:
         """Stripe says `session` is paid: check it against the order, then `payment_confirmed`.
 
         The caller holds the order's and the payment's locks. An amount or currency other than
-        the order's is recorded as Stripe charged it (`needs_review`) and flags the order."""
+        the order's (or, with `mismatch`, a group whose total did not match) is recorded as Stripe
+        charged it (`needs_review`) and flags the order."""
         amount = int(session.get("amount_total") or 0)
         currency = (session.get("currency") or "").upper()
         payment.provider_charge_ref = session.get("payment_intent") or payment.provider_charge_ref
@@ -305,7 +313,8 @@ class StripeProvider(PaymentProvider):
         methods = session.get("payment_method_types") or []
         payment.method = methods[0] if len(methods) == 1 else (payment.method or "stripe")
         outbox.later(fetch_fee, payment.id, key=f"stripe-fee:{payment.id}")
-        if amount != payment.amount_fen or amount != order.total_fen or currency != order.currency:
+        wrong = amount != payment.amount_fen or amount != order.total_fen or currency != order.currency
+        if mismatch or wrong:
             payment.amount_fen, payment.currency = amount, currency or payment.currency
             move_payment(payment, PaymentStatus.NEEDS_REVIEW)
             apply_flag(order, f"Stripe amount mismatch: paid {amount} {currency}, "
@@ -325,51 +334,41 @@ class StripeProvider(PaymentProvider):
                      key=f"stripe-refund:{refund.id}:{refund.idempotency_key}")
 
     def abandon(self, payment: Payment) -> None:
+        """Close the attempt's session, unless it pays other orders of the cart still waiting
+        (closing it would end their holds; `stripe_group` starts anew without this order)."""
+        if payment.group_key and db.session.scalar(select(Payment.id).where(
+                Payment.group_key == payment.group_key, Payment.id != payment.id,
+                Payment.status == PaymentStatus.PENDING).limit(1)) is not None:
+            return
         if payment.provider_ref:
-            outbox.later(expire_session, payment.provider_ref, key=f"stripe-expire:{payment.provider_ref}")
+            self.abandon_session(payment.provider_ref)
 
+    @staticmethod
+    def abandon_session(session_id: str) -> None:
+        outbox.later(expire_session, session_id, key=f"stripe-expire:{session_id}")
 
-def _refuse(order: Order, payment: Payment, why: str) -> None:
-    """This attempt is refused for good: the order is flagged for a person (once: the order is
-    never sent to Stripe again, the buyer is told to pay the home directly)."""
-    move_payment(payment, PaymentStatus.FAILED)
-    payment.failure = f"{REFUSED}: {why}"[:2000]
-    payment.retry_at = None
-    apply_flag(order, f"online payment refused (payment {payment.id}): {why}")
-    log.error("stripe: order %s cannot be paid online: %s", order.id, why)
+    @staticmethod
+    def return_url(session_id: str) -> str:
+        return return_url(session_id)
 
-
-def _record_failure(key: str, kind: str, why: str) -> None:
-    """Record how the attempt with `key` failed, in a short transaction. Refused: never again.
-    Failed (Stripe's 5xx, stored for the key): the attempt ends and the next try makes a new one
-    with a new key. Unanswered: the next try resends the same request. Both wait a back-off."""
-    order_id = db.session.scalar(select(Payment.order_id).where(Payment.idempotency_key == key))
-    order = lock_order(order_id)
-    payment = lock_one(select(Payment).where(Payment.idempotency_key == key))
-    if payment.status == PaymentStatus.PENDING:
-        if kind == REFUSED:
-            _refuse(order, payment, why)
-        else:
-            failures = (db.session.scalar(select(func.sum(Payment.failures)).where(
-                Payment.order_id == order_id)) or 0) + 1
-            payment.failures += 1
-            payment.failure = f"{kind}: {why}"[:2000]
-            payment.retry_at = clock.now() + retry_delay(failures)
-            if kind == FAILED:  # it may exist at Stripe, unseen: cancelled, as for a cancelled order
-                move_payment(payment, PaymentStatus.CANCELLED)
-    db.session.commit()
-
-
-def _record_session(key: str, session_id: str) -> bool:
-    """Store the session id on its attempt. False if the attempt was cancelled meanwhile."""
-    db.session.execute(update(Payment).where(
-        Payment.idempotency_key == key, Payment.provider_ref.is_(None)).values(provider_ref=session_id))
-    status = db.session.scalar(select(Payment.status).where(Payment.idempotency_key == key))
-    db.session.commit()
-    return status == "pending"
+    @staticmethod
+    def cancel_url(payment_id: int) -> str:
+        return cancel_url(payment_id)
 
 
 PROVIDER = StripeProvider()
+
+
+def together(order: Order) -> list[str]:
+    """What the order page says when one payment covers the orders of the whole cart."""
+    ids = group_members(order)
+    if len(ids) < 2:
+        return []
+    orders = db.session.scalars(select(Order).where(Order.id.in_(ids)).order_by(Order.id)).all()
+    return [_("One payment covers your %(num)d orders from this cart (%(references)s): %(amount)s in all. "
+              "Each home still gets its own order.", num=len(orders),
+              references=", ".join(o.reference for o in orders),
+              amount=format_money(sum(o.total_fen for o in orders), order.currency))]
 
 
 def return_url(session_id: str) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from market.extensions import csrf, db
 from market.jobs import outbox
-from market.payments import stripe_api, stripe_provider, webhooks
+from market.payments import stripe_api, stripe_group, stripe_provider, webhooks
 from models import Order, Payment
 
 bp = Blueprint("stripe_webhooks", __name__, url_prefix="/payments/stripe")
@@ -51,7 +51,8 @@ def returned():
     if not session_id.startswith("cs_"):
         abort(404)
     payment = db.session.scalar(select(Payment).where(Payment.provider == "stripe",
-                                                      Payment.provider_ref == session_id))
+                                                      Payment.provider_ref == session_id)
+                                .order_by(Payment.order_id).limit(1))
     if payment is None:
         abort(404)
     return _payment_page(payment, _state(payment, db.session.get(Order, payment.order_id)))
@@ -71,7 +72,8 @@ def cancelled():
 def _payment_page(payment: Payment, state: str):
     order = db.session.get(Order, payment.order_id)
     page = render_template("payments/stripe_return.html", order=order, payment=payment, state=state,
-                           order_url=_order_url(order), receipt_url=_receipt_url(order))
+                           order_url=_order_url(order), receipt_url=_receipt_url(order),
+                           group_orders=stripe_group.group_orders(payment))
     response = make_response(page)
     if state == "confirming":
         response.headers["Refresh"] = "4"

@@ -97,3 +97,21 @@ def test_exports_verify_with_the_shipped_tool(make, tmp_path):
     bad.write_text(json.dumps(full, ensure_ascii=False), encoding="utf-8")
     result = subprocess.run([sys.executable, str(script), str(bad)], capture_output=True, text=True)
     assert result.returncode != 0 and "entry 3" in result.stderr
+
+
+def test_the_entry_page_names_a_ledger_account_账户_and_fund_tables_may_break_amounts(client, make):
+    """Words people read: a ledger account is 账户 (账号 is a login); amounts in table cells may
+    break after the currency sign, so they are never cut at 360px."""
+    from sqlalchemy import select as _select
+
+    from models import JournalEntry
+    from tests.factories import posted_sale
+
+    order = posted_sale(make)
+    seq = db.session.scalar(_select(JournalEntry.seq).where(JournalEntry.order_id == order.id))
+    client.get("/lang/zh_Hans")
+    main = client.get(f"/ledger/entries/{seq}").get_data(as_text=True).split('<main id="main">')[1]
+    assert "账户" in main and "账号" not in main
+    client.get("/lang/en")
+    fund = client.get(f"/fund/{order.home.slug}").get_data(as_text=True)
+    assert "CN¥<wbr>" in fund and 'class="fund-entries"' in fund

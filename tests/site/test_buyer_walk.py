@@ -170,6 +170,14 @@ def _walk(browser, live_server, shots, lang: str, javascript: bool, axe: str) ->
     with page.expect_navigation():
         refunds.locator("a[href^='/ledger/entries/']").first.click()
     walk.check("ledger-entry")
+
+    # The care fund pages: every table readable at 360px, none to scroll sideways, no amount cut.
+    for name, url in (("fund-home", f"/fund/{two_lines.home.slug}"), ("fund", "/fund/")):
+        page.goto(f"{live_server}{url}")
+        scrolling = page.evaluate("[...document.querySelectorAll('.table-wrap')]"
+                                  ".filter(e => e.offsetParent && e.scrollWidth > e.clientWidth + 1).length")
+        assert scrolling == 0, f"{lang} {name}: {scrolling} table(s) wider than the phone"
+        walk.check(name)
     page.context.close()
     if checker is not None:
         checker.context.close()
