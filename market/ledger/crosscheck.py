@@ -84,7 +84,18 @@ def problems(session) -> list[str]:
     if missing_reversal:
         found.append(f"approved corrections without a reversing entry: {_named(missing_reversal)}")
 
-           "correction": Correction, "month_settlement": MonthSettlement, "payment_difference": PaymentDifference,
+    missing_month = _ids(session, select(MonthSettlement.id).where(
+        ~exists().where(and_(E.source_type == "month_settlement", E.source_id == MonthSettlement.id)),
+    ).order_by(MonthSettlement.id))
+    if missing_month:
+        found.append(f"monthly settlements without an entry: {_named(missing_month)}")
+    found += _fee_pairs(session)
+    missing_extra = _ids(session, select(PaymentDifference.id).where(
+        PaymentDifference.kind == "extra",
+        ~exists().where(and_(E.source_type == "payment_difference", E.source_id == PaymentDifference.id)),
+    ).order_by(PaymentDifference.id))
+    if missing_extra:
+        found.append(f"extra offline payments without their care-fund entry: {_named(missing_extra)}")
 
     missing_hours = _ids(session, select(Service.id).where(
         Service.status.in_(("confirmed", "reversed")),
