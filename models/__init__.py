@@ -20,7 +20,7 @@ from models.jobs import OutboxJob, WorkerBeat  # noqa: F401
 from models.ledger import Account, Cosignature, JournalEntry, Posting, TreeHead, Witness  # noqa: F401
 from models.orders import Order, OrderEvent, OrderLine, RoomNight  # noqa: F401
 from models.payments import Dispute, Payment, Refund, WebhookEvent  # noqa: F401
-from models.search import SearchQueue  # noqa: F401
+from models.search import SearchDocument, SearchQueue  # noqa: F401
 from models.timebank import (  # noqa: F401
     Service,
     ServiceRequest,
