@@ -81,8 +81,11 @@ class Config:
     STORAGE_REGION = os.environ.get("STORAGE_REGION", "")  # the bucket's region; "": boto3's default
 
     # ---- search -----------------------------------------------------------------------------
+    # "whoosh" (an index folder on this machine: one server) or "postgres" (the search_documents
+    # table, written in each listing's own transaction: any number of servers; PostgreSQL only).
+    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
     SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR", INSTANCE_DIR / "search"))  # Whoosh
-    SEARCH_SYNC = _env_bool("SEARCH_SYNC", True)  # update the index after each commit
+    SEARCH_SYNC = _env_bool("SEARCH_SYNC", True)  # update the index with each commit
 
     # ---- booking, orders and the care fund ----------------------------------------------------
     HOLD_MINUTES = _env_int("HOLD_MINUTES", 15)  # an unpaid online order holds what it booked

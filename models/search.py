@@ -1,6 +1,7 @@
 from datetime import datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import UTCDateTime, db, utcnow
@@ -18,3 +19,39 @@ class SearchQueue(db.Model):
     listing_id: Mapped[int] = mapped_column(Integer, index=True)
     reason: Mapped[str] = mapped_column(String(200), default="")
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# What `Text` becomes on PostgreSQL: the search columns are tsvectors there. The table exists on
+# SQLite too (the models are the same on both) but stays empty: SEARCH_BACKEND=postgres refuses
+# to start on SQLite (market/search/indexing.py).
+TSVector = Text().with_variant(TSVECTOR(), "postgresql")
+
+
+class SearchDocument(db.Model):
+    """One published listing as the PostgreSQL search backend holds it (market/search/pg_backend.py).
+
+    Written in the same transaction as the listing (market/search/indexing.py), so it never
+    drifts. `terms` holds every field's pre-segmented tokens (jieba, pinyin, English stems,
+    character pairs), each prefixed by its field ("t:宣纸", "p:xuanzhi", "k:craft") and repeated
+    by position as often as it occurs (term frequency); `spell` holds the words typos are
+    corrected towards. No foreign key, as search_queue: the row of a deleted listing is removed
+    in that listing's transaction.
+    """
+
+    __tablename__ = "search_documents"
+    __table_args__ = (
+        Index("ix_search_documents_terms", "terms", postgresql_using="gin"),
+    )
+
+    listing_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(20))
+    province: Mapped[str] = mapped_column(String(100))
+    home_id: Mapped[int] = mapped_column(Integer)
+    price_band: Mapped[str] = mapped_column(String(20))
+    price_fen: Mapped[int] = mapped_column(BigInteger)
+    next_date: Mapped[int] = mapped_column(Integer)  # YYYYMMDD; 99999999 when none
+    terms: Mapped[str] = mapped_column(TSVector)
+    spell: Mapped[str] = mapped_column(TSVector)
+    # Naive UTC, written by the database's clock_timestamp(): a rebuild keeps rows written after
+    # it began, and the typo vocabulary is re-read when the newest one changes.
+    indexed_at: Mapped[datetime] = mapped_column(DateTime, index=True)

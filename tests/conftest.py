@@ -89,8 +89,15 @@ class FreshContextClient(FlaskClient):
 
 
 @pytest.fixture
-def app(database_template, tmp_path, request):
+def search_backend() -> str:
+    """The search backend of the test's app; the search tests run on both (tests/search/conftest.py)."""
+    return "whoosh"
+
+
+@pytest.fixture
+def app(database_template, tmp_path, request, search_backend):
     settings = {
+        "SEARCH_BACKEND": search_backend,
         # Throttles only in tests marked `throttles` (each test's app counts from zero)
         "RATELIMIT_ENABLED": request.node.get_closest_marker("throttles") is not None,
         "TESTING": True,

@@ -117,8 +117,11 @@ def documents_for(session: Session, listing_ids: Iterable[int]) -> tuple[list[Do
     removed: list[int] = []
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
+        # populate_existing: in the listing's own transaction (the PostgreSQL backend) the
+        # session may hold these rows as they were before a bulk UPDATE (stock held by a booking).
         listings = {x.id: x for x in session.scalars(
-            select(Listing).where(Listing.id.in_(chunk)).options(joinedload(Listing.home)))}
+            select(Listing).where(Listing.id.in_(chunk)).options(joinedload(Listing.home))
+            .execution_options(populate_existing=True))}
         visible = [x for x in listings.values() if _visible(x)]
         dates = next_available(session, visible)
         for listing_id in chunk:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from market.hooks import availability_changed
@@ -26,15 +27,40 @@ log = logging.getLogger(__name__)
 _PENDING = "search_pending"
 
 
+BACKENDS = ("whoosh", "postgres")
+
+
 def init_app(app: Flask) -> None:
     from market.search import understanding
-    from market.search.whoosh_backend import WhooshBackend
 
     understanding.warm()
-
-    app.extensions["search_backend"] = WhooshBackend(app.config["SEARCH_INDEX_DIR"],
-                                                     kind_words=KIND_WORDS)
+    app.extensions["search_backend"] = make_backend(app)
     _listen_once()
+
+
+def make_backend(app: Flask) -> SearchBackend:
+    """The backend SEARCH_BACKEND names; a clear error at startup when it cannot work here."""
+    name = app.config.get("SEARCH_BACKEND") or "whoosh"
+    if name not in BACKENDS:
+        raise RuntimeError(f"SEARCH_BACKEND={name!r}: use one of {', '.join(BACKENDS)}.")
+    if name == "postgres":
+        from market.search.pg_backend import PostgresBackend
+
+        dialect = make_url(str(app.config["SQLALCHEMY_DATABASE_URI"])).get_backend_name()
+        if dialect != "postgresql":
+            raise RuntimeError(
+                f"SEARCH_BACKEND=postgres needs a PostgreSQL database (DATABASE_URL), not {dialect}: "
+                "set SEARCH_BACKEND=whoosh or point DATABASE_URL at PostgreSQL.")
+        return PostgresBackend(lambda: db.engine, kind_words=KIND_WORDS)
+    from market.search.whoosh_backend import WhooshBackend
+
+    return WhooshBackend(app.config["SEARCH_INDEX_DIR"], kind_words=KIND_WORDS)
+
+
+def in_transaction(app: Flask) -> bool:
+    """True when the index is written in each listing's own transaction (the PostgreSQL
+    backend): nothing is queued or written after commit."""
+    return getattr(app.extensions.get("search_backend"), "write", None) is not None
 
 
 def backend(app: Flask | None = None) -> SearchBackend:
@@ -129,6 +155,7 @@ def _listen_once() -> None:
     from flask_sqlalchemy.session import Session as FlaskSession
 
     event.listen(FlaskSession, "after_flush", _collect)
+    event.listen(FlaskSession, "before_commit", _write_in_transaction)
     event.listen(FlaskSession, "after_commit", _apply)
     event.listen(FlaskSession, "after_rollback", _forget)
     availability_changed.connect(_on_availability_changed)
@@ -145,6 +172,11 @@ def _on_availability_changed(session, listing_ids=(), room_ids=()) -> None:
     scheduled job applies the queue every 30 s (market/search/tasks.py), as does `flask search
     update`. Search pages never write."""
     listing_ids = set(listing_ids)
+    if has_app_context() and in_transaction(current_app):
+        # The PostgreSQL backend rewrites these listings' rows in this same transaction.
+        _pending(session)["listings"].update(listing_ids)
+        _pending(session)["rooms"].update(room_ids)
+        return
     if room_ids:
         listing_ids |= set(session.scalars(select(Room.listing_id).where(Room.id.in_(room_ids))))
     if listing_ids:
@@ -173,12 +205,29 @@ def _forget(session) -> None:
     session.info.pop(_PENDING, None)
 
 
+def _write_in_transaction(session) -> None:
+    """The PostgreSQL backend: the changed listings' rows are rewritten in the transaction that
+    changed them, just before it commits, so the listing and its search row commit together (or
+    not at all) and no queue or later job is needed."""
+    if not has_app_context():
+        return
+    app = current_app._get_current_object()
+    if not in_transaction(app) or not app.config["SEARCH_SYNC"]:
+        return
+    session.flush()  # before_commit runs before the commit's own flush
+    pending = session.info.pop(_PENDING, None)
+    if not pending or not any(pending.values()):
+        return
+    documents, removed = documents_for(session, _listing_ids_for(session, pending))
+    backend(app).write(session.connection(), documents, removed)
+
+
 def _apply(session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending or not any(pending.values()) or not has_app_context():
         return
     app = current_app._get_current_object()
-    if "search_backend" not in app.extensions or not app.config["SEARCH_SYNC"]:
+    if "search_backend" not in app.extensions or not app.config["SEARCH_SYNC"] or in_transaction(app):
         return
     update_listings(pending["listings"], homes=pending["homes"], rooms=pending["rooms"], app=app)
 

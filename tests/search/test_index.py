@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from market.search import documents, indexing, service
-from models import Listing, SearchQueue, db, utcnow
+from models import Listing, SearchDocument, SearchQueue, db, utcnow
 from tests.search.search_fixtures import build_catalog
 
 
@@ -17,8 +17,15 @@ def slugs(q: str = "", **filters) -> list[str]:
 
 
 def indexed_ids() -> set[int]:
-    searcher = indexing.backend()._searcher()
-    return {int(doc["id"]) for doc in searcher.documents()}
+    backend = indexing.backend()
+    if hasattr(backend, "indexed_ids"):  # PostgreSQL: the search_documents rows
+        return backend.indexed_ids()
+    return {int(doc["id"]) for doc in backend._searcher().documents()}
+
+
+# Tests of the Whoosh index's own machinery (a write after commit that may fail and is queued,
+# the index folders a rebuild swaps); the PostgreSQL backend's counterparts follow them.
+whoosh_only = pytest.mark.parametrize("search_backend", ["whoosh"])
 
 
 @pytest.fixture
@@ -96,6 +103,7 @@ def test_new_session_changes_next_available_date(catalog, make):
     assert slugs(kind="tour", sort="soonest")[0] == "village-change"
 
 
+@whoosh_only
 def test_failed_index_write_keeps_the_save_logs_and_queues(catalog, monkeypatch, caplog):
     backend = indexing.backend()
     original = backend.update
@@ -120,6 +128,7 @@ def test_failed_index_write_keeps_the_save_logs_and_queues(catalog, monkeypatch,
     assert db.session.scalars(select(SearchQueue)).all() == []
 
 
+@whoosh_only
 def test_cli_update_applies_the_queue(app, catalog, monkeypatch):
     monkeypatch.setattr(indexing.backend(), "update", lambda *a, **k: (_ for _ in ()).throw(OSError("x")))
     catalog["tea"].title_en = "Cloud mist tea"
@@ -130,6 +139,7 @@ def test_cli_update_applies_the_queue(app, catalog, monkeypatch):
     assert slugs("cloud mist") == ["green-tea"]
 
 
+@whoosh_only
 def test_changes_during_a_rebuild_are_queued_and_replayed(app, catalog):
     base = app.config["SEARCH_INDEX_DIR"]
     (base / "REBUILDING").write_text("1")
@@ -143,6 +153,7 @@ def test_changes_during_a_rebuild_are_queued_and_replayed(app, catalog):
     assert slugs("rebuild-time") == ["green-tea"]
 
 
+@whoosh_only
 def test_a_change_committed_while_a_rebuild_swaps_in_is_not_lost(app, catalog, monkeypatch):
     """The rebuild read the database before this change was committed; the change's index
     write reaches the old index, and the rebuild swaps in, replays its queue and ends before
@@ -184,6 +195,7 @@ def snapshot():
     return out
 
 
+@whoosh_only
 def test_reindex_gives_the_same_results_as_incremental_updates(app, catalog, make):
     # A history of edits, archives and deletes, applied incrementally.
     catalog["paper"].title_en = "Handmade Xuan rice paper, four feet"
@@ -214,6 +226,7 @@ def queued() -> set[int]:
     return set(db.session.scalars(select(SearchQueue.listing_id)))
 
 
+@whoosh_only
 def test_a_session_selling_out_or_opening_again_is_queued_then_re_sorts_soonest(catalog):
     from market.booking import service as booking
 
@@ -240,6 +253,7 @@ def test_a_booking_that_leaves_seats_queues_nothing(catalog):
     assert queued() == set()
 
 
+@whoosh_only
 def test_the_search_page_only_reads_and_the_job_applies_the_queue(catalog, client):
     from market.booking import service as booking
     from market.search.tasks import apply_queue
@@ -275,3 +289,91 @@ def test_goods_selling_out_move_behind_goods_in_stock(catalog):
     indexing.update_listings()
     produce = slugs(kind="produce", sort="soonest")
     assert produce.index("eggs") < produce.index("green-tea")
+
+
+# ---- PostgreSQL: the search row is written in the listing's own transaction -------------------
+
+def search_rows() -> dict[int, tuple]:
+    db.session.commit()
+    return {row[0]: tuple(row[1:]) for row in db.session.execute(
+        select(SearchDocument.listing_id, SearchDocument.price_fen, SearchDocument.next_date))}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("search_backend", ["postgres"])
+def test_postgres_row_commits_with_the_listing_or_not_at_all(catalog, monkeypatch):
+    backend = indexing.backend()
+    paper_id = catalog["paper"].id
+    assert search_rows()[paper_id][0] == 12800
+    monkeypatch.setattr(backend, "write", lambda *a, **k: (_ for _ in ()).throw(OSError("no")))
+    catalog["paper"].price_fen = 9900
+    with pytest.raises(OSError):
+        db.session.commit()  # the listing's save fails with its search row: nothing drifts
+    db.session.rollback()
+    monkeypatch.undo()
+    db.session.expire_all()
+    assert db.session.get(Listing, paper_id).price_fen == 12800
+    assert search_rows()[paper_id][0] == 12800
+    catalog["paper"].price_fen = 9900
+    db.session.commit()
+    assert search_rows()[paper_id][0] == 9900
+    assert slugs("宣纸", sort="price")[0] == "xuan-paper"
+    assert db.session.scalars(select(SearchQueue)).all() == []
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("search_backend", ["postgres"])
+def test_postgres_booking_re_sorts_soonest_at_once_without_a_queue(catalog, client):
+    from market.booking import service as booking
+
+    story_session = catalog["session"]
+    assert soonest_tours()[0] == "red-stories"
+    assert booking.reserve_seats(story_session.id, story_session.capacity, utcnow())
+    db.session.commit()
+    assert queued() == set()  # nothing waits for the 30-second job
+    assert soonest_tours()[:2] == ["paper-workshop", "village-change"]
+    page = client.get("/search?kind=tour&sort=soonest").get_data(as_text=True)
+    assert page.index("paper-workshop") < page.index("red-stories")
+    booking.release_seats(story_session.id, 1)
+    db.session.commit()
+    assert soonest_tours()[0] == "red-stories"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("search_backend", ["postgres"])
+def test_postgres_reindex_matches_incremental_and_keeps_a_change_made_meanwhile(app, catalog, make):
+    catalog["paper"].title_en = "Handmade Xuan rice paper, four feet"
+    catalog["story2"].status = "archived"
+    db.session.commit()
+    db.session.delete(catalog["eggs"])
+    db.session.commit()
+    make.listing(catalog["hebei"], "produce", slug="millet", title_zh="小米", title_en="Millet")
+    incremental = snapshot()
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "Indexed 7 listings" in result.output
+    assert snapshot() == incremental
+    # A rebuild that read the listings before a change committed must not write the old text over
+    # the row the change's own transaction wrote.
+    read = []
+
+    def read_then_a_change_commits():
+        with Session(db.engine) as session:
+            read.extend(documents.all_documents(session))
+        catalog["tea"].title_en = "Mid-rebuild tea"
+        db.session.commit()
+        yield from read
+
+    assert indexing.backend().rebuild(read_then_a_change_commits()) == 7
+    assert slugs("mid-rebuild") == ["green-tea"]
+    assert indexed_ids() == {d.listing_id for d in read}
+
+
+def test_postgres_backend_on_sqlite_refuses_to_start(tmp_path):
+    from market import create_app
+
+    with pytest.raises(RuntimeError, match="SEARCH_BACKEND=postgres needs a PostgreSQL database"):
+        create_app({"TESTING": True, "SEARCH_BACKEND": "postgres",
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
+    with pytest.raises(RuntimeError, match="SEARCH_BACKEND='solr'"):
+        create_app({"TESTING": True, "SEARCH_BACKEND": "solr",
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}"})

@@ -1,0 +1,485 @@
+"""The PostgreSQL backend (SEARCH_BACKEND=postgres): the index is the `search_documents` table.
+
+Each listing is one row (models/search.py): its facets and sort keys as columns, and one
+`tsvector` of every field's tokens, cut in Python by the same analyzers the Whoosh backend uses
+(jieba, pinyin, the English stemmer, character pairs: whoosh_schema.py) and prefixed by field,
+"t:宣纸" (Chinese title), "b:" (Chinese body), "e:" / "f:" (English title / body), "p:" (pinyin),
+"g:" (character pairs), "k:" (kind). The tokens are stored as they are, with no further
+normalisation (PostgreSQL's `simple` configuration would only lower-case them again), a token
+repeated once per occurrence (positions 1..tf, at most 64) so the term frequency can be read
+back. A GIN index answers `terms @@ query`.
+
+A query is planned in Python exactly as on Whoosh (planning.py: a concept's alternatives, each
+word's fields, run-together words, typos through the same symmetric-delete vocabulary, read from
+the `spell` column with ts_stat and cached until a row changes), then answered in SQL: the
+listings matching every concept (or, relaxed, the most of them) through the GIN index, facet
+counts with GROUPING SETS, the page with ORDER BY ... LIMIT. Relevance is the Whoosh backend's
+formula, term for term: a term's saturated frequency boost * tf / (tf + 1.2), the best of a
+word's fields, summed over an alternative's words, the best alternative times its weight, summed
+over concepts times log(1 + N / listings matching the concept); the term frequency comes from
+ts_rank, which for one lexeme with every weight 1 is sum(1/i², i = 1..tf) / 1.6449, mapped back
+to tf with width_bucket. So both backends rank alike and reach the same relevance figures.
+
+Rows are written in the listing's own transaction (indexing.py): a search sees a listing's
+change exactly when the change is committed, on every server.
+
+Long because: the rows (writing, rebuilding) are short; the rest is one query's plan turned into
+SQL (scores, matching, relaxation, facets, sorts, suggestions), which shares the plan, the bound
+parameters and the batched term look-ups.
+"""
+
+import math
+import threading
+from collections import Counter
+from collections.abc import Iterable
+
+from sqlalchemy import delete, func, select, text
+
+from market.search.analysis import has_cjk, query_grams
+from market.search.backend import FACETS, Alternative, Concept, Document, Query, Results, SearchBackend
+from market.search.planning import FUZZY_MIN_LETTERS, GRAMS_FIELD, IGNORED, TF_SATURATION, Planner
+from market.search.typos import Vocabulary
+from market.search.whoosh_schema import NO_DATE, to_fields
+
+PREFIX = {"title_zh": "t", "body_zh": "b", "title_en": "e", "body_en": "f", "pinyin": "p",
+          GRAMS_FIELD: "g", "kind": "k"}
+MAX_TF = 64  # positions kept per token; ts_rank tells tf apart exactly up to here
+BATCH = 500
+# ts_rank of one lexeme found tf times, every weight 1 (calc_rank_or in tsrank.c).
+_RANKS = [sum(1.0 / (j * j) for j in range(1, tf + 1)) / 1.64493406685 for tf in range(1, MAX_TF + 1)]
+# width_bucket(rank, THRESHOLDS) is tf: 0 below the first, tf between tf's rank and the next.
+THRESHOLDS = [_RANKS[0] / 2] + [(a + b) / 2 for a, b in zip(_RANKS, _RANKS[1:], strict=False)]
+UNIT_WEIGHTS = "{1,1,1,1}"
+
+UPSERT = """
+INSERT INTO search_documents (listing_id, kind, province, home_id, price_band, price_fen, next_date,
+                              terms, spell, indexed_at)
+VALUES (:listing_id, :kind, :province, :home_id, :price_band, :price_fen, :next_date,
+        CAST(:terms AS tsvector), CAST(:spell AS tsvector), clock_timestamp() AT TIME ZONE 'UTC')
+ON CONFLICT (listing_id) DO UPDATE SET
+    kind = EXCLUDED.kind, province = EXCLUDED.province, home_id = EXCLUDED.home_id,
+    price_band = EXCLUDED.price_band, price_fen = EXCLUDED.price_fen, next_date = EXCLUDED.next_date,
+    terms = EXCLUDED.terms, spell = EXCLUDED.spell, indexed_at = EXCLUDED.indexed_at
+"""
+
+
+def quote(lexeme: str) -> str:
+    """A lexeme as tsvector/tsquery input: quoted, so no character in it is syntax."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def lexeme(fieldname: str, term: str) -> str:
+    return f"{PREFIX[fieldname]}:{term}"
+
+
+class _Terms:
+    """`(field, term) in reader`: whether any listing has the term, looked up in batches."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.known: dict[tuple[str, str], bool] = {}
+
+    def lookup(self, pairs: Iterable[tuple[str, str]]) -> None:
+        missing = list(dict.fromkeys(p for p in pairs if p not in self.known))
+        if not missing:
+            return
+        queries = [quote(lexeme(f, t)) for f, t in missing]
+        found = set(self.connection.execute(text(
+            "SELECT q FROM unnest(CAST(:qs AS text[])) AS q WHERE EXISTS "
+            "(SELECT 1 FROM search_documents WHERE terms @@ CAST(q AS tsquery))"), {"qs": queries}).scalars())
+        for pair, query in zip(missing, queries, strict=True):
+            self.known[pair] = query in found
+
+    def __contains__(self, pair) -> bool:
+        if pair not in self.known:
+            self.lookup([pair])
+        return self.known[pair]
+
+
+class _Sql:
+    """Bound parameters for one statement (named p0, p1, ...), the same value bound once."""
+
+    def __init__(self):
+        self.params: dict[str, object] = {}
+        self._names: dict[tuple, str] = {}
+
+    def bind(self, value, cast: str | None = None) -> str:
+        key = (repr(value), cast)
+        name = self._names.get(key)
+        if name is None:
+            name = self._names[key] = f"p{len(self._names)}"
+            self.params[name] = value
+        return f"CAST(:{name} AS {cast})" if cast else f":{name}"
+
+
+def _tsquery(plan) -> str | None:
+    """A concept's plan [(weight, [word ways])] as tsquery text: any alternative, all its words,
+    any of a word's ways, all of a way's terms."""
+    alternatives = []
+    for _weight, words in plan:
+        alternatives.append(" & ".join(
+            "(" + " | ".join("(" + " & ".join(quote(lexeme(f, t)) for t in texts) + ")"
+                             for f, texts, _boost in ways) + ")" for ways in words))
+    return " | ".join(f"({a})" for a in alternatives) or None
+
+
+class PostgresBackend(Planner, SearchBackend):
+    def __init__(self, engine, kind_words: dict[str, str] | None = None):
+        """`engine()` gives the SQLAlchemy engine (the app's, read per call)."""
+        super().__init__(kind_words)
+        self.engine = engine
+        self._vocabulary_lock = threading.Lock()
+        self._vocabulary_cache: tuple = (None, None, None)
+
+    # ---- writing -----------------------------------------------------------------------
+
+    def row(self, doc: Document) -> dict:
+        fields = to_fields(doc)
+        counts: Counter = Counter()
+        for fieldname, prefix in PREFIX.items():
+            if fieldname == "kind":
+                counts[f"k:{doc.kind}"] += 1
+                continue
+            for term, freq, _weight, _value in self.schema[fieldname].index(fields[fieldname]):
+                counts[f"{prefix}:{term.decode()}"] += freq
+        terms = " ".join(f"{quote(lex)}:{','.join(str(i) for i in range(1, min(tf, MAX_TF) + 1))}"
+                         for lex, tf in counts.items())
+        spell = " ".join(quote(term.decode()) for term, *_rest in self.schema["spell"].index(fields["spell"]))
+        return dict(listing_id=doc.listing_id, kind=doc.kind, province=doc.province, home_id=doc.home_id,
+                    price_band=doc.price_band, price_fen=doc.price_fen, next_date=fields["next_date"],
+                    terms=terms, spell=spell)
+
+    def write(self, connection, documents: Iterable[Document], removed_ids: Iterable[int],
+              older_than=None) -> None:
+        """Upsert and delete rows on this connection, in its transaction. With `older_than`
+        (a rebuild), a row written since then by a listing's own transaction is left alone."""
+        from models import SearchDocument
+
+        removed_ids = sorted(set(removed_ids))
+        if removed_ids:
+            connection.execute(delete(SearchDocument).where(SearchDocument.listing_id.in_(removed_ids)))
+        rows = [self.row(doc) for doc in documents]
+        if rows:
+            statement = UPSERT
+            if older_than is not None:
+                statement += " WHERE search_documents.indexed_at < :older_than"
+                for row in rows:
+                    row["older_than"] = older_than
+            connection.execute(text(statement), rows)
+
+    def index(self, documents: Iterable[Document]) -> None:
+        self.update(documents, ())
+
+    def remove(self, listing_ids: Iterable[int]) -> None:
+        self.update((), listing_ids)
+
+    def update(self, documents: Iterable[Document], removed_ids: Iterable[int]) -> None:
+        with self.engine().begin() as connection:
+            self.write(connection, documents, removed_ids)
+
+    def rebuild(self, documents: Iterable[Document], after_swap=None) -> int:
+        """Upsert every document in short transactions (no long lock: listings edited meanwhile
+        commit their own rows, which the rebuild then leaves alone), then delete the rows it
+        did not write and no listing wrote since it began. Searches see the old rows until
+        each batch commits."""
+        from models import SearchDocument
+
+        with self.engine().connect() as connection:
+            started = connection.execute(text("SELECT clock_timestamp() AT TIME ZONE 'UTC'")).scalar()
+        count, batch = 0, []
+        for doc in documents:
+            batch.append(doc)
+            if len(batch) >= BATCH:
+                with self.engine().begin() as connection:
+                    self.write(connection, batch, (), older_than=started)
+                count, batch = count + len(batch), []
+        with self.engine().begin() as connection:
+            self.write(connection, batch, (), older_than=started)
+            connection.execute(delete(SearchDocument).where(SearchDocument.indexed_at < started))
+        count += len(batch)
+        if after_swap is not None:
+            after_swap()
+        return count
+
+    def doc_count(self) -> int:
+        from models import SearchDocument
+
+        with self.engine().connect() as connection:
+            return connection.scalar(select(func.count()).select_from(SearchDocument))
+
+    def index_size(self) -> int:
+        """Bytes of the table, its TOAST and its indexes (the GIN index included)."""
+        with self.engine().connect() as connection:
+            return connection.execute(text("SELECT pg_total_relation_size('search_documents')")).scalar()
+
+    def drop_caches(self) -> None:
+        """Forget the typo vocabulary (the benchmark's cold figures; PostgreSQL's own buffers
+        stay as they are)."""
+        with self._vocabulary_lock:
+            self._vocabulary_cache = (None, None, None)
+
+    def indexed_ids(self) -> set[int]:
+        with self.engine().connect() as connection:
+            return set(connection.execute(text("SELECT listing_id FROM search_documents")).scalars())
+
+    # ---- reading -----------------------------------------------------------------------
+
+    def _vocabulary(self, connection) -> tuple[Vocabulary, dict[str, int]]:
+        """The spelling words with their listing counts, re-read when a row has changed."""
+        # A deleted row leaves its words in the cache until the next write: harmless, a word
+        # found nowhere is never offered (_exact_alternatives, _finds_all).
+        version = connection.execute(text("SELECT max(indexed_at) FROM search_documents")).scalar()
+        with self._vocabulary_lock:
+            if self._vocabulary_cache[0] == version and version is not None:
+                return self._vocabulary_cache[1], self._vocabulary_cache[2]
+        frequency = dict(connection.execute(text(
+            "SELECT word, ndoc FROM ts_stat('SELECT spell FROM search_documents')")).all())
+        vocabulary = Vocabulary(w for w in frequency if w.isalpha())
+        with self._vocabulary_lock:
+            self._vocabulary_cache = (version, vocabulary, frequency)
+        return vocabulary, frequency
+
+    def _alternatives(self, word: str, reader, vocabulary=None):
+        """Planner._alternatives, with the terms it may ask about looked up in a few batches:
+        an English or pinyin word found nowhere is tried as two words (every split at once),
+        then as a typo (every near word at once)."""
+        if not isinstance(reader, _Terms) or has_cjk(word) or not word.isalpha():
+            return super()._alternatives(word, reader, vocabulary)
+        reader.lookup(self.candidate_terms(word))
+        if not any(reader.known.get(pair) for pair in self.candidate_terms(word)):
+            reader.lookup(pair for i in range(3, len(word) - 2)
+                          for part in (word[:i], word[i:], f"{word[:i]} {word[i:]}")
+                          for pair in self.candidate_terms(part))
+            if vocabulary is not None and len(word) >= FUZZY_MIN_LETTERS:
+                near = vocabulary().near(word, 1 if len(word) < 8 else 2)
+                reader.lookup([("pinyin", t) for t in near]
+                              + [pair for t in near for pair in self.candidate_terms(t)])
+        return super()._alternatives(word, reader, vocabulary)
+
+    def _concept_plan(self, connection, reader, concept: Concept, vocabulary):
+        """[(weight, [each word's ways])] for the alternatives that can match (mirrors
+        WhooshBackend._concept_scores); None when none can, IGNORED for stop words only."""
+        plan = []
+        typed = concept.alternatives[0].words if concept.alternatives else ()
+        typed_found = all((GRAMS_FIELD, gram) in reader for word in typed if has_cjk(word)
+                          for gram in query_grams(word))
+        for index, alternative in enumerate(concept.alternatives):
+            if alternative.fallback and typed_found and plan and self._finds(connection, _tsquery(plan)):
+                continue
+            words, usable, all_ignored = [], True, True
+            for word in alternative.words:
+                ways = self._alternatives(word, reader, vocabulary if index == 0 else None)
+                if ways is IGNORED:
+                    continue
+                all_ignored = False
+                if ways is None:
+                    usable = False
+                    break
+                words.append(ways)
+            if usable and all_ignored and index == 0:
+                return IGNORED
+            if usable and words:
+                plan.append((alternative.weight, words))
+        return plan or None
+
+    @staticmethod
+    def _finds(connection, tsquery: str | None) -> bool:
+        if tsquery is None:
+            return False
+        return bool(connection.execute(text(
+            "SELECT EXISTS (SELECT 1 FROM search_documents WHERE terms @@ CAST(:q AS tsquery))"),
+            {"q": tsquery}).scalar())
+
+    def _score(self, sql: _Sql, plan) -> str:
+        """SQL for one concept's score of a row."""
+        def saturated(fieldname, term, boost):
+            table = [0.0] + [boost * tf / (tf + TF_SATURATION) for tf in range(1, MAX_TF + 1)]
+            rank = (f"ts_rank({sql.bind(UNIT_WEIGHTS, 'real[]')}, terms, "
+                    f"{sql.bind(quote(lexeme(fieldname, term)), 'tsquery')}, 0)")
+            return (f"({sql.bind(table, 'float8[]')})"
+                    f"[width_bucket({rank}, {sql.bind(THRESHOLDS, 'float8[]')}) + 1]")
+
+        alternatives = []
+        for weight, words in plan:
+            word_sql = []
+            for ways in words:
+                way_sql = [saturated(f, texts[0], boost) if len(texts) == 1 else
+                           "LEAST(" + ", ".join(saturated(f, t, boost) for t in texts) + ")"
+                           for f, texts, boost in ways]
+                word_sql.append(way_sql[0] if len(way_sql) == 1 else "GREATEST(" + ", ".join(way_sql) + ")")
+            total = word_sql[0]
+            for more in word_sql[1:]:
+                total = f"({total} + {more})"
+            if len(word_sql) == 1:
+                alternatives.append(f"{sql.bind(float(weight), 'float8')} * {total}")
+            else:
+                tsquery = sql.bind(_tsquery([(weight, words)]), "tsquery")
+                alternatives.append(f"CASE WHEN terms @@ {tsquery} THEN {sql.bind(float(weight), 'float8')} "
+                                    f"* {total} ELSE 0 END")
+        return alternatives[0] if len(alternatives) == 1 else "GREATEST(" + ", ".join(alternatives) + ")"
+
+    def search(self, query: Query) -> Results:
+        if query.only_ids == set():
+            return Results([], 0, {name: {} for name in FACETS})
+        with self.engine().connect() as connection:
+            return self._search(connection, query)
+
+    def _search(self, connection, query: Query) -> Results:
+        empty = Results([], 0, {name: {} for name in FACETS})
+        reader = _Terms(connection)
+        concepts = query.concepts
+        if concepts is None:
+            concepts = [Concept(w, (Alternative((w,)),)) for w in query.words]
+        reader.lookup(pair for concept in concepts for alternative in concept.alternatives
+                      for word in alternative.words for pair in self.candidate_terms(word))
+        words_memo: list = []
+
+        def vocabulary():  # read at most once per search
+            if not words_memo:
+                words_memo.append(self._vocabulary(connection))
+            return words_memo[0][0]
+
+        plans, kept = [], []
+        for concept in concepts:
+            plan = self._concept_plan(connection, reader, concept, vocabulary)
+            if plan is IGNORED:
+                continue
+            if plan is None:
+                if not (query.any_word or query.relax):
+                    empty.suggestion = self._suggestion(connection, reader, query.words)
+                    return empty
+                plan = []
+            plans.append(plan)
+            kept.append(concept)
+        if concepts and not plans:
+            return empty
+        tsqueries = [_tsquery(plan) for plan in plans]
+        sql = _Sql()
+        filters = self._filters(sql, query)
+        partial = False
+        if query.any_word:
+            found = [q for q in tsqueries if q]
+            if plans and not found:
+                return empty
+            match = self._any(sql, found)
+        elif any(q is None for q in tsqueries):
+            match = None
+        else:
+            match = self._all(sql, tsqueries)
+        total, facets = self._facets(connection, sql, filters, match)
+        if total == 0 and query.relax and not query.any_word and len(plans) > 1:
+            strong = [q for q, concept in zip(tsqueries, kept, strict=True) if concept.strong and q]
+            loose = strong if any(concept.strong for concept in kept) else [q for q in tsqueries if q]
+            if loose:
+                match = self._any(sql, loose)
+                total, facets = self._facets(connection, sql, filters, match)
+                partial = total > 0
+        ids = []
+        if total and query.limit > 0:
+            order = []
+            if partial:
+                order.append(" + ".join(f"(terms @@ {sql.bind(q, 'tsquery')})::int" for q in tsqueries if q)
+                             + " DESC")
+            if plans and query.sort == "relevance":
+                order += [self._relevance(connection, sql, plans, tsqueries) + " DESC", "listing_id DESC"]
+            else:
+                order += SORTS.get(query.sort, ["listing_id DESC"])
+            ids = list(connection.execute(text(
+                f"SELECT listing_id FROM search_documents WHERE {self._where(filters, match)} "
+                f"ORDER BY {', '.join(order)} LIMIT {int(query.limit)} OFFSET {int(query.offset)}"),
+                sql.params).scalars())
+        suggestion = None
+        if (total == 0 or partial) and query.words and not query.any_word:
+            suggestion = self._suggestion(connection, reader, query.words)
+            if suggestion is not None and not self._finds_all(connection, reader, suggestion):
+                suggestion = None
+        return Results(ids, total, facets, suggestion, partial)
+
+    @staticmethod
+    def _all(sql: _Sql, tsqueries: list[str]) -> str:
+        if not tsqueries:
+            return "TRUE"
+        return f"terms @@ {sql.bind(' & '.join(f'({q})' for q in tsqueries), 'tsquery')}"
+
+    @staticmethod
+    def _any(sql: _Sql, tsqueries: list[str]) -> str:
+        if not tsqueries:
+            return "TRUE"
+        return f"terms @@ {sql.bind(' | '.join(f'({q})' for q in tsqueries), 'tsquery')}"
+
+    @staticmethod
+    def _filters(sql: _Sql, query: Query) -> list[str]:
+        out = []
+        for column, value in (("kind", query.kind), ("province", query.province),
+                              ("home_id", query.home_id), ("price_band", query.price_band)):
+            if value:
+                out.append(f"{column} = {sql.bind(value)}")
+        if query.only_ids is not None:
+            out.append(f"listing_id = ANY({sql.bind(sorted(query.only_ids), 'integer[]')})")
+        return out
+
+    @staticmethod
+    def _where(filters: list[str], match: str | None) -> str:
+        return " AND ".join(filters + [match or "FALSE"])
+
+    def _facets(self, connection, sql: _Sql, filters, match) -> tuple[int, dict[str, dict[str, int]]]:
+        facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+        if match is None:
+            return 0, facets
+        total = 0
+        rows = connection.execute(text(
+            "SELECT GROUPING(kind, province, home_id, price_band) AS g, kind, province, home_id, "
+            f"price_band, count(*) FROM search_documents WHERE {self._where(filters, match)} "
+            "GROUP BY GROUPING SETS ((kind), (province), (home_id), (price_band), ())"), sql.params)
+        for grouping, kind, province, home_id, band, count in rows:
+            if grouping == 0b1111:
+                total = count
+            for name, bit, value in (("kind", 0b0111, kind), ("province", 0b1011, province),
+                                     ("home", 0b1101, home_id), ("price_band", 0b1110, band)):
+                if grouping == bit and value not in (None, ""):
+                    facets[name][str(value)] = count
+        return total, facets
+
+    def _relevance(self, connection, sql: _Sql, plans, tsqueries) -> str:
+        """Σ log(1 + N / listings matching the concept) × the concept's score, the rarest concept
+        first (the Whoosh backend's order); with one concept its idf only scales, so is left out."""
+        scores = [self._score(sql, plan) if plan else "0" for plan in plans]
+        if len(plans) == 1:
+            return scores[0]
+        counted = ", ".join(["(SELECT count(*) FROM search_documents)"] + [
+            f"(SELECT count(*) FROM search_documents WHERE terms @@ CAST(:q{i} AS tsquery))" if q else "0"
+            for i, q in enumerate(tsqueries)])
+        size, *counts = connection.execute(text(f"SELECT {counted}"),
+                                           {f"q{i}": q for i, q in enumerate(tsqueries) if q}).one()
+        order = sorted(range(len(plans)), key=lambda i: counts[i])
+        terms = [f"{sql.bind(math.log(1 + size / max(1, counts[i])), 'float8')} * ({scores[i]})"
+                 for i in order]
+        return "(" + " + ".join(terms) + ")"
+
+    def _suggestion(self, connection, reader, words: list[str]) -> str | None:
+        def spell_frequency(word):
+            return self._vocabulary(connection)[1].get(word, 0)
+
+        return self._suggest(words, known=lambda f, t: (f, t) in reader,
+                             vocabulary=lambda: self._vocabulary(connection)[0],
+                             spell_frequency=spell_frequency)
+
+    def _finds_all(self, connection, reader, words: str) -> bool:
+        parts = []
+        for word in words.split():
+            ways = self._alternatives(word, reader)
+            if ways is None:
+                return False
+            if ways is not IGNORED:
+                parts.append(_tsquery([(1.0, [ways])]))
+        if not parts:
+            return self.doc_count() > 0
+        return self._finds(connection, " & ".join(f"({p})" for p in parts))
+
+
+SORTS = {
+    "price": ["price_fen", "listing_id"],
+    "price_desc": ["price_fen DESC", "listing_id"],
+    "soonest": ["next_date", "price_fen", "listing_id"],
+}
+assert NO_DATE > 20991231  # "soonest" puts listings with no date last
