@@ -1,0 +1,1 @@
+"""The staff room calendar (being written)."""
