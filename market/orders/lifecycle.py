@@ -266,6 +266,14 @@ def cancel_order(order: Order, *, actor=None, by_staff: bool = False, reason: st
     confirmed meanwhile makes it a paid order, cancelled with its refund. An unpaid order's open
     payment attempts are closed (the Checkout Session expired) after the commit."""
 
+    order = apply_cancel_order(order, actor=actor, by_staff=by_staff, reason=reason, now=now)
+    db.session.commit()
+    return order
+
+
+def apply_cancel_order(order: Order, *, actor=None, by_staff: bool = False, reason: str = "",
+                       now: datetime | None = None) -> Order:
+    """cancel_order without the commit (another use case cancels inside its own)."""
     now = now or clock.now()
     reason = (reason or "").strip()
     if by_staff and not reason:
@@ -293,7 +301,6 @@ def cancel_order(order: Order, *, actor=None, by_staff: bool = False, reason: st
             db.session.rollback()
             raise OrderError(str(error)) from None
     queue_mail(order, "cancelled")
-    db.session.commit()
     return order
 
 
