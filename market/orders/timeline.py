@@ -27,6 +27,7 @@ REASONS = {
     "all done": _l("Everything in the order is done: attended, checked out or shipped."),
     "done": _l("Marked done."),
     "shipped": _l("Shipped."),
+    "walk-in": _l("Taken by the home's staff for a buyer in person or on the telephone."),
 }
 METHODS = {"cash": _l("cash"), "transfer": _l("bank transfer"), "other": _l("another way")}
 
