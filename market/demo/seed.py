@@ -55,12 +55,14 @@ def seed_history(homes: list[Home]) -> None:
     """
     from market.demo.history import seed_history as replay_history
     from market.demo.impact import seed_reviews, seed_services
+    from market.demo.console import seed_console
     from market.demo.timebank import seed_timebank
 
     seed_services(homes)  # first: its care-fund entries are the oldest (see market/demo/impact.py)
     replay_history(homes)
     seed_reviews(homes)
     seed_timebank(homes)
+    seed_console(homes)
 
 
 def _add_home(spec: dict, today: date, stored: list[str]) -> Home:
