@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.ledger.views import bp as ledger_bp
     from market.manage.staff_views import bp as manage_bp
     from market.notify.staff_views import bp as notify_staff_bp
+    from market.orders import walk_in_views  # noqa: F401  (its pages join the order console)
     from market.orders.staff_views import bp as orders_staff_bp
     from market.orders.views import bp as orders_bp
     from market.payments.admin_views import bp as payments_admin_bp

@@ -173,4 +173,7 @@ class RoomNight(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
     night: Mapped[date] = mapped_column(Date)
-    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), index=True)
+    # None: staff blocked the night (no order holds it); the unique pair keeps it from being sold.
+    order_line_id: Mapped[int | None] = mapped_column(ForeignKey("order_lines.id"), index=True)
+    blocked_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    blocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

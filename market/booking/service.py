@@ -240,6 +240,28 @@ def reserve_nights(room_id: int, nights: list[date], order_line_id: int) -> bool
     return True
 
 
+def block_night(room_id: int, night: date, reason: str, by_id: int | None) -> bool:
+    """Staff close a room for a night: a RoomNight without an order line, inserted like a
+    booking's, so the unique (room, night) decides a race with a checkout. False when taken."""
+    row = {"room_id": room_id, "night": night, "order_line_id": None, "blocked_reason": reason[:200],
+           "blocked_by_id": by_id}
+    inserted = db.session.execute(_insert_ignoring_conflicts([row]).returning(RoomNight.__table__.c.id))
+    if not inserted.all():
+        return False
+    _announce(room_ids=[room_id])
+    return True
+
+
+def unblock_night(room_id: int, night: date) -> bool:
+    """Open a blocked night again (a booked night is never touched here)."""
+    freed = db.session.execute(delete(RoomNight).where(
+        RoomNight.room_id == room_id, RoomNight.night == night, RoomNight.order_line_id.is_(None))
+        .returning(RoomNight.id)).all()
+    if freed:
+        _announce(room_ids=[room_id])
+    return bool(freed)
+
+
 def release_nights(order_line_id: int) -> None:
     freed = db.session.execute(
         delete(RoomNight).where(RoomNight.order_line_id == order_line_id).returning(RoomNight.room_id))

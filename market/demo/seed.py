@@ -53,6 +53,7 @@ def seed_history(homes: list[Home]) -> None:
     Runs after the catalogue is committed; each service commits its own use case.
     See market/demo/history.py.
     """
+    from market.demo.console import seed_console
     from market.demo.history import seed_history as replay_history
     from market.demo.impact import seed_reviews, seed_services
     from market.demo.moderation import seed_review_extras
@@ -65,6 +66,7 @@ def seed_history(homes: list[Home]) -> None:
         seed_reviews(homes)
         seed_review_extras(homes)
         seed_timebank(homes)
+        seed_console(homes)
 
 
 def _add_home(spec: dict, today: date, stored: list[str]) -> Home:

@@ -84,7 +84,8 @@ def occupancy(home_id: int, today: date) -> list[Occupancy]:
         row.nights_sold = int(db.session.scalar(
             select(func.count(RoomNight.id)).join(Room, Room.id == RoomNight.room_id)
             .join(Listing, Listing.id == Room.listing_id)
-            .where(Listing.home_id == home_id, RoomNight.night >= start, RoomNight.night < end)) or 0)
+            .where(Listing.home_id == home_id, RoomNight.night >= start, RoomNight.night < end,
+                   RoomNight.order_line_id.is_not(None))) or 0)  # blocked nights are not sold
         result.append(row)
         first = end
     return result

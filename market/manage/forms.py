@@ -6,6 +6,9 @@ from flask_wtf.file import FileRequired, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
+    FieldList,
+    Form,
+    FormField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -228,3 +231,34 @@ class ConsentForm(FlaskForm):
 
 class WithdrawConsentForm(FlaskForm):
     note = TextAreaField(_l("Note (optional), e.g. who told us and when"))
+
+
+class RoomRowForm(Form):
+    """One room in the guided publishing form (a plain sub-form: the outer form has the CSRF);
+    a row left empty adds no room."""
+
+    name_zh = StringField(_l("Room name (Chinese)"), validators=[Length(max=80)])
+    name_en = StringField(_l("Room name (English)"), validators=[Length(max=80)])
+    price = YuanField(_l("Price per night in yuan"), required=False)
+    max_guests = WholeNumberField(_l("Most guests"))
+
+    @property
+    def is_empty(self) -> bool:
+        return not ((self.name_zh.data or "").strip() or (self.price.data or "").strip())
+
+
+class PublishForm(ListingForm):
+    """Everything a new listing needs on one page, in guided sections (usable without script)."""
+
+    photo = MultipleFileField(_l("Photos (JPEG, PNG or WebP; you may choose several at once)"))
+    cover = WholeNumberField(_l("Which photo is shown first (1 = the first one chosen)"))
+    alt_zh = StringField(_l("What the photos show (Chinese)"), validators=[Length(max=200)])
+    alt_en = StringField(_l("What the photos show (English)"), validators=[Length(max=200)])
+    day = DateField(_l("Date of the first session"), validators=[Optional()])
+    start = TimeField(_l("Starting time (China time)"), validators=[Optional()])
+    duration_minutes = WholeNumberField(_l("Duration in minutes"))
+    capacity = WholeNumberField(_l("Seats (1 to 500)"))
+    weeks = WholeNumberField(_l("Every week on that day and time, for how many weeks (1 to 52)"))
+    meeting_point_zh = StringField(_l("Meeting point (Chinese)"), validators=[Length(max=200)])
+    meeting_point_en = StringField(_l("Meeting point (English)"), validators=[Length(max=200)])
+    rooms = FieldList(FormField(RoomRowForm), min_entries=3, max_entries=3)

@@ -108,6 +108,14 @@ def add_weekly_sessions(home: Home, listing: Listing, data: SessionInput, weeks:
                         now: datetime | None = None) -> list[TourSession]:
     """The session and its repeats on the same weekday and time for `weeks` weeks in all (e.g.
     every Saturday at 9:00 for 8 weeks): every one is checked first, then all are added or none."""
+    sessions = apply_weekly_sessions(home, listing, data, weeks, now)
+    db.session.commit()
+    return sessions
+
+
+def apply_weekly_sessions(home: Home, listing: Listing, data: SessionInput, weeks: int | None,
+                          now: datetime | None = None) -> list[TourSession]:
+    """add_weekly_sessions without the commit."""
     if listing.home_id != home.id:
         raise ManageError(_("This listing belongs to another home."))
     weeks = 1 if weeks is None else weeks
@@ -128,7 +136,6 @@ def add_weekly_sessions(home: Home, listing: Listing, data: SessionInput, weeks:
         _apply_session(session, weekly, starts_at)
         sessions.append(session)
     db.session.add_all(sessions)
-    db.session.commit()
     return sessions
 
 
@@ -242,6 +249,13 @@ def _apply_room(room: Room, data: RoomInput) -> None:
 
 
 def add_room(home: Home, listing: Listing, data: RoomInput) -> Room:
+    room = apply_new_room(home, listing, data)
+    db.session.commit()
+    return room
+
+
+def apply_new_room(home: Home, listing: Listing, data: RoomInput) -> Room:
+    """add_room without the commit."""
     if listing.home_id != home.id:
         raise ManageError(_("This listing belongs to another home."))
     _check_room(listing, data)
@@ -249,7 +263,6 @@ def add_room(home: Home, listing: Listing, data: RoomInput) -> Room:
     _apply_room(room, data)
     db.session.add(room)
     sync_homestay_price(listing)
-    db.session.commit()
     return room
 
 

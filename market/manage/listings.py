@@ -205,6 +205,13 @@ def sync_homestay_price(listing: Listing) -> None:
 
 
 def create_listing(home: Home, kind: str, data: ListingInput) -> Listing:
+    listing = apply_new_listing(home, kind, data)
+    db.session.commit()
+    return listing
+
+
+def apply_new_listing(home: Home, kind: str, data: ListingInput) -> Listing:
+    """A checked draft listing, flushed (it has an id) but not committed."""
     if kind not in KINDS:
         raise ManageError(_("Unknown kind of listing."))
     _check_listing(home, kind, data, None)
@@ -214,7 +221,6 @@ def create_listing(home: Home, kind: str, data: ListingInput) -> Listing:
     db.session.add(listing)
     db.session.flush()
     _log_care_share(listing, None)
-    db.session.commit()
     return listing
 
 
@@ -273,6 +279,14 @@ def add_photos(home: Home, stored: list[StoredImage], listing: Listing | None = 
                alt_zh: str = "", alt_en: str = "") -> list[Photo]:
     """Record already stored pictures for the home, or for one of its listings, after the
     ones it has, in one commit."""
+    photos = apply_photos(home, stored, listing, alt_zh, alt_en)
+    db.session.commit()
+    return photos
+
+
+def apply_photos(home: Home, stored: list[StoredImage], listing: Listing | None = None,
+                 alt_zh: str = "", alt_en: str = "") -> list[Photo]:
+    """add_photos without the commit."""
     if listing is not None and listing.home_id != home.id:
         raise ManageError(_("This listing belongs to another home."))
     listing_id = listing.id if listing is not None else None
@@ -285,7 +299,6 @@ def add_photos(home: Home, stored: list[StoredImage], listing: Listing | None = 
         for number, image in enumerate(stored, start=1)
     ]
     db.session.add_all(photos)
-    db.session.commit()
     return photos
 
 

@@ -26,35 +26,21 @@ from market.manage import (
     inventory,
     listings,
     photo_views,  # noqa: F401  (registers the photo pages on the blueprint)
+    room_calendar_views,  # noqa: F401  (the staff room calendar)
     service,
 )
 from market.manage import elders as elder_records
-from market.manage.blueprint import _listing, bp
+from market.manage.blueprint import _form_page, _listing, _with_field_error, bp
 from market.manage.forms import (
     ElderForm,
     ListingForm,
     RoomForm,
     SessionForm,
 )
+from market.manage.publish_views import listing_input as _listing_input
 from market.once import one_time
 from models.catalog import KINDS
 from models.catalog import LISTING_STATUSES as STATUSES
-
-
-def _with_field_error(form, error: service.ManageError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None and hasattr(target, "errors"):
-        if not isinstance(target.errors, list):
-            target.errors = list(target.errors)
-        target.errors.append(str(error))
-    else:
-        form.form_errors.append(str(error))
-
-
-def _form_page(template: str, form, **context):
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template(template, form=form, **context), status
-
 
 # ---- homes -------------------------------------------------------------------------------
 
@@ -71,30 +57,6 @@ def home(home_slug: str):
 
 
 # ---- listings ----------------------------------------------------------------------------
-
-def _listing_input(form: ListingForm) -> listings.ListingInput:
-    return listings.ListingInput(
-        title_zh=form.title_zh.data or "",
-        title_en=form.title_en.data or "",
-        description_zh=form.description_zh.data or "",
-        description_en=form.description_en.data or "",
-        tags=form.tags.data or "",
-        price_fen=form.price.fen,
-        unit_zh=form.unit_zh.data or "",
-        unit_en=form.unit_en.data or "",
-        elder_id=form.elder_id.data or None,
-        care_share_bps=form.care_share.bps,
-        cancel_hours=form.cancel_hours.number,
-        included_zh=form.included_zh.data or "", included_en=form.included_en.data or "",
-        directions_zh=form.directions_zh.data or "", directions_en=form.directions_en.data or "",
-        map_url=form.map_url.data or "",
-        stock=form.stock.number,
-        made_to_order=bool(form.made_to_order.data),
-        lead_days=form.lead_days.number,
-        harvest_date=form.harvest_date.data,
-        ships_to=list(form.ships_to.data or []),
-    )
-
 
 def _listing_initial(listing) -> dict:
     return {

@@ -49,6 +49,7 @@ class Contact:
     city: str | None = None
     district: str | None = None
     street: str | None = None
+    pickup: bool = False  # goods handed over at the home (a walk-in buyer): no shipping address
 
 
 def normalize_phone(text: str) -> str:
@@ -65,7 +66,7 @@ def check_contact(contact: Contact, review: Review) -> dict[str, str]:
                                     "or an international number starting with +.")
     if contact.email and not EMAIL.match(contact.email.strip()):
         errors["contact_email"] = _("Please give a valid email address, or leave it empty.")
-    if review.needs_shipping:
+    if review.needs_shipping and not contact.pickup:
         for name in ("province", "city", "district", "street"):
             value = (getattr(contact, name) or "").strip()
             if not value or len(value) > (200 if name == "street" else 40):
@@ -145,7 +146,7 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
     hold = now + timedelta(minutes=_hold_minutes(provider_name))
     orders: list[Order] = []
     to_reserve: list[tuple[OrderLine, list[date], str]] = []
-    ships = review.needs_shipping
+    ships = review.needs_shipping and not contact.pickup
     for index, group in enumerate(review.by_home(), start=1):
         home_id, lines = group.home.id, group.lines
         home_goods = any(line.listing.kind in GOODS for line in lines)

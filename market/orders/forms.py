@@ -83,3 +83,21 @@ class PaymentDetailsForm(FlaskForm):
                         render_kw={"inputmode": "tel"})
     note_zh = TextAreaField(_l("Note for buyers (Chinese)"), validators=[Length(max=1000)])
     note_en = TextAreaField(_l("Note for buyers (English)"), validators=[Length(max=1000)])
+
+
+class WalkInForm(FlaskForm):
+    """An order staff take for a walk-in or telephone buyer (no account)."""
+
+    choice = SelectField(_l("What they buy"), choices=[], validate_choice=False)
+    quantity = StringField(_l("How many (units, seats, or guests of a stay)"), default="1",
+                           render_kw={"inputmode": "numeric"})
+    check_in = StringField(_l("Check-in (stays only)"), render_kw={"type": "date"})
+    check_out = StringField(_l("Check-out (stays only)"), render_kw={"type": "date"})
+    name = StringField(_l("Buyer's name"), validators=[Length(max=80)])
+    phone = StringField(_l("Buyer's phone"), validators=[Length(max=20)], render_kw={"inputmode": "tel"})
+    paid = RadioField(_l("Payment"), choices=[("now", _l("Paid now, in cash")),
+                                              ("waiting", _l("Will pay later (waiting)"))], default="now")
+    ship_province = SelectField(_l("Province"), choices=[], validate_choice=False)
+    ship_city = StringField(_l("City"), validators=[Length(max=40)])
+    ship_district = StringField(_l("District or county"), validators=[Length(max=40)])
+    ship_street = StringField(_l("Street, building and room"), validators=[Length(max=200)])

@@ -133,6 +133,17 @@ def apply_ship(order: Order, actor, carrier: str | None, tracking_number: str | 
     return lines
 
 
+def apply_hand_over(order: Order, actor, now: datetime | None = None) -> list[OrderLine]:
+    """Goods given to the buyer at the home (a walk-in sale): done without a parcel or mail."""
+    now = now or clock.now()
+    _check_order(order)
+    lines = [line for line in open_lines(order) if line.kind in GOODS]
+    for line in lines:
+        _done(line, actor, now)
+    apply_complete(order, actor, now)
+    return lines
+
+
 @use_case
 def mark_done(order: Order, line_id, actor) -> OrderLine:
     """Decided on the order locked and read afresh, so a refund or cancellation committed

@@ -171,7 +171,6 @@ def reservation_order(line: OrderLine) -> tuple:
     return ({"tour": 0, "homestay": 1}.get(line.kind, 2), line.session_id or line.room_id or line.listing_id)
 
 
-
 @use_case
 def expire_due(now: datetime | None = None, limit: int = 500) -> int:
     """Release every unpaid order whose hold has ended (`flask orders expire`). Commits.
@@ -266,6 +265,14 @@ def cancel_order(order: Order, *, actor=None, by_staff: bool = False, reason: st
     confirmed meanwhile makes it a paid order, cancelled with its refund. An unpaid order's open
     payment attempts are closed (the Checkout Session expired) after the commit."""
 
+    order = apply_cancel_order(order, actor=actor, by_staff=by_staff, reason=reason, now=now)
+    db.session.commit()
+    return order
+
+
+def apply_cancel_order(order: Order, *, actor=None, by_staff: bool = False, reason: str = "",
+                       now: datetime | None = None) -> Order:
+    """cancel_order without the commit (another use case cancels inside its own)."""
     now = now or clock.now()
     reason = (reason or "").strip()
     if by_staff and not reason:
@@ -293,7 +300,6 @@ def cancel_order(order: Order, *, actor=None, by_staff: bool = False, reason: st
             db.session.rollback()
             raise OrderError(str(error)) from None
     queue_mail(order, "cancelled")
-    db.session.commit()
     return order
 
 
@@ -386,9 +392,7 @@ def _refund_amounts(order: Order, requests: dict[int, tuple[str, str]]) -> dict[
 
 
 def status_label(status: str) -> str:
-    labels = {
-        "pending_payment": _("waiting for payment"), "paid": _("paid"), "fulfilled": _("done"),
-        "cancelled": _("cancelled"), "expired": _("expired"), "refunded": _("refunded"),
-        "partially_refunded": _("partly refunded"),
-    }
+    labels = {"pending_payment": _("waiting for payment"), "paid": _("paid"), "fulfilled": _("done"),
+              "cancelled": _("cancelled"), "expired": _("expired"), "refunded": _("refunded"),
+              "partially_refunded": _("partly refunded")}
     return labels.get(status, status)

@@ -59,14 +59,23 @@ def cancel_line(order: Order, line_id, *, actor=None, reason: str = "",
         raise OrderStateError(_("This can no longer be cancelled online. Please contact the home."))
     if not any(_owed(other) for other in order.lines if other.id != line.id):
         return cancel_order(order, actor=actor, reason=reason, now=now)
-    apply_release_line(order, line)
-    amount = refundable_by_line(order).get(line.id, 0)
-    try:
-        apply_request_refund(order, {line.id: amount}, reason or "line cancelled by the buyer", actor=actor,
-                             idempotency_key=f"cancel-line-{line.id}", initiated_by="customer")
-    except PaymentError as error:
-        db.session.rollback()
-        raise OrderError(str(error)) from None
+    amount = apply_cancel_line(order, line, actor=actor, reason=reason or "line cancelled by the buyer",
+                               initiated_by="customer")
     queue_mail(order, "line_cancelled", line=line, amount=amount)
     db.session.commit()
     return order
+
+
+def apply_cancel_line(order: Order, line: OrderLine, *, actor, reason: str, initiated_by: str,
+                      key: str | None = None) -> int:
+    """Release what one line of a paid order holds and refund its whole amount through the
+    order's provider (no commit, no mail). Returns the amount refunded, in fen."""
+    apply_release_line(order, line)
+    amount = refundable_by_line(order).get(line.id, 0)
+    try:
+        apply_request_refund(order, {line.id: amount}, reason, actor=actor,
+                             idempotency_key=key or f"cancel-line-{line.id}", initiated_by=initiated_by)
+    except PaymentError as error:
+        db.session.rollback()
+        raise OrderError(str(error)) from None
+    return amount

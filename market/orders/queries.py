@@ -122,6 +122,15 @@ def sessions_on(home_id: int, day: date) -> list[Attendance]:
     return result
 
 
+def booked_sessions_ahead(home_id: int, now, days: int = 14) -> list[TourSession]:
+    """A home's sessions of the coming days that have seats booked (to move one in two taps)."""
+    return list(db.session.scalars(
+        select(TourSession).join(Listing, Listing.id == TourSession.listing_id)
+        .where(Listing.home_id == home_id, TourSession.reserved > 0, TourSession.starts_at > now,
+               TourSession.starts_at < now + timedelta(days=days))
+        .order_by(TourSession.starts_at).limit(20)))
+
+
 def stays_on(home_id: int, day: date, *, leaving: bool = False) -> list[tuple[Order, OrderLine]]:
     """A home's stays that check in on a local day (or check out, with leaving=True)."""
     on_day = OrderLine.check_out == day if leaving else OrderLine.check_in == day

@@ -79,7 +79,7 @@ def today(home_slug: str):
         arrivals=queries.stays_on(g.home.id, day), departures=queries.stays_on(g.home.id, day, leaving=True),
         to_ship=queries.to_ship(g.home.id), done_form=LineDoneForm(), is_due=fulfilment.is_due,
         to_confirm=queries.awaiting_offline_payment(g.home.id), low_stock=queries.low_stock(g.home.id),
-        to_approve=_waiting_for_me(),
+        to_approve=_waiting_for_me(), coming=queries.booked_sessions_ahead(g.home.id, now),
     ), code
 
 

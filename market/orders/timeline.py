@@ -6,13 +6,13 @@ Events store short codes as their reason ("checkout", "payment offline cash", "h
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from market.clock import local
-from market.i18n import format_moment
+from market.i18n import format_day, format_moment
 from models import OrderEvent, User, db
 
 REASONS = {
@@ -27,6 +27,7 @@ REASONS = {
     "all done": _l("Everything in the order is done: attended, checked out or shipped."),
     "done": _l("Marked done."),
     "shipped": _l("Shipped."),
+    "walk-in": _l("Taken by the home's staff for a buyer in person or on the telephone."),
 }
 METHODS = {"cash": _l("cash"), "transfer": _l("bank transfer"), "other": _l("another way")}
 
@@ -53,9 +54,31 @@ def _moved_text(reason: str) -> str:
              was=format_moment(local(was), "short"), now=format_moment(local(now_at), "short"))
 
 
+BLOCKED = "night blocked "
+
+
+def night_blocked_reason(day: date, why: str = "") -> str:
+    """The stored reason when the home closes a booked room for a night: the day, then the
+    staff member's words (if any)."""
+    return f"{BLOCKED}{day.isoformat()}" + (f": {why.strip()}" if why and why.strip() else "")
+
+
+def _blocked_text(reason: str) -> str:
+    day_text, _colon, why = reason.removeprefix(BLOCKED).partition(": ")
+    try:
+        day = date.fromisoformat(day_text)
+    except ValueError:
+        return reason
+    text = _("The home closed the room on the night of %(day)s: the stay is cancelled and refunded in full.",
+             day=format_day(day))
+    return f"{text} {why}" if why else text
+
+
 def event_text(event: OrderEvent) -> str:
     """The event's reason as a sentence a buyer understands (free text stays as written)."""
     reason = (event.reason or "").strip()
+    if reason.startswith(BLOCKED):
+        return _blocked_text(reason)
     if reason.startswith(MOVED):
         return _moved_text(reason)
     if reason.startswith("payment "):

@@ -4,7 +4,7 @@ page works out what is free from the clock: a hold whose time has passed is show
 seats, nights and units as free, before the minute's job has released them."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from flask import current_app
@@ -108,7 +108,7 @@ def _url(world: World, rule: str, endpoint: str) -> str:
         "membership_id": rows.membership.id, "disbursement_id": rows.disbursement.id,
         "donation_id": rows.donation.id, "reference": reference, "line_id": rows.line.id, "item_id": 1,
         "job_id": 1, "seq": 1, "year": 2026, "month": 1, "code": "en", "path": "home-a.jpg", "refund_id": 1,
-        "token": "0" * 32,
+        "token": "0" * 32, "day": (date.today() + timedelta(days=5)).isoformat(),
     }
     # A part named by a route added later gets 1: its page may be a 404, which must not write either.
     return re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", lambda m: str(values.get(m.group(1), 1)), rule)

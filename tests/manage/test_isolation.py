@@ -217,6 +217,7 @@ class World:
             "person_id": ids_of.tb_elder.id, "request_id": ids_of.tb_request.id,
             "service_id": ids_of.tb_service.id, "dispute_id": ids_of.tb_dispute.id,
             "allocation_id": ids_of.tb_allocation.id,
+            "day": (date.today() + timedelta(days=5)).isoformat(),  # a room's night (room calendar)
         }
         url = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>",
                      lambda match: str(values[match.group(1)]), rule)
@@ -235,7 +236,7 @@ PAYLOAD = {
     "duration_minutes": "30", "day": "2031-01-01", "start": "10:00", "name_zh": "改了",
     "max_guests": "1", "display_name_zh": "改了", "role": "staff", "incentive": "0",
     "identifier": "nobody@example.com", "slug": "changed", "care_share": "1", "approve": "y",
-    "amount": "1",
+    "amount": "1", "action": "block", "confirmed": "yes", "reason": "x",
 }
 
 

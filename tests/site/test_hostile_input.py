@@ -9,6 +9,7 @@ four roles together try every value on every route (a full product would take ho
 """
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -104,6 +105,7 @@ def _path_values(world: World, endpoint: str) -> dict:
         "person_id": rows.tb_elder.id, "request_id": rows.tb_request.id, "service_id": rows.tb_service.id,
         "dispute_id": rows.tb_dispute.id, "allocation_id": rows.tb_allocation.id,
         "recognition_id": 1, "budget_id": 1,
+        "day": (date.today() + timedelta(days=5)).isoformat(),  # a room's night (room calendar)
     }
 
 
