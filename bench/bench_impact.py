@@ -227,9 +227,7 @@ def _run(label, url, engine_options=None) -> dict:
     figures["pages"] = {name: _report(name, samples, None if name == "/healthz" else base)
                         for name, samples in timings.items()}
     with app.app_context():
-        from market.impact import sums
-
-        from market.impact import rollup
+        from market.impact import rollup, sums
 
         period = rollup.current_period()
         rows = {h: values for h, (p, values) in rollup.stored().items() if p == period}

@@ -180,7 +180,8 @@ def withdraw_disbursement(home_id: int, disbursement_id: int, user) -> Disbursem
             .execution_options(synchronize_session=False)
         ).rowcount
         if claimed != 1:
-            raise FundError(_("This proposal was already %(status)s.", status=status_label(disbursement.status)))
+            raise FundError(_("This proposal was already %(status)s.",
+                              status=status_label(disbursement.status)))
     except FundError:
         db.session.rollback()
         raise

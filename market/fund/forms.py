@@ -173,7 +173,8 @@ class CorrectionDecisionForm(FlaskForm):
 
 class RejectGrantForm(FlaskForm):
     reason = TextAreaField(_l("Why it is rejected"),
-                           validators=[DataRequired(_l("Say why the subsidy or grant is rejected.")), Length(max=2000)])
+                           validators=[DataRequired(_l("Say why the subsidy or grant is rejected.")),
+                                       Length(max=2000)])
 
 
 class WithdrawForm(FlaskForm):
@@ -188,7 +189,8 @@ class MonthSettlementForm(FlaskForm):
     method = RadioField(_l("How the money was paid"), choices=[
         ("cash", _l("Cash, handed over")), ("transfer", _l("Bank transfer")),
     ], validators=[InputRequired(_l("Choose how the money was paid: cash or transfer."))])
-    paid_by = StringField(_l("Who paid (name)"), validators=[DataRequired(_l("Give the name of the person who paid (at most 120 characters).")), Length(max=120)])
+    paid_by = StringField(_l("Who paid (name)"), validators=[
+        DataRequired(_l("Give the name of the person who paid (at most 120 characters).")), Length(max=120)])
     paid_on = DateField(_l("Date paid"), validators=[InputRequired(_l("Give the date."))])
     reference = StringField(_l("Bank or transfer reference"), validators=[Length(max=120)])
     submit = SubmitField(_l("Record this settlement"))

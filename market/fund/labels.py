@@ -1,7 +1,7 @@
 """Plain words for the books' codes (entry kinds, categories, sources, accounts), for exports
-that are read without the site: the CSV and the statement workbook. The same words as the
-templates' macros (`templates/fund/_macros.html`, `templates/ledger/entry.html`), so one
-translation serves both."""
+that are read without the site (the CSV and the statement workbook) and for the pages: entry
+kinds reach the templates as the global `entry_kind_label`; the other codes have the same words
+in the templates' macros (`templates/fund/_macros.html`), so one translation serves both."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ def entry_kind(kind: str) -> str:
         "sale": _("Sale"), "refund": _("Refund"), "release": _("Released to available"),
         "donation": _("Donation"), "grant": _("Subsidy or grant"), "disbursement": _("Care spending"),
         "settlement": _("Settlement between the home and the platform"), "audit": _("Change of a rule"),
+        "time_service": _("Service given"), "time_redeem": _("Hours spent on help"),
+        "time_gift": _("Hours given or received as a gift"), "time_reversal": _("Taken back after a dispute"),
+        "time_allocation": _("Hours from the home's reserve"),
     }.get(kind, kind)
 
 

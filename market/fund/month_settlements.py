@@ -52,7 +52,8 @@ def first_day(month: str) -> date:
 
 def find(home_id: int, month: str) -> MonthSettlement | None:
     return db.session.scalar(select(MonthSettlement).where(
-        MonthSettlement.home_id == home_id, MonthSettlement.month == month, MonthSettlement.currency == "CNY"))
+        MonthSettlement.home_id == home_id, MonthSettlement.month == month,
+        MonthSettlement.currency == "CNY"))
 
 
 def apply_record_month_settlement(home_id: int, user, *, month: str, method: str, paid_by: str,
@@ -157,5 +158,6 @@ def holdings(home_id: int) -> Holdings:
         platform_holds=_online_home_shares(home.id) - balances.get(codes.SETTLEMENTS_PAID, 0),
         home_holds=balances.get(codes.HOME_CASH, 0),
         fees_owed=balances.get(codes.FEES_PAYABLE, 0),
-        last_month=last, last_month_first=first_day(last), last_month_fees=last_fees, last_month_settled=settled,
+        last_month=last, last_month_first=first_day(last), last_month_fees=last_fees,
+        last_month_settled=settled,
     )

@@ -59,8 +59,10 @@ def index(home_slug: str):
         settled = months.find(home.id, month)
         rows.append((month, settled, None if settled else offline.month_figures(home.id, month)))
     ids = [settled.entry_id for _m, settled, _f in rows if settled and settled.entry_id]
-    seqs = dict(db.session.execute(select(JournalEntry.id, JournalEntry.seq).where(JournalEntry.id.in_(ids))).all())
-    return render_template("fund/manage/months.html", home=home, role=role, rows=rows, seqs=seqs, first_day=months.first_day,
+    seqs = dict(db.session.execute(
+        select(JournalEntry.id, JournalEntry.seq).where(JournalEntry.id.in_(ids))).all())
+    return render_template("fund/manage/months.html", home=home, role=role, rows=rows, seqs=seqs,
+                           first_day=months.first_day,
                            held=months.holdings(home.id))
 
 
@@ -72,7 +74,8 @@ def settle(home_slug: str):
         return render_error(403, _("Only an administrator can record a settlement."))
     form = MonthSettlementForm()
     if request.method == "GET" and not form.month.data:
-        form.month.data = request.args.get("month", "")[:7] or months.previous_month(clock.local_today(home=home))
+        form.month.data = (request.args.get("month", "")[:7]
+                           or months.previous_month(clock.local_today(home=home)))
     figures = None
     try:
         figures = offline.month_figures(home.id, months.check_month(form.month.data, home))
@@ -89,11 +92,13 @@ def settle(home_slug: str):
             return render_template("fund/manage/month_settle.html", home=home, form=form, figures=figures,
                                    error=str(error)), 400
         if created:
-            flash(_("Settlement of %(month)s recorded.", month=month_name(months.first_day(settlement.month))),
+            flash(_("Settlement of %(month)s recorded.",
+                    month=month_name(months.first_day(settlement.month))),
                   "success")
         else:
             flash(_("%(month)s was already settled on %(day)s: nothing was recorded twice.",
-                    month=month_name(months.first_day(settlement.month)), day=format_date(settlement.paid_on, "long")),
+                    month=month_name(months.first_day(settlement.month)),
+                    day=format_date(settlement.paid_on, "long")),
                   "info")
         return redirect(url_for(".index", home_slug=home.slug))
     status = 400 if form.is_submitted() else 200

@@ -315,3 +315,6 @@ def _fund_money(minor: int, currency: str = "CNY") -> str:
     from flask_babel import get_locale
 
     return _money_text(int(minor), currency, str(get_locale() or "zh_Hans"))
+
+
+bp.app_template_global("entry_kind_label")(labels.entry_kind)

@@ -35,7 +35,8 @@ from models.timebank import (
 SHOWN = 5
 PAID_STATUSES = ("paid", "fulfilled", "refunded", "partially_refunded")
 SOURCES = {"donation": Donation, "grant": Grant, "disbursement": Disbursement, "settlement": Settlement,
-           "correction": Correction, "month_settlement": MonthSettlement, "payment_difference": PaymentDifference,
+           "correction": Correction, "month_settlement": MonthSettlement,
+           "payment_difference": PaymentDifference,
            "timebank_service": Service, "timebank_transfer": TimeTransfer, "timebank_dispute": TimeDispute,
            "timebank_allocation": TimeAllocation, "timebank_recognition": RecognitionAward}
 

@@ -13,6 +13,9 @@
   available care fund (see release.py for when).
 - Donation, grant, disbursement and settlement: money into and out of the care fund, posted by
   the fund's use cases.
+
+Long because: one short wrapper per kind of money event, each naming its accounts and its
+idempotency key; side by side they are the market's chart of postings in one place.
 - Extra on an offline payment (`order:<id>:extra`, kind "donation", source_type
   "payment_difference"): the buyer paid the home more than the order's total and the home
   recorded why; the extra goes wholly to the available care fund, like a gift. (Less than the

@@ -10,8 +10,8 @@ from flask_login import current_user
 
 from market import clock
 from market.manage import room_calendar
-from market.manage.service import ManageError
 from market.manage.blueprint import bp
+from market.manage.service import ManageError
 from market.orders import queries
 
 
@@ -66,8 +66,11 @@ def room_night(home_slug: str, room_id: int, day: str):
             elif action == "block":
                 night = room_calendar.block(g.home, room, night_day, actor=current_user, reason=reason,
                                             confirmed=request.form.get("confirmed") == "yes")
-                flash(_("The stay is cancelled and refunded in full; the buyer is told. The night is blocked.")
-                      if night.state == "booked" else _("The night is blocked: nobody can book it."), "success")
+                done = _("The night is blocked: nobody can book it.")
+                if night.state == "booked":
+                    done = _("The stay is cancelled and refunded in full; the buyer is told. "
+                             "The night is blocked.")
+                flash(done, "success")
             else:
                 abort(400)
         except ManageError as error:

@@ -12,13 +12,14 @@ from market.once import one_time
 from market.orders import walk_in
 from market.orders.errors import OrderError, SoldOut
 from market.orders.forms import WalkInForm
-from market.orders.timeline import METHODS
 from market.orders.staff_views import _order, bp
+from market.orders.timeline import METHODS
 from market.provinces import PROVINCES
 
 
 def _prepare(form: WalkInForm) -> WalkInForm:
-    form.choice.choices = [("", _("— choose —"))] + [(value, value) for value, _k, _r in walk_in.choices(g.home)]
+    form.choice.choices = [("", _("— choose —"))] + [
+        (value, value) for value, _k, _r in walk_in.choices(g.home)]
     form.ship_province.choices = [("", _("— collected at the home —"))] + [
         (zh, en if is_english() else zh) for zh, en in PROVINCES]
     return form

@@ -73,7 +73,8 @@ def test_a_taken_night_shows_the_listing_again_with_the_message_and_the_choice_k
     assert f'name="check_in" type="date" value="{check_in.isoformat()}"' in page
     assert "Your cart is empty" in client.get("/cart").get_data(as_text=True)
     client.get("/lang/zh_Hans")
-    page = _refused(client, stay, room, check_in.isoformat(), check_out_day.isoformat()).get_data(as_text=True)
+    refused = _refused(client, stay, room, check_in.isoformat(), check_out_day.isoformat())
+    page = refused.get_data(as_text=True)
     assert "购物车" in page and "Nothing was added" not in page
 
 

@@ -66,7 +66,8 @@ def test_settlement_leaves_each_side_holding_what_it_actually_holds(make):
     figures = offline.month_figures(home.id, month)
     assert figures == {"fees": 1000, "operations": 3500, "incentive": 0, "net": -2500}
     settlement, created = months.record_month_settlement(
-        home.id, admin, month=month, method="transfer", paid_by="Platform office", paid_on=clock.local_today())
+        home.id, admin, month=month, method="transfer", paid_by="Platform office",
+        paid_on=clock.local_today())
     assert created and settlement.net_fen == -2500
     balances = ledger.home_balances(home.id)
     # The home: ¥100 cash from the buyer + ¥25 the platform sent = ¥125 in its hands, owes nothing.

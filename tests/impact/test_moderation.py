@@ -42,7 +42,8 @@ def test_the_committee_hides_and_restores_its_homes_review_with_a_reason(client,
     assert (decision.action, decision.reason, decision.user_id, decision.as_admin) == (
         "hide", "insults the cook", supervisor.id, False) and decision.created_at is not None
     assert "Chair Wang" in client.get(url).get_data(as_text=True)
-    assert post_form(client, url, {"review": review.id, "action": "hide", "reason": "again"}).status_code == 400
+    again = post_form(client, url, {"review": review.id, "action": "hide", "reason": "again"})
+    assert again.status_code == 400
     assert post_form(client, url, {"review": review.id, "action": "restore",
                                    "reason": "checked: fair words"}).status_code == 302
     db.session.expire_all()

@@ -18,8 +18,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from market.demo import data as demo
-from models import Home, Listing, Order, OutboxJob, TourSession, db, utcnow
 from market.orders.timeline import MOVED
+from models import Home, Listing, Order, OutboxJob, TourSession, db, utcnow
 from tests.site.test_browser import browser, live_server, phone_page, shots  # noqa: F401
 from tests.site.test_buyer_walk import Walk
 from tests.site.test_buyer_walk import _axe_source as axe_source
@@ -108,7 +108,8 @@ def test_console_walk_at_360px(browser, live_server, shots):  # noqa: F811
     _click(page, page.locator(".preview-bar button[value=published]"))
     walk.check("published")
     taps["publish a tour (from today)"] = 4  # listings, Tour, Preview, Publish (and the one form)
-    listing = db.session.scalar(select(Listing).where(Listing.title_en == "Old crafts: weaving a bamboo basket"))
+    listing = db.session.scalar(
+        select(Listing).where(Listing.title_en == "Old crafts: weaving a bamboo basket"))
     assert listing.status == "published" and len(listing.photos) == 3 and len(listing.sessions) == 8
 
     # Move the booked session from the today page: its "Move or change" button, the form.

@@ -39,7 +39,8 @@ def three_homes(make):
 def _cart_orders(sessions, seats=2) -> list[Order]:
     owner = f"s:{new_form_token()}"
     for tour_session in sessions:
-        carts.add_to_cart(owner, tour_session.listing_id, quantity=str(seats), session_id=str(tour_session.id))
+        carts.add_to_cart(owner, tour_session.listing_id, quantity=str(seats),
+                          session_id=str(tour_session.id))
     db.session.commit()
     review = carts.review_cart(owner)
     contact = Contact(name="Ann Buyer", phone="13800138000", email="buyer@example.com")
@@ -97,7 +98,8 @@ def test_paid_once_three_orders_paid_three_sale_entries_and_each_homes_care_shar
         assert sum(p.amount for p in entry.postings) == 0
         booked = -sum(p.amount for p in entry.postings if p.share == "care")
         line = order.lines[0]
-        assert booked == split_line(line.amount_fen, care_bps, line.incentive_bps, line.platform_fee_bps)["care"]
+        rates = (care_bps, line.incentive_bps, line.platform_fee_bps)
+        assert booked == split_line(line.amount_fen, *rates)["care"]
     # Stripe's fee for the one charge is shared out and adds up to it.
     charge = fake.charge_for(session_id)
     fee = fake.balance_transactions[charge["balance_transaction"]]["fee"]
