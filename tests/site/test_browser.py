@@ -126,6 +126,7 @@ CUT_TEXT = """() => {
 def _check_page(page, shots: Path, name: str) -> None:
     """At 360px: no horizontal scrolling, base text at least 18px, tap targets at least 44px,
     nothing cut off; then a full-page screenshot."""
+    page.wait_for_load_state()  # a click's navigation may still be loading its stylesheet
     width = page.evaluate(
         "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
     )

@@ -241,17 +241,18 @@ class Browser:
 
 
 class _FormFields(HTMLParser):
-    """The fields of the first form whose action contains `action`, as a browser would send them."""
+    """The fields of the first form whose action contains `action`, as a browser would send them
+    (a form without an action posts to its own page, `path`)."""
 
-    def __init__(self, action: str):
+    def __init__(self, action: str, path: str = ""):
         super().__init__()
-        self.action, self.inside, self.fields = action, False, []
+        self.action, self.path, self.inside, self.fields = action, path, False, []
         self._select = self._textarea = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self.inside = self.action in (a.get("action") or "") and not self.fields
+            self.inside = self.action in (a.get("action") or self.path) and not self.fields
         if not self.inside or not a.get("name") and tag != "option":
             return
         if tag == "input" and a.get("type") not in ("submit", "button", "file", "image", "reset"):
@@ -278,8 +279,8 @@ class _FormFields(HTMLParser):
             self.inside = False
 
 
-def form_fields(page: str, action: str) -> list[tuple[str, str]]:
-    parser = _FormFields(action)
+def form_fields(page: str, action: str, path: str = "") -> list[tuple[str, str]]:
+    parser = _FormFields(action, path)
     parser.feed(page)
     assert parser.fields, f"no form to {action}"
     return parser.fields
@@ -301,7 +302,7 @@ def test_a_listing_edited_on_a_is_found_by_search_on_b(cluster):
     edit = f"/manage/{cluster.rows['home']}/listings/{cluster.rows['listing']}/edit"
     word = "zorblax" + secrets.token_hex(3)
     fields = [(name, f"{value} {word}" if name == "title_en" else value)
-              for name, value in form_fields(staff.get(edit).text, "/edit")]
+              for name, value in form_fields(staff.get(edit).text, "/edit", path=edit)]
     saved = staff.http.post(a + edit, data=fields, allow_redirects=False, timeout=60)
     assert saved.status_code == 302, saved.text[:2000]
     deadline = time.monotonic() + SEARCH_WAIT
