@@ -50,6 +50,32 @@ def _named(ids: list[int]) -> str:
     return shown + (", …" if len(ids) > SHOWN else "")
 
 
+# Records that must each have an entry naming them (source_type, source_id): the record, its
+# source type, which of its rows count, and the problem's words.
+_NEEDS_ENTRY = (
+    (Disbursement, "disbursement", Disbursement.status == "approved",
+     "approved disbursements without an entry"),
+    (Grant, "grant", Grant.status == "confirmed", "confirmed grants without an entry"),
+    (Correction, "correction", Correction.status == "approved",
+     "approved corrections without a reversing entry"),
+    (MonthSettlement, "month_settlement", None, "monthly settlements without an entry"),
+    (PaymentDifference, "payment_difference", PaymentDifference.kind == "extra",
+     "extra offline payments without their care-fund entry"),
+    (Service, "timebank_service", Service.status.in_(("confirmed", "reversed")),
+     "confirmed time-bank services without an entry"),
+)
+
+
+def _without_entry(session, model, source_type: str, condition, problem: str) -> list[str]:
+    """Rows of `model` matching `condition` that no entry names as its source."""
+    query = select(model.id).where(
+        ~exists().where(and_(E.source_type == source_type, E.source_id == model.id)))
+    if condition is not None:
+        query = query.where(condition)
+    missing = _ids(session, query.order_by(model.id))
+    return [f"{problem}: {_named(missing)}"] if missing else []
+
+
 def problems(session) -> list[str]:
     found = []
     missing_sale = _ids(session, select(Order.id).where(
@@ -66,44 +92,9 @@ def problems(session) -> list[str]:
     ).order_by(Refund.id))
     if missing_refund:
         found.append(f"succeeded refunds without a refund entry: {_named(missing_refund)}")
-    missing_spend = _ids(session, select(Disbursement.id).where(
-        Disbursement.status == "approved",
-        ~exists().where(and_(E.source_type == "disbursement", E.source_id == Disbursement.id)),
-    ).order_by(Disbursement.id))
-    if missing_spend:
-        found.append(f"approved disbursements without an entry: {_named(missing_spend)}")
-    missing_grant = _ids(session, select(Grant.id).where(
-        Grant.status == "confirmed",
-        ~exists().where(and_(E.source_type == "grant", E.source_id == Grant.id)),
-    ).order_by(Grant.id))
-    if missing_grant:
-        found.append(f"confirmed grants without an entry: {_named(missing_grant)}")
-    missing_reversal = _ids(session, select(Correction.id).where(
-        Correction.status == "approved",
-        ~exists().where(and_(E.source_type == "correction", E.source_id == Correction.id)),
-    ).order_by(Correction.id))
-    if missing_reversal:
-        found.append(f"approved corrections without a reversing entry: {_named(missing_reversal)}")
-
-    missing_month = _ids(session, select(MonthSettlement.id).where(
-        ~exists().where(and_(E.source_type == "month_settlement", E.source_id == MonthSettlement.id)),
-    ).order_by(MonthSettlement.id))
-    if missing_month:
-        found.append(f"monthly settlements without an entry: {_named(missing_month)}")
+    for model, source_type, condition, problem in _NEEDS_ENTRY:
+        found += _without_entry(session, model, source_type, condition, problem)
     found += _fee_pairs(session)
-    missing_extra = _ids(session, select(PaymentDifference.id).where(
-        PaymentDifference.kind == "extra",
-        ~exists().where(and_(E.source_type == "payment_difference", E.source_id == PaymentDifference.id)),
-    ).order_by(PaymentDifference.id))
-    if missing_extra:
-        found.append(f"extra offline payments without their care-fund entry: {_named(missing_extra)}")
-
-    missing_hours = _ids(session, select(Service.id).where(
-        Service.status.in_(("confirmed", "reversed")),
-        ~exists().where(and_(E.source_type == "timebank_service", E.source_id == Service.id)),
-    ).order_by(Service.id))
-    if missing_hours:
-        found.append(f"confirmed time-bank services without an entry: {_named(missing_hours)}")
 
     found += _recognition_problems(session)
 
