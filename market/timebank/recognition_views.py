@@ -14,7 +14,7 @@ from market.once import one_time
 from market.timebank import recognitions
 from market.timebank.common import TimeBankError
 from market.timebank.forms import ActionForm, BudgetForm, DecideForm, LevelForm
-from market.timebank.staff_views import _home_for, bp
+from market.timebank.staff_views import _home_for, bp, decided
 from market.timebank.views import fail
 
 
@@ -86,17 +86,9 @@ def propose_budget(home_slug: str):
 @bp.post("/recognitions/budgets/<int:budget_id>/decide")
 @one_time
 def decide_budget(home_slug: str, budget_id: int):
-    home, _role = _home_for(home_slug)
-    form = DecideForm()
-    if not form.validate_on_submit():
-        return render_error(400)
-    approve = bool(form.uphold.data) and not form.dismiss.data
-    try:
-        recognitions.decide_budget(current_user, home.id, budget_id, approve=approve)
-    except TimeBankError as error:
-        return fail(error)
-    flash(_("Budget approved: recognitions can be handed over.") if approve else _("Rejected."), "success")
-    return _back(home)
+    return decided(home_slug, lambda home, approve, _form: recognitions.decide_budget(
+        current_user, home.id, budget_id, approve=approve),
+        _("Budget approved: recognitions can be handed over."), _("Rejected."), back=_back)
 
 
 @bp.post("/recognitions/<int:recognition_id>/people/<int:person_id>/hand-over")

@@ -76,6 +76,22 @@ def _back(home: Home):
     return redirect(url_for(".index", home_slug=home.slug))
 
 
+def decided(home_slug: str, act, yes: str, no: str, back=None):
+    """A four-eyes decision posted with DecideForm: `act(home, said_yes, form)` records it (a
+    TimeBankError refuses it, nothing changed); then the message for yes or no, and back."""
+    home, _role = _home_for(home_slug)
+    form = DecideForm()
+    if not form.validate_on_submit():
+        return render_error(400)
+    said_yes = bool(form.uphold.data) and not form.dismiss.data
+    try:
+        act(home, said_yes, form)
+    except TimeBankError as error:
+        return fail(error)
+    flash(yes if said_yes else no, "success")
+    return (back or _back)(home)
+
+
 @bp.get("/")
 def index(home_slug: str):
     home, role = _home_for(home_slug)
@@ -258,19 +274,9 @@ def dispute(home_slug: str, service_id: int):
 @bp.post("/disputes/<int:dispute_id>/decide")
 @one_time
 def decide(home_slug: str, dispute_id: int):
-    home, _role = _home_for(home_slug)
-    form = DecideForm()
-    if not form.validate_on_submit():
-        return render_error(400)
-    uphold = bool(form.uphold.data) and not form.dismiss.data
-    try:
-        disputes.decide_dispute(current_user, home.id, dispute_id, uphold=uphold,
-                                comment=form.comment.data or "")
-    except TimeBankError as error:
-        return fail(error)
-    flash(_("Upheld: the hours were taken back with a reversing entry.") if uphold
-          else _("Dismissed: the hours stay."), "success")
-    return _back(home)
+    return decided(home_slug, lambda home, uphold, form: disputes.decide_dispute(
+        current_user, home.id, dispute_id, uphold=uphold, comment=form.comment.data or ""),
+        _("Upheld: the hours were taken back with a reversing entry."), _("Dismissed: the hours stay."))
 
 
 @bp.post("/reserve/allocate")
@@ -293,14 +299,6 @@ def allocate(home_slug: str):
 @bp.post("/reserve/<int:allocation_id>/decide")
 @one_time
 def decide_allocation(home_slug: str, allocation_id: int):
-    home, _role = _home_for(home_slug)
-    form = DecideForm()
-    if not form.validate_on_submit():
-        return render_error(400)
-    approve = bool(form.uphold.data) and not form.dismiss.data
-    try:
-        reserve.decide(current_user, home.id, allocation_id, approve=approve)
-    except TimeBankError as error:
-        return fail(error)
-    flash(_("Approved: the hours are in the person's passbook.") if approve else _("Rejected."), "success")
-    return _back(home)
+    return decided(home_slug, lambda home, approve, _form: reserve.decide(
+        current_user, home.id, allocation_id, approve=approve),
+        _("Approved: the hours are in the person's passbook."), _("Rejected."))
