@@ -24,7 +24,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from market import clock
-from market.ledger import entries as ledger_entries
+from market.ledger import fund_entries
 
 ENTRIES = int(os.environ.get("ENTRIES", 100_000))
 READS = int(os.environ.get("READS", 200))
@@ -197,7 +197,7 @@ def _run(label: str, url: str | None, engine_options: dict | None = None) -> dic
             return
         counter[0] += 1
         with app.app_context():
-            ledger_entries.post_grant(home_id=home_id, amount_fen=100, grant_id=10_000_000 + counter[0],
+            fund_entries.post_grant(home_id=home_id, amount_fen=100, grant_id=10_000_000 + counter[0],
                               source="township", memo="bench grant")
             db.session.commit()
             db.session.remove()

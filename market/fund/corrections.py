@@ -19,7 +19,7 @@ from market.fund.service import (
     check_decider,
     status_label,
 )
-from market.ledger import entries
+from market.ledger import fund_entries
 from market.ledger import service as ledger
 from market.notify.service import apply_proposal
 from models import db
@@ -97,7 +97,7 @@ def decide_correction(home_id: int, correction_id: int, user, *, approve: bool,
         if approve:
             original = db.session.get(JournalEntry, correction.entry_id)
             try:
-                reversal = entries.post_reversal(
+                reversal = fund_entries.post_reversal(
                     original, correction_id=correction.id,
                     memo=f"Correction of entry #{original.seq}: {correction.reason}")
             except ledger.LedgerError as error:

@@ -24,7 +24,7 @@ from market.fund.service import (
     check_decider,
     status_label,
 )
-from market.ledger import entries
+from market.ledger import fund_entries
 from market.ledger import service as ledger
 from market.money import format_money
 from market.notify.service import apply_proposal
@@ -140,7 +140,7 @@ def apply_decide_disbursement(home_id: int, disbursement_id: int, user, *, appro
             raise FundError(_("That is more than the available care fund (%(available)s).",
                               available=format_money(available)))
         try:
-            entry = entries.post_disbursement(
+            entry = fund_entries.post_disbursement(
                 home_id=home.id, amount_fen=disbursement.amount_fen, disbursement_id=disbursement.id,
                 category=disbursement.category,
                 memo=f"Care fund spending: {disbursement.category} — {disbursement.payee}",

@@ -18,7 +18,7 @@ from market.fund.service import (
     check_amount,
     status_label,
 )
-from market.ledger import entries
+from market.ledger import fund_entries
 from market.ledger import service as ledger
 from market.notify.service import apply_donation_pledged
 from models import db
@@ -84,7 +84,7 @@ def apply_confirm_donation(donation_id: int, amount_fen: int, provider: str,
     if donation.public_name:
         memo += f" from {donation.public_name}"
     try:
-        entry = entries.post_donation(home_id=donation.home_id, amount_fen=amount,
+        entry = fund_entries.post_donation(home_id=donation.home_id, amount_fen=amount,
                                      donation_id=donation.id, memo=memo)
     except ledger.LedgerError as error:
         raise FundError(_("The ledger refused this donation: %(reason)s", reason=str(error))) from None

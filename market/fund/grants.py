@@ -24,7 +24,7 @@ from market.fund.service import (
     _member_role,
     check_amount,
 )
-from market.ledger import entries
+from market.ledger import fund_entries
 from market.ledger import service as ledger
 from models import db
 from models.fund import (
@@ -135,7 +135,7 @@ def apply_confirm_grant(home_id: int, grant_id: int, user) -> Grant:
         raise FundError(_("This grant is already confirmed."))
     db.session.refresh(grant)
     try:
-        entry = entries.post_grant(home_id=home.id, amount_fen=grant.amount_fen, grant_id=grant.id,
+        entry = fund_entries.post_grant(home_id=home.id, amount_fen=grant.amount_fen, grant_id=grant.id,
                                    source=grant.source,
                                    memo=f"Grant from {grant.source_name} ({grant.source})")
     except ledger.LedgerError as error:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from market import clock
 from market.fund import month_settlements
 from market.fund.service import FundError, FundForbidden, _check_day, _home, check_amount
-from market.ledger import entries
+from market.ledger import fund_entries
 from market.ledger import service as ledger
 from market.money import format_money
 from models import db
@@ -45,7 +45,7 @@ def apply_record_settlement(home_id: int, user, *, account_code: str, amount_fen
     db.session.add(settlement)
     db.session.flush()
     try:
-        entry = entries.post_settlement(home_id=home.id, amount_fen=amount, settlement_id=settlement.id,
+        entry = fund_entries.post_settlement(home_id=home.id, amount_fen=amount, settlement_id=settlement.id,
                                        account_code=account_code,
                                        memo=f"Settlement paid to the home ({account_code})")
     except ledger.LedgerError as error:

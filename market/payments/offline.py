@@ -25,7 +25,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from market.ledger.allocation import scale_to
-from market.ledger.entries import post_order_extra
+from market.ledger.fund_entries import post_order_extra
 from market.money import format_money
 from market.payments.providers import PaymentProvider, StartResult
 from market.payments.service import PaymentError, apply_record_payment, apply_settle_refund

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from market import clock
 from market.database import use_case
 from market.fund.service import FundError, FundForbidden, FundNotFound, check_decider
-from market.ledger import entries
+from market.ledger import fund_entries
 from market.ledger.service import LedgerError, lock_ledger
 from market.money import format_money
 from market.timebank.common import (
@@ -245,7 +245,7 @@ def hand_over(staff, home_id: int, person_id: int, recognition_id: int) -> Recog
     except IntegrityError:
         raise TimeBankError(_already()) from None
     try:
-        entry = entries.post_recognition(
+        entry = fund_entries.post_recognition(
             home_id=home.id, amount_fen=level.value_fen, award_id=award.id, budget_left_fen=left,
             memo=f"Time-bank recognition: {level.minutes // 60} hours given (budget {budget.id})")
     except LedgerError as error:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from market import hooks
 from market.fund import exports, public
-from market.ledger import entries as ledger_entries
+from market.ledger import fund_entries
 from models import db
 from models.ledger import JournalEntry
 from tests.factories import order_rows, posted_sale
@@ -28,7 +28,7 @@ def _sale_at(make, home, moment, amount=100_00):
 def test_csv_has_a_bom_chinese_headers_yuan_beijing_time_and_order_references(client, make):
     home = make.home()
     order = _sale_at(make, home, datetime(2026, 10, 31, 23, 30, tzinfo=UTC), amount=123_45)
-    ledger_entries.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township",
+    fund_entries.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township",
                               memo="=HYPERLINK()")
     db.session.commit()
     response = client.get(f"/fund/{home.slug}/entries.csv")
@@ -68,9 +68,9 @@ def _cell_after(sheet, label):
 def test_statement_xlsx_opens_and_its_totals_equal_the_page(client, make):
     home = make.home()
     _sale_at(make, home, datetime(2026, 11, 3, 4, 0, tzinfo=UTC), amount=60_00)
-    ledger_entries.post_grant(home_id=home.id, amount_fen=250_55, grant_id=1, source="township", memo="g",
+    fund_entries.post_grant(home_id=home.id, amount_fen=250_55, grant_id=1, source="township", memo="g",
                               occurred_at=datetime(2026, 11, 5, 2, 0, tzinfo=UTC))
-    ledger_entries.post_disbursement(home_id=home.id, amount_fen=100_10, disbursement_id=1,
+    fund_entries.post_disbursement(home_id=home.id, amount_fen=100_10, disbursement_id=1,
                                      category="meals", memo="m",
                                      occurred_at=datetime(2026, 11, 6, 2, 0, tzinfo=UTC))
     db.session.commit()

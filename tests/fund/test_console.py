@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from market.fund import disbursements, donations
-from market.ledger import entries as ledger_entries
+from market.ledger import fund_entries
 from models import db
 from tests.conftest import login, post_form
 
@@ -23,7 +23,7 @@ def _png() -> bytes:
 def test_console_pages_for_members(client, make):
     home = make.home()
     staff = make.member(home, "staff")
-    ledger_entries.post_grant(home_id=home.id, amount_fen=500_00, grant_id=1, source="township", memo="g")
+    fund_entries.post_grant(home_id=home.id, amount_fen=500_00, grant_id=1, source="township", memo="g")
     db.session.commit()
     donations.create_donation(home.id, 2000)
     login(client, staff)
@@ -64,7 +64,7 @@ def test_rejected_receipt_stays_private(client, make):
     home = make.home()
     staff = make.member(home, "staff")
     sup = make.member(home, "supervisor")
-    ledger_entries.post_grant(home_id=home.id, amount_fen=500_00, grant_id=1, source="township", memo="g")
+    fund_entries.post_grant(home_id=home.id, amount_fen=500_00, grant_id=1, source="township", memo="g")
     db.session.commit()
     proposal = disbursements.Proposal("other", 100, "x", date(2026, 1, 1), "")
     d = disbursements.propose_disbursement(home.id, staff, proposal, io.BytesIO(_png()))

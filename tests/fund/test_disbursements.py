@@ -8,7 +8,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from market.fund import disbursements, service
-from market.ledger import entries as ledger_entries
+from market.ledger import fund_entries
 from market.ledger import service as ledger
 from models import db
 from models.fund import Disbursement
@@ -25,7 +25,7 @@ def png_bytes(size=(40, 30)) -> bytes:
 
 
 def fund(home, fen=100_00, grant_id=9000):
-    ledger_entries.post_grant(home_id=home.id, amount_fen=fen, grant_id=grant_id + home.id, source="township",
+    fund_entries.post_grant(home_id=home.id, amount_fen=fen, grant_id=grant_id + home.id, source="township",
                       memo="seed money")
     db.session.commit()
 

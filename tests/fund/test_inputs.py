@@ -8,7 +8,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from market.fund import disbursements, donations, grants, service, settlements
-from market.ledger import entries as ledger_entries
+from market.ledger import fund_entries
 from market.ledger import service as ledger
 from market.ledger.accounts import HOME_OPERATIONS, PAYMENTS_CLEARING
 from models import db, utcnow
@@ -38,7 +38,7 @@ def png_bytes() -> bytes:
 def home_with_money(make):
     """A home with ¥1,000 available in its care fund and ¥1,000 owed on its operations."""
     home = make.home()
-    ledger_entries.post_grant(home_id=home.id, amount_fen=1000_00, grant_id=9000 + home.id, source="township",
+    fund_entries.post_grant(home_id=home.id, amount_fen=1000_00, grant_id=9000 + home.id, source="township",
                       memo="seed money")
     ledger.post(kind="sale", idempotency_key=f"test-sale:{home.id}", memo="test", home_id=home.id,
                 postings=[(ledger.account(None, PAYMENTS_CLEARING), 1000_00),

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from market import clock
 from market.fund import donations, exports, public
-from market.ledger import entries as ledger_entries
+from market.ledger import fund_entries
 from market.ledger import service as ledger
 from models import db, utcnow
 from models.ledger import JournalEntry
@@ -47,7 +47,7 @@ def test_home_fund_page_shows_income_by_source_and_chart(client, make):
 def test_entries_paginate_by_seq(client, make):
     home = make.home()
     for i in range(public.PAGE_SIZE + 3):
-        ledger_entries.post_grant(home_id=home.id, amount_fen=100 + i, grant_id=i + 1, source="township",
+        fund_entries.post_grant(home_id=home.id, amount_fen=100 + i, grant_id=i + 1, source="township",
                           memo=f"g{i}")
     db.session.commit()
     first = public.entries_page(home.id)
@@ -60,10 +60,10 @@ def test_entries_paginate_by_seq(client, make):
 
 def test_summary_follows_new_entries(app, make):
     home = make.home()
-    ledger_entries.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township", memo="g")
+    fund_entries.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township", memo="g")
     db.session.commit()
     assert public.summary(home.id).income_month == {"grant": 1000}
-    ledger_entries.post_grant(home_id=home.id, amount_fen=500, grant_id=2, source="enterprise", memo="g")
+    fund_entries.post_grant(home_id=home.id, amount_fen=500, grant_id=2, source="enterprise", memo="g")
     db.session.commit()
     assert public.summary(home.id).income_month == {"grant": 1500}
     assert public.summary(None).income_month == {"grant": 1500}
@@ -72,9 +72,9 @@ def test_summary_follows_new_entries(app, make):
 def test_exports_csv_json_and_statement(client, make):
     home = make.home()
     other = make.home()
-    ledger_entries.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township",
+    fund_entries.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township",
                               memo="=HYPERLINK()")
-    ledger_entries.post_grant(home_id=other.id, amount_fen=700, grant_id=2, source="township",
+    fund_entries.post_grant(home_id=other.id, amount_fen=700, grant_id=2, source="township",
                               memo="other home")
     db.session.commit()
     csv_text = client.get(f"/fund/{home.slug}/entries.csv").get_data(as_text=True)
@@ -104,12 +104,12 @@ def test_statement_months_are_shanghai_months(app, make):
     today = clock.local_today()
     first = today.replace(day=1)
     before = first - timedelta(days=1)
-    ledger_entries.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township", memo="g",
+    fund_entries.post_grant(home_id=home.id, amount_fen=1000, grant_id=1, source="township", memo="g",
                       occurred_at=datetime.combine(before, time(23, 30), clock.HOME_ZONE))
-    ledger_entries.post_donation(home_id=home.id, amount_fen=500, donation_id=1, memo="d",
+    fund_entries.post_donation(home_id=home.id, amount_fen=500, donation_id=1, memo="d",
                          occurred_at=datetime.combine(first, time(0, 30),
                                                       clock.HOME_ZONE))
-    ledger_entries.post_disbursement(home_id=home.id, amount_fen=300, disbursement_id=1,
+    fund_entries.post_disbursement(home_id=home.id, amount_fen=300, disbursement_id=1,
                                      category="meals", memo="m")
     db.session.commit()
     now = exports.monthly_statement(home, today.year, today.month)

@@ -7,7 +7,7 @@ import io
 from market.impact import dashboards, records, surveys
 from market.impact.sums import recomputed_sales, stored_sales
 from market.impact.verify import verify_impact
-from market.ledger import entries as ledger_entries
+from market.ledger import fund_entries
 from market.orders.cart import add_to_cart
 from models import Order, db
 from tests.conftest import login
@@ -77,7 +77,7 @@ def _compare_home(make, name, meals, stars=None):
 def test_admin_comparison_sorts_and_exports_csv_with_a_bom(client, make):
     a = _compare_home(make, "甲村幸福院", 3)
     b = _compare_home(make, "乙村幸福院", 5)
-    ledger_entries.post_grant(home_id=a.id, amount_fen=900_00, grant_id=1, source="township", memo="g")
+    fund_entries.post_grant(home_id=a.id, amount_fen=900_00, grant_id=1, source="township", memo="g")
     db.session.commit()
     people = [records.add_resident(b.id, f"人{n}") for n in range(3)]
     for person in people:

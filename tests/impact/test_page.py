@@ -9,7 +9,7 @@ from market import clock
 from market.fund.public import last_months
 from market.impact import records, report
 from market.impact.verify import verify_impact
-from market.ledger import entries as ledger_entries
+from market.ledger import fund_entries
 from models import db
 from models.impact import ImpactSum
 
@@ -34,16 +34,16 @@ def _home_with_history(make):
         records.record_service(home.id, person.id, _day(last, 4), "meal", None)
     records.record_service(home.id, people[0].id, _day(last, 4), "delivered", None)
     records.record_service(home.id, people[1].id, _day(this, 1), "visit", None)
-    ledger_entries.post_grant(home_id=home.id, amount_fen=600_00, grant_id=1, source="township", memo="g",
+    fund_entries.post_grant(home_id=home.id, amount_fen=600_00, grant_id=1, source="township", memo="g",
                               occurred_at=_moment(MONTHS[0]))
-    ledger_entries.post_grant(home_id=home.id, amount_fen=300_00, grant_id=2, source="village_collective",
+    fund_entries.post_grant(home_id=home.id, amount_fen=300_00, grant_id=2, source="village_collective",
                               memo="c", occurred_at=_moment(MONTHS[0]))
-    ledger_entries.post_donation(home_id=home.id, amount_fen=100_00, donation_id=1, memo="d",
+    fund_entries.post_donation(home_id=home.id, amount_fen=100_00, donation_id=1, memo="d",
                                  occurred_at=_moment(MONTHS[1]))
     # 70 yuan on meals last month: 7 meals served, 10 yuan a meal; 30 yuan a month over 3 months.
-    ledger_entries.post_disbursement(home_id=home.id, amount_fen=70_00, disbursement_id=1, category="meals",
+    fund_entries.post_disbursement(home_id=home.id, amount_fen=70_00, disbursement_id=1, category="meals",
                                      memo="m", occurred_at=_moment(last, 20))
-    ledger_entries.post_disbursement(home_id=home.id, amount_fen=20_00, disbursement_id=2,
+    fund_entries.post_disbursement(home_id=home.id, amount_fen=20_00, disbursement_id=2,
                                      category="activities", memo="a", occurred_at=_moment(MONTHS[-3], 20))
     db.session.commit()
     return home

@@ -8,7 +8,7 @@ from sqlalchemy import update
 from market import clock
 from market.impact import dashboards, records, rollup, surveys
 from market.impact.verify import verify_impact
-from market.ledger import entries as ledger_entries
+from market.ledger import fund_entries
 from models import db
 from models.impact import ImpactRollup
 from tests.impact.test_dashboards import _sale
@@ -30,7 +30,7 @@ def test_the_writes_keep_the_row_equal_to_the_summary_tables(app, make):
     records.record_service(home.id, person.id, today - timedelta(days=40), "visit", None)
     records.record_service(home.id, person.id, today - timedelta(days=400), "meal", None)  # outside the year
     surveys.record_survey(home.id, person.id, {q: 4 for q in surveys.QUESTIONS}, helped=True, user_id=None)
-    ledger_entries.post_grant(home_id=home.id, amount_fen=900_00, grant_id=1, source="township", memo="g")
+    fund_entries.post_grant(home_id=home.id, amount_fen=900_00, grant_id=1, source="township", memo="g")
     db.session.commit()
     _sale(make, home, make.user())
     row = _row(home.id)

@@ -8,8 +8,7 @@ from sqlalchemy import select, text
 
 from market import hooks
 from market.ledger import accounts as codes
-from market.ledger import entries as ledger_entries
-from market.ledger import log, service
+from market.ledger import fund_entries, log, service
 from market.ledger.canonical import entry_leaf_object, leaf_hash_hex
 from market.ledger.entries import release_due
 from market.ledger.service import LedgerError
@@ -87,25 +86,25 @@ def test_post_refuses_unbalanced_empty_and_mixed(make):
 
 def test_fund_postings_and_disbursement_limit(make):
     home = make.home()
-    assert ledger_entries.post_donation(home_id=home.id, amount_fen=10000, donation_id=1, memo="Donation")
-    assert ledger_entries.post_donation(home_id=home.id, amount_fen=10000, donation_id=1,
+    assert fund_entries.post_donation(home_id=home.id, amount_fen=10000, donation_id=1, memo="Donation")
+    assert fund_entries.post_donation(home_id=home.id, amount_fen=10000, donation_id=1,
                                         memo="Donation") is None
-    assert ledger_entries.post_grant(
+    assert fund_entries.post_grant(
         home_id=home.id, amount_fen=50000, grant_id=7, source="township", memo="Subsidy"
     )
     db.session.commit()
     assert service.home_balances(home.id)[codes.CARE_AVAILABLE] == 60000
     with pytest.raises(LedgerError):
-        ledger_entries.post_disbursement(
+        fund_entries.post_disbursement(
             home_id=home.id, amount_fen=60001, disbursement_id=3, category="meals", memo=""
         )
     for bad in (0, -5, 12.5, True):
         with pytest.raises(LedgerError):
-            ledger_entries.post_donation(home_id=home.id, amount_fen=bad, donation_id=9, memo="")
+            fund_entries.post_donation(home_id=home.id, amount_fen=bad, donation_id=9, memo="")
     with pytest.raises(LedgerError):
-        ledger_entries.post_donation(home_id=home.id + 999, amount_fen=100, donation_id=10, memo="")
+        fund_entries.post_donation(home_id=home.id + 999, amount_fen=100, donation_id=10, memo="")
     db.session.rollback()
-    entry = ledger_entries.post_disbursement(
+    entry = fund_entries.post_disbursement(
         home_id=home.id, amount_fen=60000, disbursement_id=3, category="meals", memo="Rice and oil"
     )
     db.session.commit()
@@ -118,14 +117,14 @@ def test_settlement_pays_out_operations_only_up_to_balance(make):
     order = posted_sale(make)
     home_id = order.lines[0].home_id
     with pytest.raises(LedgerError):
-        ledger_entries.post_settlement(
+        fund_entries.post_settlement(
             home_id=home_id, amount_fen=4201, settlement_id=1, account_code=codes.HOME_OPERATIONS, memo=""
         )
     with pytest.raises(LedgerError):
-        ledger_entries.post_settlement(
+        fund_entries.post_settlement(
             home_id=home_id, amount_fen=100, settlement_id=1, account_code=codes.CARE_AVAILABLE, memo=""
         )
-    ledger_entries.post_settlement(
+    fund_entries.post_settlement(
         home_id=home_id,
         amount_fen=4200,
         settlement_id=1,
@@ -218,7 +217,7 @@ def test_refund_after_the_fund_was_spent_is_absorbed_by_the_platform(make):
     hooks.order_fulfilled.send(order)
     db.session.commit()
     assert service.home_balances(home_id)[codes.CARE_AVAILABLE] == 2000
-    ledger_entries.post_disbursement(home_id=home_id, amount_fen=1500, disbursement_id=1,
+    fund_entries.post_disbursement(home_id=home_id, amount_fen=1500, disbursement_id=1,
                                      category="meals", memo="")
     db.session.commit()
     hooks.refund_settled.send(refund_rows(order, {order.lines[0].id: 10000}))

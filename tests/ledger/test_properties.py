@@ -15,8 +15,7 @@ from sqlalchemy import select
 
 from market import hooks
 from market.ledger import accounts as codes
-from market.ledger import entries as ledger_entries
-from market.ledger import service, sums
+from market.ledger import fund_entries, service, sums
 from market.ledger.allocation import AllocationError, split_line, split_refund
 from market.ledger.canonical import encode, leaf_bytes, leaf_object
 from market.ledger.entries import release_due
@@ -239,14 +238,14 @@ def test_random_sequences_match_a_reference_model(make, ops):
                 model.home[codes.CARE_PENDING] -= state["pending"]
                 state["pending"] = 0
         elif kind == "donation":
-            ledger_entries.post_donation(home_id=home.id, amount_fen=op[1], donation_id=make._next(), memo="")
+            fund_entries.post_donation(home_id=home.id, amount_fen=op[1], donation_id=make._next(), memo="")
             db.session.commit()
             model.home[codes.CARE_AVAILABLE] += op[1]
             model.platform[codes.PAYMENTS_CLEARING] += op[1]
         elif kind == "disbursement":
             if op[1] > model.home[codes.CARE_AVAILABLE]:
                 with pytest.raises(LedgerError):
-                    ledger_entries.post_disbursement(
+                    fund_entries.post_disbursement(
                         home_id=home.id,
                         amount_fen=op[1],
                         disbursement_id=make._next(),
@@ -255,7 +254,7 @@ def test_random_sequences_match_a_reference_model(make, ops):
                     )
                 db.session.rollback()
             else:
-                ledger_entries.post_disbursement(
+                fund_entries.post_disbursement(
                     home_id=home.id, amount_fen=op[1], disbursement_id=make._next(), category="meals", memo=""
                 )
                 db.session.commit()

@@ -7,8 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from market import hooks
-from market.ledger import entries as ledger_entries
-from market.ledger import log
+from market.ledger import fund_entries, log
 from market.ledger.cli import ledger_cli
 from market.ledger.verify import verify_ledger
 from models import Disbursement, Donation, db
@@ -33,9 +32,9 @@ def books(make):
     hooks.refund_settled.send(refund_rows(orders[1], {orders[1].lines[0].id: 2500}))
     home_id = orders[0].lines[0].home_id
     donation, spending = fund_rows(make, home_id)
-    ledger_entries.post_donation(home_id=home_id, amount_fen=8800, donation_id=donation.id, memo="Donation")
+    fund_entries.post_donation(home_id=home_id, amount_fen=8800, donation_id=donation.id, memo="Donation")
     db.session.commit()
-    ledger_entries.post_disbursement(
+    fund_entries.post_disbursement(
         home_id=home_id, amount_fen=5000, disbursement_id=spending.id, category="meals", memo="Rice"
     )
     db.session.commit()
@@ -242,7 +241,7 @@ def test_books_are_checked_against_orders_refunds_and_disbursements(make, app):
     home_id = orders[0].lines[0].home_id
     _donation, spending = fund_rows(make, home_id)
     spending.status = "approved"  # approved, never posted
-    ledger_entries.post_grant(home_id=home_id, amount_fen=700, grant_id=999, source="township", memo="")
+    fund_entries.post_grant(home_id=home_id, amount_fen=700, grant_id=999, source="township", memo="")
     db.session.commit()
     messages = [str(p) for p in verify_ledger().problems]
     assert any("paid orders without a sale entry" in m for m in messages)

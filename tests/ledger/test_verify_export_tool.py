@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from market import hooks
-from market.ledger.entries import post_donation
 from market.ledger.export import entries_as_json
+from market.ledger.fund_entries import post_donation
 from models import Order, OrderLine, Payment, Refund, db, utcnow
 
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "verify_export.py"

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from market import hooks
-from market.ledger import entries as ledger_entries
-from market.ledger import merkle
+from market.ledger import fund_entries, merkle
 from market.ledger.export import entries_as_json
 from models import db
 from tests.factories import posted_sale, refund_rows
@@ -75,7 +74,7 @@ def test_exports_verify_with_the_shipped_tool(make, tmp_path):
     orders = [posted_sale(make) for _ in range(4)]
     other = posted_sale(make)
     hooks.refund_settled.send(refund_rows(orders[0], {orders[0].lines[0].id: 1234}))
-    ledger_entries.post_donation(home_id=other.lines[0].home_id, amount_fen=999, donation_id=1,
+    fund_entries.post_donation(home_id=other.lines[0].home_id, amount_fen=999, donation_id=1,
                                  memo="捐赠 · 匿名")
     db.session.commit()
     script = TOOL

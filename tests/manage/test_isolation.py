@@ -15,7 +15,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from market import create_app
-from market.ledger.entries import post_grant
+from market.ledger.fund_entries import post_grant
 from models import (
     Correction,
     Disbursement,

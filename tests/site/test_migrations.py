@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from market import create_app
-from market.ledger import entries as ledger_entries
+from market.ledger import fund_entries
 from models import db
 from tests.conftest import PG_URL
 
@@ -147,8 +147,8 @@ def test_fund_sums_migration_backfills_the_summary_from_the_postings(migrated_ap
     home = make.home()
     order = order_rows(make, home=home, lines=((6000, 2000, 500, 500, "tour"), (3000, 2000, 0, 0, "produce")))
     hooks.order_paid.send(order)
-    ledger_entries.post_donation(home_id=home.id, amount_fen=8800, donation_id=1, memo="")
-    ledger_entries.post_disbursement(home_id=home.id, amount_fen=5000, disbursement_id=1,
+    fund_entries.post_donation(home_id=home.id, amount_fen=8800, donation_id=1, memo="")
+    fund_entries.post_disbursement(home_id=home.id, amount_fen=5000, disbursement_id=1,
                                      category="meals", memo="")
     db.session.commit()
     kept = sums.stored()

@@ -14,7 +14,7 @@ from werkzeug.exceptions import NotFound
 
 from market import storage
 from market.fund import disbursements
-from market.ledger import entries as ledger_entries
+from market.ledger import fund_entries
 from market.uploads import remove_stored, store_document, store_image
 from models import Photo, db
 from tests.conftest import login, post_form
@@ -129,7 +129,7 @@ def test_a_photo_uploaded_in_the_console_is_served_with_its_cache_headers(app, c
 def test_receipts_stay_private_until_approved_and_never_under_media(app, client, make, backend):
     home = make.home()
     staff, sup = make.member(home, "staff"), make.member(home, "supervisor")
-    ledger_entries.post_grant(home_id=home.id, amount_fen=500_00, grant_id=1, source="township", memo="g")
+    fund_entries.post_grant(home_id=home.id, amount_fen=500_00, grant_id=1, source="township", memo="g")
     db.session.commit()
     proposal = disbursements.Proposal("meals", 100, "Village shop", date(2026, 1, 1), "")
     d = disbursements.propose_disbursement(home.id, staff, proposal, io.BytesIO(PDF))
