@@ -86,3 +86,14 @@ def lock_one(stmt, *, skip_locked: bool = False):
 
     stmt = stmt.with_for_update(skip_locked=skip_locked).execution_options(populate_existing=True)
     return db.session.scalar(stmt)
+
+
+def insert_on_conflict(table, session=None):
+    """An INSERT for `table` in the session's dialect (SQLite or PostgreSQL), which both spell
+    ON CONFLICT the same way: `.on_conflict_do_update()` / `.on_conflict_do_nothing()`."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from models import db
+
+    bind = (session or db.session()).get_bind()
+    return (postgresql if bind.dialect.name == "postgresql" else sqlite).insert(table)

@@ -22,6 +22,7 @@ from sqlalchemy import delete, select, update
 
 from market import clock
 from market.booking import holds
+from market.database import insert_on_conflict
 from market.hooks import availability_changed
 from models import Listing, RoomNight, TourSession, db
 
@@ -219,12 +220,9 @@ def restock(listing_id: int, quantity: int) -> None:
 
 
 def _insert_ignoring_conflicts(rows: list[dict]):
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    table = RoomNight.__table__  # Core, not the ORM bulk path, so rowcount is exact
-    return insert(table).values(rows).on_conflict_do_nothing(index_elements=["room_id", "night"])
+    # Core, not the ORM bulk path, so rowcount is exact
+    return insert_on_conflict(RoomNight.__table__).values(rows).on_conflict_do_nothing(
+        index_elements=["room_id", "night"])
 
 
 def reserve_nights(room_id: int, nights: list[date], order_line_id: int) -> bool:

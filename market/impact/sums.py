@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from market.database import insert_on_conflict
 from market.impact import rollup
 from market.ledger.sums import month_of
 from models import Order, OrderLine, db
@@ -36,16 +36,12 @@ def month_of_day(day) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def _dialect():
-    return postgresql if db.session().get_bind().dialect.name == "postgresql" else sqlite
-
-
 def bump(home_id: int, month: str, changes: dict[str, int]) -> None:
     """Add `changes` ({measure: delta}) to the home's month. Never commits."""
     changes = {measure: delta for measure, delta in changes.items() if delta}
     if not changes:
         return
-    statement = _dialect().insert(ImpactSum.__table__).values(
+    statement = insert_on_conflict(ImpactSum.__table__).values(
         [{"home_id": home_id, "month": month, "measure": m, "value": d}
          for m, d in sorted(changes.items())]
     )
@@ -58,7 +54,7 @@ def bump(home_id: int, month: str, changes: dict[str, int]) -> None:
 
 
 def bump_listing(listing_id: int, count: int, stars: int) -> None:
-    statement = _dialect().insert(ListingReviewSum.__table__).values(
+    statement = insert_on_conflict(ListingReviewSum.__table__).values(
         listing_id=listing_id, count=count, stars=stars)
     table = ListingReviewSum.__table__.c
     db.session.execute(statement.on_conflict_do_update(
@@ -71,7 +67,7 @@ def bump_listing(listing_id: int, count: int, stars: int) -> None:
 def bump_sale(home_id: int, month: str, kind: str, listing_id: int, **changes: int) -> None:
     """Add `changes` (amount, refunded, quantity, lines) to one listing's month of sales."""
     values = {name: int(changes.get(name, 0)) for name in SALE_VALUES}
-    statement = _dialect().insert(SaleSum.__table__).values(
+    statement = insert_on_conflict(SaleSum.__table__).values(
         home_id=home_id, month=month, kind=kind, listing_id=listing_id, **values)
     table = SaleSum.__table__.c
     db.session.execute(statement.on_conflict_do_update(

@@ -29,6 +29,7 @@ from flask import current_app
 from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from market.database import insert_on_conflict
 from market.jobs.queue import app_context, huey
 from models import db, utcnow
 from models.jobs import JobStatus, OutboxJob, WorkerBeat
@@ -229,9 +230,8 @@ def status() -> dict:
 
 
 def heartbeat(name: str) -> None:
-    row = db.session.get(WorkerBeat, name)
-    if row is None:
-        db.session.add(WorkerBeat(name=name, beat_at=utcnow()))
-    else:
-        row.beat_at = utcnow()
+    """Record that worker `name` is alive (an upsert: a worker's threads start at once)."""
+    statement = insert_on_conflict(WorkerBeat.__table__).values(name=name, beat_at=utcnow())
+    db.session.execute(statement.on_conflict_do_update(index_elements=["name"],
+                                                       set_={"beat_at": statement.excluded.beat_at}))
     db.session.commit()

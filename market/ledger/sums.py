@@ -14,9 +14,9 @@ time plus 8 hours, in Python and in SQL alike.
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, literal_column, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from market import hooks
+from market.database import insert_on_conflict
 from market.ledger.accounts import CARE_AVAILABLE, CARE_PENDING
 from models import OrderLine, db
 from models.ledger import Account, CareSum, JournalEntry, Posting
@@ -52,8 +52,7 @@ def add_entry(entry: JournalEntry, rows) -> None:
         totals[key] = totals.get(key, 0) + amount
     if not totals:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(CareSum.__table__).values(
+    statement = insert_on_conflict(CareSum.__table__, session).values(
         [dict(zip(KEY, key, strict=True), amount=amount, entries=1) for key, amount in totals.items()]
     )
     table = CareSum.__table__.c

@@ -41,6 +41,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.xdist_group("t
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 REDIS_URL = "redis://127.0.0.1:6379/11"
+REDIS_LOCK_URL = "redis://127.0.0.1:6379/12"  # outside the database the cluster flushes
 RAW_PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 PASSWORD = "correct horse battery staple"
 LOGIN_LIMIT = 3  # THROTTLE_LOGIN_ACCOUNT below
@@ -147,6 +148,11 @@ def cluster(tmp_path_factory):
     if not RAW_PG_URL.startswith("postgres"):
         pytest.skip("needs PostgreSQL (TEST_DATABASE_URL)")
     store = redis.Redis.from_url(REDIS_URL)
+    # Two clusters at once would share this Redis database and flush each other's sessions and
+    # queue: that happens only when the xdist group was split (see pyproject.toml). Say so.
+    running_flag = redis.Redis.from_url(REDIS_LOCK_URL)
+    if not running_flag.set("two-servers:running", "1", nx=True, ex=1800):
+        pytest.fail("another two-server cluster is running: the xdist_group was split over workers")
     store.flushdb()
     schema = f"t_two_{uuid.uuid4().hex[:12]}"
     engine = create_engine(database_url(RAW_PG_URL))
@@ -176,6 +182,7 @@ def cluster(tmp_path_factory):
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         engine.dispose()
         store.flushdb()
+        running_flag.delete("two-servers:running")
 
 
 def _seed(engine) -> dict:
