@@ -21,7 +21,7 @@ import time
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 
 BUYERS = 8
 ORDERS = int(os.environ.get("BENCH_CHECKOUT_ORDERS", 480))
@@ -245,6 +245,7 @@ def _measure(label: str, app) -> dict:
 
 def main() -> bool:
     from bench import record
+    from bench.pg import in_fresh_schema, search_path
 
     run = record.Run("checkout", parameters={"buyers": BUYERS, "checkout_attempts": ORDERS, "rounds": ROUNDS})
     print(f"{BUYERS} concurrent buyers, {ORDERS} checkouts (tours, homestays, goods), target ≥ "
@@ -258,31 +259,19 @@ def main() -> bool:
 
             db.engine.dispose()
 
-    from config.settings import database_url
-
-    url = database_url(os.environ.get("BENCH_DATABASE_URL", "postgresql:///test"))
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_engine(url)
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as error:  # no PostgreSQL here
-        print(f"PostgreSQL skipped: {error.__class__.__name__}")
-        figures["postgresql"] = {"skipped": error.__class__.__name__}
-    else:
-        try:
-            with tempfile.TemporaryDirectory() as folder:
-                app = _app(url, folder, {"connect_args": {"options": f"-csearch_path={schema}"},
-                                         "pool_size": BUYERS + 2})
-                figures["postgresql"] = _measure("PostgreSQL", app)
+    def on_postgresql(url: str, schema: str) -> dict:
+        with tempfile.TemporaryDirectory() as folder:
+            app = _app(url, folder, {**search_path(schema), "pool_size": BUYERS + 2})
+            try:
+                return _measure("PostgreSQL", app)
+            finally:
                 with app.app_context():
                     from models import db
 
                     db.engine.dispose()
-        finally:
-            with admin.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            admin.dispose()
+
+    figures["postgresql"] = in_fresh_schema(os.environ.get("BENCH_DATABASE_URL", "postgresql:///test"),
+                                            on_postgresql)
     targets = []
     for name, found in figures.items():
         if "skipped" in found:

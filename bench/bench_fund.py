@@ -20,7 +20,6 @@ import shutil
 import statistics
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
 from market import clock
@@ -229,7 +228,7 @@ TARGETED_PAGES = ("home_page_new_entry_every_10_reads", "home_page_read_after_a_
 
 def main() -> bool:
     from bench import record
-    from config.settings import database_url
+    from bench.pg import in_fresh_schema, search_path
 
     run = record.Run("fund", parameters={"entries": ENTRIES, "posted_through_post": min(POSTED, ENTRIES),
                                          "reads": READS})
@@ -238,20 +237,8 @@ def main() -> bool:
         figures["sqlite"] = _run("SQLite", None)
     pg = os.environ.get("BENCH_PG_URL") or os.environ.get("TEST_DATABASE_URL")
     if pg:
-        from sqlalchemy import create_engine, text
-
-        url = database_url(pg)
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-        try:
-            figures["postgresql"] = _run("PostgreSQL", url,
-                                         {"connect_args": {"options": f"-csearch_path={schema}"}})
-        finally:
-            with engine.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            engine.dispose()
+        figures["postgresql"] = in_fresh_schema(
+            pg, lambda url, schema: _run("PostgreSQL", url, search_path(schema)))
     else:
         figures["postgresql"] = {"skipped": "BENCH_PG_URL not set"}
     targets = []

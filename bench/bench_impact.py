@@ -24,7 +24,6 @@ import shutil
 import statistics
 import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 
 HOMES = int(os.environ.get("IMPACT_HOMES", 100))
@@ -241,7 +240,7 @@ def _run(label, url, engine_options=None) -> dict:
 
 def main() -> bool:
     from bench import record
-    from config.settings import database_url
+    from bench.pg import in_fresh_schema, search_path
 
     run = record.Run("impact", parameters={"homes": HOMES, "days": DAYS, "reviews": REVIEWS,
                                            "residents": RESIDENTS,
@@ -251,20 +250,8 @@ def main() -> bool:
         figures["sqlite"] = _run("SQLite", None)
     pg = os.environ.get("BENCH_PG_URL") or os.environ.get("TEST_DATABASE_URL")
     if pg:
-        from sqlalchemy import create_engine, text
-
-        url = database_url(pg)
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-        try:
-            options = {"connect_args": {"options": f"-csearch_path={schema}"}}
-            figures["postgresql"] = _run("PostgreSQL", url, options)
-        finally:
-            with engine.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            engine.dispose()
+        figures["postgresql"] = in_fresh_schema(
+            pg, lambda url, schema: _run("PostgreSQL", url, search_path(schema)))
     else:
         figures["postgresql"] = {"skipped": "BENCH_PG_URL not set"}
     targets = []

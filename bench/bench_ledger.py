@@ -21,7 +21,6 @@ import os
 import shutil
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
 N = int(os.environ.get("LEDGER_BENCH_N", 100_000))
@@ -322,10 +321,9 @@ def _run(label: str, url: str, engine_options: dict) -> dict:
 
 
 def main() -> bool:
-    from sqlalchemy import create_engine, text
 
     from bench import record
-    from config.settings import database_url
+    from bench.pg import in_fresh_schema, search_path
 
     run = record.Run("ledger", parameters={"entries": N, "posted_through_post": min(POSTED, N),
                                            "commit_every": BATCH})
@@ -340,24 +338,9 @@ def main() -> bool:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if os.environ.get("BENCH_PG", "1") != "0":
-        url = database_url(os.environ.get("BENCH_PG_URL", "postgresql:///test"))
-        schema = f"bench_ledger_{uuid.uuid4().hex[:8]}"
-        engine = create_engine(url)
-        try:
-            with engine.begin() as conn:
-                conn.execute(text(f"CREATE SCHEMA {schema}"))
-        except Exception as exc:  # no PostgreSQL here: report SQLite only
-            print(f"PostgreSQL skipped: {exc.__class__.__name__}")
-            figures["postgresql"] = {"skipped": exc.__class__.__name__}
-            engine.dispose()
-        else:
-            try:
-                figures["postgresql"] = _run(
-                    "PostgreSQL", url, {"connect_args": {"options": f"-csearch_path={schema}"}})
-            finally:
-                with engine.begin() as conn:
-                    conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-                engine.dispose()
+        figures["postgresql"] = in_fresh_schema(
+            os.environ.get("BENCH_PG_URL", "postgresql:///test"),
+            lambda url, schema: _run("PostgreSQL", url, search_path(schema)), prefix="bench_ledger")
     targets = []
     for name, found in figures.items():
         if "skipped" in found:

@@ -28,7 +28,6 @@ import signal
 import sys
 import tempfile
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -311,10 +310,8 @@ def _targets(name: str, found: dict) -> list[dict]:
 
 
 def main() -> bool:
-    from sqlalchemy import create_engine, text
-
     from bench import record
-    from config.settings import database_url
+    from bench.pg import in_fresh_schema, search_path
 
     run = record.Run("webhooks", parameters={"events": EVENTS, "duplicate_share": DUPLICATE_SHARE,
                                              "seed": SEED, "stories": list(STORIES)})
@@ -325,27 +322,14 @@ def main() -> bool:
         figures["sqlite"] = _run("SQLite", {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
             "INSTANCE_DIR": Path(tmp), "SEARCH_INDEX_DIR": Path(tmp) / "search"})
-    url = database_url(PG_URL)
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    engine = None
-    try:
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as exc:  # noqa: BLE001 - no PostgreSQL here: say so, do not fail SQLite's figure
-        print(f"PostgreSQL: skipped ({type(exc).__name__}: {exc})")
-        figures["postgresql"] = {"skipped": type(exc).__name__}
-    else:
-        try:
-            with tempfile.TemporaryDirectory() as tmp:
-                figures["postgresql"] = _run("PostgreSQL", {
-                    "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": Path(tmp),
-                    "SEARCH_INDEX_DIR": Path(tmp) / "search",
-                    "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}}})
-        finally:
-            with engine.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            engine.dispose()
+
+    def on_postgresql(url: str, schema: str) -> dict:
+        with tempfile.TemporaryDirectory() as tmp:
+            return _run("PostgreSQL", {
+                "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": Path(tmp),
+                "SEARCH_INDEX_DIR": Path(tmp) / "search", "SQLALCHEMY_ENGINE_OPTIONS": search_path(schema)})
+
+    figures["postgresql"] = in_fresh_schema(PG_URL, on_postgresql)
     targets = [t for name, found in figures.items() if "skipped" not in found for t in _targets(name, found)]
     run.write(figures, targets)
     return all(t["met"] for t in targets)
