@@ -110,11 +110,6 @@ def record_month_settlement(home_id: int, user, **fields) -> tuple[MonthSettleme
     return result
 
 
-def home_month_settlements(home_id: int, limit: int = 24) -> list[MonthSettlement]:
-    query = select(MonthSettlement).where(MonthSettlement.home_id == home_id)
-    return list(db.session.scalars(query.order_by(MonthSettlement.month.desc()).limit(limit)))
-
-
 # ---- who holds what ---------------------------------------------------------------------------
 
 @dataclass

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, select
 
 from market import clock
 from market.impact.sums import bump, month_of_day
@@ -204,8 +204,3 @@ def day_sheet(home_id: int, day: date) -> DaySheet:
         if resident_id in rows:
             rows[resident_id].done.add(kind)
     return DaySheet(day, list(rows.values()), totals)
-
-
-def count_records(home_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(ServiceRecord)
-                             .where(ServiceRecord.home_id == home_id)) or 0

@@ -94,8 +94,3 @@ def _lost(order: Order, payment: Payment, dispute: Dispute) -> str:
     apply_flag(order, f"Stripe dispute {dispute.provider_ref} lost: {amount} returned to the buyer "
                       "by their bank")
     return f"dispute {dispute.provider_ref} lost: refund {refund.id} recorded"
-
-
-def disputes_of(payment_id: int) -> list[Dispute]:
-    return list(db.session.scalars(select(Dispute).where(Dispute.payment_id == payment_id)
-                                   .order_by(Dispute.id)))
