@@ -40,7 +40,10 @@ class SearchDocument(db.Model):
 
     __tablename__ = "search_documents"
     __table_args__ = (
-        Index("ix_search_documents_terms", "terms", postgresql_using="gin"),
+        # fastupdate off: no pending list, which every search would otherwise scan in full
+        # for each term it looks up (migration 0022).
+        Index("ix_search_documents_terms", "terms", postgresql_using="gin",
+              postgresql_with={"fastupdate": "off"}),
     )
 
     listing_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

@@ -5,7 +5,6 @@
 import pytest
 from sqlalchemy import select
 
-from market.demo.seed import seed
 from market.search import evaluation, indexing
 from market.search.backend import Alternative, Concept, Query
 from market.search.understanding import synonyms
@@ -13,13 +12,10 @@ from models import Listing, db
 
 # The issue's targets (#14); the suite measured 0.98 and 0.98 when they were set.
 MIN_PRECISION_AT_3, MIN_NDCG_AT_10 = 0.9, 0.85
-
-
-@pytest.fixture
-def demo(app):
-    seed()
-    indexing.reindex()
-    return app
+# What both backends measure today (docs/search.md): the PostgreSQL backend ranks exactly as the
+# Whoosh one, so a change that moves either figure on either backend changes relevance (to be
+# judged and the figures updated), never only speed.
+MEASURED_PRECISION_AT_3, MEASURED_NDCG_AT_10 = 0.9840, 0.9831
 
 
 def test_judgements_name_published_demo_listings():
@@ -35,6 +31,7 @@ def test_judgements_name_published_demo_listings():
     assert len({j.query for j in judged}) == len(judged), "a query is judged twice"
 
 
+@pytest.mark.xdist_group("demo_catalogue")
 def test_judged_queries_meet_the_quality_floor(demo):
     with demo.test_request_context("/search"):
         report = evaluation.evaluate(evaluation.service_search)
@@ -42,8 +39,11 @@ def test_judged_queries_meet_the_quality_floor(demo):
     assert report.wrong_finds == []  # a query with nothing relevant finds nothing
     assert report.precision_at_3 >= MIN_PRECISION_AT_3, report.worst[:10]
     assert report.ndcg_at_10 >= MIN_NDCG_AT_10, report.worst[:10]
+    assert (round(report.precision_at_3, 4), round(report.ndcg_at_10, 4)) == (
+        MEASURED_PRECISION_AT_3, MEASURED_NDCG_AT_10), report.worst[:10]
 
 
+@pytest.mark.xdist_group("demo_catalogue")
 def test_every_synonym_leads_to_listings_of_the_demo_catalogue(demo):
     """An entry whose other words find nothing is dead weight (or misspelt)."""
     dead = []
@@ -54,6 +54,7 @@ def test_every_synonym_leads_to_listings_of_the_demo_catalogue(demo):
     assert dead == []
 
 
+@pytest.mark.xdist_group("demo_catalogue")
 def test_demo_listings_are_all_indexed(demo):
     published = db.session.scalar(select(db.func.count()).select_from(Listing)
                                   .where(Listing.status == "published"))
