@@ -49,11 +49,22 @@ ON CONFLICT (listing_id) DO UPDATE SET
 
 
 class _Terms:
-    """`(field, term) in reader`: whether any listing has the term, looked up in batches."""
+    """`(field, term) in reader`: whether any listing has the term, looked up in batches; and
+    whether any listing matches a tsquery, each asked once per search."""
 
     def __init__(self, connection):
         self.connection = connection
         self.known: dict[tuple[str, str], bool] = {}
+        self.matched: dict[str, bool] = {}
+
+    def finds(self, tsquery: str | None) -> bool:
+        if tsquery is None:
+            return False
+        if tsquery not in self.matched:
+            self.matched[tsquery] = bool(self.connection.execute(text(
+                "SELECT EXISTS (SELECT 1 FROM search_documents WHERE terms @@ CAST(:q AS tsquery))"),
+                {"q": tsquery}).scalar())
+        return self.matched[tsquery]
 
     def lookup(self, pairs: Iterable[tuple[str, str]]) -> None:
         missing = list(dict.fromkeys(p for p in pairs if p not in self.known))
@@ -213,7 +224,7 @@ class PostgresBackend(Planner, SearchBackend):
         typed_found = all((GRAMS_FIELD, gram) in reader for word in typed if has_cjk(word)
                           for gram in query_grams(word))
         for index, alternative in enumerate(concept.alternatives):
-            if alternative.fallback and typed_found and plan and self._finds(connection, tsquery_text(plan)):
+            if alternative.fallback and typed_found and plan and reader.finds(tsquery_text(plan)):
                 continue
             words, usable, all_ignored = [], True, True
             for word in alternative.words:
@@ -230,14 +241,6 @@ class PostgresBackend(Planner, SearchBackend):
             if usable and words:
                 plan.append((alternative.weight, words))
         return plan or None
-
-    @staticmethod
-    def _finds(connection, tsquery: str | None) -> bool:
-        if tsquery is None:
-            return False
-        return bool(connection.execute(text(
-            "SELECT EXISTS (SELECT 1 FROM search_documents WHERE terms @@ CAST(:q AS tsquery))"),
-            {"q": tsquery}).scalar())
 
     def search(self, query: Query) -> Results:
         if query.only_ids == set():
@@ -352,7 +355,7 @@ class PostgresBackend(Planner, SearchBackend):
                 parts.append(tsquery_text([(1.0, [ways])]))
         if not parts:
             return self.doc_count() > 0
-        return self._finds(connection, " & ".join(f"({p})" for p in parts))
+        return reader.finds(" & ".join(f"({p})" for p in parts))
 
 
 assert NO_DATE > 20991231  # "soonest" puts listings with no date last
