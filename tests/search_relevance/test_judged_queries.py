@@ -2,7 +2,6 @@
 
 `make bench BENCH=search` prints the same measures with the queries that miss."""
 
-import pytest
 from sqlalchemy import select
 
 from market.search import evaluation, indexing
@@ -31,7 +30,6 @@ def test_judgements_name_published_demo_listings():
     assert len({j.query for j in judged}) == len(judged), "a query is judged twice"
 
 
-@pytest.mark.xdist_group("demo_catalogue")
 def test_judged_queries_meet_the_quality_floor(demo):
     with demo.test_request_context("/search"):
         report = evaluation.evaluate(evaluation.service_search)
@@ -43,7 +41,6 @@ def test_judged_queries_meet_the_quality_floor(demo):
         MEASURED_PRECISION_AT_3, MEASURED_NDCG_AT_10), report.worst[:10]
 
 
-@pytest.mark.xdist_group("demo_catalogue")
 def test_every_synonym_leads_to_listings_of_the_demo_catalogue(demo):
     """An entry whose other words find nothing is dead weight (or misspelt)."""
     dead = []
@@ -54,7 +51,6 @@ def test_every_synonym_leads_to_listings_of_the_demo_catalogue(demo):
     assert dead == []
 
 
-@pytest.mark.xdist_group("demo_catalogue")
 def test_demo_listings_are_all_indexed(demo):
     published = db.session.scalar(select(db.func.count()).select_from(Listing)
                                   .where(Listing.status == "published"))
