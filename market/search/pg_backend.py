@@ -7,25 +7,16 @@ Each listing is one row (models/search.py): its facets and sort keys as columns,
 "g:" (character pairs), "k:" (kind). The tokens are stored as they are, with no further
 normalisation (PostgreSQL's `simple` configuration would only lower-case them again), a token
 repeated once per occurrence (positions 1..tf, at most 64) so the term frequency can be read
-back. A GIN index answers `terms @@ query`.
+back. A GIN index (no pending list) answers `terms @@ query`.
 
-A query is planned in Python exactly as on Whoosh (planning.py: a concept's alternatives, each
-word's fields, run-together words, typos through the same symmetric-delete vocabulary, read from
-the `spell` column with ts_stat and cached until a row changes), then answered in SQL: the
-listings matching every concept (or, relaxed, the most of them) through the GIN index, facet
-counts with GROUPING SETS, the page with ORDER BY ... LIMIT. Relevance is the Whoosh backend's
-formula, term for term: a term's saturated frequency boost * tf / (tf + 1.2), the best of a
-word's fields, summed over an alternative's words, the best alternative times its weight, summed
-over concepts times log(1 + N / listings matching the concept); the term frequency comes from
-ts_rank, which for one lexeme with every weight 1 is sum(1/i², i = 1..tf) / 1.6449, mapped back
-to tf with width_bucket. So both backends rank alike and reach the same relevance figures.
+This module writes the rows and plans a query exactly as on Whoosh (planning.py: a concept's
+alternatives, each word's fields, run-together words, typos through the same symmetric-delete
+vocabulary, read from the `spell` column with ts_stat and cached until a row changes); the SQL
+that answers it, and the scoring (the Whoosh backend's formula, term for term, so both backends
+rank alike), are in pg_query.py.
 
 Rows are written in the listing's own transaction (indexing.py): a search sees a listing's
 change exactly when the change is committed, on every server.
-
-Long because: the rows (writing, rebuilding) are short; the rest is one query's plan turned into
-SQL (scores, matching, relaxation, facets, sorts, suggestions), which shares the plan, the bound
-parameters and the batched term look-ups.
 """
 
 import math
@@ -35,21 +26,15 @@ from collections.abc import Iterable
 
 from sqlalchemy import delete, func, select, text
 
+from market.search import pg_query
 from market.search.analysis import has_cjk, query_grams
 from market.search.backend import FACETS, Alternative, Concept, Document, Query, Results, SearchBackend
-from market.search.planning import FUZZY_MIN_LETTERS, GRAMS_FIELD, IGNORED, TF_SATURATION, Planner
+from market.search.pg_query import MAX_TF, PREFIX, SORTS, TUNING, Bound, Scores, lexeme, quote, tsquery_text
+from market.search.planning import FUZZY_MIN_LETTERS, GRAMS_FIELD, IGNORED, Planner
 from market.search.typos import Vocabulary
 from market.search.whoosh_schema import NO_DATE, to_fields
 
-PREFIX = {"title_zh": "t", "body_zh": "b", "title_en": "e", "body_en": "f", "pinyin": "p",
-          GRAMS_FIELD: "g", "kind": "k"}
-MAX_TF = 64  # positions kept per token; ts_rank tells tf apart exactly up to here
 BATCH = 500
-# ts_rank of one lexeme found tf times, every weight 1 (calc_rank_or in tsrank.c).
-_RANKS = [sum(1.0 / (j * j) for j in range(1, tf + 1)) / 1.64493406685 for tf in range(1, MAX_TF + 1)]
-# width_bucket(rank, THRESHOLDS) is tf: 0 below the first, tf between tf's rank and the next.
-THRESHOLDS = [_RANKS[0] / 2] + [(a + b) / 2 for a, b in zip(_RANKS, _RANKS[1:], strict=False)]
-UNIT_WEIGHTS = "{1,1,1,1}"
 
 UPSERT = """
 INSERT INTO search_documents (listing_id, kind, province, home_id, price_band, price_fen, next_date,
@@ -63,21 +48,23 @@ ON CONFLICT (listing_id) DO UPDATE SET
 """
 
 
-def quote(lexeme: str) -> str:
-    """A lexeme as tsvector/tsquery input: quoted, so no character in it is syntax."""
-    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def lexeme(fieldname: str, term: str) -> str:
-    return f"{PREFIX[fieldname]}:{term}"
-
-
 class _Terms:
-    """`(field, term) in reader`: whether any listing has the term, looked up in batches."""
+    """`(field, term) in reader`: whether any listing has the term, looked up in batches; and
+    whether any listing matches a tsquery, each asked once per search."""
 
     def __init__(self, connection):
         self.connection = connection
         self.known: dict[tuple[str, str], bool] = {}
+        self.matched: dict[str, bool] = {}
+
+    def finds(self, tsquery: str | None) -> bool:
+        if tsquery is None:
+            return False
+        if tsquery not in self.matched:
+            self.matched[tsquery] = bool(self.connection.execute(text(
+                "SELECT EXISTS (SELECT 1 FROM search_documents WHERE terms @@ CAST(:q AS tsquery))"),
+                {"q": tsquery}).scalar())
+        return self.matched[tsquery]
 
     def lookup(self, pairs: Iterable[tuple[str, str]]) -> None:
         missing = list(dict.fromkeys(p for p in pairs if p not in self.known))
@@ -94,33 +81,6 @@ class _Terms:
         if pair not in self.known:
             self.lookup([pair])
         return self.known[pair]
-
-
-class _Sql:
-    """Bound parameters for one statement (named p0, p1, ...), the same value bound once."""
-
-    def __init__(self):
-        self.params: dict[str, object] = {}
-        self._names: dict[tuple, str] = {}
-
-    def bind(self, value, cast: str | None = None) -> str:
-        key = (repr(value), cast)
-        name = self._names.get(key)
-        if name is None:
-            name = self._names[key] = f"p{len(self._names)}"
-            self.params[name] = value
-        return f"CAST(:{name} AS {cast})" if cast else f":{name}"
-
-
-def _tsquery(plan) -> str | None:
-    """A concept's plan [(weight, [word ways])] as tsquery text: any alternative, all its words,
-    any of a word's ways, all of a way's terms."""
-    alternatives = []
-    for _weight, words in plan:
-        alternatives.append(" & ".join(
-            "(" + " | ".join("(" + " & ".join(quote(lexeme(f, t)) for t in texts) + ")"
-                             for f, texts, _boost in ways) + ")" for ways in words))
-    return " | ".join(f"({a})" for a in alternatives) or None
 
 
 class PostgresBackend(Planner, SearchBackend):
@@ -264,7 +224,7 @@ class PostgresBackend(Planner, SearchBackend):
         typed_found = all((GRAMS_FIELD, gram) in reader for word in typed if has_cjk(word)
                           for gram in query_grams(word))
         for index, alternative in enumerate(concept.alternatives):
-            if alternative.fallback and typed_found and plan and self._finds(connection, _tsquery(plan)):
+            if alternative.fallback and typed_found and plan and reader.finds(tsquery_text(plan)):
                 continue
             words, usable, all_ignored = [], True, True
             for word in alternative.words:
@@ -282,46 +242,11 @@ class PostgresBackend(Planner, SearchBackend):
                 plan.append((alternative.weight, words))
         return plan or None
 
-    @staticmethod
-    def _finds(connection, tsquery: str | None) -> bool:
-        if tsquery is None:
-            return False
-        return bool(connection.execute(text(
-            "SELECT EXISTS (SELECT 1 FROM search_documents WHERE terms @@ CAST(:q AS tsquery))"),
-            {"q": tsquery}).scalar())
-
-    def _score(self, sql: _Sql, plan) -> str:
-        """SQL for one concept's score of a row."""
-        def saturated(fieldname, term, boost):
-            table = [0.0] + [boost * tf / (tf + TF_SATURATION) for tf in range(1, MAX_TF + 1)]
-            rank = (f"ts_rank({sql.bind(UNIT_WEIGHTS, 'real[]')}, terms, "
-                    f"{sql.bind(quote(lexeme(fieldname, term)), 'tsquery')}, 0)")
-            return (f"({sql.bind(table, 'float8[]')})"
-                    f"[width_bucket({rank}, {sql.bind(THRESHOLDS, 'float8[]')}) + 1]")
-
-        alternatives = []
-        for weight, words in plan:
-            word_sql = []
-            for ways in words:
-                way_sql = [saturated(f, texts[0], boost) if len(texts) == 1 else
-                           "LEAST(" + ", ".join(saturated(f, t, boost) for t in texts) + ")"
-                           for f, texts, boost in ways]
-                word_sql.append(way_sql[0] if len(way_sql) == 1 else "GREATEST(" + ", ".join(way_sql) + ")")
-            total = word_sql[0]
-            for more in word_sql[1:]:
-                total = f"({total} + {more})"
-            if len(word_sql) == 1:
-                alternatives.append(f"{sql.bind(float(weight), 'float8')} * {total}")
-            else:
-                tsquery = sql.bind(_tsquery([(weight, words)]), "tsquery")
-                alternatives.append(f"CASE WHEN terms @@ {tsquery} THEN {sql.bind(float(weight), 'float8')} "
-                                    f"* {total} ELSE 0 END")
-        return alternatives[0] if len(alternatives) == 1 else "GREATEST(" + ", ".join(alternatives) + ")"
-
     def search(self, query: Query) -> Results:
         if query.only_ids == set():
             return Results([], 0, {name: {} for name in FACETS})
         with self.engine().connect() as connection:
+            connection.execute(text(TUNING))
             return self._search(connection, query)
 
     def _search(self, connection, query: Query) -> Results:
@@ -353,41 +278,32 @@ class PostgresBackend(Planner, SearchBackend):
             kept.append(concept)
         if concepts and not plans:
             return empty
-        tsqueries = [_tsquery(plan) for plan in plans]
-        sql = _Sql()
-        filters = self._filters(sql, query)
-        partial = False
+        tsqueries = [tsquery_text(plan) for plan in plans]
+        sql = Bound()
+        filters = pg_query.filters(sql, query)
         if query.any_word:
             found = [q for q in tsqueries if q]
             if plans and not found:
                 return empty
-            match = self._any(sql, found)
+            match = pg_query.any_of(sql, found)
         elif any(q is None for q in tsqueries):
             match = None
         else:
-            match = self._all(sql, tsqueries)
-        total, facets = self._facets(connection, sql, filters, match)
+            match = pg_query.all_of(sql, tsqueries)
+        ranked = bool(plans) and query.sort == "relevance"
+        idf = self._idf(connection, tsqueries) if ranked and len(plans) > 1 else None
+        total, facets, ids, partial = 0, {name: {} for name in FACETS}, [], False
+        if match is not None:
+            total, facets, ids = self._page(connection, sql, query, plans, tsqueries, idf,
+                                            pg_query.where(filters, match), partial=False)
         if total == 0 and query.relax and not query.any_word and len(plans) > 1:
             strong = [q for q, concept in zip(tsqueries, kept, strict=True) if concept.strong and q]
             loose = strong if any(concept.strong for concept in kept) else [q for q in tsqueries if q]
             if loose:
-                match = self._any(sql, loose)
-                total, facets = self._facets(connection, sql, filters, match)
+                match = pg_query.any_of(sql, loose)
+                total, facets, ids = self._page(connection, sql, query, plans, tsqueries, idf,
+                                                pg_query.where(filters, match), partial=True)
                 partial = total > 0
-        ids = []
-        if total and query.limit > 0:
-            order = []
-            if partial:
-                order.append(" + ".join(f"(terms @@ {sql.bind(q, 'tsquery')})::int" for q in tsqueries if q)
-                             + " DESC")
-            if plans and query.sort == "relevance":
-                order += [self._relevance(connection, sql, plans, tsqueries) + " DESC", "listing_id DESC"]
-            else:
-                order += SORTS.get(query.sort, ["listing_id DESC"])
-            ids = list(connection.execute(text(
-                f"SELECT listing_id FROM search_documents WHERE {self._where(filters, match)} "
-                f"ORDER BY {', '.join(order)} LIMIT {int(query.limit)} OFFSET {int(query.offset)}"),
-                sql.params).scalars())
         suggestion = None
         if (total == 0 or partial) and query.words and not query.any_word:
             suggestion = self._suggestion(connection, reader, query.words)
@@ -396,65 +312,30 @@ class PostgresBackend(Planner, SearchBackend):
         return Results(ids, total, facets, suggestion, partial)
 
     @staticmethod
-    def _all(sql: _Sql, tsqueries: list[str]) -> str:
-        if not tsqueries:
-            return "TRUE"
-        return f"terms @@ {sql.bind(' & '.join(f'({q})' for q in tsqueries), 'tsquery')}"
+    def _idf(connection, tsqueries) -> list[tuple[int, float]]:
+        """[(concept index, log(1 + N / listings matching it))], the rarest concept first."""
+        statement, params = pg_query.idf_counts(tsqueries)
+        size, *counts = connection.execute(text(statement), params).one()
+        order = sorted(range(len(tsqueries)), key=lambda i: counts[i])
+        return [(i, math.log(1 + size / max(1, counts[i]))) for i in order]
 
     @staticmethod
-    def _any(sql: _Sql, tsqueries: list[str]) -> str:
-        if not tsqueries:
-            return "TRUE"
-        return f"terms @@ {sql.bind(' | '.join(f'({q})' for q in tsqueries), 'tsquery')}"
-
-    @staticmethod
-    def _filters(sql: _Sql, query: Query) -> list[str]:
-        out = []
-        for column, value in (("kind", query.kind), ("province", query.province),
-                              ("home_id", query.home_id), ("price_band", query.price_band)):
-            if value:
-                out.append(f"{column} = {sql.bind(value)}")
-        if query.only_ids is not None:
-            out.append(f"listing_id = ANY({sql.bind(sorted(query.only_ids), 'integer[]')})")
-        return out
-
-    @staticmethod
-    def _where(filters: list[str], match: str | None) -> str:
-        return " AND ".join(filters + [match or "FALSE"])
-
-    def _facets(self, connection, sql: _Sql, filters, match) -> tuple[int, dict[str, dict[str, int]]]:
-        facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-        if match is None:
-            return 0, facets
-        total = 0
-        rows = connection.execute(text(
-            "SELECT GROUPING(kind, province, home_id, price_band) AS g, kind, province, home_id, "
-            f"price_band, count(*) FROM search_documents WHERE {self._where(filters, match)} "
-            "GROUP BY GROUPING SETS ((kind), (province), (home_id), (price_band), ())"), sql.params)
-        for grouping, kind, province, home_id, band, count in rows:
-            if grouping == 0b1111:
-                total = count
-            for name, bit, value in (("kind", 0b0111, kind), ("province", 0b1011, province),
-                                     ("home", 0b1101, home_id), ("price_band", 0b1110, band)):
-                if grouping == bit and value not in (None, ""):
-                    facets[name][str(value)] = count
-        return total, facets
-
-    def _relevance(self, connection, sql: _Sql, plans, tsqueries) -> str:
-        """Σ log(1 + N / listings matching the concept) × the concept's score, the rarest concept
-        first (the Whoosh backend's order); with one concept its idf only scales, so is left out."""
-        scores = [self._score(sql, plan) if plan else "0" for plan in plans]
-        if len(plans) == 1:
-            return scores[0]
-        counted = ", ".join(["(SELECT count(*) FROM search_documents)"] + [
-            f"(SELECT count(*) FROM search_documents WHERE terms @@ CAST(:q{i} AS tsquery))" if q else "0"
-            for i, q in enumerate(tsqueries)])
-        size, *counts = connection.execute(text(f"SELECT {counted}"),
-                                           {f"q{i}": q for i, q in enumerate(tsqueries) if q}).one()
-        order = sorted(range(len(plans)), key=lambda i: counts[i])
-        terms = [f"{sql.bind(math.log(1 + size / max(1, counts[i])), 'float8')} * ({scores[i]})"
-                 for i in order]
-        return "(" + " + ".join(terms) + ")"
+    def _page(connection, sql: Bound, query: Query, plans, tsqueries, idf, where_sql: str, partial: bool):
+        """(total, facets, page ids) in one statement; with `partial`, listings matching more of
+        the query's concepts come first."""
+        order, scores = [], None
+        if partial:
+            covered = (f"(t @@ {sql.bind(q, 'tsquery')})::int" for q in tsqueries if q)
+            order.append(" + ".join(covered) + " DESC")
+        if plans and query.sort == "relevance":
+            scores = Scores(sql)
+            order += [scores.relevance(plans, idf) + " DESC", "listing_id DESC"]
+        else:
+            order += SORTS.get(query.sort, ["listing_id DESC"])
+        lexemes = pg_query.plan_lexemes(plans) if partial or scores is not None else ()
+        statement = pg_query.matched_page_and_facets(sql, where_sql, order, query.limit, query.offset,
+                                                     lexemes, scores)
+        return pg_query.read_page_and_facets(connection.execute(text(statement), sql.params), FACETS)
 
     def _suggestion(self, connection, reader, words: list[str]) -> str | None:
         def spell_frequency(word):
@@ -471,15 +352,10 @@ class PostgresBackend(Planner, SearchBackend):
             if ways is None:
                 return False
             if ways is not IGNORED:
-                parts.append(_tsquery([(1.0, [ways])]))
+                parts.append(tsquery_text([(1.0, [ways])]))
         if not parts:
             return self.doc_count() > 0
-        return self._finds(connection, " & ".join(f"({p})" for p in parts))
+        return reader.finds(" & ".join(f"({p})" for p in parts))
 
 
-SORTS = {
-    "price": ["price_fen", "listing_id"],
-    "price_desc": ["price_fen DESC", "listing_id"],
-    "soonest": ["next_date", "price_fen", "listing_id"],
-}
 assert NO_DATE > 20991231  # "soonest" puts listings with no date last

@@ -377,3 +377,21 @@ def test_postgres_backend_on_sqlite_refuses_to_start(tmp_path):
     with pytest.raises(RuntimeError, match="SEARCH_BACKEND='solr'"):
         create_app({"TESTING": True, "SEARCH_BACKEND": "solr",
                     "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
+
+
+@pytest.mark.postgres
+def test_postgres_search_index_has_no_pending_list_and_terms_use_lz4(app):
+    """A pending list is scanned in full by every term look-up; LZ4 unpacks matched rows faster
+    (models/search.py, migration 0022)."""
+    from sqlalchemy import text
+
+    options = db.session.execute(text(
+        "SELECT reloptions FROM pg_class WHERE relname = 'ix_search_documents_terms' "
+        "AND relnamespace = current_schema()::regnamespace")).scalar()
+    assert "fastupdate=off" in options
+    has_lz4 = db.session.execute(text(
+        "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")).scalar()
+    compression = db.session.execute(text(
+        "SELECT attcompression FROM pg_attribute WHERE attname = 'terms' "
+        "AND attrelid = 'search_documents'::regclass")).scalar()
+    assert compression == ("l" if has_lz4 else "")

@@ -2,10 +2,8 @@
 
 `make bench BENCH=search` prints the same measures with the queries that miss."""
 
-import pytest
 from sqlalchemy import select
 
-from market.demo.seed import seed
 from market.search import evaluation, indexing
 from market.search.backend import Alternative, Concept, Query
 from market.search.understanding import synonyms
@@ -13,13 +11,10 @@ from models import Listing, db
 
 # The issue's targets (#14); the suite measured 0.98 and 0.98 when they were set.
 MIN_PRECISION_AT_3, MIN_NDCG_AT_10 = 0.9, 0.85
-
-
-@pytest.fixture
-def demo(app):
-    seed()
-    indexing.reindex()
-    return app
+# What both backends measure today (docs/search.md): the PostgreSQL backend ranks exactly as the
+# Whoosh one, so a change that moves either figure on either backend changes relevance (to be
+# judged and the figures updated), never only speed.
+MEASURED_PRECISION_AT_3, MEASURED_NDCG_AT_10 = 0.9840, 0.9831
 
 
 def test_judgements_name_published_demo_listings():
@@ -42,6 +37,8 @@ def test_judged_queries_meet_the_quality_floor(demo):
     assert report.wrong_finds == []  # a query with nothing relevant finds nothing
     assert report.precision_at_3 >= MIN_PRECISION_AT_3, report.worst[:10]
     assert report.ndcg_at_10 >= MIN_NDCG_AT_10, report.worst[:10]
+    assert (round(report.precision_at_3, 4), round(report.ndcg_at_10, 4)) == (
+        MEASURED_PRECISION_AT_3, MEASURED_NDCG_AT_10), report.worst[:10]
 
 
 def test_every_synonym_leads_to_listings_of_the_demo_catalogue(demo):

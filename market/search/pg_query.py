@@ -1,0 +1,223 @@
+"""SQL for one search on the PostgreSQL backend (pg_backend.py): a query's plan as tsqueries, each
+matched row's score, and one statement that answers the total, the facets and the page.
+
+Lexemes are the field's prefix and the token ("t:宣纸", "p:xuanzhi"); a token is stored once per
+occurrence (positions 1..tf, at most MAX_TF), so its term frequency is read back with ts_rank,
+which for one lexeme with every weight 1 is sum(1/i², i = 1..tf) / 1.6449, mapped back to tf with
+width_bucket.
+
+Where the time goes, and why the statement is shaped as it is:
+- matching uses the GIN index (a bitmap scan of the rows holding the query's lexemes); the
+  planner, which takes `@@` for cheap, would otherwise read and test every row, so a search
+  turns sequential scans off for its own transaction (TUNING);
+- the matched rows are read once (a MATERIALIZED CTE) for the total, the facets (GROUPING SETS)
+  and the page, in one round trip;
+- each matched row's tsvector is cut down once to the query's own lexemes
+  (setweight + ts_filter), and each distinct lexeme's tf is read once per row (its own column
+  under OFFSET 0, so the planner cannot inline it into every place the score uses it).
+"""
+
+from collections.abc import Iterable
+
+from market.search.planning import GRAMS_FIELD, TF_SATURATION
+
+PREFIX = {"title_zh": "t", "body_zh": "b", "title_en": "e", "body_en": "f", "pinyin": "p",
+          GRAMS_FIELD: "g", "kind": "k"}
+MAX_TF = 64  # positions kept per token; ts_rank tells tf apart exactly up to here
+# ts_rank of one lexeme found tf times, every weight 1 (calc_rank_or in tsrank.c).
+_RANKS = [sum(1.0 / (j * j) for j in range(1, tf + 1)) / 1.64493406685 for tf in range(1, MAX_TF + 1)]
+# width_bucket(rank, THRESHOLDS) is tf: 0 below the first, tf between tf's rank and the next.
+THRESHOLDS = [_RANKS[0] / 2] + [(a + b) / 2 for a, b in zip(_RANKS, _RANKS[1:], strict=False)]
+UNIT_WEIGHTS = "{1,1,1,1}"
+# Per search transaction: the GIN index, never a scan testing `@@` on every row; no JIT for
+# statements whose cost estimate the disabled scan inflates.
+TUNING = "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"
+
+SORTS = {
+    "price": ["price_fen", "listing_id"],
+    "price_desc": ["price_fen DESC", "listing_id"],
+    "soonest": ["next_date", "price_fen", "listing_id"],
+}
+
+
+def quote(lexeme_text: str) -> str:
+    """A lexeme as tsvector/tsquery input: quoted, so no character in it is syntax."""
+    return "'" + lexeme_text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def lexeme(fieldname: str, term: str) -> str:
+    return f"{PREFIX[fieldname]}:{term}"
+
+
+def tsquery_text(plan) -> str | None:
+    """A concept's plan [(weight, [word ways])] as tsquery text: any alternative, all its words,
+    any of a word's ways, all of a way's terms."""
+    alternatives = []
+    for _weight, words in plan:
+        alternatives.append(" & ".join(
+            "(" + " | ".join("(" + " & ".join(quote(lexeme(f, t)) for t in texts) + ")"
+                             for f, texts, _boost in ways) + ")" for ways in words))
+    return " | ".join(f"({a})" for a in alternatives) or None
+
+
+def plan_lexemes(plans) -> list[str]:
+    """Every lexeme a list of plans names, once, in order."""
+    return list(dict.fromkeys(lexeme(f, t) for plan in plans for _weight, words in plan
+                              for ways in words for f, texts, _boost in ways for t in texts))
+
+
+class Bound:
+    """Bound parameters for one statement (named p0, p1, ...), the same value bound once."""
+
+    def __init__(self):
+        self.params: dict[str, object] = {}
+        self._names: dict[tuple, str] = {}
+
+    def bind(self, value, cast: str | None = None) -> str:
+        key = (repr(value), cast)
+        name = self._names.get(key)
+        if name is None:
+            name = self._names[key] = f"p{len(self._names)}"
+            self.params[name] = value
+        return f"CAST(:{name} AS {cast})" if cast else f":{name}"
+
+    def weight(self, weight: float) -> str:
+        """A relevance weight as SQL, bound as two integers: the weight's exact binary fraction
+        (numerator / a power of two), so the product is bit for bit the Whoosh backend's and
+        ties break alike on both backends."""
+        numerator, denominator = float(weight).as_integer_ratio()
+        assert denominator < 2 ** 62, weight  # a power of two that a bigint holds
+        return f"({self.bind(numerator, 'float8')} / {self.bind(denominator, 'float8')})"
+
+
+class Scores:
+    """SQL for rows' scores over the matched rows' cut-down tsvector `t`: each distinct lexeme's
+    term frequency is a column (tf0, tf1, ...), read once per row."""
+
+    def __init__(self, sql: Bound):
+        self.sql = sql
+        self.columns: dict[str, str] = {}  # lexeme -> column name
+
+    def tf(self, lexeme_text: str) -> str:
+        name = self.columns.get(lexeme_text)
+        if name is None:
+            name = self.columns[lexeme_text] = f"tf{len(self.columns)}"
+        return name
+
+    def column_sql(self) -> str:
+        sql = self.sql
+        unit, thresholds = sql.bind(UNIT_WEIGHTS, "real[]"), sql.bind(THRESHOLDS, "float8[]")
+        return ", ".join(f"width_bucket(ts_rank({unit}, t, {sql.bind(quote(lex), 'tsquery')}, 0), "
+                         f"{thresholds}) AS {name}" for lex, name in self.columns.items())
+
+    def saturated(self, fieldname: str, term: str, boost: float) -> str:
+        table = [0.0] + [boost * tf / (tf + TF_SATURATION) for tf in range(1, MAX_TF + 1)]
+        return f"({self.sql.bind(table, 'float8[]')})[{self.tf(lexeme(fieldname, term))} + 1]"
+
+    def concept(self, plan) -> str:
+        """One concept's score of a row (WhooshBackend._concept_scores, term for term)."""
+        sql = self.sql
+        alternatives = []
+        for weight, words in plan:
+            word_sql = []
+            for ways in words:
+                way_sql = [self.saturated(f, texts[0], boost) if len(texts) == 1 else
+                           "LEAST(" + ", ".join(self.saturated(f, t, boost) for t in texts) + ")"
+                           for f, texts, boost in ways]
+                word_sql.append(way_sql[0] if len(way_sql) == 1 else "GREATEST(" + ", ".join(way_sql) + ")")
+            total = word_sql[0]
+            for more in word_sql[1:]:
+                total = f"({total} + {more})"
+            if len(word_sql) == 1:
+                alternatives.append(f"{sql.weight(weight)} * {total}")
+            else:
+                tsquery = sql.bind(tsquery_text([(weight, words)]), "tsquery")
+                alternatives.append(
+                    f"CASE WHEN t @@ {tsquery} THEN {sql.weight(weight)} * {total} ELSE 0 END")
+        return alternatives[0] if len(alternatives) == 1 else "GREATEST(" + ", ".join(alternatives) + ")"
+
+    def relevance(self, plans, idf: list[tuple[int, float]] | None) -> str:
+        """Σ idf × the concept's score, the rarest concept first (the Whoosh backend's order);
+        `idf` is [(concept index, log(1 + N / listings matching it))] in that order, None for
+        one concept (its idf only scales)."""
+        if idf is None:
+            return self.concept(plans[0]) if plans[0] else "0"
+        return "(" + " + ".join(
+            f"{self.sql.bind(value, 'float8')} * ({self.concept(plans[i]) if plans[i] else '0'})"
+            for i, value in idf) + ")"
+
+
+def idf_counts(tsqueries: list[str | None]) -> tuple[str, dict]:
+    """One statement: the listings, and the listings matching each concept."""
+    counted = ", ".join(["(SELECT count(*) FROM search_documents)"] + [
+        f"(SELECT count(*) FROM search_documents WHERE terms @@ CAST(:q{i} AS tsquery))" if q else "0"
+        for i, q in enumerate(tsqueries)])
+    return f"SELECT {counted}", {f"q{i}": q for i, q in enumerate(tsqueries) if q}
+
+
+def filters(sql: Bound, query) -> list[str]:
+    out = []
+    for column, value in (("kind", query.kind), ("province", query.province),
+                          ("home_id", query.home_id), ("price_band", query.price_band)):
+        if value:
+            out.append(f"{column} = {sql.bind(value)}")
+    if query.only_ids is not None:
+        out.append(f"listing_id = ANY({sql.bind(sorted(query.only_ids), 'integer[]')})")
+    return out
+
+
+def all_of(sql: Bound, tsqueries: list[str]) -> str:
+    if not tsqueries:
+        return "TRUE"
+    return f"terms @@ {sql.bind(' & '.join(f'({q})' for q in tsqueries), 'tsquery')}"
+
+
+def any_of(sql: Bound, tsqueries: list[str]) -> str:
+    if not tsqueries:
+        return "TRUE"
+    return f"terms @@ {sql.bind(' | '.join(f'({q})' for q in tsqueries), 'tsquery')}"
+
+
+def where(filter_sql: list[str], match: str | None) -> str:
+    return " AND ".join(filter_sql + [match or "FALSE"])
+
+
+def matched_page_and_facets(sql: Bound, where_sql: str, order: list[str], limit: int, offset: int,
+                            lexemes: Iterable[str] = (), scores: Scores | None = None) -> str:
+    """One statement over the matched rows: rows (g, kind, province, home_id, price_band, count)
+    of GROUPING SETS for the total and the facets, then (-1, NULL, NULL, listing_id, NULL, NULL)
+    for each listing of the page, in order. With `lexemes`, the rows carry `t`: their tsvector
+    cut down to those lexemes (what `order` and `scores` read)."""
+    lexemes = list(lexemes)
+    cut = (f", ts_filter(setweight(terms, 'A', {sql.bind(lexemes, 'text[]')}), '{{a}}') AS t"
+           if lexemes else "")
+    scored = "matched"
+    if scores is not None and scores.columns:
+        scored = f"(SELECT *, {scores.column_sql()} FROM matched OFFSET 0) AS scored"
+    return (
+        "WITH matched AS MATERIALIZED (SELECT listing_id, kind, province, home_id, price_band, "
+        f"price_fen, next_date{cut} FROM search_documents WHERE {where_sql}), "
+        "facets AS (SELECT GROUPING(kind, province, home_id, price_band) AS g, kind, province, "
+        "home_id, price_band, count(*) AS n FROM matched "
+        "GROUP BY GROUPING SETS ((kind), (province), (home_id), (price_band), ())) "
+        "SELECT g, kind, province, home_id, price_band, n FROM facets UNION ALL "
+        "SELECT -1, NULL, NULL, listing_id, NULL, NULL FROM "
+        f"(SELECT listing_id FROM {scored} ORDER BY {', '.join(order)} "
+        f"LIMIT {int(limit)} OFFSET {int(offset)}) AS page")
+
+
+def read_page_and_facets(rows, facet_names) -> tuple[int, dict[str, dict[str, int]], list[int]]:
+    """(total, facets, page ids) from the rows of matched_page_and_facets."""
+    facets: dict[str, dict[str, int]] = {name: {} for name in facet_names}
+    total, ids = 0, []
+    for grouping, kind, province, home_id, band, count in rows:
+        if grouping == -1:  # a page row: its listing id is in the home_id column
+            ids.append(home_id)
+            continue
+        if grouping == 0b1111:
+            total = count
+        for name, bit, value in (("kind", 0b0111, kind), ("province", 0b1011, province),
+                                 ("home", 0b1101, home_id), ("price_band", 0b1110, band)):
+            if grouping == bit and value not in (None, ""):
+                facets[name][str(value)] = count
+    return total, facets, ids
