@@ -285,3 +285,19 @@ def test_offline_sale_elder_paid_from_the_homes_cash(make):
     elder_pay.decide_payout(home.id, _pay(home, sup, elder, 500).id, sup2, approve=True)
     assert ledger.home_balances(home.id)[codes.HOME_CASH] == 9500
     assert verify_ledger().ok
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fees=st.integers(-10**8, 10**8), operations=st.integers(0, 10**8), pooled=st.integers(0, 10**8),
+       elders=st.integers(0, 10**8))
+def test_settlement_with_the_elders_share_balances_and_never_touches_their_accounts(make, fees, operations,
+                                                                                 pooled, elders):
+    home = make.home()
+    rows = offline.month_settlement_postings(home.id, fees, operations, pooled, elders=elders)
+    assert sum(row[1] for row in rows) == 0
+    assert not any(codes.is_elder_code(row[0].code) for row in rows)
+    cash = sum(row[1] for row in rows if row[0].code == codes.HOME_CASH)
+    assert cash == operations + pooled + elders - fees  # what the platform sends, less the fees
+    home_part = sum(row[1] for row in rows if row[0].home_id is not None)
+    assert home_part == -sum(row[1] for row in rows if row[0].home_id is None)
+    db.session.rollback()
