@@ -265,7 +265,7 @@ def _elder_payout(home: Home, staff: User, supervisor: User, now: datetime) -> N
         payout = elder_pay.record_payout(home.id, staff, elder_id=elder_id, amount_fen=fen // 2,
                                          method="cash", paid_by=staff.name,
                                          paid_on=market_clock.local_today(when),
-                                         note="手工艺收入分成，现金当面交给老人")
+                                         note="销售分成，现金当面交给老人")
     with clock(when + timedelta(hours=3)):
         elder_pay.decide_payout(home.id, payout.id, supervisor, approve=True, comment="老人已签收")
 
