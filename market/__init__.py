@@ -115,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.accounts.views import bp as accounts_bp
     from market.admin.admin_views import bp as admin_bp
     from market.catalog.views import bp as catalog_bp
+    from market.fund.elder_views import bp as fund_elders_bp
     from market.fund.month_views import bp as fund_months_bp
     from market.fund.staff_views import bp as fund_staff_bp
     from market.fund.views import bp as fund_bp
@@ -141,7 +142,8 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (health_bp, catalog_bp, accounts_bp, manage_bp, admin_bp, payments_bp,
                       payments_admin_bp, search_bp, orders_bp, orders_staff_bp, fund_bp, fund_staff_bp,
                       ledger_bp, jobs_admin_bp, impact_bp, impact_staff_bp, impact_admin_bp,
-                      impact_moderation_bp, timebank_bp, timebank_staff_bp, fund_months_bp, notify_staff_bp):
+                      impact_moderation_bp, timebank_bp, timebank_staff_bp, fund_months_bp, notify_staff_bp,
+                      fund_elders_bp):
         app.register_blueprint(blueprint)
     indexing.init_app(app)
 

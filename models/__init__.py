@@ -5,7 +5,15 @@ from models.base import Base, UTCDateTime, db, utcnow  # noqa: F401
 from models.cart import CartItem  # noqa: F401
 from models.catalog import Elder, ElderConsent, Home, Listing, Photo, Room, TourSession  # noqa: F401
 from models.form_tokens import UsedFormToken  # noqa: F401
-from models.fund import Correction, Disbursement, Donation, Grant, MonthSettlement, Settlement  # noqa: F401
+from models.fund import (  # noqa: F401
+    Correction,
+    Disbursement,
+    Donation,
+    ElderPayout,
+    Grant,
+    MonthSettlement,
+    Settlement,
+)
 from models.impact import (  # noqa: F401
     ImpactRollup,
     ImpactSum,

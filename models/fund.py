@@ -222,3 +222,41 @@ class Correction(db.Model):
     entry: Mapped["JournalEntry"] = relationship(foreign_keys=[entry_id])  # noqa: F821
     proposed_by: Mapped["User"] = relationship(foreign_keys=[proposed_by_id])  # noqa: F821
     decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])  # noqa: F821
+
+
+ELDER_PAYOUT_METHODS = ("cash", "transfer", "wechat", "other")
+
+
+class ElderPayout(db.Model):
+    """Money the home paid to one elder from their incentive: recorded by one member of the home
+    (who paid, how, when), signed off by another (never the recorder; the administrator when the
+    home has no other supervisor); only then the ledger entry posts (`entry_id`). The recorder
+    may withdraw it while it is not signed off."""
+
+    __tablename__ = "fund_elder_payouts"
+    __table_args__ = (
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        CheckConstraint("decided_by_id IS NULL OR decided_by_id <> recorded_by_id", name="four_eyes"),
+        Index("ix_fund_elder_payouts_home_status", "home_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"))
+    elder_id: Mapped[int] = mapped_column(ForeignKey("elders.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    method: Mapped[str] = mapped_column(String(12))  # ELDER_PAYOUT_METHODS
+    paid_by: Mapped[str] = mapped_column(String(120))  # who handed over the money
+    paid_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default="proposed")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_comment: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    entry_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    elder: Mapped["Elder"] = relationship()  # noqa: F821
+    recorded_by: Mapped["User"] = relationship(foreign_keys=[recorded_by_id])  # noqa: F821
+    decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])  # noqa: F821

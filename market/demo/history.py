@@ -248,6 +248,26 @@ def seed_history(homes: list[Home], now: datetime | None = None, seed: int = 202
         db.session.commit()
         _spending(home, staff, supervisor, now, rng)
         _month_settlements(home, supervisor, admin, start, now)
+        _elder_payout(home, staff, supervisor, now)
+
+
+def _elder_payout(home: Home, staff: User, supervisor: User, now: datetime) -> None:
+    """The elder owed the most is paid half of it in cash: the staff member records it and the
+    supervisor (a second person) signs it off, so the payout enters the books."""
+    from market.fund import elder_pay
+
+    owed = [(fen, elder.id) for elder, fen in elder_pay.elders_owed(home.id) if fen >= 200]
+    if not owed:
+        return
+    fen, elder_id = max(owed)
+    when = now - timedelta(days=2)
+    with clock(when):
+        payout = elder_pay.record_payout(home.id, staff, elder_id=elder_id, amount_fen=fen // 2,
+                                         method="cash", paid_by=staff.name,
+                                         paid_on=market_clock.local_today(when),
+                                         note="销售分成，现金当面交给老人")
+    with clock(when + timedelta(hours=3)):
+        elder_pay.decide_payout(home.id, payout.id, supervisor, approve=True, comment="老人已签收")
 
 
 def _month_settlements(home: Home, supervisor: User, admin: User, start: datetime, now: datetime) -> None:

@@ -194,3 +194,24 @@ class MonthSettlementForm(FlaskForm):
     paid_on = DateField(_l("Date paid"), validators=[InputRequired(_l("Give the date."))])
     reference = StringField(_l("Bank or transfer reference"), validators=[Length(max=120)])
     submit = SubmitField(_l("Record this settlement"))
+
+
+class ElderPayoutForm(FlaskForm):
+    """Money paid to an elder from their incentive (elder_pay.py); a second person signs it off."""
+
+    amount = AmountField(_l("Amount (yuan)"))
+    method = RadioField(_l("How the money was paid"), choices=[
+        ("cash", _l("Cash")), ("transfer", _l("Bank transfer")), ("wechat", _l("WeChat")),
+        ("other", _l("Other")),
+    ], validators=[InputRequired(_l("Choose how the money was paid: cash, bank transfer, WeChat or other."))])
+    paid_by = StringField(_l("Who paid (name)"), validators=[
+        DataRequired(_l("Give the name of the person who paid (at most 120 characters).")), Length(max=120)])
+    paid_on = DateField(_l("Date paid"), validators=[InputRequired(_l("Give the date."))])
+    note = StringField(_l("Note (optional)"), validators=[Length(max=200)])
+    submit = SubmitField(_l("Record this payout"))
+
+
+class PayoutDecisionForm(FlaskForm):
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)])
+    approve = SubmitField(_l("Sign off: the elder was paid"))
+    reject = SubmitField(_l("Reject"))

@@ -16,6 +16,7 @@ def entry_kind(kind: str) -> str:
         "time_service": _("Service given"), "time_redeem": _("Hours spent on help"),
         "time_gift": _("Hours given or received as a gift"), "time_reversal": _("Taken back after a dispute"),
         "time_allocation": _("Hours from the home's reserve"),
+        "payout": _("Incentive paid to an elder"),
     }.get(kind, kind)
 
 
@@ -67,7 +68,7 @@ def account_name(code: str) -> str:
         "fee_revenue": _("Platform fee"),
         "processing_costs": _("Costs the platform covers"),
         "external_income": _("Subsidies and grants from outside"),
-    }.get(code, code)
+    }.get(code) or (_("Incentive owed to one elder") if code.startswith("elder_incentive:") else code)
 
 
 def yuan(fen: int) -> str:

@@ -75,10 +75,14 @@ def apply_record_month_settlement(home_id: int, user, *, month: str, method: str
     if existing is not None:
         return existing, False
     figures = offline.month_figures(home.id, month)
-    balances = ledger.home_balances(home.id)
-    # What the platform owes cannot be more than is still owed (a settlement paid by hand earlier).
+    balances = ledger.home_balances(home.id, per_elder=True)
+    # What the platform owes cannot be more than is still owed (a settlement paid by hand earlier,
+    # which only the operations and pooled incentive accounts have). The elders' own incentive
+    # is handed over as money only: their accounts wait for the payouts (elder_pay.py).
     operations = min(figures["operations"], max(0, balances.get(codes.HOME_OPERATIONS, 0)))
-    incentive = min(figures["incentive"], max(0, balances.get(codes.ELDER_INCENTIVE, 0)))
+    pooled = min(figures["pooled"], max(0, balances.get(codes.ELDER_INCENTIVE, 0)))
+    elders = figures["elders"]
+    incentive = pooled + elders
     fees = figures["fees"]
     if fees == 0 and operations == 0 and incentive == 0:
         raise FundError(_("There is nothing to settle for this month."))
@@ -92,7 +96,8 @@ def apply_record_month_settlement(home_id: int, user, *, month: str, method: str
     try:
         entry = offline.post_month_settlement(
             home_id=home.id, month=month, settlement_id=settlement.id, fees=fees, operations=operations,
-            incentive=incentive, memo=f"Monthly settlement {month} between the home and the platform")
+            incentive=pooled, elders=elders,
+            memo=f"Monthly settlement {month} between the home and the platform")
     except ledger.LedgerError as error:
         raise FundError(_("The ledger refused this settlement: %(reason)s", reason=str(error))) from None
     if entry is not None:
@@ -116,6 +121,7 @@ def record_month_settlement(home_id: int, user, **fields) -> tuple[MonthSettleme
 class Holdings:
     platform_holds: int  # the home's money from online sales the platform still holds
     home_holds: int  # money of the books in the home's own hands (offline sales, settlements)
+    owed_to_elders: int  # incentives not yet paid to the elders (pooled and each elder's own)
     fees_owed: int  # fees the home owes the platform for offline sales, not yet settled
     last_month: str
     last_month_first: date
@@ -134,10 +140,23 @@ def _online_home_shares(home_id: int) -> int:
         .join(JournalEntry, JournalEntry.id == Posting.entry_id)
         .where(Account.home_id == home_id, Account.commodity == "CNY",
                Account.code.in_((codes.CARE_PENDING, codes.CARE_AVAILABLE, codes.ELDER_INCENTIVE,
-                                 codes.HOME_OPERATIONS)),
+                                 codes.HOME_OPERATIONS))
+               | Account.code.startswith(codes.ELDER_PREFIX, autoescape=True),
                JournalEntry.kind.in_(offline.SALE_KINDS), JournalEntry.id.in_(clearing))
     )
     return -int(total or 0)
+
+
+def _elders_handed_over(home_id: int) -> int:
+    """The elders' own incentive the platform handed to the home in monthly settlements (their
+    home_cash postings tagged share "incentive")."""
+    return int(db.session.scalar(
+        select(func.coalesce(func.sum(Posting.amount), 0))
+        .join(Account, Account.id == Posting.account_id)
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .where(Account.home_id == home_id, Account.code == codes.HOME_CASH, Account.commodity == "CNY",
+               Posting.share == codes.SHARE_INCENTIVE, JournalEntry.source_type == "month_settlement")
+    ) or 0)
 
 
 def holdings(home_id: int) -> Holdings:
@@ -150,7 +169,9 @@ def holdings(home_id: int) -> Holdings:
     settled = find(home.id, last)
     last_fees = 0 if settled else offline.month_figures(home.id, last)["fees"]
     return Holdings(
-        platform_holds=_online_home_shares(home.id) - balances.get(codes.SETTLEMENTS_PAID, 0),
+        platform_holds=(_online_home_shares(home.id) - balances.get(codes.SETTLEMENTS_PAID, 0)
+                        - _elders_handed_over(home.id)),
+        owed_to_elders=balances.get(codes.ELDER_INCENTIVE, 0),
         home_holds=balances.get(codes.HOME_CASH, 0),
         fees_owed=balances.get(codes.FEES_PAYABLE, 0),
         last_month=last, last_month_first=first_day(last), last_month_fees=last_fees,

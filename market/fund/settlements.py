@@ -30,7 +30,7 @@ def apply_record_settlement(home_id: int, user, *, account_code: str, amount_fen
         raise FundError(_("Choose the account the money was paid from."))
     amount = check_amount(amount_fen)
     _check_day(home, paid_on, _("Give the date the money was paid."))
-    owed = ledger.home_balances(home.id).get(account_code, 0)
+    owed = ledger.home_balances(home.id, per_elder=True).get(account_code, 0)  # the pooled account
     if amount > owed:
         raise FundError(_("That is more than the home is owed on this account (%(owed)s).",
                           owed=format_money(owed)))

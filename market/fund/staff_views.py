@@ -234,7 +234,7 @@ def new_settlement(home_slug: str):
     if not current_user.is_admin:
         return render_error(403, _("Only an administrator can record a settlement."))
     form = SettlementForm()
-    balances = ledger.home_balances(home.id)
+    balances = ledger.home_balances(home.id, per_elder=True)  # settlements pay the pooled account
     if form.validate_on_submit():
         try:
             settlements.record_settlement(home.id, current_user, account_code=form.account_code.data,

@@ -8,7 +8,11 @@ Home accounts
 - ``care_fund:pending``   care-fund share of sales not yet past fulfilment + cancellation.
 - ``care_fund:available`` care fund the home may spend (released sales, donations, grants).
 - ``care_fund:spent``     care fund spent through approved disbursements (cumulative).
-- ``elder_incentive``     incentives owed for credited elders (until settled).
+- ``elder_incentive``     incentives of sale lines that name no elder (the pooled account,
+                          settled to the home as before).
+- ``elder_incentive:<id>`` credit-normal: the incentive owed to one elder (`models.catalog.Elder`
+                          id) of lines crediting that elder; goes down only by refunds of those
+                          lines and by signed-off payouts to the elder (market/fund/elder_pay.py).
 - ``home_operations``     the home's operating share of sales (until settled).
 - ``settlements_paid``    money the platform has paid out to the home (cumulative).
 - ``home_cash``           debit-normal: money of the books the home itself holds (cash, the
@@ -82,6 +86,34 @@ SHARE_ACCOUNT = {
 PLATFORM_SHARES = frozenset({SHARE_FEE})
 
 
+ELDER_PREFIX = "elder_incentive:"
+
+
+def elder_code(elder_id: int) -> str:
+    return f"{ELDER_PREFIX}{int(elder_id)}"
+
+
+def is_elder_code(code: str) -> bool:
+    return code.startswith(ELDER_PREFIX) and code[len(ELDER_PREFIX):].isdigit()
+
+
+def elder_of_code(code: str) -> int | None:
+    return int(code[len(ELDER_PREFIX):]) if is_elder_code(code) else None
+
+
+def is_incentive_code(code: str) -> bool:
+    """The pooled incentive account or one elder's."""
+    return code == ELDER_INCENTIVE or is_elder_code(code)
+
+
+def share_code(share: str, elder_id: int | None = None) -> str:
+    """The account a line's share is credited to: the incentive of a line crediting an elder goes
+    to that elder's own account, of a line with no elder to the pooled account."""
+    if share == SHARE_INCENTIVE and elder_id is not None:
+        return elder_code(elder_id)
+    return SHARE_ACCOUNT[share]
+
+
 TIME = "TIME"
 TIME_POOL = "time:pool"
 TIME_DUE_FROM = "time:due_from_homes"
@@ -100,12 +132,13 @@ def is_time_person_code(code: str) -> bool:
 
 
 def is_credit_normal(code: str) -> bool:
-    return code in CREDIT_NORMAL or code in (TIME_DUE_TO, TIME_RESERVE) or is_time_person_code(code)
+    return (code in CREDIT_NORMAL or code in (TIME_DUE_TO, TIME_RESERVE) or is_time_person_code(code)
+            or is_elder_code(code))
 
 
 def is_home_code(code: str) -> bool:
     return (code in HOME_CODES or code in OFFLINE_HOME_CODES or code in TIME_HOME_CODES
-            or is_time_person_code(code))
+            or is_time_person_code(code) or is_elder_code(code))
 
 
 def is_platform_code(code: str) -> bool:

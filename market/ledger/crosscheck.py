@@ -13,6 +13,7 @@ from models import (
     Correction,
     Disbursement,
     Donation,
+    ElderPayout,
     Grant,
     MonthSettlement,
     Order,
@@ -35,7 +36,7 @@ from models.timebank import (
 SHOWN = 5
 PAID_STATUSES = ("paid", "fulfilled", "refunded", "partially_refunded")
 SOURCES = {"donation": Donation, "grant": Grant, "disbursement": Disbursement, "settlement": Settlement,
-           "correction": Correction, "month_settlement": MonthSettlement,
+           "correction": Correction, "month_settlement": MonthSettlement, "elder_payout": ElderPayout,
            "payment_difference": PaymentDifference,
            "timebank_service": Service, "timebank_transfer": TimeTransfer, "timebank_dispute": TimeDispute,
            "timebank_allocation": TimeAllocation, "timebank_recognition": RecognitionAward}
@@ -59,6 +60,8 @@ _NEEDS_ENTRY = (
     (Correction, "correction", Correction.status == "approved",
      "approved corrections without a reversing entry"),
     (MonthSettlement, "month_settlement", None, "monthly settlements without an entry"),
+    (ElderPayout, "elder_payout", ElderPayout.status == "approved",
+     "signed-off elder payouts without an entry"),
     (PaymentDifference, "payment_difference", PaymentDifference.kind == "extra",
      "extra offline payments without their care-fund entry"),
     (Service, "timebank_service", Service.status.in_(("confirmed", "reversed")),

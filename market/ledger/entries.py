@@ -47,7 +47,7 @@ def _share_postings(line: OrderLine, shares: dict[str, int], commodity: str, sig
     for share, amount in shares.items():
         if amount == 0:
             continue
-        code = codes.SHARE_ACCOUNT[share]
+        code = codes.share_code(share, line.elder_id)  # an elder's incentive: their own account
         owner = None if share in codes.PLATFORM_SHARES else line.home_id
         rows.append((account(owner, code, commodity), sign * amount, line.id, share))
     return rows
@@ -168,7 +168,8 @@ def post_refund(refund) -> JournalEntry | None:
             if share != codes.SHARE_CARE:
                 owner = None if share in codes.PLATFORM_SHARES else line.home_id
                 postings.append(
-                    (account(owner, codes.SHARE_ACCOUNT[share], commodity), amount, line_id, share)
+                    (account(owner, codes.share_code(share, line.elder_id), commodity), amount, line_id,
+                     share)
                 )
                 if offline and share == codes.SHARE_FEE:
                     postings += fee_pair(line.home_id, amount, commodity, line_id, +1)

@@ -8,7 +8,8 @@ time bank's use cases, each through `service.post()`.
   total needs no entry of its own: the order's lines are scaled down first and the sale entry
   splits what arrived, see market/payments/offline.py.)
 - Grant (`grant:<id>`), disbursement (`disbursement:<id>`), a time-bank recognition's cost and
-  a settlement paid out to the home; a reversal (`reversal:<seq>`) takes back a mistaken entry.
+  a settlement paid out to the home, a payout to an elder (`elder_payout:<id>`); a
+  reversal (`reversal:<seq>`) takes back a mistaken entry.
 
 None of these commits: they run in the caller's transaction.
 """
@@ -145,6 +146,26 @@ def post_settlement(*, home_id: int, amount_fen: int, settlement_id: int, accoun
         commodity=commodity, occurred_at=occurred_at, source_type="settlement", source_id=settlement_id,
         category=account_code,
         postings=[(source, amount), (account(home_id, codes.SETTLEMENTS_PAID, commodity), -amount)],
+    )
+
+
+def post_elder_payout(*, home_id: int, elder_id: int, amount_fen: int, payout_id: int, memo: str,
+                      occurred_at: datetime | None = None, commodity: str = "CNY") -> JournalEntry | None:
+    """Money the home handed to one elder from their incentive (`elder_payout:<id>`): the elder's
+    own account goes down and so does the home's cash, because the home pays the elder from the
+    money it holds (the monthly settlement brought it the elders' share of online sales). Refused
+    above what the elder's account holds. Never commits."""
+    amount = _positive_amount(amount_fen)
+    _home_exists(home_id)
+    lock_ledger()
+    source = account(home_id, codes.elder_code(elder_id), commodity)
+    if amount > balance(source):
+        raise LedgerError(_("The amount is more than the elder is owed."))
+    return post(
+        kind="payout", idempotency_key=f"elder_payout:{payout_id}", memo=memo, home_id=home_id,
+        commodity=commodity, occurred_at=occurred_at, source_type="elder_payout", source_id=payout_id,
+        category="elder",
+        postings=[(source, amount), (account(home_id, codes.HOME_CASH, commodity), -amount)],
     )
 
 

@@ -33,6 +33,7 @@ from models.ledger import Account, JournalEntry, Posting
 from models.payments import Payment
 
 SALE_KINDS = ("sale", "refund")
+ELDERS_OWED = "elders"  # month figures: the elders' own incentive accounts together
 
 
 def is_offline_order(order) -> bool:
@@ -74,12 +75,15 @@ def _month_sum(home_id: int, month: str, code_list, *, online_only: bool, commod
     """{code: credit balance moved in `month`} of the home's accounts by sale and refund
     entries (of online sales only: entries with a payments_clearing posting)."""
     entry_month = month_sql(JournalEntry.occurred_at)
+    which = Account.code.in_(code_list)
+    if ELDERS_OWED in code_list:
+        which = which | Account.code.startswith(codes.ELDER_PREFIX, autoescape=True)
     query = (
         select(Account.code, func.coalesce(func.sum(Posting.amount), 0))
         .select_from(Posting)
         .join(Account, Account.id == Posting.account_id)
         .join(JournalEntry, JournalEntry.id == Posting.entry_id)
-        .where(Account.home_id == home_id, Account.code.in_(code_list), Account.commodity == commodity,
+        .where(Account.home_id == home_id, Account.commodity == commodity, which,
                JournalEntry.kind.in_(SALE_KINDS), entry_month == month)
         .group_by(Account.code)
     )
@@ -89,7 +93,12 @@ def _month_sum(home_id: int, month: str, code_list, *, online_only: bool, commod
             .where(Posting.entry_id == JournalEntry.id, Account.code == codes.PAYMENTS_CLEARING)
         )
         query = query.where(exists(clearing))
-    return {code: -int(total) for code, total in db.session.execute(query)}
+    result: dict[str, int] = {}
+    for code, total in db.session.execute(query):
+        # The elders' own incentive accounts count together (ELDERS_OWED).
+        key = ELDERS_OWED if codes.is_elder_code(code) else code
+        result[key] = result.get(key, 0) - int(total)
+    return result
 
 
 def month_figures(home_id: int, month: str, commodity: str = "CNY") -> dict[str, int]:
@@ -97,22 +106,29 @@ def month_figures(home_id: int, month: str, commodity: str = "CNY") -> dict[str,
     of fees given back on offline refunds; may be negative), `operations` and `incentive` the
     platform owes the home from online sales of the month (net of refunds; never below zero),
     and `net` = fees - operations - incentive: above zero the home pays the platform, below zero
-    the platform pays the home."""
+    the platform pays the home. `incentive` is `pooled` (lines naming no elder) plus `elders`
+    (the elders' own accounts, summed)."""
     fees = _month_sum(home_id, month, (codes.FEES_PAYABLE,), online_only=False,
                       commodity=commodity).get(codes.FEES_PAYABLE, 0)
-    online = _month_sum(home_id, month, (codes.HOME_OPERATIONS, codes.ELDER_INCENTIVE), online_only=True,
-                        commodity=commodity)
+    online = _month_sum(home_id, month, (codes.HOME_OPERATIONS, codes.ELDER_INCENTIVE, ELDERS_OWED),
+                        online_only=True, commodity=commodity)
     operations = max(0, online.get(codes.HOME_OPERATIONS, 0))
-    incentive = max(0, online.get(codes.ELDER_INCENTIVE, 0))
-    return {"fees": fees, "operations": operations, "incentive": incentive,
-            "net": fees - operations - incentive}
+    pooled = max(0, online.get(codes.ELDER_INCENTIVE, 0))
+    elders = max(0, online.get(ELDERS_OWED, 0))
+    return {"fees": fees, "operations": operations, "incentive": pooled + elders, "pooled": pooled,
+            "elders": elders, "net": fees - operations - pooled - elders}
 
 
 def month_settlement_postings(home_id: int, fees: int, operations: int, incentive: int,
-                              commodity: str = "CNY") -> list:
+                              commodity: str = "CNY", elders: int = 0) -> list:
     """One balanced set of postings for a settlement (plain arithmetic, property-tested):
     the fee pair is cleared, what the platform owed from online sales is marked paid out, and
-    the difference moves between the home's cash and the platform's clearing account."""
+    the difference moves between the home's cash and the platform's clearing account.
+
+    `incentive` is the pooled incentive (settled as the operations share). `elders` is the
+    elders' own incentive the platform hands over: only the money moves (a cash/clearing pair
+    tagged share "incentive"); the elders' accounts stay as they are until the home pays each
+    elder (a signed-off payout, market/fund/elder_pay.py), so nobody's claim is lost on the way."""
     net = fees - operations - incentive
     rows = [
         (account(home_id, codes.FEES_PAYABLE, commodity), fees),
@@ -124,18 +140,22 @@ def month_settlement_postings(home_id: int, fees: int, operations: int, incentiv
         (account(home_id, codes.HOME_CASH, commodity), -net),
         (account(None, codes.PAYMENTS_CLEARING, commodity), net),
     ]
-    return [row for row in rows if row[1] != 0]
+    rows = [row for row in rows if row[1] != 0]
+    if elders:
+        rows += [(account(home_id, codes.HOME_CASH, commodity), elders, None, codes.SHARE_INCENTIVE),
+                 (account(None, codes.PAYMENTS_CLEARING, commodity), -elders, None, codes.SHARE_INCENTIVE)]
+    return rows
 
 
 def post_month_settlement(*, home_id: int, month: str, settlement_id: int, fees: int, operations: int,
                           incentive: int, memo: str, occurred_at: datetime | None = None,
-                          commodity: str = "CNY") -> JournalEntry | None:
+                          commodity: str = "CNY", elders: int = 0) -> JournalEntry | None:
     """The settlement of `month` between a home and the platform, once per home and month
     (key `month_settlement:<home>:<YYYY-MM>`). Never commits."""
-    if operations < 0 or incentive < 0:
+    if operations < 0 or incentive < 0 or elders < 0:
         raise LedgerError(_("What the platform owes the home cannot be below zero."))
     lock_ledger()
-    rows = month_settlement_postings(home_id, fees, operations, incentive, commodity)
+    rows = month_settlement_postings(home_id, fees, operations, incentive, commodity, elders)
     if not rows:
         raise LedgerError(_("There is nothing to settle for this month."))
     return post(

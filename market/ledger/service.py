@@ -180,8 +180,10 @@ def balance(acct: Account) -> int:
     return -total if codes.is_credit_normal(acct.code) else total
 
 
-def home_balances(home_id: int, commodity: str = "CNY") -> dict[str, int]:
-    """{code: balance} for every home account (0 where nothing was posted), in one query."""
+def home_balances(home_id: int, commodity: str = "CNY", *, per_elder: bool = False) -> dict[str, int]:
+    """{code: balance} for every home account (0 where nothing was posted), in one query. The
+    elders' own incentive accounts count in ``elder_incentive`` (what the home owes its elders),
+    unless `per_elder`: then each is its own key and ``elder_incentive`` is the pooled account."""
     rows = db.session.execute(
         select(Account.code, func.coalesce(func.sum(Posting.amount), 0))
         .join(Posting, Posting.account_id == Account.id)
@@ -190,7 +192,11 @@ def home_balances(home_id: int, commodity: str = "CNY") -> dict[str, int]:
     ).all()
     result = {code: 0 for code in codes.HOME_CODES}
     for code, total in rows:
-        result[code] = -int(total) if codes.is_credit_normal(code) else int(total)
+        amount = -int(total) if codes.is_credit_normal(code) else int(total)
+        if codes.is_elder_code(code) and not per_elder:
+            result[codes.ELDER_INCENTIVE] += amount
+        else:
+            result[code] = amount
     return result
 
 

@@ -64,7 +64,8 @@ def test_settlement_leaves_each_side_holding_what_it_actually_holds(make):
     # Online: care 10.00, fee 5.00, operations 35.00 owed by the platform to the home.
     month = last_month_day().strftime("%Y-%m")
     figures = offline.month_figures(home.id, month)
-    assert figures == {"fees": 1000, "operations": 3500, "incentive": 0, "net": -2500}
+    assert figures == {"fees": 1000, "operations": 3500, "incentive": 0, "pooled": 0, "elders": 0,
+                       "net": -2500}
     settlement, created = months.record_month_settlement(
         home.id, admin, month=month, method="transfer", paid_by="Platform office",
         paid_on=clock.local_today())

@@ -21,6 +21,7 @@ from models import (
     Disbursement,
     Donation,
     Elder,
+    ElderPayout,
     Grant,
     Home,
     Listing,
@@ -60,7 +61,7 @@ MANAGE_RULES, ADMIN_RULES = _collect_rules()
 ALL_RULES = [("manage", *r) for r in MANAGE_RULES] + [("admin", *r) for r in ADMIN_RULES]
 ID_ARGS = ("listing_id", "session_id", "room_id", "photo_id", "elder_id", "disbursement_id",
            "donation_id", "reference", "line_id", "correction_id", "grant_id", "person_id", "request_id",
-           "service_id", "dispute_id", "allocation_id")
+           "service_id", "dispute_id", "allocation_id", "payout_id")
 CROSS_ID_RULES = [r for r in MANAGE_RULES if any(f"{arg}>" in r[1] for arg in ID_ARGS)]
 
 # Routes under /manage/<home_slug> whose role rules differ from the console's default ON PURPOSE
@@ -86,13 +87,17 @@ SUPERVISOR_MAY_POST = {
     "impact_moderation.committee_decide",  # the home's committee hides or restores a review (issue 20)
     "timebank_manage.propose_budget",  # any member proposes a recognition budget (issue 19)...
     "timebank_manage.decide_budget",  # ...and a supervisor who did not propose it decides
+    "fund_elders.new_payout",  # any member records a payout to an elder (issue 16)...
+    "fund_elders.decide_payout",  # ...and a second person signs it off
+    "fund_elders.withdraw_payout",  # the recorder, supervisor or staff, withdraws it
 }
 # The administrator decides proposals no supervisor of the home may (a lone supervisor's own).
 ADMIN_MAY_ENTER = {"fund_manage.index", "fund_manage.new_grant", "fund_manage.new_settlement",
                    "fund_manage.disbursement", "fund_manage.decide", "fund_manage.correction",
                    "fund_manage.decide_correction", "fund_manage.grant", "fund_manage.confirm_grant",
                    "fund_manage.grant_document", "fund_manage.reject_grant", "fund_months.index",
-                   "fund_months.settle"}
+                   "fund_months.settle", "fund_elders.index", "fund_elders.sheet", "fund_elders.payout",
+                   "fund_elders.decide_payout"}
 ADMIN_ONLY = {"fund_manage.new_settlement", "fund_months.settle"}  # members of the home get 403
 SUPERVISOR_ONLY = {"fund_manage.new_grant", "impact_moderation.committee_list"}  # staff get 403
 FAST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
@@ -191,6 +196,9 @@ class World:
                                document_path=f"{slug}-grant.pdf", document_content_type="application/pdf"))
         rows.correction = add(Correction(home_id=rows.home.id, entry_id=rows.grant_entry.id, reason="twice",
                                          proposed_by_id=rows.staff.id))
+        rows.payout = add(ElderPayout(home_id=rows.home.id, elder_id=rows.elder.id, amount_fen=100,
+                                      method="cash", paid_by="李", paid_on=date(2026, 1, 5),
+                                      recorded_by_id=rows.staff.id))
         # The time bank (issue 19): a person, a request, a logged service, a dispute, an allocation.
         home_id = rows.home.id
         rows.tb_elder = add(TimePerson(home_id=home_id, name="王奶奶", village="前屯村", is_volunteer=False))
@@ -222,7 +230,7 @@ class World:
             "job_id": 1,  # /admin/jobs: refused before any lookup
             "person_id": ids_of.tb_elder.id, "request_id": ids_of.tb_request.id,
             "service_id": ids_of.tb_service.id, "dispute_id": ids_of.tb_dispute.id,
-            "allocation_id": ids_of.tb_allocation.id,
+            "allocation_id": ids_of.tb_allocation.id, "payout_id": ids_of.payout.id,
             "day": (date.today() + timedelta(days=5)).isoformat(),  # a room's night (room calendar)
             # No such rows: roles and homes are still checked; each feature's own tests cross ids.
             "refund_id": 999_999, "budget_id": 999_999, "recognition_id": 999_999,

@@ -104,7 +104,7 @@ def _path_values(world: World, endpoint: str) -> dict:
         "month": 1, "code": "en", "path": "x.jpg", "token": "0" * 32,
         "person_id": rows.tb_elder.id, "request_id": rows.tb_request.id, "service_id": rows.tb_service.id,
         "dispute_id": rows.tb_dispute.id, "allocation_id": rows.tb_allocation.id,
-        "recognition_id": 1, "budget_id": 1,
+        "recognition_id": 1, "budget_id": 1, "payout_id": rows.payout.id,
         "day": (date.today() + timedelta(days=5)).isoformat(),  # a room's night (room calendar)
     }
 
