@@ -9,15 +9,12 @@ signed off by another (four eyes, elder_pay.py).
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from market.accounts.service import role_in_home
-from market.errors import render_error
 from market.fund import elder_pay, service
+from market.fund.console import decided, fail, home_for, withdrawn
 from market.fund.forms import ElderPayoutForm, PayoutDecisionForm, WithdrawForm
 from market.fund.service import FundError, FundForbidden, FundNotFound
 from market.once import one_time
-from models import Home, db
 
 bp = Blueprint("fund_elders", __name__, url_prefix="/manage/<home_slug>/fund/elders")
 
@@ -28,50 +25,16 @@ def _logged_in():
     return None
 
 
-def _home_for(slug: str, *, admin_ok: bool = True) -> tuple[Home, str | None]:
-    home = db.session.scalar(select(Home).where(Home.slug == slug))
-    if home is None:
-        abort(404)
-    role = role_in_home(current_user, home.id)
-    if role is None and not (admin_ok and current_user.is_admin):
-        abort(404)
-    return home, role
-
-
-def _fail(error: FundError, code: int = 409):
-    if isinstance(error, FundNotFound):
-        return render_error(404, str(error))
-    if isinstance(error, FundForbidden):
-        return render_error(403, str(error))
-    return render_error(code, str(error))
-
-
-def decided(home_slug: str, payout_id: int, act, yes: str, no: str):
-    """A four-eyes decision posted with PayoutDecisionForm: `act(home, said_yes, comment)` records
-    it (a FundError refuses it, nothing changed); then the message for yes or no, and back."""
-    home, _role = _home_for(home_slug)
-    form = PayoutDecisionForm()
-    if not form.validate_on_submit():
-        return render_error(400)
-    said_yes = bool(form.approve.data) and not form.reject.data
-    try:
-        act(home, said_yes, form.comment.data or "")
-    except FundError as error:
-        return _fail(error)
-    flash(yes if said_yes else no, "success")
-    return redirect(url_for(".payout", home_slug=home.slug, payout_id=payout_id))
-
-
 @bp.get("/")
 def index(home_slug: str):
-    home, role = _home_for(home_slug)
+    home, role = home_for(home_slug, admin_ok=True)
     return render_template("fund/manage/elders.html", home=home, role=role,
                            elders=elder_pay.elders_owed(home.id), waiting=elder_pay.waiting_payouts(home.id))
 
 
 @bp.get("/<int:elder_id>")
 def sheet(home_slug: str, elder_id: int):
-    home, role = _home_for(home_slug)
+    home, role = home_for(home_slug, admin_ok=True)
     try:
         found = elder_pay.elder_sheet(home.id, elder_id)
     except FundNotFound:
@@ -83,7 +46,7 @@ def sheet(home_slug: str, elder_id: int):
 @bp.route("/<int:elder_id>/payouts/new", methods=["GET", "POST"])
 @one_time
 def new_payout(home_slug: str, elder_id: int):
-    home, role = _home_for(home_slug, admin_ok=False)
+    home, role = home_for(home_slug)
     try:
         elder = elder_pay.home_elder(home.id, elder_id)
     except FundNotFound:
@@ -97,7 +60,7 @@ def new_payout(home_slug: str, elder_id: int):
                 paid_by=form.paid_by.data, paid_on=form.paid_on.data, note=form.note.data or "")
         except FundError as error:
             if isinstance(error, FundNotFound | FundForbidden):
-                return _fail(error)
+                return fail(error)
             return render_template("fund/manage/elder_payout_new.html", home=home, elder=elder, form=form,
                                    owed=owed, error=str(error)), 400
         flash(_("Payout recorded. Someone else must sign it off before it enters the books."), "success")
@@ -109,7 +72,7 @@ def new_payout(home_slug: str, elder_id: int):
 
 @bp.get("/payouts/<int:payout_id>")
 def payout(home_slug: str, payout_id: int):
-    home, role = _home_for(home_slug)
+    home, role = home_for(home_slug, admin_ok=True)
     try:
         found = elder_pay.get_payout(home.id, payout_id)
     except FundNotFound:
@@ -125,21 +88,17 @@ def payout(home_slug: str, payout_id: int):
 @one_time
 def decide_payout(home_slug: str, payout_id: int):
     return decided(
-        home_slug, payout_id,
-        lambda home, yes, comment: elder_pay.decide_payout(home.id, payout_id, current_user, approve=yes,
-                                                           comment=comment),
-        _("Signed off: the payout is now in the public record."), _("Rejected. Nothing was changed."))
+        home_slug, PayoutDecisionForm,
+        lambda home, approve, comment: elder_pay.decide_payout(home.id, payout_id, current_user,
+                                                               approve=approve, comment=comment),
+        _("Signed off: the payout is now in the public record."), _("Rejected. Nothing was changed."),
+        lambda home: url_for(".payout", home_slug=home.slug, payout_id=payout_id))
 
 
 @bp.post("/payouts/<int:payout_id>/withdraw")
 @one_time
 def withdraw_payout(home_slug: str, payout_id: int):
-    home, _role = _home_for(home_slug, admin_ok=False)
-    if not WithdrawForm().validate_on_submit():
-        return render_error(400)
-    try:
-        elder_pay.withdraw_payout(home.id, payout_id, current_user)
-    except FundError as error:
-        return _fail(error)
-    flash(_("The payout is withdrawn."), "success")
-    return redirect(url_for(".payout", home_slug=home.slug, payout_id=payout_id))
+    return withdrawn(
+        home_slug, lambda home: elder_pay.withdraw_payout(home.id, payout_id, current_user),
+        _("The payout is withdrawn."),
+        lambda home: url_for(".payout", home_slug=home.slug, payout_id=payout_id))

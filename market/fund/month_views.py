@@ -3,17 +3,17 @@
 and each month's figures; only an administrator records a settlement. Other homes' staff: 404.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from market import clock
-from market.accounts.service import role_in_home
 from market.catalog.display import month_name
 from market.errors import render_error
 from market.fund import month_settlements as months
+from market.fund.console import home_for
 from market.fund.forms import MonthSettlementForm
 from market.fund.service import FundError, FundForbidden, FundNotFound
 from market.ledger import offline
@@ -31,16 +31,6 @@ def _logged_in():
     return None
 
 
-def _home_for(slug: str) -> tuple[Home, str | None]:
-    home = db.session.scalar(select(Home).where(Home.slug == slug))
-    if home is None:
-        abort(404)
-    role = role_in_home(current_user, home.id)
-    if role is None and not current_user.is_admin:
-        abort(404)
-    return home, role
-
-
 def _recent_months(home: Home) -> list[str]:
     month = months.previous_month(clock.local_today(home=home))
     result = []
@@ -53,7 +43,7 @@ def _recent_months(home: Home) -> list[str]:
 
 @bp.get("/")
 def index(home_slug: str):
-    home, role = _home_for(home_slug)
+    home, role = home_for(home_slug, admin_ok=True)
     rows = []
     for month in _recent_months(home):
         settled = months.find(home.id, month)
@@ -69,7 +59,7 @@ def index(home_slug: str):
 @bp.route("/settle", methods=["GET", "POST"])
 @one_time
 def settle(home_slug: str):
-    home, _role = _home_for(home_slug)
+    home, _role = home_for(home_slug, admin_ok=True)
     if not current_user.is_admin:
         return render_error(403, _("Only an administrator can record a settlement."))
     form = MonthSettlementForm()

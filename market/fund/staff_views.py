@@ -6,12 +6,11 @@ Members of the home see it; anyone else gets 404 (an admin may record grants and
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from market.accounts.service import role_in_home
 from market.errors import render_error
 from market.fund import corrections, disbursements, grants, service, settlements
 from market.fund import donations as fund_donations
+from market.fund.console import decided, fail, home_for, withdrawn
 from market.fund.forms import (
     CancelForm,
     ConfirmDonationForm,
@@ -29,7 +28,6 @@ from market.fund.service import FundError, FundForbidden, FundNotFound
 from market.ledger import service as ledger
 from market.once import one_time
 from market.uploads import send_document
-from models import Home, db
 
 bp = Blueprint("fund_manage", __name__, url_prefix="/manage/<home_slug>/fund")
 
@@ -40,27 +38,9 @@ def _logged_in():
     return None
 
 
-def _home_for(slug: str, *, admin_ok: bool = False) -> tuple[Home, str | None]:
-    home = db.session.scalar(select(Home).where(Home.slug == slug))
-    if home is None:
-        abort(404)
-    role = role_in_home(current_user, home.id)
-    if role is None and not (admin_ok and current_user.is_admin):
-        abort(404)
-    return home, role
-
-
-def _fail(error: FundError, code: int = 409):
-    if isinstance(error, FundNotFound):
-        return render_error(404, str(error))
-    if isinstance(error, FundForbidden):
-        return render_error(403, str(error))
-    return render_error(code, str(error))
-
-
 @bp.get("/")
 def index(home_slug: str):
-    home, role = _home_for(home_slug, admin_ok=True)
+    home, role = home_for(home_slug, admin_ok=True)
     return render_template(
         "fund/manage/index.html", home=home, role=role,
         balances=ledger.home_balances(home.id),
@@ -79,7 +59,7 @@ def index(home_slug: str):
 @bp.route("/disbursements/new", methods=["GET", "POST"])
 @one_time
 def propose(home_slug: str):
-    home, role = _home_for(home_slug)
+    home, role = home_for(home_slug)
     form = DisbursementForm()
     available = service.available_fen(home.id)
     if form.validate_on_submit():
@@ -103,7 +83,7 @@ def propose(home_slug: str):
 
 @bp.get("/disbursements/<int:disbursement_id>")
 def disbursement(home_slug: str, disbursement_id: int):
-    home, role = _home_for(home_slug, admin_ok=True)
+    home, role = home_for(home_slug, admin_ok=True)
     try:
         found = disbursements.get_disbursement(home.id, disbursement_id)
     except FundNotFound:
@@ -118,38 +98,27 @@ def disbursement(home_slug: str, disbursement_id: int):
 @bp.post("/disbursements/<int:disbursement_id>/decide")
 @one_time
 def decide(home_slug: str, disbursement_id: int):
-    home, role = _home_for(home_slug, admin_ok=True)
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        return render_error(400)
-    approve = bool(form.approve.data) and not form.reject.data
-    try:
-        disbursements.decide_disbursement(home.id, disbursement_id, current_user, approve=approve,
-                                    comment=form.comment.data or "")
-    except FundError as error:
-        return _fail(error)
-    flash(_("Approved: the spending is now in the public care fund record.") if approve
-          else _("Rejected. Nothing was paid from the care fund."), "success")
-    return redirect(url_for(".disbursement", home_slug=home.slug, disbursement_id=disbursement_id))
+    return decided(
+        home_slug, DecisionForm,
+        lambda home, approve, comment: disbursements.decide_disbursement(
+            home.id, disbursement_id, current_user, approve=approve, comment=comment),
+        _("Approved: the spending is now in the public care fund record."),
+        _("Rejected. Nothing was paid from the care fund."),
+        lambda home: url_for(".disbursement", home_slug=home.slug, disbursement_id=disbursement_id))
 
 
 @bp.post("/disbursements/<int:disbursement_id>/withdraw")
 @one_time
 def withdraw_disbursement(home_slug: str, disbursement_id: int):
-    home, _role = _home_for(home_slug)
-    if not WithdrawForm().validate_on_submit():
-        return render_error(400)
-    try:
-        disbursements.withdraw_disbursement(home.id, disbursement_id, current_user)
-    except FundError as error:
-        return _fail(error)
-    flash(_("Your proposal is withdrawn."), "success")
-    return redirect(url_for(".disbursement", home_slug=home.slug, disbursement_id=disbursement_id))
+    return withdrawn(
+        home_slug, lambda home: disbursements.withdraw_disbursement(home.id, disbursement_id, current_user),
+        _("Your proposal is withdrawn."),
+        lambda home: url_for(".disbursement", home_slug=home.slug, disbursement_id=disbursement_id))
 
 
 @bp.get("/disbursements/<int:disbursement_id>/receipt")
 def receipt(home_slug: str, disbursement_id: int):
-    home, _role = _home_for(home_slug)
+    home, _role = home_for(home_slug)
     try:
         found = disbursements.get_disbursement(home.id, disbursement_id)
     except FundNotFound:
@@ -162,7 +131,7 @@ def receipt(home_slug: str, disbursement_id: int):
 
 @bp.get("/donations")
 def donations(home_slug: str):
-    home, role = _home_for(home_slug)
+    home, role = home_for(home_slug)
     items = fund_donations.home_donations(home.id)
     forms = {}
     for donation in items:
@@ -177,7 +146,7 @@ def donations(home_slug: str):
 @bp.post("/donations/<int:donation_id>/confirm")
 @one_time
 def confirm_donation(home_slug: str, donation_id: int):
-    home, role = _home_for(home_slug)
+    home, role = home_for(home_slug)
     form = ConfirmDonationForm(prefix=f"d{donation_id}")
     if not form.validate_on_submit():
         message = next(iter(form.amount.errors), None) or _("Please correct the amount.")
@@ -185,7 +154,7 @@ def confirm_donation(home_slug: str, donation_id: int):
     try:
         fund_donations.staff_confirm_donation(home.id, donation_id, current_user, form.amount.fen)
     except FundError as error:
-        return _fail(error)
+        return fail(error)
     flash(_("Donation received and added to the care fund."), "success")
     return redirect(url_for(".donations", home_slug=home.slug))
 
@@ -193,13 +162,13 @@ def confirm_donation(home_slug: str, donation_id: int):
 @bp.post("/donations/<int:donation_id>/cancel")
 @one_time
 def cancel_donation(home_slug: str, donation_id: int):
-    home, role = _home_for(home_slug)
+    home, role = home_for(home_slug)
     if not CancelForm().validate_on_submit():
         return render_error(400)
     try:
         fund_donations.staff_cancel_donation(home.id, donation_id, current_user)
     except FundError as error:
-        return _fail(error)
+        return fail(error)
     flash(_("Donation cancelled."), "success")
     return redirect(url_for(".donations", home_slug=home.slug))
 
@@ -207,7 +176,7 @@ def cancel_donation(home_slug: str, donation_id: int):
 @bp.route("/grants/new", methods=["GET", "POST"])
 @one_time
 def new_grant(home_slug: str):
-    home, role = _home_for(home_slug, admin_ok=True)
+    home, role = home_for(home_slug, admin_ok=True)
     if role != "supervisor" and not current_user.is_admin:
         return render_error(403, _("Only a supervisor of this home or an administrator can record a grant."))
     form = GrantForm()
@@ -219,7 +188,7 @@ def new_grant(home_slug: str):
                                         document=form.document.data)
         except FundError as error:
             if isinstance(error, FundNotFound | FundForbidden):
-                return _fail(error)
+                return fail(error)
             return render_template("fund/manage/grant.html", home=home, form=form, error=str(error)), 400
         flash(_("Funding recorded. It counts as available once a second person confirms it."), "success")
         return redirect(url_for(".grant", home_slug=home.slug, grant_id=grant.id))
@@ -230,7 +199,7 @@ def new_grant(home_slug: str):
 @bp.route("/settlements/new", methods=["GET", "POST"])
 @one_time
 def new_settlement(home_slug: str):
-    home, role = _home_for(home_slug, admin_ok=True)
+    home, role = home_for(home_slug, admin_ok=True)
     if not current_user.is_admin:
         return render_error(403, _("Only an administrator can record a settlement."))
     form = SettlementForm()
@@ -242,7 +211,7 @@ def new_settlement(home_slug: str):
                                       reference=form.reference.data or "")
         except FundError as error:
             if isinstance(error, FundNotFound | FundForbidden):
-                return _fail(error)
+                return fail(error)
             return render_template("fund/manage/settlement.html", home=home, form=form,
                                    balances=balances, error=str(error)), 400
         flash(_("Settlement recorded."), "success")
@@ -253,7 +222,7 @@ def new_settlement(home_slug: str):
 
 @bp.get("/grants/<int:grant_id>")
 def grant(home_slug: str, grant_id: int):
-    home, role = _home_for(home_slug, admin_ok=True)
+    home, role = home_for(home_slug, admin_ok=True)
     try:
         found = grants.get_grant(home.id, grant_id)
     except FundNotFound:
@@ -266,13 +235,13 @@ def grant(home_slug: str, grant_id: int):
 @bp.post("/grants/<int:grant_id>/confirm")
 @one_time
 def confirm_grant(home_slug: str, grant_id: int):
-    home, role = _home_for(home_slug, admin_ok=True)
+    home, role = home_for(home_slug, admin_ok=True)
     if not ConfirmGrantForm().validate_on_submit():
         return render_error(400)
     try:
         grants.confirm_grant(home.id, grant_id, current_user)
     except FundError as error:
-        return _fail(error)
+        return fail(error)
     flash(_("Confirmed: the money is now in the available care fund."), "success")
     return redirect(url_for(".grant", home_slug=home.slug, grant_id=grant_id))
 
@@ -280,7 +249,7 @@ def confirm_grant(home_slug: str, grant_id: int):
 @bp.post("/grants/<int:grant_id>/reject")
 @one_time
 def reject_grant(home_slug: str, grant_id: int):
-    home, _role = _home_for(home_slug, admin_ok=True)
+    home, _role = home_for(home_slug, admin_ok=True)
     form = RejectGrantForm()
     if not form.validate_on_submit():
         message = next(iter(form.reason.errors), None) if form.reason.errors else None
@@ -288,14 +257,14 @@ def reject_grant(home_slug: str, grant_id: int):
     try:
         grants.reject_grant(home.id, grant_id, current_user, reason=form.reason.data)
     except FundError as error:
-        return _fail(error)
+        return fail(error)
     flash(_("Rejected: it does not count as money."), "success")
     return redirect(url_for(".grant", home_slug=home.slug, grant_id=grant_id))
 
 
 @bp.get("/grants/<int:grant_id>/document")
 def grant_document(home_slug: str, grant_id: int):
-    home, _role = _home_for(home_slug, admin_ok=True)
+    home, _role = home_for(home_slug, admin_ok=True)
     try:
         found = grants.get_grant(home.id, grant_id)
     except FundNotFound:
@@ -311,7 +280,7 @@ def grant_document(home_slug: str, grant_id: int):
 @bp.route("/corrections/new", methods=["GET", "POST"])
 @one_time
 def new_correction(home_slug: str):
-    home, role = _home_for(home_slug)
+    home, role = home_for(home_slug)
     form = CorrectionForm()
     if not form.is_submitted() and (request.args.get("seq") or "").isdigit():
         form.seq.data = int(request.args["seq"][:10])
@@ -321,7 +290,7 @@ def new_correction(home_slug: str):
                                                         form.reason.data)
         except FundError as error:
             if isinstance(error, FundNotFound | FundForbidden):
-                return _fail(error)
+                return fail(error)
             return render_template("fund/manage/correction_new.html", home=home, form=form,
                                    error=str(error)), 400
         flash(_("Correction proposed. Someone else must approve it before anything changes."), "success")
@@ -332,7 +301,7 @@ def new_correction(home_slug: str):
 
 @bp.get("/corrections/<int:correction_id>")
 def correction(home_slug: str, correction_id: int):
-    home, role = _home_for(home_slug, admin_ok=True)
+    home, role = home_for(home_slug, admin_ok=True)
     try:
         found = corrections.get_correction(home.id, correction_id)
     except FundNotFound:
@@ -346,33 +315,21 @@ def correction(home_slug: str, correction_id: int):
 @bp.post("/corrections/<int:correction_id>/decide")
 @one_time
 def decide_correction(home_slug: str, correction_id: int):
-    home, role = _home_for(home_slug, admin_ok=True)
-    form = CorrectionDecisionForm()
-    if not form.validate_on_submit():
-        return render_error(400)
-    approve = bool(form.approve.data) and not form.reject.data
-    try:
-        corrections.decide_correction(home.id, correction_id, current_user, approve=approve,
-                                      comment=form.comment.data or "")
-    except FundError as error:
-        return _fail(error)
-    flash(_("Approved: the reversing entry is now in the public record.") if approve
-          else _("Rejected. Nothing was changed."), "success")
-    return redirect(url_for(".correction", home_slug=home.slug, correction_id=correction_id))
+    return decided(
+        home_slug, CorrectionDecisionForm,
+        lambda home, approve, comment: corrections.decide_correction(
+            home.id, correction_id, current_user, approve=approve, comment=comment),
+        _("Approved: the reversing entry is now in the public record."), _("Rejected. Nothing was changed."),
+        lambda home: url_for(".correction", home_slug=home.slug, correction_id=correction_id))
 
 
 @bp.post("/corrections/<int:correction_id>/withdraw")
 @one_time
 def withdraw_correction(home_slug: str, correction_id: int):
-    home, role = _home_for(home_slug)
-    if not WithdrawForm().validate_on_submit():
-        return render_error(400)
-    try:
-        corrections.withdraw_correction(home.id, correction_id, current_user)
-    except FundError as error:
-        return _fail(error)
-    flash(_("Your proposal is withdrawn."), "success")
-    return redirect(url_for(".correction", home_slug=home.slug, correction_id=correction_id))
+    return withdrawn(
+        home_slug, lambda home: corrections.withdraw_correction(home.id, correction_id, current_user),
+        _("Your proposal is withdrawn."),
+        lambda home: url_for(".correction", home_slug=home.slug, correction_id=correction_id))
 
 
 @bp.app_template_global("status_label")
