@@ -118,6 +118,8 @@ class PostgresBackend(Planner, SearchBackend):
         removed_ids = sorted(set(removed_ids))
         rows = [self.row(doc) for doc in documents]
         if removed_ids or rows:
+            # First, before any search row is locked: writers then queue on the version row
+            # alone and can never hold a search row while waiting for it (no deadlock).
             bump(connection)
         if removed_ids:
             connection.execute(delete(SearchDocument).where(SearchDocument.listing_id.in_(removed_ids)))
