@@ -69,3 +69,14 @@ TERMS_LZ4 = """DO $$ BEGIN
     END IF;
 END $$"""
 event.listen(SearchDocument.__table__, "after_create", DDL(TERMS_LZ4).execute_if(dialect="postgresql"))
+
+
+class SearchVersion(db.Model):
+    """One row (id 1): a counter bumped in the same transaction as any write to search_documents,
+    so every server's search caches (term look-ups, listing counts, typo vocabulary) know
+    exactly when the index changed (market/search/pg_backend.py). Missing: nothing is cached."""
+
+    __tablename__ = "search_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)

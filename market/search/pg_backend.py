@@ -20,7 +20,6 @@ change exactly when the change is committed, on every server.
 """
 
 import math
-import threading
 from collections import Counter
 from collections.abc import Iterable
 
@@ -29,6 +28,7 @@ from sqlalchemy import delete, func, select, text
 from market.search import pg_query
 from market.search.analysis import has_cjk, query_grams
 from market.search.backend import FACETS, Alternative, Concept, Document, Query, Results, SearchBackend
+from market.search.pg_cache import Answers, VersionedCache, bump
 from market.search.pg_query import MAX_TF, PREFIX, SORTS, TUNING, Bound, Scores, lexeme, quote, tsquery_text
 from market.search.planning import FUZZY_MIN_LETTERS, GRAMS_FIELD, IGNORED, Planner
 from market.search.typos import Vocabulary
@@ -50,12 +50,13 @@ ON CONFLICT (listing_id) DO UPDATE SET
 
 class _Terms:
     """`(field, term) in reader`: whether any listing has the term, looked up in batches; and
-    whether any listing matches a tsquery, each asked once per search."""
+    whether any listing matches a tsquery: each asked once per index version (pg_cache.py)."""
 
-    def __init__(self, connection):
+    def __init__(self, connection, answers: Answers):
         self.connection = connection
-        self.known: dict[tuple[str, str], bool] = {}
-        self.matched: dict[str, bool] = {}
+        self.answers = answers
+        self.known: dict[tuple[str, str], bool] = answers.known
+        self.matched: dict[str, bool] = answers.matched
 
     def finds(self, tsquery: str | None) -> bool:
         if tsquery is None:
@@ -88,8 +89,7 @@ class PostgresBackend(Planner, SearchBackend):
         """`engine()` gives the SQLAlchemy engine (the app's, read per call)."""
         super().__init__(kind_words)
         self.engine = engine
-        self._vocabulary_lock = threading.Lock()
-        self._vocabulary_cache: tuple = (None, None, None)
+        self.cache = VersionedCache()
 
     # ---- writing -----------------------------------------------------------------------
 
@@ -116,9 +116,13 @@ class PostgresBackend(Planner, SearchBackend):
         from models import SearchDocument
 
         removed_ids = sorted(set(removed_ids))
+        rows = [self.row(doc) for doc in documents]
+        if removed_ids or rows:
+            # First, before any search row is locked: writers then queue on the version row
+            # alone and can never hold a search row while waiting for it (no deadlock).
+            bump(connection)
         if removed_ids:
             connection.execute(delete(SearchDocument).where(SearchDocument.listing_id.in_(removed_ids)))
-        rows = [self.row(doc) for doc in documents]
         if rows:
             statement = UPSERT
             if older_than is not None:
@@ -155,6 +159,7 @@ class PostgresBackend(Planner, SearchBackend):
                 count, batch = count + len(batch), []
         with self.engine().begin() as connection:
             self.write(connection, batch, (), older_than=started)
+            bump(connection)
             connection.execute(delete(SearchDocument).where(SearchDocument.indexed_at < started))
         count += len(batch)
         if after_swap is not None:
@@ -173,10 +178,9 @@ class PostgresBackend(Planner, SearchBackend):
             return connection.execute(text("SELECT pg_total_relation_size('search_documents')")).scalar()
 
     def drop_caches(self) -> None:
-        """Forget the typo vocabulary (the benchmark's cold figures; PostgreSQL's own buffers
-        stay as they are)."""
-        with self._vocabulary_lock:
-            self._vocabulary_cache = (None, None, None)
+        """Forget the cached answers and the typo vocabulary (the benchmark's cold figures;
+        PostgreSQL's own buffers stay as they are)."""
+        self.cache.clear()
 
     def indexed_ids(self) -> set[int]:
         with self.engine().connect() as connection:
@@ -184,20 +188,14 @@ class PostgresBackend(Planner, SearchBackend):
 
     # ---- reading -----------------------------------------------------------------------
 
-    def _vocabulary(self, connection) -> tuple[Vocabulary, dict[str, int]]:
-        """The spelling words with their listing counts, re-read when a row has changed."""
-        # A deleted row leaves its words in the cache until the next write: harmless, a word
-        # found nowhere is never offered (_exact_alternatives, _finds_all).
-        version = connection.execute(text("SELECT max(indexed_at) FROM search_documents")).scalar()
-        with self._vocabulary_lock:
-            if self._vocabulary_cache[0] == version and version is not None:
-                return self._vocabulary_cache[1], self._vocabulary_cache[2]
-        frequency = dict(connection.execute(text(
-            "SELECT word, ndoc FROM ts_stat('SELECT spell FROM search_documents')")).all())
-        vocabulary = Vocabulary(w for w in frequency if w.isalpha())
-        with self._vocabulary_lock:
-            self._vocabulary_cache = (version, vocabulary, frequency)
-        return vocabulary, frequency
+    @staticmethod
+    def _vocabulary(reader: _Terms) -> tuple[Vocabulary, dict[str, int]]:
+        """The spelling words with their listing counts, read once per index version."""
+        if reader.answers.vocabulary is None:
+            frequency = dict(reader.connection.execute(text(
+                "SELECT word, ndoc FROM ts_stat('SELECT spell FROM search_documents')")).all())
+            reader.answers.vocabulary = (Vocabulary(w for w in frequency if w.isalpha()), frequency)
+        return reader.answers.vocabulary
 
     def _alternatives(self, word: str, reader, vocabulary=None):
         """Planner._alternatives, with the terms it may ask about looked up in a few batches:
@@ -251,7 +249,7 @@ class PostgresBackend(Planner, SearchBackend):
 
     def _search(self, connection, query: Query) -> Results:
         empty = Results([], 0, {name: {} for name in FACETS})
-        reader = _Terms(connection)
+        reader = _Terms(connection, self.cache.answers(connection))
         concepts = query.concepts
         if concepts is None:
             concepts = [Concept(w, (Alternative((w,)),)) for w in query.words]
@@ -261,7 +259,7 @@ class PostgresBackend(Planner, SearchBackend):
 
         def vocabulary():  # read at most once per search
             if not words_memo:
-                words_memo.append(self._vocabulary(connection))
+                words_memo.append(self._vocabulary(reader))
             return words_memo[0][0]
 
         plans, kept = [], []
@@ -291,7 +289,7 @@ class PostgresBackend(Planner, SearchBackend):
         else:
             match = pg_query.all_of(sql, tsqueries)
         ranked = bool(plans) and query.sort == "relevance"
-        idf = self._idf(connection, tsqueries) if ranked and len(plans) > 1 else None
+        idf = self._idf(reader, tsqueries) if ranked and len(plans) > 1 else None
         total, facets, ids, partial = 0, {name: {} for name in FACETS}, [], False
         if match is not None:
             total, facets, ids = self._page(connection, sql, query, plans, tsqueries, idf,
@@ -312,10 +310,17 @@ class PostgresBackend(Planner, SearchBackend):
         return Results(ids, total, facets, suggestion, partial)
 
     @staticmethod
-    def _idf(connection, tsqueries) -> list[tuple[int, float]]:
-        """[(concept index, log(1 + N / listings matching it))], the rarest concept first."""
-        statement, params = pg_query.idf_counts(tsqueries)
-        size, *counts = connection.execute(text(statement), params).one()
+    def _idf(reader: _Terms, tsqueries) -> list[tuple[int, float]]:
+        """[(concept index, log(1 + N / listings matching it))], the rarest concept first;
+        the counts are asked once per index version."""
+        cached = reader.answers.counts
+        missing = [q if q and q not in cached else None for q in tsqueries]
+        if "" not in cached or any(missing):
+            statement, params = pg_query.idf_counts(missing)
+            size, *counts = reader.connection.execute(text(statement), params).one()
+            cached[""] = size
+            cached.update((q, n) for q, n in zip(missing, counts, strict=True) if q)
+        size, counts = cached[""], [cached.get(q, 0) if q else 0 for q in tsqueries]
         order = sorted(range(len(tsqueries)), key=lambda i: counts[i])
         return [(i, math.log(1 + size / max(1, counts[i]))) for i in order]
 
@@ -339,10 +344,10 @@ class PostgresBackend(Planner, SearchBackend):
 
     def _suggestion(self, connection, reader, words: list[str]) -> str | None:
         def spell_frequency(word):
-            return self._vocabulary(connection)[1].get(word, 0)
+            return self._vocabulary(reader)[1].get(word, 0)
 
         return self._suggest(words, known=lambda f, t: (f, t) in reader,
-                             vocabulary=lambda: self._vocabulary(connection)[0],
+                             vocabulary=lambda: self._vocabulary(reader)[0],
                              spell_frequency=spell_frequency)
 
     def _finds_all(self, connection, reader, words: str) -> bool:

@@ -1,0 +1,64 @@
+"""What a PostgreSQL search reads that only changes when the index changes, cached per process
+under the index's version (the `search_version` row, bumped in the same transaction as every
+write to search_documents, models/search.py): whether a term or a tsquery finds any listing, how
+many listings each concept matches (its idf), and the typo vocabulary. Every server reads the
+version at the start of each search, so an edit committed through one server empties the others'
+caches on their next search: a cache never answers for an index it did not see.
+"""
+
+import random
+import threading
+
+from sqlalchemy import text
+
+# Bumped in the writing transaction. A missing row (emptied table) starts again at a random
+# number, so it never meets a version a process has cached under.
+BUMP = """
+INSERT INTO search_version (id, version) VALUES (1, :start)
+ON CONFLICT (id) DO UPDATE SET version = search_version.version + 1
+"""
+READ = "SELECT version FROM search_version WHERE id = 1"
+# Past this many answers a cache starts again (a bound on memory, not a policy).
+MAX_ENTRIES = 200_000
+
+
+def bump(connection) -> None:
+    connection.execute(text(BUMP), {"start": random.randrange(1 << 40, 1 << 52)})
+
+
+class Answers:
+    """One version's answers: term look-ups, tsquery matches, listing counts, the vocabulary."""
+
+    def __init__(self, version):
+        self.version = version
+        self.known: dict = {}
+        self.matched: dict = {}
+        self.counts: dict = {}
+        self.vocabulary = None
+
+    def full(self) -> bool:
+        return len(self.known) + len(self.matched) + len(self.counts) > MAX_ENTRIES
+
+
+class VersionedCache:
+    """The answers for the index version a search began on; fresh ones when it has changed.
+    With no version row nothing is kept between searches."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._answers = Answers(None)
+
+    def answers(self, connection) -> Answers:
+            # Read before anything the search reads (each statement sees the newest commits), so
+        # what is cached under a version is never older than that version.
+        version = connection.execute(text(READ)).scalar()
+        if version is None:
+            return Answers(None)
+        with self._lock:
+            if self._answers.version != version or self._answers.full():
+                self._answers = Answers(version)
+            return self._answers
+
+    def clear(self) -> None:
+        with self._lock:
+            self._answers = Answers(None)

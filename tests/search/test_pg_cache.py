@@ -1,0 +1,94 @@
+"""PostgreSQL search caches (market/search/pg_cache.py): two app objects on one schema stand
+for two servers; an edit through one is seen by the other's next search, never a stale answer."""
+
+import pytest
+from sqlalchemy import event, text
+
+from market import create_app
+from market.search import indexing, service
+from models import Listing, db
+from tests.search.search_fixtures import build_catalog
+
+pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("search_backend", ["postgres"])]
+
+QUERIES = ["calligraphy sheets", "caligraphy", "宣纸", "rice paper", "tea homestay", "xuanzhi",
+           "paper tea", "eggs", "鸡蛋", "papermaking walk", "jing county paper"]
+
+
+def _server(app):
+    """Another app object (another server) on the same database."""
+    other = create_app({key: app.config[key] for key in (
+        "SEARCH_BACKEND", "TESTING", "SECRET_KEY", "UPLOAD_ROOT", "SEARCH_INDEX_DIR", "JOBS_IMMEDIATE",
+        "INSTANCE_DIR", "SERVER_NAME", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS")})
+    return other
+
+
+def _answers(application) -> dict:
+    with application.app_context():
+        out = {}
+        for q in QUERIES:
+            page = service.search(service.SearchRequest(q=q))
+            out[q] = ([x.slug for x in page.listings], page.total, page.suggestion, page.partial,
+                      page.facets)
+        db.session.remove()
+        return out
+
+
+@pytest.fixture
+def servers(app, make):
+    catalog = build_catalog(make)
+    other = _server(app)
+    yield catalog, other
+    with other.app_context():
+        db.engine.dispose()
+
+
+def test_an_edit_on_one_server_is_seen_by_the_others_next_search(app, servers):
+    catalog, other = servers
+    before = _answers(other)
+    assert before["calligraphy sheets"][1] == 0 or before["calligraphy sheets"][3]
+    assert before["eggs"][0] == ["eggs"]
+    paper = catalog["paper"]
+    paper.title_en = "Handmade calligraphy sheets"
+    db.session.get(Listing, catalog["eggs"].id).status = "archived"
+    db.session.commit()
+    after = _answers(other)
+    assert after["calligraphy sheets"][0][0] == "xuan-paper"
+    assert after["eggs"][0] == []
+    assert after["caligraphy"][0][:1] == ["xuan-paper"]  # the typo vocabulary was re-read too
+    fresh = _server(app)  # no cache at all: the same answers
+    try:
+        assert after == _answers(fresh)
+    finally:
+        with fresh.app_context():
+            db.engine.dispose()
+    assert after == _answers(other) == _answers(app)
+
+
+def test_an_unchanged_index_answers_term_look_ups_from_the_cache(servers):
+    _catalog, other = servers
+    statements = []
+    with other.app_context():
+        event.listen(db.engine, "before_cursor_execute",
+                     lambda conn, cursor, statement, *rest: "search_documents" in statement
+                     and statements.append(statement))
+    first = _answers(other)
+    count = len(statements)
+    statements.clear()
+    assert _answers(other) == first
+    # per search only the page (and the relaxed page when nothing matched every word)
+    assert len(statements) <= 2 * len(QUERIES) < count
+    assert not any("unnest" in s or "ts_stat" in s or "EXISTS" in s for s in statements)
+
+
+def test_a_rebuild_and_an_emptied_version_row_start_the_cache_again(app, servers):
+    catalog, other = servers
+    before = _answers(other)
+    indexing.reindex()
+    assert _answers(other) == before
+    with db.engine.begin() as connection:
+        connection.execute(text("DELETE FROM search_version"))
+    assert _answers(other) == before  # no version: nothing cached, the same answers
+    catalog["paper"].title_en = "Handmade calligraphy sheets"
+    db.session.commit()
+    assert _answers(other)["calligraphy sheets"][0][0] == "xuan-paper"
