@@ -47,6 +47,12 @@ LIVE_STATUSES = (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, OrderStatus.PART
 REFUNDABLE_STATUSES = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.FULFILLED)
 
 
+# In a refund's split over lines (`Refund.lines_json`) key 0 stands for the order's shipping:
+# no order line has id 0, and every refund path (cancel, dispute, a Stripe dashboard refund)
+# then covers shipping the same way it covers lines.
+SHIPPING_LINE = 0
+
+
 class Order(db.Model):
     __tablename__ = "orders"
     __table_args__ = (
@@ -69,7 +75,13 @@ class Order(db.Model):
     home_id: Mapped[int | None] = mapped_column(ForeignKey("homes.id"), index=True)
     status: Mapped[str] = mapped_column(String(24), default="pending_payment")
     provider: Mapped[str] = mapped_column(String(20), default="offline")
-    total_fen: Mapped[int] = mapped_column(Integer)
+    total_fen: Mapped[int] = mapped_column(Integer)  # the lines plus shipping
+    # Shipping of the order's goods to `ship_province`, one fee per order (not per line), from
+    # the home's shipping table at checkout; days as shown ("3–5"). Its own ledger postings
+    # (market/ledger/entries.py): no care share, no incentive, no fee.
+    shipping_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    shipping_days: Mapped[str | None] = mapped_column(String(10))
+    shipping_refunded_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     contact_name: Mapped[str] = mapped_column(String(80))
     contact_phone: Mapped[str] = mapped_column(String(20))
@@ -162,6 +174,25 @@ class OrderEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="events")
+
+
+class ShippingRate(db.Model):
+    """One row of a home's shipping table: a province (None: every province not listed) and
+    what sending goods there costs and takes."""
+
+    __tablename__ = "shipping_rates"
+    __table_args__ = (
+        UniqueConstraint("home_id", "province"),
+        CheckConstraint("fee_fen >= 0", name="fee_nonneg"),
+        CheckConstraint("days_min >= 1 AND days_max <= 60 AND days_min <= days_max", name="days_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("homes.id"), index=True)
+    province: Mapped[str | None] = mapped_column(String(40))  # market/provinces.py name; None = default
+    fee_fen: Mapped[int] = mapped_column(Integer)
+    days_min: Mapped[int] = mapped_column(Integer)
+    days_max: Mapped[int] = mapped_column(Integer)
 
 
 class RoomNight(db.Model):

@@ -6,6 +6,7 @@ from market.catalog import service
 from market.catalog.pages import listing_page
 from market.database import writing
 from market.i18n import remember_language
+from market.orders import shipping
 from market.redirects import local_path
 from models import db
 from models.catalog import KINDS
@@ -63,7 +64,9 @@ def home(slug: str):
 @bp.get("/listings/<slug>")
 def listing(slug: str):
     found = service.listing_by_slug(slug) or abort(404)
-    return render_template("catalog/listing.html", **listing_page(found))
+    province = request.args.get("province") or (
+        shipping.last_province(current_user.id) if current_user.is_authenticated else None)
+    return render_template("catalog/listing.html", **listing_page(found, ship_province=province))
 
 
 @bp.route("/lang/<code>", methods=["GET", "POST"])

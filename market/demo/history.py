@@ -26,6 +26,7 @@ from werkzeug.security import generate_password_hash
 
 from market import clock as market_clock
 from models import Elder, Home, JournalEntry, Listing, Membership, Order, OrderLine, Room, User, db
+from models.catalog import GOODS
 
 MONTHS = 12
 
@@ -105,6 +106,16 @@ def _new_order(home: Home, listing: Listing, quantity: int, when: datetime, rng:
         care_share_bps=effective_care_bps(listing), incentive_bps=elder.incentive_bps if elder else 0,
         platform_fee_bps=fee_bps, elder_id=elder.id if elder else None, holds_inventory=False,
     ))
+    if listing.kind in GOODS:  # sent to a buyer somewhere, at the home's shipping table's price
+        from market.orders.shipping import quote
+
+        places = ("北京市", "上海市", "广东省", "新疆维吾尔自治区", home.province_zh)
+        # Its own generator: the shared one's sequence (and so the rest of the history) stays as it was.
+        order.ship_province = random.Random(listing.id * 7919 + when.toordinal()).choice(places)
+        order.ship_city, order.ship_district, order.ship_street = "演示市", "演示区", "演示路1号"
+        shipping = quote(home.id, order.ship_province)
+        order.shipping_fen, order.shipping_days = shipping.fee_fen, shipping.days_text or None
+        order.total_fen += shipping.fee_fen
     db.session.add(order)
     db.session.flush()
     return order

@@ -15,6 +15,7 @@ from werkzeug.security import generate_password_hash
 from market import clock, storage
 from market.demo import data
 from market.demo.pictures import picture
+from market.demo.shipping import seed_shipping
 from models import Elder, ElderConsent, Home, Listing, Membership, Photo, Room, TourSession, User, db
 
 HOME_FIELDS = ("slug", "name_zh", "name_en", "province_zh", "province_en", "county_zh", "county_en",
@@ -35,6 +36,7 @@ def seed(now: datetime | None = None) -> list[tuple[str, str]] | None:
     stored: list[str] = []
     try:
         homes = [_add_home(spec, today, stored) for spec in data.HOMES]
+        seed_shipping(homes)
         logins = _add_accounts({home.slug: home for home in homes})
         db.session.commit()
     except BaseException:

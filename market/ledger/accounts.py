@@ -84,6 +84,9 @@ SHARE_ACCOUNT = {
     SHARE_OPERATIONS: HOME_OPERATIONS,
 }
 PLATFORM_SHARES = frozenset({SHARE_FEE})
+# An order's shipping (no line): all of it to the home's operations (it pays the carrier), with
+# no care share, no elder incentive and no platform fee.
+SHARE_SHIPPING = "shipping"
 
 
 ELDER_PREFIX = "elder_incentive:"

@@ -1,11 +1,14 @@
 """Every kind of journal entry the market posts, each through `service.post()`.
 
 - Sale (`order:<id>:paid`): debit payments_clearing the order's total; credit, per line,
-  the care fund (pending), elder incentive, home operations and the platform fee. An order
+  the care fund (pending), elder incentive, home operations and the platform fee; the order's
+  shipping (one fee per order) all to home operations (share "shipping": no care share, no
+  incentive, no fee). An order
   paid to the home offline debits the home's cash instead and adds the fee's
   receivable/payable pair (offline.py); its refunds credit the home's cash.
 - Refund (`refund:<id>`): per line in `refund.lines_json`, take back from each share in the
-  same proportions (allocation.split_refund), credit payments_clearing the refunded total.
+  same proportions (allocation.split_refund), credit payments_clearing the refunded total;
+  key 0 (`SHIPPING_LINE`) takes shipping back from home operations.
   The care share comes back from what is still pending for the line, then from the
   available care fund; if the home has already spent it, the platform absorbs the rest
   (processing_costs), so the care fund never goes negative.
@@ -31,8 +34,9 @@ from market.ledger.allocation import AllocationError, split_line, split_refund
 from market.ledger.offline import cash_posting, fee_pair, is_offline_order, sale_was_offline
 from market.ledger.release import due_orders
 from market.ledger.service import LedgerError, account, balance, lock_ledger, post
-from models import OrderLine, db
+from models import Order, OrderLine, db
 from models.ledger import Account, JournalEntry, Posting
+from models.orders import SHIPPING_LINE
 
 
 def line_shares(line: OrderLine) -> dict[str, int]:
@@ -58,12 +62,21 @@ def _entry_home(lines) -> int | None:
     return homes.pop() if len(homes) == 1 else None
 
 
+def shipping_posting(home_id: int, amount: int, commodity: str) -> tuple:
+    """An order's shipping to the home's operations (credit −, a refund taking it back +): the
+    home pays the carrier, so no care share, no incentive and no platform fee (it earns nothing)."""
+    return (account(home_id, codes.HOME_OPERATIONS, commodity), amount, None, codes.SHARE_SHIPPING)
+
+
 def post_order_paid(order) -> JournalEntry | None:
     key = f"order:{order.id}:paid"  # post() refuses a key already taken
     commodity = order.currency or "CNY"
     lines = [line for line in order.lines if line.amount_fen > 0]
-    if not lines:
+    shipping = order.shipping_fen or 0
+    if not lines and not shipping:
         return None
+    if shipping and order.home_id is None:
+        raise LedgerError(_("An order's shipping belongs to one home."))
     offline = is_offline_order(order)  # the home holds the money (offline.py)
     postings = []
     for line in lines:
@@ -71,9 +84,14 @@ def post_order_paid(order) -> JournalEntry | None:
         postings += _share_postings(line, shares, commodity, -1)
         if offline:
             postings += fee_pair(line.home_id, shares[codes.SHARE_FEE], commodity, line.id, -1)
-    total = sum(line.amount_fen for line in lines)
+    if shipping:
+        postings.append(shipping_posting(order.home_id, -shipping, commodity))
+    total = sum(line.amount_fen for line in lines) + shipping
+    entry_home = _entry_home(lines) if lines else order.home_id
+    if shipping and entry_home != order.home_id:
+        raise LedgerError(_("An order paid to a home holds that home's lines only."))
     if offline:
-        home_id = _entry_home(lines)
+        home_id = entry_home
         if home_id is None:
             raise LedgerError(_("An order paid to a home holds that home's lines only."))
         postings.insert(0, cash_posting(home_id, total, commodity))
@@ -84,7 +102,7 @@ def post_order_paid(order) -> JournalEntry | None:
         kind="sale",
         idempotency_key=key,
         memo=f"Order {order.reference} paid",
-        home_id=_entry_home(lines),
+        home_id=entry_home,
         commodity=commodity,
         occurred_at=order.paid_at,
         order_id=order.id,
@@ -118,6 +136,16 @@ def pending_by_line(line_ids) -> dict[int, int]:
     return {line_id: -int(total) for line_id, total in rows}
 
 
+def _shipping_left(order_id: int, shipping_fen: int) -> int:
+    """The order's shipping not yet taken back by refund entries."""
+    back = db.session.scalar(
+        select(func.coalesce(func.sum(Posting.amount), 0))
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .where(JournalEntry.order_id == order_id, JournalEntry.kind == "refund",
+               Posting.share == codes.SHARE_SHIPPING))
+    return (shipping_fen or 0) - int(back or 0)
+
+
 def _parse_refund_lines(refund) -> dict[int, int]:
     try:
         raw = json.loads(refund.lines_json or "{}")
@@ -139,6 +167,7 @@ def post_refund(refund) -> JournalEntry | None:
         raise LedgerError(_("A refund must name the order lines it refunds."))
     if sum(amounts.values()) != refund.amount_fen:
         raise LedgerError(_("The refund's lines do not add up to its amount."))
+    shipping = amounts.pop(SHIPPING_LINE, 0)
     lines = {
         line.id: line
         for line in db.session.scalars(
@@ -150,6 +179,10 @@ def post_refund(refund) -> JournalEntry | None:
     lock_ledger()
     commodity = refund.currency or "CNY"
     offline = sale_was_offline(refund.order_id)
+    order = db.session.get(Order, refund.order_id)
+    home_id = _entry_home(lines.values()) if lines else order.home_id
+    if shipping and (home_id != order.home_id or shipping > _shipping_left(order.id, order.shipping_fen)):
+        raise LedgerError(_("The refund is more than what is left of the shipping."))
     taken = _line_share_sums(list(lines), ("refund",))
     pending = pending_by_line(list(lines))
     available_left: dict[int, int] = {}
@@ -195,8 +228,10 @@ def post_refund(refund) -> JournalEntry | None:
                     postings.append(
                         (account(None, codes.PROCESSING_COSTS, commodity), absorbed, line_id, share)
                     )
+    if shipping:
+        postings.append(shipping_posting(home_id, shipping, commodity))
     if offline:  # the home hands the cash back
-        postings.insert(0, cash_posting(_entry_home(lines.values()), -refund.amount_fen, commodity))
+        postings.insert(0, cash_posting(home_id, -refund.amount_fen, commodity))
     else:
         postings.insert(0, (account(None, codes.PAYMENTS_CLEARING, commodity), -refund.amount_fen, None,
                             codes.SHARE_TOTAL))
@@ -204,7 +239,7 @@ def post_refund(refund) -> JournalEntry | None:
         kind="refund",
         idempotency_key=key,
         memo=f"Refund {refund.id} of order {refund.order_id}",
-        home_id=_entry_home(lines.values()),
+        home_id=home_id,
         commodity=commodity,
         occurred_at=refund.settled_at,
         order_id=refund.order_id,

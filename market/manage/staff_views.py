@@ -28,6 +28,7 @@ from market.manage import (
     photo_views,  # noqa: F401  (registers the photo pages on the blueprint)
     room_calendar_views,  # noqa: F401  (the staff room calendar)
     service,
+    shipping_views,  # noqa: F401  (the shipping table)
 )
 from market.manage import elders as elder_records
 from market.manage.blueprint import _form_page, _listing, _with_field_error, bp

@@ -22,6 +22,8 @@ from market.catalog.service import effective_care_bps, platform_fee_bps
 from market.database import use_case
 from market.i18n import localized
 from market.ledger.allocation import AllocationError, split_line
+from market.orders import shipping
+from market.orders.shipping import Quote
 from models import Elder, Home, Listing, Room, TourSession, db
 from models.cart import CartItem
 from models.catalog import GOODS
@@ -259,14 +261,29 @@ class ReviewLine:
 
 @dataclass
 class HomeGroup:
-    """The lines of one home: they become one order, paid to that home."""
+    """The lines of one home: they become one order, paid to that home. `shipping`: what sending
+    its goods costs (one fee for the order, not per line); None when it has no goods or they
+    are handed over at the home."""
 
     home: Home
     lines: list[ReviewLine]
+    shipping: Quote | None = None
+
+    @property
+    def lines_fen(self) -> int:
+        return sum(line.amount_fen for line in self.lines)
+
+    @property
+    def shipping_fen(self) -> int:
+        return self.shipping.fee_fen if self.shipping is not None else 0
 
     @property
     def total_fen(self) -> int:
-        return sum(line.amount_fen for line in self.lines)
+        return self.lines_fen + self.shipping_fen
+
+    @property
+    def has_goods(self) -> bool:
+        return any(line.listing.kind in GOODS for line in self.lines)
 
     @property
     def care_fen(self) -> int:
@@ -280,10 +297,23 @@ class HomeGroup:
 @dataclass
 class Review:
     lines: list[ReviewLine] = field(default_factory=list)
+    # Where the goods go (priced by each home's shipping table); None: not chosen yet (each
+    # home's default row is shown). `pickup`: handed over at the home, no shipping.
+    province: str | None = None
+    pickup: bool = False
+
+    @property
+    def lines_fen(self) -> int:
+        return sum(line.amount_fen for line in self.lines)
+
+    @property
+    def shipping_fen(self) -> int:
+        return sum(group.shipping_fen for group in self.by_home())
 
     @property
     def total_fen(self) -> int:
-        return sum(line.amount_fen for line in self.lines)
+        """What the buyer pays: every line, and each home's shipping."""
+        return self.lines_fen + self.shipping_fen
 
     @property
     def currency(self) -> str:
@@ -304,6 +334,9 @@ class Review:
         for line in self.lines:
             home = line.listing.home
             groups.setdefault(home.id, HomeGroup(home, [])).lines.append(line)
+        for group in groups.values():
+            if group.has_goods and not self.pickup:
+                group.shipping = shipping.quote(group.home.id, self.province)
         return [groups[key] for key in sorted(groups)]
 
     @property
@@ -329,12 +362,14 @@ class Review:
         return sorted(allowed) if allowed is not None else None
 
 
-def review_cart(owner: str, now: datetime | None = None, look_up_nights: bool = True) -> Review:
-    """The cart priced from the database now, each line checked again.
+def review_cart(owner: str, now: datetime | None = None, look_up_nights: bool = True,
+                province: str | None = None, pickup: bool = False) -> Review:
+    """The cart priced from the database now, each line checked again, goods shipped to
+    `province` (see Review).
 
     Checkout passes look_up_nights=False: the unique room-night insert is the real check there."""
     now = now or clock.now()
-    review = Review()
+    review = Review(province=province or None, pickup=pickup)
     for item in cart_items(owner):
         listing = item.listing
         line = ReviewLine(item, listing, localized(listing, "title"), listing.price_fen, item.quantity, 0)

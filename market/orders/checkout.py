@@ -32,7 +32,6 @@ from market.orders.tokens import is_form_token
 from market.payments.providers import enabled_providers, get_provider
 from models import Order, OrderEvent, OrderLine, db
 from models.cart import CartItem
-from models.catalog import GOODS
 from models.orders import OrderStatus
 
 PHONE = re.compile(r"^(?:1[3-9]\d{9}|\+\d{6,15})$")
@@ -113,7 +112,10 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
     if provider_name not in enabled_providers(current_app):
         raise OrderError(_("Please choose a way to pay."))
     release_ended_holds(now)  # what ended holds keep is free on the pages: give it back first
-    review = review_cart(owner, now, look_up_nights=False)
+    # Shipping is priced for the address given: another province is another total, which the
+    # expected-total guard below shows the buyer again before anything is charged.
+    review = review_cart(owner, now, look_up_nights=False, province=(contact.province or "").strip(),
+                         pickup=contact.pickup)
     if not review.lines:
         # The same form sent again after it went through: the cart is empty, the orders exist.
         done = orders_for_token(token, owner)
@@ -149,12 +151,13 @@ def checkout(owner: str, contact: Contact, token: str, expected_total_fen, *, us
     ships = review.needs_shipping and not contact.pickup
     for index, group in enumerate(review.by_home(), start=1):
         home_id, lines = group.home.id, group.lines
-        home_goods = any(line.listing.kind in GOODS for line in lines)
+        home_goods = group.has_goods
         order = Order(
             reference=_new_reference(), idempotency_token=f"{token}:{index}", checkout_token=token,
             cart_owner=owner, user_id=user_id,
             home_id=home_id, status=OrderStatus.PENDING_PAYMENT, provider=provider_name,
-            total_fen=sum(line.amount_fen for line in lines), currency=review.currency,
+            total_fen=group.total_fen, currency=review.currency, shipping_fen=group.shipping_fen,
+            shipping_days=(group.shipping.days_text or None) if group.shipping else None,
             contact_name=contact.name.strip(), contact_phone=normalize_phone(contact.phone),
             contact_email=(contact.email or "").strip() or None, locale=locale,
             hold_expires_at=hold, created_at=now,

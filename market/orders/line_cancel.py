@@ -18,7 +18,8 @@ from market.orders.errors import OrderError, OrderStateError
 from market.orders.lifecycle import _owed, apply_release_line, cancel_deadline, cancel_order
 from market.payments.service import PaymentError, apply_request_refund, lock_order, refundable_by_line
 from models import Listing, Order, OrderLine, db
-from models.orders import OrderStatus
+from models.catalog import GOODS
+from models.orders import SHIPPING_LINE, OrderStatus
 
 
 def can_customer_cancel_line(order: Order, line: OrderLine, now: datetime | None = None) -> bool:
@@ -39,7 +40,8 @@ def cancel_line(order: Order, line_id, *, actor=None, reason: str = "",
     """The buyer cancels one line of a paid order within its policy: what the line holds is
     released and the line's amount refunded through the order's provider, by the same path
     as a whole-order cancel (the ledger reverses the line's shares when the refund settles).
-    The last line still owed cancels the whole order. Commits."""
+    The last line still owed cancels the whole order (shipping refunded with it); the last goods
+    line refunds the shipping too (apply_cancel_line). Commits."""
 
     now = now or clock.now()
     reason = (reason or "").strip()
@@ -69,11 +71,18 @@ def cancel_line(order: Order, line_id, *, actor=None, reason: str = "",
 def apply_cancel_line(order: Order, line: OrderLine, *, actor, reason: str, initiated_by: str,
                       key: str | None = None) -> int:
     """Release what one line of a paid order holds and refund its whole amount through the
-    order's provider (no commit, no mail). Returns the amount refunded, in fen."""
+    order's provider (no commit, no mail). The order's shipping is refunded with the last goods
+    line still owed (while goods remain they are still sent). Returns the amount refunded, in fen."""
     apply_release_line(order, line)
-    amount = refundable_by_line(order).get(line.id, 0)
+    left = refundable_by_line(order)
+    amounts = {line.id: left.get(line.id, 0)}
+    last_goods = line.kind in GOODS and not any(
+        _owed(other) for other in order.lines if other.id != line.id and other.kind in GOODS)
+    if last_goods and left.get(SHIPPING_LINE, 0) > 0:
+        amounts[SHIPPING_LINE] = left[SHIPPING_LINE]
+    amount = sum(amounts.values())
     try:
-        apply_request_refund(order, {line.id: amount}, reason, actor=actor,
+        apply_request_refund(order, amounts, reason, actor=actor,
                              idempotency_key=key or f"cancel-line-{line.id}", initiated_by=initiated_by)
     except PaymentError as error:
         db.session.rollback()

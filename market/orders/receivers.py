@@ -22,7 +22,7 @@ from market.orders.lifecycle import (
 )
 from market.payments.service import apply_flag, apply_request_refund
 from models import Order, db
-from models.orders import ORDER_TRANSITIONS, OrderStatus
+from models.orders import ORDER_TRANSITIONS, SHIPPING_LINE, OrderStatus
 
 
 def _on_payment_confirmed(payment, **_extra) -> None:
@@ -71,10 +71,15 @@ def _on_refund_settled(refund, **_extra) -> None:
     order = db.session.get(Order, refund.order_id)
     by_id = {line.id: line for line in order.lines}
     for line_id, fen in json.loads(refund.lines_json or "{}").items():
+        if int(line_id) == SHIPPING_LINE:
+            back = (order.shipping_refunded_fen or 0) + int(fen)
+            order.shipping_refunded_fen = min(order.shipping_fen, back)
+            continue
         line = by_id.get(int(line_id))
         if line is not None:
             line.refunded_fen = min(line.amount_fen, line.refunded_fen + int(fen))
-    fully = all(line.refunded_fen >= line.amount_fen for line in order.lines)
+    fully = all(line.refunded_fen >= line.amount_fen for line in order.lines) and \
+        (order.shipping_refunded_fen or 0) >= (order.shipping_fen or 0)
     target = OrderStatus.REFUNDED if fully else OrderStatus.PARTIALLY_REFUNDED
     if target in ORDER_TRANSITIONS.get(order.status, frozenset()):
         still_held = order.status in (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED)

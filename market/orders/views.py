@@ -23,7 +23,7 @@ from market.catalog.service import listing_by_slug
 from market.once import one_time
 from market.orders import cart as carts
 from market.orders import checkout as checkouts
-from market.orders import how_to_pay, lifecycle, line_cancel, queries, timeline
+from market.orders import how_to_pay, lifecycle, line_cancel, queries, shipping, timeline
 from market.orders.errors import OrderError, PriceChanged, SoldOut
 from market.orders.forms import BuyerCancelForm, BuyerCancelLineForm, CheckoutForm, LookupForm
 from market.orders.tokens import new_form_token
@@ -106,11 +106,20 @@ def cart_add():
     return redirect(url_for("orders.cart"))
 
 
+def _ship_to(chosen: str | None = None) -> str | None:
+    """The province goods are priced for: the one chosen, else the buyer's last address."""
+    chosen = (chosen or "").strip()
+    if chosen in PROVINCE_NAMES:
+        return chosen
+    return shipping.last_province(current_user.id) if current_user.is_authenticated else None
+
+
 @bp.get("/cart")
 def cart():
     owner = cart_owner()
-    review = carts.review_cart(owner) if owner else carts.Review()
-    return render_template("orders/cart.html", review=review)
+    province = _ship_to(request.args.get("province"))
+    review = carts.review_cart(owner, province=province) if owner else carts.Review()
+    return render_template("orders/cart.html", review=review, provinces=_province_choices(review))
 
 
 @bp.post("/cart/update/<int:item_id>")
@@ -126,7 +135,7 @@ def cart_update(item_id: int):
         review = carts.review_cart(owner) if owner else carts.Review()
         if all(line.item.id != item_id for line in review.lines):
             flash(str(error), "error")  # no line of this cart to show it beside
-        return render_template("orders/cart.html", review=review,
+        return render_template("orders/cart.html", review=review, provinces=_province_choices(review),
                                update_error=(item_id, str(error))), 400
     flash(_("Your cart is updated."), "success")
     return redirect(url_for("orders.cart"))
@@ -169,8 +178,11 @@ def _prepare(form: CheckoutForm, review):
 @bp.route("/checkout", methods=["GET", "POST"])
 def checkout():
     owner = cart_owner()
-    review = carts.review_cart(owner) if owner else carts.Review()
     form = CheckoutForm()
+    if request.method == "GET":
+        form.ship_province.data = _ship_to(request.args.get("province"))
+    province = form.ship_province.data if form.ship_province.data in PROVINCE_NAMES else None
+    review = carts.review_cart(owner, province=province) if owner else carts.Review()
     if request.method == "GET":
         if current_user.is_authenticated:
             form.contact_name.data = form.contact_name.data or current_user.name
@@ -179,6 +191,10 @@ def checkout():
         _prepare(form, review)
         return render_template("orders/checkout.html", form=form, review=review)
 
+    if request.form.get("recompute") and form.validate_on_submit():
+        # "Update the shipping cost": the page again, priced for the province chosen; nothing saved.
+        _prepare(form, review)
+        return render_template("orders/checkout.html", form=form, review=review)
     if not form.validate_on_submit():
         _prepare(form, review)
         return render_template("orders/checkout.html", form=form, review=review), 400
@@ -207,13 +223,13 @@ def checkout():
             )
         except PriceChanged as error:
             flash(str(error), "warning")
-            review, status = carts.review_cart(owner), 409
+            review, status = carts.review_cart(owner, province=province), 409
         except SoldOut as error:
             flash(str(error), "error")
-            review, status = carts.review_cart(owner), 409
+            review, status = carts.review_cart(owner, province=province), 409
         except OrderError as error:
             flash(str(error), "error")
-            review = carts.review_cart(owner)
+            review = carts.review_cart(owner, province=province)
         else:
             _remember_guest_orders(orders)
             return _placed(token)

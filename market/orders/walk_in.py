@@ -106,8 +106,10 @@ def take(home: Home, data: WalkIn, *, actor, token: str, locale: str = "zh_Hans"
     owner = f"walkin:{token}"
     try:
         add_to_cart(owner, item.pop("listing_id"), now=now, **item)
-        [order] = checkout(owner, contact, token, review_cart(owner, now).total_fen, provider_name="offline",
-                           locale=locale, now=now)
+        # Priced as checkout prices it: goods sent to the address pay the home's shipping.
+        province = (contact.province or "").strip()
+        total = review_cart(owner, now, province=province, pickup=contact.pickup).total_fen
+        [order] = checkout(owner, contact, token, total, provider_name="offline", locale=locale, now=now)
     except BookingError as error:
         _forget_cart(owner)
         raise OrderError(str(error)) from None

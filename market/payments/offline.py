@@ -55,9 +55,11 @@ def check_received(total_fen: int, amount_fen: int, reason: str, currency: str =
 
 
 def apply_discount(order, received_fen: int) -> None:
-    """Scale the order's lines down to `received_fen` (largest remainder by line amount)."""
+    """Scale the order's lines down to `received_fen` less shipping (largest remainder by line
+    amount); shipping is cut only if less than it arrived (the carrier costs the same)."""
     lines = sorted(order.lines, key=lambda line: line.id)
-    scaled = scale_to({line.id: line.amount_fen for line in lines}, received_fen)
+    order.shipping_fen = min(order.shipping_fen or 0, received_fen)
+    scaled = scale_to({line.id: line.amount_fen for line in lines}, received_fen - order.shipping_fen)
     for line in lines:
         line.discount_fen = (line.discount_fen or 0) + line.amount_fen - scaled[line.id]
         line.amount_fen = scaled[line.id]

@@ -24,6 +24,7 @@ from market import clock, hooks
 from market.database import lock_one, writing
 from market.payments.providers import StartResult, get_provider
 from models import Order, Payment, Refund, db
+from models.orders import SHIPPING_LINE
 from models.payments import (
     PAYMENT_TRANSITIONS,
     REFUND_INITIATORS,
@@ -97,16 +98,21 @@ def succeeded_payment(order: Order) -> Payment | None:
 
 
 def refundable_by_line(order: Order) -> dict[int, int]:
-    """Per line, what may still be refunded: amount − refunded − refunds still pending."""
+    """Per line, what may still be refunded: amount − refunded − refunds still pending; the
+    order's shipping, if any, under `SHIPPING_LINE` (0)."""
     pending: dict[int, int] = {}
     for refund in db.session.scalars(
         select(Refund).where(Refund.order_id == order.id, Refund.status == "pending")
     ):
         for line_id, fen in json.loads(refund.lines_json or "{}").items():
             pending[int(line_id)] = pending.get(int(line_id), 0) + int(fen)
-    return {
+    left = {
         line.id: line.amount_fen - line.refunded_fen - pending.get(line.id, 0) for line in order.lines
     }
+    if order.shipping_fen:
+        left[SHIPPING_LINE] = (order.shipping_fen - (order.shipping_refunded_fen or 0)
+                               - pending.get(SHIPPING_LINE, 0))
+    return left
 
 
 def refund_key(order: Order, amounts_by_line: dict[int, int]) -> str:

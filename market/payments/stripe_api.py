@@ -144,3 +144,25 @@ class Deferred(Exception):  # noqa: N818 - a control-flow signal, not an error
 
 class Ignored(Exception):  # noqa: N818
     """An event cannot apply to anything of ours; store it with a note and answer 200."""
+
+
+def order_line_items(order) -> list[tuple[str, int, int]]:
+    """(name, quantity, unit amount) of one order for a Checkout Session, single or whole-cart:
+    each line (one item of its amount when a discount broke the unit price), then the order's
+    shipping as its own item. Raises Refused when they do not add up to the order's total."""
+    items = []
+    for line in order.lines:
+        if line.amount_fen <= 0:
+            continue
+        if line.unit_price_fen * line.quantity == line.amount_fen:
+            items.append((line.title, line.quantity, line.unit_price_fen))
+        else:
+            items.append((f"{line.title} × {line.quantity}", 1, line.amount_fen))
+    if order.shipping_fen:
+        english = not (order.locale or "").startswith("zh")
+        items.append(("Shipping" if english else "运费", 1, order.shipping_fen))
+    if sum(line.amount_fen for line in order.lines) + (order.shipping_fen or 0) != order.total_fen \
+            or order.total_fen <= 0:
+        raise Refused(f"order {order.id}: the lines and shipping do not add up to the total "
+                      f"{order.total_fen}")
+    return items

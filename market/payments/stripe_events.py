@@ -15,9 +15,7 @@ Outcomes that need a person (a flagged order, an event that cannot apply) are wr
 inbox row's `error`, which the admin payments page lists. Calls to Stripe never happen here:
 they are queued for after the commit (`market.jobs.outbox`).
 
-Long because: every Stripe event type is decided here, side by side, including those of one
-payment for a whole cart (`stripe_group`), so the order of locks and the forward-only rules can
-be read in one place.
+What is particular to one payment for a whole cart (`stripe_group`) is in stripe_group_events.py.
 """
 
 from __future__ import annotations
@@ -33,6 +31,7 @@ from market import clock, hooks
 from market.database import lock_one
 from market.jobs import outbox
 from market.payments import stripe_donations
+from market.payments import stripe_group_events as group
 from market.payments.disputes import apply_dispute
 from market.payments.service import (
     apply_fail_refund,
@@ -155,46 +154,10 @@ def _locked_payment(payment_id: int) -> Payment:
     return lock_one(select(Payment).where(Payment.id == payment_id))
 
 
-def _session_payment_ids(session: dict) -> list[int]:
-    """The payments a session pays: one order's attempt, or every payment of a group attempt
-    (`stripe_group`), oldest order first."""
-    ids = db.session.scalars(select(Payment.id).where(
-        Payment.provider == "stripe", Payment.provider_ref == session["id"])
-        .order_by(Payment.order_id)).all()
-    metadata = session.get("metadata") or {}
-    group = metadata.get("payment_group", "")
-    if not ids and group:
-        ids = db.session.scalars(select(Payment.id).where(
-            Payment.provider == "stripe", Payment.group_key == group,
-            (Payment.provider_ref.is_(None)) | (Payment.provider_ref == session["id"]))
-            .order_by(Payment.order_id)).all()
-    raw = metadata.get("payment_id", "")
-    if not ids and raw.isdigit():
-        ids = db.session.scalars(select(Payment.id).where(
-            Payment.id == int(raw), Payment.provider == "stripe",
-            (Payment.provider_ref.is_(None)) | (Payment.provider_ref == session["id"]))).all()
-    if not ids:
-        raise Ignored(f"no payment for session {session['id']}")
-    return list(ids)
-
-
-def _session_payments(session: dict) -> list[Payment]:
-    """The session's payments, locked: all their orders first, then the payments."""
-    ids = _session_payment_ids(session)
-    order_ids = db.session.execute(select(Payment.id, Payment.order_id).where(Payment.id.in_(ids))).all()
-    by_id = dict(order_ids)
-    for order_id in sorted(set(by_id.values())):
-        lock_order(order_id)
-    payments = [lock_one(select(Payment).where(Payment.id == pid)) for pid in ids]
-    for payment in payments:
-        payment.provider_ref = payment.provider_ref or session["id"]
-    return payments
-
-
 def on_session_completed(session: dict, _event: dict) -> str:
     if stripe_donations.is_donation(session):
         return stripe_donations.on_completed(session)
-    payments = _session_payments(session)
+    payments = group.session_payments(session)
     intent = session.get("payment_intent")
     for payment in payments:
         if intent and not payment.provider_charge_ref:
@@ -204,38 +167,12 @@ def on_session_completed(session: dict, _event: dict) -> str:
     if session.get("payment_status") != "paid":
         return "completed, payment pending (asynchronous method)"
     if len(payments) > 1:
-        note = _group_paid(payments, session)
+        note = group.group_paid(payments, session)
     else:
         payment = PROVIDER.confirm(payments[0].order, payment=payments[0], session=session)
         note = "paid" if payment.status == "succeeded" else "amount mismatch: order flagged"
     outbox.later(replay_deferred, payments[0].provider_charge_ref)  # refunds that arrived before it
     return note
-
-
-def _group_paid(payments: list[Payment], session: dict) -> str:
-    """One session paid the orders of a whole cart: each payment is confirmed with its own
-    order's amount (each order paid, or its ended hold handled, on its own; one sale entry per
-    home). Money that does not match the group (amount or currency) is split over the payments
-    in proportion and every one is given back in full, as for one order."""
-    amount = int(session.get("amount_total") or 0)
-    currency = (session.get("currency") or "").upper()
-    waiting = [p for p in payments if p.status in ("pending", "cancelled")]
-    expected = sum(p.amount_fen for p in payments)
-    matches = amount == expected and all(p.currency == currency for p in payments)
-    shares = {p.id: p.amount_fen for p in payments} if matches else {
-        int(k): v for k, v in rescale({str(p.id): p.amount_fen for p in payments}, amount).items()}
-    notes = []
-    for payment in waiting:
-        part = dict(session, amount_total=shares[payment.id])
-        done = PROVIDER.confirm(payment.order, payment=payment, session=part, mismatch=not matches)
-        notes.append(f"order {payment.order_id}: "
-                     + ("paid" if done.status == "succeeded" else "amount mismatch: order flagged"))
-    for payment in payments:
-        if payment not in waiting and payment.status not in ("succeeded", "needs_review"):
-            apply_flag(payment.order, f"Stripe session {session['id']} paid, payment {payment.id} "
-                                      f"is {payment.status}: please check it")
-            notes.append(f"order {payment.order_id}: payment {payment.status}, flagged")
-    return "; ".join(notes)
 
 
 def on_async_failed(session: dict, event: dict) -> str:
@@ -249,7 +186,7 @@ def on_session_expired(session: dict, event: dict) -> str:
 def _ended_unpaid(session: dict, event: dict, status: str, reason: str) -> str:
     if stripe_donations.is_donation(session):
         return stripe_donations.on_unpaid(session, reason)
-    payments = [p for p in _session_payments(session) if p.status == "pending"]
+    payments = [p for p in group.session_payments(session) if p.status == "pending"]
     if not payments:
         return "ignored: payment already ended"
     if session.get("payment_status") == "paid":  # a paid session never ends unpaid; trust the state
@@ -285,38 +222,13 @@ def _confirmed_payment(intent_id: str | None, what: str, obj: dict | None = None
         raise Deferred(f"{what} before the payment was confirmed", intent_id)
     payment_id = ids[0]
     if len(ids) > 1 and obj is not None:
-        payment_id = _shared_refund_payment(obj, ids)
+        payment_id = group.shared_refund_payment(obj, ids)
         if payment_id is None:
-            raise _Shared(ids)
+            raise group.Shared(ids)
     payment = _locked_payment(payment_id)
     if payment.status not in ("succeeded", "needs_review", "returned"):
         raise Deferred(f"{what} before the payment was confirmed", intent_id)
     return payment
-
-
-class _Shared(Exception):  # noqa: N818 - control flow: the object cannot be told to one order
-    def __init__(self, payment_ids: list[int]):
-        super().__init__(payment_ids)
-        self.payment_ids = payment_ids
-
-
-def _shared_refund_payment(obj: dict, payment_ids: list[int]) -> int | None:
-    """Which payment of a shared PaymentIntent a refund belongs to: ours carries our refund id
-    (or is known by its Stripe id); a refund made elsewhere cannot be told to one order."""
-    raw = (obj.get("metadata") or {}).get("refund_id", "")
-    found = db.session.scalar(select(Refund.payment_id).where(Refund.provider_ref == obj.get("id")))
-    if found is None and raw.isdigit():
-        found = db.session.scalar(select(Refund.payment_id).where(Refund.id == int(raw)))
-    return found if found in payment_ids else None
-
-
-def _shared_for_a_person(payment_ids: list[int], text: str) -> str:
-    """A refund or dispute of a whole cart's payment made outside the market: every order of it
-    is flagged (a person decides which order it concerns); nothing is booked."""
-    order_ids = db.session.scalars(select(Payment.order_id).where(Payment.id.in_(payment_ids))).all()
-    for order_id in sorted(set(order_ids)):
-        apply_flag(lock_order(order_id), text)
-    return f"{text}: flagged"
 
 
 def on_charge_refunded(charge: dict, event: dict) -> str:
@@ -337,9 +249,10 @@ def _under_review(payment: Payment, ref: str) -> str:
 def on_refund_object(obj: dict, _event: dict | None) -> str:
     try:
         payment = _confirmed_payment(obj.get("payment_intent"), "refund", obj)
-    except _Shared as shared:
-        return _shared_for_a_person(shared.payment_ids, f"Stripe refund {obj['id']} ({obj.get('amount')}) "
-                                                         "of a whole cart's payment made outside the market")
+    except group.Shared as shared:
+        text = f"Stripe refund {obj['id']} ({obj.get('amount')}) of a whole cart's payment made outside " \
+               "the market"
+        return group.shared_for_a_person(shared.payment_ids, text)
     if payment.status != "succeeded":
         return _refund_of_unrecorded(payment, obj)
     refund = _our_refund(payment, obj)
@@ -423,9 +336,9 @@ def on_dispute(dispute: dict, _event: dict) -> str:
     """A dispute opened, changed or closed: recorded and decided by `disputes.apply_dispute`."""
     try:
         payment = _confirmed_payment(dispute.get("payment_intent"), "dispute", {})
-    except _Shared as shared:
+    except group.Shared as shared:
         text = f"Stripe dispute {dispute.get('id')} ({dispute.get('amount')}) of a whole cart's payment"
-        return _shared_for_a_person(shared.payment_ids, text)
+        return group.shared_for_a_person(shared.payment_ids, text)
     if payment.status != "succeeded":
         apply_flag(payment.order, f"Stripe dispute {dispute.get('id')} of payment {payment.id} "
                                   f"({payment.status}): please check it")

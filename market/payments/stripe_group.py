@@ -42,6 +42,7 @@ from market.payments.stripe_api import (
     Refused,
     checkout_options,
     not_available,
+    order_line_items,
     retry_delay,
     session_key,
     unreachable,
@@ -212,17 +213,7 @@ def _new_attempt(provider, orders: list[Order], now) -> list[Payment]:
 
 def session_params(provider, orders: list[Order], payments: list[Payment], key: str) -> dict:
     """The one session's request, from stored values only (a resend is the very same request)."""
-    lines = []
-    for order in orders:
-        if sum(line.amount_fen for line in order.lines) != order.total_fen or order.total_fen <= 0:
-            raise Refused(f"order {order.id}: the lines do not add up to the total {order.total_fen}")
-        for line in order.lines:
-            if line.amount_fen <= 0:
-                continue
-            if line.unit_price_fen * line.quantity == line.amount_fen:
-                lines.append((line.title, line.quantity, line.unit_price_fen))
-            else:
-                lines.append((f"{line.title} × {line.quantity}", 1, line.amount_fen))
+    lines = [item for order in orders for item in order_line_items(order)]
     currency = orders[0].currency
     if any(order.currency != currency for order in orders):
         raise Refused("the orders are in more than one currency")

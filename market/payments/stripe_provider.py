@@ -56,6 +56,7 @@ from market.payments.stripe_api import (
     error_kind,
     is_configured,
     not_available,
+    order_line_items,
     payment_methods,
     session_key,
     unreachable,
@@ -266,16 +267,7 @@ class StripeProvider(PaymentProvider):
 
     @staticmethod
     def session_params(order: Order, payment: Payment) -> dict:
-        lines = []
-        for line in order.lines:
-            if line.amount_fen <= 0:
-                continue
-            if line.unit_price_fen * line.quantity == line.amount_fen:
-                lines.append((line.title, line.quantity, line.unit_price_fen))
-            else:
-                lines.append((f"{line.title} × {line.quantity}", 1, line.amount_fen))
-        if sum(line.amount_fen for line in order.lines) != order.total_fen or order.total_fen <= 0:
-            raise Refused(f"the lines do not add up to the total {order.total_fen}")
+        lines = order_line_items(order)
         currencies = set(db.session.scalars(select(Listing.currency).where(
             Listing.id.in_([line.listing_id for line in order.lines]))))
         why = refusal(order.currency, current_app.config["CURRENCY"], order.total_fen, lines, currencies)

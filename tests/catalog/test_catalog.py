@@ -102,7 +102,9 @@ def test_ships_to_names_provinces_in_the_reader_s_language(client, make, qiantun
     tea = make.listing(qiantun, kind="produce", ships_to="河北省,北京市")
     assert "配送地区：河北省、北京市" in _page(client, f"/listings/{tea.slug}")
     english = _page(client, f"/listings/{tea.slug}", "en")
-    assert "Ships to: Hebei, Beijing" in english and "河北省" not in _main(english)
+    # (The shipping form's option values are the stored names; what is read is in English.)
+    shown = re.sub(r'value="[^"]*"', "", _main(english))
+    assert "Ships to: Hebei, Beijing" in english and "河北省" not in shown
 
 
 def test_credited_elder_is_named_only_with_consent(client, make, qiantun):

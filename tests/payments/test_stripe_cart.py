@@ -296,3 +296,39 @@ def test_an_asynchronous_group_payment_that_fails_ends_every_order(app, client, 
     post_event(client, event("checkout.session.async_payment_failed", waiting))
     assert [reload(o).status for o in orders] == ["expired"] * 3
     assert {p.status for p in _payments(orders)} == {"failed"}
+
+
+def test_shipping_is_its_own_line_item_for_one_order_and_for_a_whole_cart(app, client, fake, make):
+    """Each home-order's shipping is one Checkout line item of its own (single order and whole
+    cart alike); paid, it is booked to the home's operations with no care share."""
+    from models import ShippingRate
+
+    homes = [make.home(), make.home()]
+    for home, fee in zip(homes, (800, 1500), strict=True):
+        db.session.add(ShippingRate(home_id=home.id, province=None, fee_fen=fee, days_min=2, days_max=4))
+    goods = [make.listing(home, "produce", price_fen=3000) for home in homes]
+    owner = f"s:{new_form_token()}"
+    for listing in goods:
+        carts.add_to_cart(owner, listing.id, quantity="2")
+    db.session.commit()
+    contact = Contact(name="Ann Buyer", phone="13800138000", email="buyer@example.com", province="北京市",
+                      city="北京", district="朝阳区", street="幸福路1号")
+    total = carts.review_cart(owner, province="北京市").total_fen
+    assert total == 2 * 6000 + 800 + 1500
+    orders = checkout(owner, contact, new_form_token(), total, provider_name="stripe", locale="en")
+    assert [o.total_fen for o in orders] == [6800, 7500]
+    start(orders[0])
+    [request] = fake.requests_to("POST", "/v1/checkout/sessions")
+    p = request.params
+    items = [(p[f"line_items[{i}][price_data][product_data][name]"], p[f"line_items[{i}][quantity]"],
+              p[f"line_items[{i}][price_data][unit_amount]"]) for i in range(4)]
+    assert [item[1:] for item in items] == [("2", "3000"), ("1", "800"), ("2", "3000"), ("1", "1500")]
+    assert items[1][0] == items[3][0] == "Shipping"
+    session_id = session_of(orders[0]).provider_ref
+    assert fake.sessions[session_id]["amount_total"] == total
+    assert post_event(client, event("checkout.session.completed", fake.pay(session_id))).status_code == 200
+    db.session.expire_all()
+    assert {db.session.get(Order, o.id).status for o in orders} == {"paid"}
+    shipped = db.session.execute(select(Posting.amount).where(Posting.share == "shipping")
+                                 .order_by(Posting.id)).scalars().all()
+    assert shipped == [-800, -1500]

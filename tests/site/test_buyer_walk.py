@@ -36,6 +36,7 @@ SEARCH = {"zh_Hans": "红色记忆", "en": "red history"}
 FIRST = "qiantun-red-history-walk"
 STAY = "qiantun-farmhouse-courtyard"
 MORE = ("qiantun-village-change-talk", "xiaoling-paper-village-walk", "guantian-rice-field-day")
+GOODS = "guantian-new-rice"  # its home's shipping table: ¥12 in 3–5 days to most provinces
 WORDS = {
     "zh_Hans": {"split": "确认后会生成 3 张订单", "care": "养老互助基金", "facts": "出发前要知道",
                 "refund": "退给您的钱", "confirm": "确认 3 张订单"},
@@ -129,10 +130,18 @@ def _walk(browser, live_server, shots, lang: str, javascript: bool, axe: str) ->
     for slug in MORE:
         page.goto(f"{live_server}/listings/{slug}")
         _submit(page, "form.booking-form")
+    # Goods: the shipping cost and delivery time on the listing, then one fee in the cart.
+    page.goto(f"{live_server}/listings/{GOODS}")
+    shipping = page.locator(".shipping-facts").inner_text()
+    assert "12.00" in shipping and "3–5" in shipping, shipping
+    walk.check("goods-listing")
+    _submit(page, "form.booking-form")
     assert page.url.endswith("/cart")
     assert words["split"] in page.locator(".split-notice").first.inner_text()
-    assert page.locator(".cart-split").count() == 4
+    assert page.locator(".cart-split").count() == 5
     assert words["care"] in page.locator(".cart-split").first.inner_text()
+    [fee] = page.locator("p.shipping").all_inner_texts()
+    assert "12.00" in fee and "3–5" in fee, fee
     walk.check("cart")
 
     # Checkout: the split is said again before the button.
@@ -141,6 +150,10 @@ def _walk(browser, live_server, shots, lang: str, javascript: bool, axe: str) ->
     walk.check("checkout")
     page.fill("#contact_name", "李明" if lang == "zh_Hans" else "Ann Lee")
     page.fill("#contact_phone", "13812345678")
+    page.select_option("#ship_province", "北京市")
+    page.fill("#ship_city", "北京")
+    page.fill("#ship_district", "朝阳区")
+    page.fill("#ship_street", "幸福路1号")
     with page.expect_navigation():
         page.get_by_role("button", name=words["confirm"]).click()
     assert "/checkout/placed/" in page.url
@@ -151,7 +164,11 @@ def _walk(browser, live_server, shots, lang: str, javascript: bool, axe: str) ->
     references = re.findall(r"/orders/([A-Z0-9]{8})", page.content())
     orders = [db.session.scalar(select(Order).where(Order.reference == ref))
               for ref in dict.fromkeys(references)]
-    two_lines = next(order for order in orders if len(order.lines) == 2)
+    first = db.session.scalar(select(Listing.id).where(Listing.slug == FIRST))
+    two_lines = next(order for order in orders if any(line.listing_id == first for line in order.lines))
+    assert len(two_lines.lines) == 2
+    goods_order = next(order for order in orders if order.shipping_fen)
+    assert goods_order.shipping_fen == 1200 and goods_order.shipping_days == "3–5"
 
     # The home marks it paid (as its console does), then the buyer cancels one line.
     from tests.factories import pay_offline
@@ -159,7 +176,6 @@ def _walk(browser, live_server, shots, lang: str, javascript: bool, axe: str) ->
     pay_offline(two_lines)
     page.goto(f"{live_server}/orders/{two_lines.reference}")
     walk.check("order-paid")
-    first = db.session.scalar(select(Listing.id).where(Listing.slug == FIRST))
     line = next(line for line in two_lines.lines if line.listing_id == first)
     page.check(f"#confirm-line-{line.id}")
     with page.expect_navigation():
