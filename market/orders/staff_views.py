@@ -99,9 +99,12 @@ def _render_detail(order, status=200, **forms):
     forms.setdefault("cancel_form", CancelForm())
     forms.setdefault("refund_form", RefundForm(token=new_form_token()))
     refund_left = refundable_by_line(order) if order.status in REFUNDABLE_STATUSES else {}
+    # Shipping (key 0 of refund_left) goes back with a cancel, not line by line.
+    refund_lines = [line for line in order.lines if refund_left.get(line.id, 0) > 0]
     return render_template("orders/staff/detail.html", order=order, done_form=LineDoneForm(),
                            open_lines=fulfilment.open_lines(order), is_due=fulfilment.is_due,
-                           refund_left=refund_left, cash_refunds=queries.offline_refunds(order),
+                           refund_left=refund_left, refund_lines=refund_lines,
+                           cash_refunds=queries.offline_refunds(order),
                            handed_form=HandedBackForm(), **forms), status
 
 

@@ -19,7 +19,7 @@ from market.orders.lifecycle import cancel_order
 from models import JournalEntry, Order, Posting, ShippingRate, db
 from models.orders import SHIPPING_LINE
 from tests.conftest import login, post_form
-from tests.factories import CHECKOUT_FORM, add_on_page, order_rows, pay_offline, refund_rows
+from tests.factories import CHECKOUT_FORM, add_on_page, order_rows, pay_offline, refund_rows, staff_url
 
 
 def _table(home, *rows):
@@ -242,6 +242,22 @@ def test_shipping_is_booked_to_operations_with_no_care_share_and_refunded_with_t
     assert _shipping_postings(order.id) == [("sale", -1200), ("refund", 1200)]
     assert order.status == "refunded" and order.shipping_refunded_fen == 1200
     assert verify_ledger().ok
+
+
+def test_lines_refunded_by_staff_leave_shipping_to_the_cancel(client, make, english):
+    home = make.home()
+    order = pay_offline(_goods_order(make, home, prices=(3000,)))
+    staff = make.member(home)
+    order_page = staff_url(order)
+    from market.orders.lifecycle import refund_lines
+    from tests.factories import new_form_token
+    refund_lines(order, actor=staff, requests={order.lines[0].id: ("1", "")}, reason="broken",
+                 token=new_form_token())
+    login(client, staff)
+    page = client.get(order_page).get_data(as_text=True)
+    assert "Refund some lines" not in page  # no line is left to refund line by line
+    assert "Cancel the order" in page  # the shipping goes back with the cancel
+    assert _shipping_postings(order.id) == [("sale", -1200)]
 
 
 def test_a_full_cancel_refunds_shipping(make):
