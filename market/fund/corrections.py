@@ -8,7 +8,7 @@ mistaken entry and its reversal both ways."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from market import clock
 from market.fund.service import (
@@ -17,6 +17,7 @@ from market.fund.service import (
     _home,
     _member_role,
     check_decider,
+    claim_proposal,
     status_label,
 )
 from market.ledger import fund_entries
@@ -69,16 +70,6 @@ def get_correction(home_id: int, correction_id) -> Correction:
     return found
 
 
-def _claim(correction: Correction, **values) -> None:
-    """One conditional UPDATE: two people acting at once cannot both win."""
-    claimed = db.session.execute(
-        update(Correction).where(Correction.id == correction.id, Correction.status == "proposed")
-        .values(**values).execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        raise FundError(_("This proposal was decided by someone else just now."))
-    db.session.refresh(correction)
-
 
 def decide_correction(home_id: int, correction_id: int, user, *, approve: bool,
                       comment: str = "") -> Correction:
@@ -92,8 +83,9 @@ def decide_correction(home_id: int, correction_id: int, user, *, approve: bool,
         comment = (comment or "").strip()
         if not approve and not comment:
             raise FundError(_("Say why the proposal is rejected."))
-        _claim(correction, status="approved" if approve else "rejected", decided_by_id=user.id,
-               decision_comment=comment[:2000], decided_at=clock.now())
+        claim_proposal(correction, _("This proposal was decided by someone else just now."),
+                       status="approved" if approve else "rejected", decided_by_id=user.id,
+                       decision_comment=comment[:2000], decided_at=clock.now())
         if approve:
             original = db.session.get(JournalEntry, correction.entry_id)
             try:
@@ -121,7 +113,8 @@ def withdraw_correction(home_id: int, correction_id: int, user) -> Correction:
         if correction.status != "proposed":
             raise FundError(_("This proposal was already %(status)s.",
                               status=status_label(correction.status)))
-        _claim(correction, status="withdrawn", decided_at=clock.now())
+        claim_proposal(correction, _("This proposal was decided by someone else just now."),
+                       status="withdrawn", decided_at=clock.now())
     except FundError:
         db.session.rollback()
         raise

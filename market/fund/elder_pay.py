@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from market import clock
 from market.fund.service import (
@@ -27,6 +27,7 @@ from market.fund.service import (
     _member_role,
     check_amount,
     check_decider,
+    claim_proposal,
     status_label,
 )
 from market.i18n import is_english
@@ -110,16 +111,6 @@ def get_payout(home_id: int, payout_id) -> ElderPayout:
     return found
 
 
-def _claim(payout: ElderPayout, **values) -> None:
-    """One conditional UPDATE: two people acting at once cannot both win."""
-    claimed = db.session.execute(
-        update(ElderPayout).where(ElderPayout.id == payout.id, ElderPayout.status == "proposed")
-        .values(**values).execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        raise FundError(_("This payout was decided by someone else just now."))
-    db.session.refresh(payout)
-
 
 def decide_payout(home_id: int, payout_id, user, *, approve: bool, comment: str = "") -> ElderPayout:
     """A second person signs the payout off (the ledger entry posts) or rejects it."""
@@ -135,8 +126,9 @@ def decide_payout(home_id: int, payout_id, user, *, approve: bool, comment: str 
         if approve:
             ledger.lock_ledger()
             _check_fits(home.id, payout.elder_id, payout.amount_fen, but=payout.id)
-        _claim(payout, status="approved" if approve else "rejected", decided_by_id=user.id,
-               decision_comment=comment[:2000], decided_at=clock.now())
+        claim_proposal(payout, _("This payout was decided by someone else just now."),
+                       status="approved" if approve else "rejected", decided_by_id=user.id,
+                       decision_comment=comment[:2000], decided_at=clock.now())
         if approve:
             try:
                 entry = fund_entries.post_elder_payout(
@@ -162,7 +154,8 @@ def withdraw_payout(home_id: int, payout_id, user) -> ElderPayout:
             raise FundError(_("Only the person who recorded it can withdraw it."))
         if payout.status != "proposed":
             raise FundError(_("This payout was already %(status)s.", status=status_label(payout.status)))
-        _claim(payout, status="withdrawn", decided_at=clock.now())
+        claim_proposal(payout, _("This payout was decided by someone else just now."),
+                       status="withdrawn", decided_at=clock.now())
     except FundError:
         db.session.rollback()
         raise

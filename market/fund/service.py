@@ -18,6 +18,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import update
 
 from market import clock
 from market.accounts.service import role_in_home
@@ -131,6 +132,19 @@ def goes_to_admin(home_id: int, proposer_id: int) -> bool:
     """A proposal no supervisor of the home may decide (the proposer is its only supervisor, or
     it has none) goes to the township level: the platform administrator decides."""
     return other_supervisors(home_id, proposer_id) == 0
+
+
+def claim_proposal(row, message: str, **values) -> None:
+    """Move a proposal (a row with `status`) on with one conditional UPDATE, so two people acting
+    at once cannot both win; the loser gets FundError(message)."""
+    model = type(row)
+    claimed = db.session.execute(
+        update(model).where(model.id == row.id, model.status == "proposed")
+        .values(**values).execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise FundError(message)
+    db.session.refresh(row)
 
 
 def check_decider(home_id: int, proposer_id: int, user) -> None:
