@@ -49,7 +49,7 @@ class VersionedCache:
         self._answers = Answers(None)
 
     def answers(self, connection) -> Answers:
-            # Read before anything the search reads (each statement sees the newest commits), so
+        # Read before anything the search reads (each statement sees the newest commits), so
         # what is cached under a version is never older than that version.
         version = connection.execute(text(READ)).scalar()
         if version is None:
