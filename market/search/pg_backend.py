@@ -20,6 +20,7 @@ change exactly when the change is committed, on every server.
 """
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable
 
@@ -28,13 +29,15 @@ from sqlalchemy import delete, func, select, text
 from market.search import pg_query
 from market.search.analysis import has_cjk, query_grams
 from market.search.backend import FACETS, Alternative, Concept, Document, Query, Results, SearchBackend
-from market.search.pg_cache import Answers, VersionedCache, bump
+from market.search.pg_cache import READ, Answers, VersionedCache, bump
 from market.search.pg_query import MAX_TF, PREFIX, SORTS, TUNING, Bound, Scores, lexeme, quote, tsquery_text
 from market.search.planning import FUZZY_MIN_LETTERS, GRAMS_FIELD, IGNORED, Planner
 from market.search.typos import Vocabulary
 from market.search.whoosh_schema import NO_DATE, to_fields
 
 BATCH = 500
+NOTHING, SUGGEST = "nothing", "suggest"  # a query's outcome when no listing can match it
+BOUND = re.compile(r":(p\d+)\b")  # a bound parameter's name in SQL text (pg_query.Bound)
 
 UPSERT = """
 INSERT INTO search_documents (listing_id, kind, province, home_id, price_band, price_fen, next_date,
@@ -214,7 +217,7 @@ class PostgresBackend(Planner, SearchBackend):
                               + [pair for t in near for pair in self.candidate_terms(t)])
         return super()._alternatives(word, reader, vocabulary)
 
-    def _concept_plan(self, connection, reader, concept: Concept, vocabulary):
+    def _concept_plan(self, reader, concept: Concept, vocabulary):
         """[(weight, [each word's ways])] for the alternatives that can match (mirrors
         WhooshBackend._concept_scores); None when none can, IGNORED for stop words only."""
         plan = []
@@ -244,12 +247,20 @@ class PostgresBackend(Planner, SearchBackend):
         if query.only_ids == set():
             return Results([], 0, {name: {} for name in FACETS})
         with self.engine().connect() as connection:
-            connection.execute(text(TUNING))
-            return self._search(connection, query)
+            version = connection.execute(text(f"SELECT ({READ}), {TUNING}")).scalar()
+            return self._search(_Terms(connection, self.cache.answers(version)), query)
 
-    def _search(self, connection, query: Query) -> Results:
-        empty = Results([], 0, {name: {} for name in FACETS})
-        reader = _Terms(connection, self.cache.answers(connection))
+    def _plans(self, reader: _Terms, query: Query) -> tuple[list, list, str | None]:
+        """(each kept concept's plan, the kept concepts, None) worked out once per index
+        version; or ([], [], NOTHING) when no listing can match, ([], [], SUGGEST) when only
+        "did you mean" is left to say."""
+        key = (None if query.concepts is None else tuple(query.concepts), tuple(query.words),
+               query.any_word, query.relax)
+        if key not in reader.answers.plans:
+            reader.answers.plans[key] = self._plan(reader, query)
+        return reader.answers.plans[key]
+
+    def _plan(self, reader: _Terms, query: Query) -> tuple[list, list, str | None]:
         concepts = query.concepts
         if concepts is None:
             concepts = [Concept(w, (Alternative((w,)),)) for w in query.words]
@@ -264,17 +275,25 @@ class PostgresBackend(Planner, SearchBackend):
 
         plans, kept = [], []
         for concept in concepts:
-            plan = self._concept_plan(connection, reader, concept, vocabulary)
+            plan = self._concept_plan(reader, concept, vocabulary)
             if plan is IGNORED:
                 continue
             if plan is None:
                 if not (query.any_word or query.relax):
-                    empty.suggestion = self._suggestion(connection, reader, query.words)
-                    return empty
+                    return [], [], SUGGEST
                 plan = []
             plans.append(plan)
             kept.append(concept)
         if concepts and not plans:
+            return [], [], NOTHING
+        return plans, kept, None
+
+    def _search(self, reader: _Terms, query: Query) -> Results:
+        empty = Results([], 0, {name: {} for name in FACETS})
+        plans, kept, outcome = self._plans(reader, query)
+        if outcome == SUGGEST:
+            empty.suggestion = self._suggestion(reader, query.words)
+        if outcome is not None:
             return empty
         tsqueries = [tsquery_text(plan) for plan in plans]
         sql = Bound()
@@ -292,21 +311,19 @@ class PostgresBackend(Planner, SearchBackend):
         idf = self._idf(reader, tsqueries) if ranked and len(plans) > 1 else None
         total, facets, ids, partial = 0, {name: {} for name in FACETS}, [], False
         if match is not None:
-            total, facets, ids = self._page(connection, sql, query, plans, tsqueries, idf,
+            total, facets, ids = self._page(reader, sql, query, plans, tsqueries, idf,
                                             pg_query.where(filters, match), partial=False)
         if total == 0 and query.relax and not query.any_word and len(plans) > 1:
             strong = [q for q, concept in zip(tsqueries, kept, strict=True) if concept.strong and q]
             loose = strong if any(concept.strong for concept in kept) else [q for q in tsqueries if q]
             if loose:
                 match = pg_query.any_of(sql, loose)
-                total, facets, ids = self._page(connection, sql, query, plans, tsqueries, idf,
+                total, facets, ids = self._page(reader, sql, query, plans, tsqueries, idf,
                                                 pg_query.where(filters, match), partial=True)
                 partial = total > 0
         suggestion = None
         if (total == 0 or partial) and query.words and not query.any_word:
-            suggestion = self._suggestion(connection, reader, query.words)
-            if suggestion is not None and not self._finds_all(connection, reader, suggestion):
-                suggestion = None
+            suggestion = self._suggestion(reader, query.words, found_only=True)
         return Results(ids, total, facets, suggestion, partial)
 
     @staticmethod
@@ -325,9 +342,18 @@ class PostgresBackend(Planner, SearchBackend):
         return [(i, math.log(1 + size / max(1, counts[i]))) for i in order]
 
     @staticmethod
-    def _page(connection, sql: Bound, query: Query, plans, tsqueries, idf, where_sql: str, partial: bool):
-        """(total, facets, page ids) in one statement; with `partial`, listings matching more of
-        the query's concepts come first."""
+    def _page(reader: _Terms, sql: Bound, query: Query, plans, tsqueries, idf, where_sql: str, partial: bool):
+        """(total, facets, page ids) in one statement, the total and facets counted once per
+        index version and set of matched listings (not when availability chose the listings:
+        that changes without the index); with `partial`, listings matching more of the query's
+        concepts come first."""
+        counted = None
+        if query.only_ids is None:
+            # the values in place of the names, which depend on what was bound before
+            counted = BOUND.sub(lambda name: repr(sql.params[name.group(1)]), where_sql)
+        known = reader.answers.facets.get(counted)
+        if known is not None and known[0] == 0:
+            return 0, {name: {} for name in FACETS}, []
         order, scores = [], None
         if partial:
             covered = (f"(t @@ {sql.bind(q, 'tsquery')})::int" for q in tsqueries if q)
@@ -339,18 +365,30 @@ class PostgresBackend(Planner, SearchBackend):
             order += SORTS.get(query.sort, ["listing_id DESC"])
         lexemes = pg_query.plan_lexemes(plans) if partial or scores is not None else ()
         statement = pg_query.matched_page_and_facets(sql, where_sql, order, query.limit, query.offset,
-                                                     lexemes, scores)
-        return pg_query.read_page_and_facets(connection.execute(text(statement), sql.params), FACETS)
+                                                     lexemes, scores, facets=known is None)
+        total, facets, ids = pg_query.read_page_and_facets(
+            reader.connection.execute(text(statement), sql.params), FACETS)
+        if known is None:
+            known = (total, facets)
+            if counted is not None:
+                reader.answers.facets[counted] = known
+        total, facets = known
+        return total, {name: dict(counts) for name, counts in facets.items()}, ids
 
-    def _suggestion(self, connection, reader, words: list[str]) -> str | None:
-        def spell_frequency(word):
-            return self._vocabulary(reader)[1].get(word, 0)
+    def _suggestion(self, reader: _Terms, words: list[str], found_only: bool = False) -> str | None:
+        """"Did you mean", worked out once per index version; with `found_only`, only a
+        suggestion that finds listings."""
+        key = (tuple(words), found_only)
+        if key not in reader.answers.suggestions:
+            suggestion = self._suggest(words, known=lambda f, t: (f, t) in reader,
+                                       vocabulary=lambda: self._vocabulary(reader)[0],
+                                       spell_frequency=lambda word: self._vocabulary(reader)[1].get(word, 0))
+            if found_only and suggestion is not None and not self._finds_all(reader, suggestion):
+                suggestion = None
+            reader.answers.suggestions[key] = suggestion
+        return reader.answers.suggestions[key]
 
-        return self._suggest(words, known=lambda f, t: (f, t) in reader,
-                             vocabulary=lambda: self._vocabulary(reader)[0],
-                             spell_frequency=spell_frequency)
-
-    def _finds_all(self, connection, reader, words: str) -> bool:
+    def _finds_all(self, reader, words: str) -> bool:
         parts = []
         for word in words.split():
             ways = self._alternatives(word, reader)

@@ -1,9 +1,12 @@
 """What a PostgreSQL search reads that only changes when the index changes, cached per process
 under the index's version (the `search_version` row, bumped in the same transaction as every
 write to search_documents, models/search.py): whether a term or a tsquery finds any listing, how
-many listings each concept matches (its idf), and the typo vocabulary. Every server reads the
-version at the start of each search, so an edit committed through one server empties the others'
-caches on their next search: a cache never answers for an index it did not see.
+many listings each concept matches (its idf), the typo vocabulary, each query's plan and "did you
+mean", and the total and facet counts of each set of matched listings (as Elasticsearch's request
+cache keeps aggregations until the next refresh). The page itself, the ranking, is computed by
+every search. Every server reads the version at the start of each search, so an edit committed
+through one server empties the others' caches on their next search: a cache never answers for an
+index it did not see.
 """
 
 import random
@@ -27,17 +30,22 @@ def bump(connection) -> None:
 
 
 class Answers:
-    """One version's answers: term look-ups, tsquery matches, listing counts, the vocabulary."""
+    """One version's answers: term look-ups, tsquery matches, listing counts, the vocabulary,
+    plans and suggestions by query, (total, facets) by the matched set's WHERE clause."""
 
     def __init__(self, version):
         self.version = version
         self.known: dict = {}
         self.matched: dict = {}
         self.counts: dict = {}
+        self.plans: dict = {}
+        self.suggestions: dict = {}
+        self.facets: dict = {}
         self.vocabulary = None
 
     def full(self) -> bool:
-        return len(self.known) + len(self.matched) + len(self.counts) > MAX_ENTRIES
+        return sum(map(len, (self.known, self.matched, self.counts, self.plans, self.suggestions,
+                             self.facets))) > MAX_ENTRIES
 
 
 class VersionedCache:
@@ -48,10 +56,9 @@ class VersionedCache:
         self._lock = threading.Lock()
         self._answers = Answers(None)
 
-    def answers(self, connection) -> Answers:
-        # Read before anything the search reads (each statement sees the newest commits), so
-        # what is cached under a version is never older than that version.
-        version = connection.execute(text(READ)).scalar()
+    def answers(self, version) -> Answers:
+        """`version` as the search's first statement read it (READ): each later statement sees
+        the newest commits, so what is cached under a version is never older than that version."""
         if version is None:
             return Answers(None)
         with self._lock:

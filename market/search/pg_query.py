@@ -17,6 +17,7 @@ Where the time goes, and why the statement is shaped as it is:
   under OFFSET 0, so the planner cannot inline it into every place the score uses it).
 """
 
+import functools
 from collections.abc import Iterable
 
 from market.search.planning import GRAMS_FIELD, TF_SATURATION
@@ -28,16 +29,29 @@ MAX_TF = 64  # positions kept per token; ts_rank tells tf apart exactly up to he
 _RANKS = [sum(1.0 / (j * j) for j in range(1, tf + 1)) / 1.64493406685 for tf in range(1, MAX_TF + 1)]
 # width_bucket(rank, THRESHOLDS) is tf: 0 below the first, tf between tf's rank and the next.
 THRESHOLDS = [_RANKS[0] / 2] + [(a + b) / 2 for a, b in zip(_RANKS, _RANKS[1:], strict=False)]
-UNIT_WEIGHTS = "{1,1,1,1}"
 # Per search transaction: the GIN index, never a scan testing `@@` on every row; no JIT for
-# statements whose cost estimate the disabled scan inflates.
-TUNING = "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"
+# statements whose cost estimate the disabled scan inflates. A select list: the search's first
+# statement sets it while reading the index version (one round trip).
+TUNING = "set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"
 
 SORTS = {
     "price": ["price_fen", "listing_id"],
     "price_desc": ["price_fen DESC", "listing_id"],
     "soonest": ["next_date", "price_fen", "listing_id"],
 }
+
+
+@functools.lru_cache(maxsize=1024)
+def float_array(values: tuple[float, ...]) -> str:
+    """Constant numbers as a float8[] in the SQL text, not a parameter converted on every
+    search; repr writes each float so that PostgreSQL reads back the very same value."""
+    return "'{" + ",".join(map(repr, values)) + "}'::float8[]"
+
+
+@functools.lru_cache(maxsize=256)
+def saturation(boost: float) -> str:
+    """A way's score by term frequency 0..MAX_TF (the Whoosh backend's formula) as SQL."""
+    return float_array((0.0, *(boost * tf / (tf + TF_SATURATION) for tf in range(1, MAX_TF + 1))))
 
 
 def quote(lexeme_text: str) -> str:
@@ -105,14 +119,12 @@ class Scores:
         return name
 
     def column_sql(self) -> str:
-        sql = self.sql
-        unit, thresholds = sql.bind(UNIT_WEIGHTS, "real[]"), sql.bind(THRESHOLDS, "float8[]")
+        sql, unit, thresholds = self.sql, "'{1,1,1,1}'::real[]", float_array(tuple(THRESHOLDS))
         return ", ".join(f"width_bucket(ts_rank({unit}, t, {sql.bind(quote(lex), 'tsquery')}, 0), "
                          f"{thresholds}) AS {name}" for lex, name in self.columns.items())
 
     def saturated(self, fieldname: str, term: str, boost: float) -> str:
-        table = [0.0] + [boost * tf / (tf + TF_SATURATION) for tf in range(1, MAX_TF + 1)]
-        return f"({self.sql.bind(table, 'float8[]')})[{self.tf(lexeme(fieldname, term))} + 1]"
+        return f"({saturation(boost)})[{self.tf(lexeme(fieldname, term))} + 1]"
 
     def concept(self, plan) -> str:
         """One concept's score of a row (WhooshBackend._concept_scores, term for term)."""
@@ -183,25 +195,28 @@ def where(filter_sql: list[str], match: str | None) -> str:
 
 
 def matched_page_and_facets(sql: Bound, where_sql: str, order: list[str], limit: int, offset: int,
-                            lexemes: Iterable[str] = (), scores: Scores | None = None) -> str:
+                            lexemes: Iterable[str] = (), scores: Scores | None = None,
+                            facets: bool = True) -> str:
     """One statement over the matched rows: rows (g, kind, province, home_id, price_band, count)
-    of GROUPING SETS for the total and the facets, then (-1, NULL, NULL, listing_id, NULL, NULL)
-    for each listing of the page, in order. With `lexemes`, the rows carry `t`: their tsvector
-    cut down to those lexemes (what `order` and `scores` read)."""
+    of GROUPING SETS for the total and the facets (unless `facets` is false: known already),
+    then (-1, NULL, NULL, listing_id, NULL, NULL) for each listing of the page, in order. With
+    `lexemes`, the rows carry `t`: their tsvector cut down to those lexemes (what `order` and
+    `scores` read)."""
     lexemes = list(lexemes)
     cut = (f", ts_filter(setweight(terms, 'A', {sql.bind(lexemes, 'text[]')}), '{{a}}') AS t"
            if lexemes else "")
     scored = "matched"
     if scores is not None and scores.columns:
         scored = f"(SELECT *, {scores.column_sql()} FROM matched OFFSET 0) AS scored"
+    counted = ("facets AS (SELECT GROUPING(kind, province, home_id, price_band) AS g, kind, province, "
+               "home_id, price_band, count(*) AS n FROM matched "
+               "GROUP BY GROUPING SETS ((kind), (province), (home_id), (price_band), ())) ")
     return (
         "WITH matched AS MATERIALIZED (SELECT listing_id, kind, province, home_id, price_band, "
-        f"price_fen, next_date{cut} FROM search_documents WHERE {where_sql}), "
-        "facets AS (SELECT GROUPING(kind, province, home_id, price_band) AS g, kind, province, "
-        "home_id, price_band, count(*) AS n FROM matched "
-        "GROUP BY GROUPING SETS ((kind), (province), (home_id), (price_band), ())) "
-        "SELECT g, kind, province, home_id, price_band, n FROM facets UNION ALL "
-        "SELECT -1, NULL, NULL, listing_id, NULL, NULL FROM "
+        f"price_fen, next_date{cut} FROM search_documents WHERE {where_sql})"
+        + (f", {counted}SELECT g, kind, province, home_id, price_band, n FROM facets UNION ALL "
+           if facets else " ")
+        + "SELECT -1, NULL, NULL, listing_id, NULL, NULL FROM "
         f"(SELECT listing_id FROM {scored} ORDER BY {', '.join(order)} "
         f"LIMIT {int(limit)} OFFSET {int(offset)}) AS page")
 

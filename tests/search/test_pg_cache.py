@@ -76,9 +76,24 @@ def test_an_unchanged_index_answers_term_look_ups_from_the_cache(servers):
     count = len(statements)
     statements.clear()
     assert _answers(other) == first
-    # per search only the page (and the relaxed page when nothing matched every word)
+    # per search only the page (and the relaxed page when nothing matched every word); the
+    # total and the facets are not counted again
     assert len(statements) <= 2 * len(QUERIES) < count
-    assert not any("unnest" in s or "ts_stat" in s or "EXISTS" in s for s in statements)
+    assert not any("unnest" in s or "ts_stat" in s or "EXISTS" in s or "GROUPING" in s for s in statements)
+
+
+def test_the_cached_counts_and_facets_follow_the_filters(servers):
+    """Counts are kept per set of matched listings: a filter is another set, never the
+    unfiltered counts again."""
+    _catalog, other = servers
+    with other.app_context():
+        everything = service.search(service.SearchRequest(q="paper"))
+        again = service.search(service.SearchRequest(q="paper"))
+        crafts = service.search(service.SearchRequest(q="paper", kind="craft"))
+        db.session.remove()
+    assert (again.total, again.facets) == (everything.total, everything.facets)
+    assert everything.total > crafts.total > 0
+    assert [kind for kind, *_label_and_count in crafts.facets["kind"]] == ["craft"]
 
 
 def test_a_rebuild_and_an_emptied_version_row_start_the_cache_again(app, servers):
