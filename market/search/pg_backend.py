@@ -147,8 +147,8 @@ class PostgresBackend(Planner, SearchBackend):
     def rebuild(self, documents: Iterable[Document], after_swap=None) -> int:
         """Upsert every document in short transactions (no long lock: listings edited meanwhile
         commit their own rows, which the rebuild then leaves alone), then delete the rows it
-        did not write and no listing wrote since it began. Searches see the old rows until
-        each batch commits."""
+        did not write and no listing wrote since it began, and vacuum. Searches see the old
+        rows until each batch commits."""
         from models import SearchDocument
 
         with self.engine().connect() as connection:
@@ -165,6 +165,10 @@ class PostgresBackend(Planner, SearchBackend):
             bump(connection)
             connection.execute(delete(SearchDocument).where(SearchDocument.indexed_at < started))
         count += len(batch)
+        # A rebuild rewrote every row: the old versions are dead and the visibility map empty,
+        # so each search would check every matched row's visibility until autovacuum came by.
+        with self.engine().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM (ANALYZE) search_documents"))
         if after_swap is not None:
             after_swap()
         return count

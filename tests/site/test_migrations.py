@@ -77,6 +77,21 @@ def test_migrated_postgresql_ledger_refuses_raw_changes(migrated_app):
             connection.execute(text(statement))
 
 
+@pytest.mark.postgres
+def test_migrated_search_table_stores_terms_as_the_models_do(migrated_app):
+    """What the models' DDL sets and autogenerate cannot compare: no GIN pending list, `terms`
+    inline and uncompressed (migrations 0022 and 0024, models/search.py)."""
+    with db.engine.connect() as connection:
+        storage, options = connection.execute(text(
+            "SELECT attstorage, reloptions FROM pg_attribute JOIN pg_class ON pg_class.oid = attrelid "
+            "WHERE attname = 'terms' AND attrelid = 'search_documents'::regclass")).one()
+        index_options = connection.execute(text(
+            "SELECT reloptions FROM pg_class WHERE relname = 'ix_search_documents_terms' "
+            "AND relnamespace = current_schema()::regnamespace")).scalar()
+    assert storage == "e" and options == ["toast_tuple_target=8160"]
+    assert index_options == ["fastupdate=off"]
+
+
 def test_migrations_downgrade_to_an_empty_database(migrated_app):
     downgrade(directory=MIGRATIONS, revision="base")
     with db.engine.connect() as connection:
