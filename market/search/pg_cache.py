@@ -44,8 +44,10 @@ class Answers:
         self.vocabulary = None
 
     def full(self) -> bool:
-        return sum(map(len, (self.known, self.matched, self.counts, self.plans, self.suggestions,
-                             self.facets))) > MAX_ENTRIES
+        # weighed by roughly what each holds: a plan is ten look-ups, a set of facet counts a
+        # hundred (about 10 kB), so a process keeps some tens of MB at most
+        return (len(self.known) + len(self.matched) + len(self.counts)
+                + 10 * (len(self.plans) + len(self.suggestions)) + 100 * len(self.facets)) > MAX_ENTRIES
 
 
 class VersionedCache:

@@ -48,6 +48,9 @@ def float_array(values: tuple[float, ...]) -> str:
     return "'{" + ",".join(map(repr, values)) + "}'::float8[]"
 
 
+TF_BUCKETS = float_array(tuple(THRESHOLDS))
+
+
 @functools.lru_cache(maxsize=256)
 def saturation(boost: float) -> str:
     """A way's score by term frequency 0..MAX_TF (the Whoosh backend's formula) as SQL."""
@@ -119,9 +122,9 @@ class Scores:
         return name
 
     def column_sql(self) -> str:
-        sql, unit, thresholds = self.sql, "'{1,1,1,1}'::real[]", float_array(tuple(THRESHOLDS))
-        return ", ".join(f"width_bucket(ts_rank({unit}, t, {sql.bind(quote(lex), 'tsquery')}, 0), "
-                         f"{thresholds}) AS {name}" for lex, name in self.columns.items())
+        unit = "'{1,1,1,1}'::real[]"
+        return ", ".join(f"width_bucket(ts_rank({unit}, t, {self.sql.bind(quote(lex), 'tsquery')}, 0), "
+                         f"{TF_BUCKETS}) AS {name}" for lex, name in self.columns.items())
 
     def saturated(self, fieldname: str, term: str, boost: float) -> str:
         return f"({saturation(boost)})[{self.tf(lexeme(fieldname, term))} + 1]"
