@@ -29,8 +29,8 @@ from sqlalchemy import delete, func, select, text
 from market.search import pg_query
 from market.search.analysis import has_cjk, query_grams
 from market.search.backend import FACETS, Alternative, Concept, Document, Query, Results, SearchBackend
-from market.search.pg_cache import READ, Answers, VersionedCache, bump
-from market.search.pg_query import MAX_TF, PREFIX, SORTS, TUNING, Bound, Scores, lexeme, quote, tsquery_text
+from market.search.pg_cache import READ, Reader, VersionedCache, bump
+from market.search.pg_query import MAX_TF, PREFIX, SORTS, TUNING, Bound, Scores, quote, tsquery_text
 from market.search.planning import FUZZY_MIN_LETTERS, GRAMS_FIELD, IGNORED, Planner
 from market.search.typos import Vocabulary
 from market.search.whoosh_schema import NO_DATE, to_fields
@@ -49,42 +49,6 @@ ON CONFLICT (listing_id) DO UPDATE SET
     price_band = EXCLUDED.price_band, price_fen = EXCLUDED.price_fen, next_date = EXCLUDED.next_date,
     terms = EXCLUDED.terms, spell = EXCLUDED.spell, indexed_at = EXCLUDED.indexed_at
 """
-
-
-class _Terms:
-    """`(field, term) in reader`: whether any listing has the term, looked up in batches; and
-    whether any listing matches a tsquery: each asked once per index version (pg_cache.py)."""
-
-    def __init__(self, connection, answers: Answers):
-        self.connection = connection
-        self.answers = answers
-        self.known: dict[tuple[str, str], bool] = answers.known
-        self.matched: dict[str, bool] = answers.matched
-
-    def finds(self, tsquery: str | None) -> bool:
-        if tsquery is None:
-            return False
-        if tsquery not in self.matched:
-            self.matched[tsquery] = bool(self.connection.execute(text(
-                "SELECT EXISTS (SELECT 1 FROM search_documents WHERE terms @@ CAST(:q AS tsquery))"),
-                {"q": tsquery}).scalar())
-        return self.matched[tsquery]
-
-    def lookup(self, pairs: Iterable[tuple[str, str]]) -> None:
-        missing = list(dict.fromkeys(p for p in pairs if p not in self.known))
-        if not missing:
-            return
-        queries = [quote(lexeme(f, t)) for f, t in missing]
-        found = set(self.connection.execute(text(
-            "SELECT q FROM unnest(CAST(:qs AS text[])) AS q WHERE EXISTS "
-            "(SELECT 1 FROM search_documents WHERE terms @@ CAST(q AS tsquery))"), {"qs": queries}).scalars())
-        for pair, query in zip(missing, queries, strict=True):
-            self.known[pair] = query in found
-
-    def __contains__(self, pair) -> bool:
-        if pair not in self.known:
-            self.lookup([pair])
-        return self.known[pair]
 
 
 class PostgresBackend(Planner, SearchBackend):
@@ -196,7 +160,7 @@ class PostgresBackend(Planner, SearchBackend):
     # ---- reading -----------------------------------------------------------------------
 
     @staticmethod
-    def _vocabulary(reader: _Terms) -> tuple[Vocabulary, dict[str, int]]:
+    def _vocabulary(reader: Reader) -> tuple[Vocabulary, dict[str, int]]:
         """The spelling words with their listing counts, read once per index version."""
         if reader.answers.vocabulary is None:
             frequency = dict(reader.connection.execute(text(
@@ -208,7 +172,7 @@ class PostgresBackend(Planner, SearchBackend):
         """Planner._alternatives, with the terms it may ask about looked up in a few batches:
         an English or pinyin word found nowhere is tried as two words (every split at once),
         then as a typo (every near word at once)."""
-        if not isinstance(reader, _Terms) or has_cjk(word) or not word.isalpha():
+        if not isinstance(reader, Reader) or has_cjk(word) or not word.isalpha():
             return super()._alternatives(word, reader, vocabulary)
         reader.lookup(self.candidate_terms(word))
         if not any(reader.known.get(pair) for pair in self.candidate_terms(word)):
@@ -252,9 +216,9 @@ class PostgresBackend(Planner, SearchBackend):
             return Results([], 0, {name: {} for name in FACETS})
         with self.engine().connect() as connection:
             version = connection.execute(text(f"SELECT ({READ}), {TUNING}")).scalar()
-            return self._search(_Terms(connection, self.cache.answers(version)), query)
+            return self._search(Reader(connection, self.cache.answers(version)), query)
 
-    def _plans(self, reader: _Terms, query: Query) -> tuple[list, list, str | None]:
+    def _plans(self, reader: Reader, query: Query) -> tuple[list, list, str | None]:
         """(each kept concept's plan, the kept concepts, None) worked out once per index
         version; or ([], [], NOTHING) when no listing can match, ([], [], SUGGEST) when only
         "did you mean" is left to say."""
@@ -264,7 +228,7 @@ class PostgresBackend(Planner, SearchBackend):
             reader.answers.plans[key] = self._plan(reader, query)
         return reader.answers.plans[key]
 
-    def _plan(self, reader: _Terms, query: Query) -> tuple[list, list, str | None]:
+    def _plan(self, reader: Reader, query: Query) -> tuple[list, list, str | None]:
         concepts = query.concepts
         if concepts is None:
             concepts = [Concept(w, (Alternative((w,)),)) for w in query.words]
@@ -292,7 +256,7 @@ class PostgresBackend(Planner, SearchBackend):
             return [], [], NOTHING
         return plans, kept, None
 
-    def _search(self, reader: _Terms, query: Query) -> Results:
+    def _search(self, reader: Reader, query: Query) -> Results:
         empty = Results([], 0, {name: {} for name in FACETS})
         plans, kept, outcome = self._plans(reader, query)
         if outcome == SUGGEST:
@@ -331,7 +295,7 @@ class PostgresBackend(Planner, SearchBackend):
         return Results(ids, total, facets, suggestion, partial)
 
     @staticmethod
-    def _idf(reader: _Terms, tsqueries) -> list[tuple[int, float]]:
+    def _idf(reader: Reader, tsqueries) -> list[tuple[int, float]]:
         """[(concept index, log(1 + N / listings matching it))], the rarest concept first;
         the counts are asked once per index version."""
         cached = reader.answers.counts
@@ -346,7 +310,7 @@ class PostgresBackend(Planner, SearchBackend):
         return [(i, math.log(1 + size / max(1, counts[i]))) for i in order]
 
     @staticmethod
-    def _page(reader: _Terms, sql: Bound, query: Query, plans, tsqueries, idf, where_sql: str, partial: bool):
+    def _page(reader: Reader, sql: Bound, query: Query, plans, tsqueries, idf, where_sql: str, partial: bool):
         """(total, facets, page ids) in one statement, the total and facets counted once per
         index version and set of matched listings (not when availability chose the listings:
         that changes without the index); with `partial`, listings matching more of the query's
@@ -379,7 +343,7 @@ class PostgresBackend(Planner, SearchBackend):
         total, facets = known
         return total, {name: dict(counts) for name, counts in facets.items()}, ids
 
-    def _suggestion(self, reader: _Terms, words: list[str], found_only: bool = False) -> str | None:
+    def _suggestion(self, reader: Reader, words: list[str], found_only: bool = False) -> str | None:
         """"Did you mean", worked out once per index version; with `found_only`, only a
         suggestion that finds listings."""
         key = (tuple(words), found_only)

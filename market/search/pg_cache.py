@@ -11,8 +11,11 @@ index it did not see.
 
 import random
 import threading
+from collections.abc import Iterable
 
 from sqlalchemy import text
+
+from market.search.pg_query import lexeme, quote
 
 # Bumped in the writing transaction. A missing row (emptied table) starts again at a random
 # number, so it never meets a version a process has cached under.
@@ -71,3 +74,40 @@ class VersionedCache:
     def clear(self) -> None:
         with self._lock:
             self._answers = Answers(None)
+
+
+class Reader:
+    """A search's view of the index through one version's answers. `(field, term) in reader`:
+    whether any listing has the term, looked up in batches; and whether any listing matches a
+    tsquery: each asked once per index version."""
+
+    def __init__(self, connection, answers: Answers):
+        self.connection = connection
+        self.answers = answers
+        self.known: dict[tuple[str, str], bool] = answers.known
+        self.matched: dict[str, bool] = answers.matched
+
+    def finds(self, tsquery: str | None) -> bool:
+        if tsquery is None:
+            return False
+        if tsquery not in self.matched:
+            self.matched[tsquery] = bool(self.connection.execute(text(
+                "SELECT EXISTS (SELECT 1 FROM search_documents WHERE terms @@ CAST(:q AS tsquery))"),
+                {"q": tsquery}).scalar())
+        return self.matched[tsquery]
+
+    def lookup(self, pairs: Iterable[tuple[str, str]]) -> None:
+        missing = list(dict.fromkeys(p for p in pairs if p not in self.known))
+        if not missing:
+            return
+        queries = [quote(lexeme(f, t)) for f, t in missing]
+        found = set(self.connection.execute(text(
+            "SELECT q FROM unnest(CAST(:qs AS text[])) AS q WHERE EXISTS "
+            "(SELECT 1 FROM search_documents WHERE terms @@ CAST(q AS tsquery))"), {"qs": queries}).scalars())
+        for pair, query in zip(missing, queries, strict=True):
+            self.known[pair] = query in found
+
+    def __contains__(self, pair) -> bool:
+        if pair not in self.known:
+            self.lookup([pair])
+        return self.known[pair]
