@@ -70,7 +70,6 @@ def get_correction(home_id: int, correction_id) -> Correction:
     return found
 
 
-
 def decide_correction(home_id: int, correction_id: int, user, *, approve: bool,
                       comment: str = "") -> Correction:
     try:

@@ -111,7 +111,6 @@ def get_payout(home_id: int, payout_id) -> ElderPayout:
     return found
 
 
-
 def decide_payout(home_id: int, payout_id, user, *, approve: bool, comment: str = "") -> ElderPayout:
     """A second person signs the payout off (the ledger entry posts) or rejects it."""
     try:

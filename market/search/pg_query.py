@@ -11,7 +11,8 @@ Where the time goes, and why the statement is shaped as it is:
   planner, which takes `@@` for cheap, would otherwise read and test every row, so a search
   turns sequential scans off for its own transaction (TUNING);
 - the matched rows are read once (a MATERIALIZED CTE) for the total, the facets (GROUPING SETS)
-  and the page, in one round trip;
+  and the page, in one round trip; once the total and facets are cached for this index version
+  (pg_cache.py), the same statement without them answers the page;
 - each matched row's tsvector is cut down once to the query's own lexemes
   (setweight + ts_filter), and each distinct lexeme's tf is read once per row (its own column
   under OFFSET 0, so the planner cannot inline it into every place the score uses it).
