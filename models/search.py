@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import DDL, BigInteger, DateTime, Index, Integer, String, Text, event
+from sqlalchemy import DDL, BigInteger, Column, DateTime, Index, Integer, SmallInteger, String, Text, event
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -66,6 +66,23 @@ class SearchDocument(db.Model):
 TERMS_PLAIN = ("ALTER TABLE search_documents ALTER COLUMN terms SET STORAGE EXTERNAL, "
                "SET (toast_tuple_target = 8160)")
 event.listen(SearchDocument.__table__, "after_create", DDL(TERMS_PLAIN).execute_if(dialect="postgresql"))
+
+
+# One lexeme of one listing's `terms` and how often it occurs there, derived in SQL from the
+# search_documents row in the same transaction (market/search/pg_backend.py). A search reads the
+# term frequencies of the lexemes it asks about from the (term, listing_id, tf) index alone, an
+# index-only scan, instead of cutting every matched row's tsvector. `term` is PostgreSQL's 64-bit
+# hashtextextended(lexeme, 0): two of 100,000 distinct lexemes meeting on one number is about
+# one chance in four billion. No primary key: a unique index on (listing_id, term) would be as
+# big as the table's other index, where a plain one on listing_id (what a rewrite deletes by)
+# stores each listing's hundred-odd entries as one (B-tree deduplication).
+search_postings = db.Table(
+    "search_postings",
+    Column("listing_id", Integer, nullable=False, index=True),
+    Column("term", BigInteger, nullable=False),
+    Column("tf", SmallInteger, nullable=False),
+    Index("ix_search_postings_term", "term", "listing_id", postgresql_include=["tf"]),
+)
 
 
 class SearchVersion(db.Model):

@@ -19,7 +19,6 @@ Rows are written in the listing's own transaction (indexing.py): a search sees a
 change exactly when the change is committed, on every server.
 """
 
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -48,6 +47,12 @@ ON CONFLICT (listing_id) DO UPDATE SET
     kind = EXCLUDED.kind, province = EXCLUDED.province, home_id = EXCLUDED.home_id,
     price_band = EXCLUDED.price_band, price_fen = EXCLUDED.price_fen, next_date = EXCLUDED.next_date,
     terms = EXCLUDED.terms, spell = EXCLUDED.spell, indexed_at = EXCLUDED.indexed_at
+"""
+# A listing's postings, derived from its row as it now stands (rewriting them is idempotent).
+POSTINGS = """
+INSERT INTO search_postings (listing_id, term, tf)
+SELECT listing_id, hashtextextended(lexeme, 0), cardinality(positions)
+FROM search_documents, unnest(terms) WHERE listing_id = ANY(:ids)
 """
 
 
@@ -97,6 +102,16 @@ class PostgresBackend(Planner, SearchBackend):
                 for row in rows:
                     row["older_than"] = older_than
             connection.execute(text(statement), rows)
+        self._write_postings(connection, removed_ids + [row["listing_id"] for row in rows])
+
+    @staticmethod
+    def _write_postings(connection, listing_ids: list[int]) -> None:
+        """The postings of these listings as their rows now stand (none for a removed one)."""
+        from models import search_postings
+
+        if listing_ids:
+            connection.execute(delete(search_postings).where(search_postings.c.listing_id.in_(listing_ids)))
+            connection.execute(text(POSTINGS), {"ids": listing_ids})
 
     def index(self, documents: Iterable[Document]) -> None:
         self.update(documents, ())
@@ -127,12 +142,15 @@ class PostgresBackend(Planner, SearchBackend):
         with self.engine().begin() as connection:
             self.write(connection, batch, (), older_than=started)
             bump(connection)
-            connection.execute(delete(SearchDocument).where(SearchDocument.indexed_at < started))
+            stale = connection.execute(delete(SearchDocument).where(SearchDocument.indexed_at < started)
+                                       .returning(SearchDocument.listing_id)).scalars().all()
+            self._write_postings(connection, list(stale))
         count += len(batch)
         # A rebuild rewrote every row: the old versions are dead and the visibility map empty,
-        # so each search would check every matched row's visibility until autovacuum came by.
+        # so each search would check every matched row's visibility (and could not read the
+        # postings from their index alone) until autovacuum came by.
         with self.engine().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM (ANALYZE) search_documents"))
+            connection.execute(text("VACUUM (ANALYZE) search_documents, search_postings"))
         if after_swap is not None:
             after_swap()
         return count
@@ -144,9 +162,10 @@ class PostgresBackend(Planner, SearchBackend):
             return connection.scalar(select(func.count()).select_from(SearchDocument))
 
     def index_size(self) -> int:
-        """Bytes of the table, its TOAST and its indexes (the GIN index included)."""
+        """Bytes of the tables, their TOAST and their indexes (the GIN index included)."""
         with self.engine().connect() as connection:
-            return connection.execute(text("SELECT pg_total_relation_size('search_documents')")).scalar()
+            return connection.execute(text("SELECT pg_total_relation_size('search_documents') "
+                                           "+ pg_total_relation_size('search_postings')")).scalar()
 
     def drop_caches(self) -> None:
         """Forget the cached answers and the typo vocabulary (the benchmark's cold figures;
@@ -276,18 +295,20 @@ class PostgresBackend(Planner, SearchBackend):
         else:
             match = pg_query.all_of(sql, tsqueries)
         ranked = bool(plans) and query.sort == "relevance"
-        idf = self._idf(reader, tsqueries) if ranked and len(plans) > 1 else None
+        idf = reader.idf(tsqueries) if ranked and len(plans) > 1 else None
         total, facets, ids, partial = 0, {name: {} for name in FACETS}, [], False
         if match is not None:
-            total, facets, ids = self._page(reader, sql, query, plans, tsqueries, idf,
-                                            pg_query.where(filters, match), partial=False)
+            needed = (" OR ", [p for p in plans if p]) if query.any_word else (" AND ", plans)
+            total, facets, ids = self._page(reader, sql, query, plans, idf, filters, match, needed,
+                                            partial=False)
         if total == 0 and query.relax and not query.any_word and len(plans) > 1:
-            strong = [q for q, concept in zip(tsqueries, kept, strict=True) if concept.strong and q]
-            loose = strong if any(concept.strong for concept in kept) else [q for q in tsqueries if q]
+            any_strong = any(concept.strong for concept in kept)
+            loose = [i for i, concept in enumerate(kept)
+                     if tsqueries[i] and (concept.strong or not any_strong)]
             if loose:
-                match = pg_query.any_of(sql, loose)
-                total, facets, ids = self._page(reader, sql, query, plans, tsqueries, idf,
-                                                pg_query.where(filters, match), partial=True)
+                match = pg_query.any_of(sql, [tsqueries[i] for i in loose])
+                total, facets, ids = self._page(reader, sql, query, plans, idf, filters, match,
+                                                (" OR ", [plans[i] for i in loose]), partial=True)
                 partial = total > 0
         suggestion = None
         if (total == 0 or partial) and query.words and not query.any_word:
@@ -295,26 +316,14 @@ class PostgresBackend(Planner, SearchBackend):
         return Results(ids, total, facets, suggestion, partial)
 
     @staticmethod
-    def _idf(reader: Reader, tsqueries) -> list[tuple[int, float]]:
-        """[(concept index, log(1 + N / listings matching it))], the rarest concept first;
-        the counts are asked once per index version."""
-        cached = reader.answers.counts
-        missing = [q if q and q not in cached else None for q in tsqueries]
-        if "" not in cached or any(missing):
-            statement, params = pg_query.idf_counts(missing)
-            size, *counts = reader.connection.execute(text(statement), params).one()
-            cached[""] = size
-            cached.update((q, n) for q, n in zip(missing, counts, strict=True) if q)
-        size, counts = cached[""], [cached.get(q, 0) if q else 0 for q in tsqueries]
-        order = sorted(range(len(tsqueries)), key=lambda i: counts[i])
-        return [(i, math.log(1 + size / max(1, counts[i]))) for i in order]
-
-    @staticmethod
-    def _page(reader: Reader, sql: Bound, query: Query, plans, tsqueries, idf, where_sql: str, partial: bool):
+    def _page(reader: Reader, sql: Bound, query: Query, plans, idf, filters: list[str], match: str,
+              needed: tuple[str, list], partial: bool):
         """(total, facets, page ids) in one statement, the total and facets counted once per
         index version and set of matched listings (not when availability chose the listings:
         that changes without the index); with `partial`, listings matching more of the query's
-        concepts come first."""
+        concepts come first. `needed` (" AND " or " OR ", plans) says which concepts a listing
+        must match, as `match` does: how a page with no filter is found from term frequencies."""
+        where_sql = pg_query.where(filters, match)
         counted = None
         if query.only_ids is None:
             # the values in place of the names, which depend on what was bound before
@@ -322,18 +331,22 @@ class PostgresBackend(Planner, SearchBackend):
         known = reader.answers.facets.get(counted)
         if known is not None and known[0] == 0:
             return 0, {name: {} for name in FACETS}, []
-        order, scores = [], None
+        order, scores = [], Scores(sql)
         if partial:
-            covered = (f"(t @@ {sql.bind(q, 'tsquery')})::int" for q in tsqueries if q)
-            order.append(" + ".join(covered) + " DESC")
+            order.append(" + ".join(f"({scores.matches(plan)})::int" for plan in plans if plan) + " DESC")
         if plans and query.sort == "relevance":
-            scores = Scores(sql)
             order += [scores.relevance(plans, idf) + " DESC", "listing_id DESC"]
         else:
             order += SORTS.get(query.sort, ["listing_id DESC"])
-        lexemes = pg_query.plan_lexemes(plans) if partial or scores is not None else ()
+        postings = postings_match = None
+        if scores.columns:
+            if not filters and query.sort == "relevance":
+                joiner, concepts = needed
+                postings_match = joiner.join(f"({scores.matches(plan)})" for plan in concepts)
+            postings = scores.postings_sql(reader.term_ids(scores.columns))
         statement = pg_query.matched_page_and_facets(sql, where_sql, order, query.limit, query.offset,
-                                                     lexemes, scores, facets=known is None)
+                                                     facets=known is None, postings=postings,
+                                                     postings_match=postings_match)
         total, facets, ids = pg_query.read_page_and_facets(
             reader.connection.execute(text(statement), sql.params), FACETS)
         if known is None:

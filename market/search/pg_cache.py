@@ -9,13 +9,14 @@ through one server empties the others' caches on their next search: a cache neve
 index it did not see.
 """
 
+import math
 import random
 import threading
 from collections.abc import Iterable
 
 from sqlalchemy import text
 
-from market.search.pg_query import lexeme, quote
+from market.search.pg_query import idf_counts, lexeme
 
 # Bumped in the writing transaction. A missing row (emptied table) starts again at a random
 # number, so it never meets a version a process has cached under.
@@ -44,12 +45,13 @@ class Answers:
         self.plans: dict = {}
         self.suggestions: dict = {}
         self.facets: dict = {}
+        self.term_ids: dict[str, int] = {}
         self.vocabulary = None
 
     def full(self) -> bool:
         # weighed by roughly what each holds: a plan is ten look-ups, a set of facet counts a
         # hundred (about 10 kB), so a process keeps some tens of MB at most
-        return (len(self.known) + len(self.matched) + len(self.counts)
+        return (len(self.known) + len(self.matched) + len(self.counts) + len(self.term_ids)
                 + 10 * (len(self.plans) + len(self.suggestions)) + 100 * len(self.facets)) > MAX_ENTRIES
 
 
@@ -77,7 +79,8 @@ class VersionedCache:
 
 
 class Reader:
-    """A search's view of the index through one version's answers. `(field, term) in reader`:
+    """A search's view of the index through one version's answers (term look-ups, tsquery
+    matches, idf counts, lexeme numbers). `(field, term) in reader`:
     whether any listing has the term, looked up in batches; and whether any listing matches a
     tsquery: each asked once per index version."""
 
@@ -100,12 +103,38 @@ class Reader:
         missing = list(dict.fromkeys(p for p in pairs if p not in self.known))
         if not missing:
             return
-        queries = [quote(lexeme(f, t)) for f, t in missing]
+        lexemes = [lexeme(f, t) for f, t in missing]
+        # one probe of the postings index per lexeme (models/search.py), not a GIN scan each
         found = set(self.connection.execute(text(
-            "SELECT q FROM unnest(CAST(:qs AS text[])) AS q WHERE EXISTS "
-            "(SELECT 1 FROM search_documents WHERE terms @@ CAST(q AS tsquery))"), {"qs": queries}).scalars())
-        for pair, query in zip(missing, queries, strict=True):
-            self.known[pair] = query in found
+            "SELECT lex FROM unnest(CAST(:lexemes AS text[])) AS lex WHERE EXISTS "
+            "(SELECT 1 FROM search_postings WHERE term = hashtextextended(lex, 0))"),
+            {"lexemes": lexemes}).scalars())
+        for pair, lex in zip(missing, lexemes, strict=True):
+            self.known[pair] = lex in found
+
+    def idf(self, tsqueries: list[str | None]) -> list[tuple[int, float]]:
+        """[(concept index, log(1 + N / listings matching it))], the rarest concept first;
+        the counts are asked once per index version."""
+        cached = self.answers.counts
+        missing = [q if q and q not in cached else None for q in tsqueries]
+        if "" not in cached or any(missing):
+            statement, params = idf_counts(missing)
+            size, *counts = self.connection.execute(text(statement), params).one()
+            cached[""] = size
+            cached.update((q, n) for q, n in zip(missing, counts, strict=True) if q)
+        size, counts = cached[""], [cached.get(q, 0) if q else 0 for q in tsqueries]
+        order = sorted(range(len(tsqueries)), key=lambda i: counts[i])
+        return [(i, math.log(1 + size / max(1, counts[i]))) for i in order]
+
+    def term_ids(self, lexemes: Iterable[str]) -> dict[str, int]:
+        """Each lexeme's number in search_postings (hashtextextended, as the rows were written)."""
+        ids = self.answers.term_ids
+        missing = [lex for lex in dict.fromkeys(lexemes) if lex not in ids]
+        if missing:
+            ids.update(self.connection.execute(text(
+                "SELECT lex, hashtextextended(lex, 0) FROM unnest(CAST(:lexemes AS text[])) AS lex"),
+                {"lexemes": missing}).all())
+        return ids
 
     def __contains__(self, pair) -> bool:
         if pair not in self.known:

@@ -2,9 +2,8 @@
 matched row's score, and one statement that answers the total, the facets and the page.
 
 Lexemes are the field's prefix and the token ("t:宣纸", "p:xuanzhi"); a token is stored once per
-occurrence (positions 1..tf, at most MAX_TF), so its term frequency is read back with ts_rank,
-which for one lexeme with every weight 1 is sum(1/i², i = 1..tf) / 1.6449, mapped back to tf with
-width_bucket.
+occurrence (positions 1..tf, at most MAX_TF), and search_postings holds each listing's lexemes
+with their term frequencies, by number (models/search.py).
 
 Where the time goes, and why the statement is shaped as it is:
 - matching uses the GIN index (a bitmap scan of the rows holding the query's lexemes); the
@@ -13,27 +12,27 @@ Where the time goes, and why the statement is shaped as it is:
 - the matched rows are read once (a MATERIALIZED CTE) for the total, the facets (GROUPING SETS)
   and the page, in one round trip; once the total and facets are cached for this index version
   (pg_cache.py), the same statement without them answers the page;
-- each matched row's tsvector is cut down once to the query's own lexemes
-  (setweight + ts_filter), and each distinct lexeme's tf is read once per row (its own column
-  under OFFSET 0, so the planner cannot inline it into every place the score uses it).
+- the term frequencies a ranking needs come from the postings index alone (an index-only scan
+  of the query's lexemes, one row per listing and lexeme, pivoted per listing by one hash
+  aggregate): reading them from each matched row's tsvector cost three times as much. A ranked
+  search with no filter never reads search_documents for its page: which listings match is
+  told by the same term frequencies (a lexeme is in a listing's terms exactly when it has a
+  posting).
 """
 
 import functools
-from collections.abc import Iterable
 
 from market.search.planning import GRAMS_FIELD, TF_SATURATION
 
 PREFIX = {"title_zh": "t", "body_zh": "b", "title_en": "e", "body_en": "f", "pinyin": "p",
           GRAMS_FIELD: "g", "kind": "k"}
-MAX_TF = 64  # positions kept per token; ts_rank tells tf apart exactly up to here
-# ts_rank of one lexeme found tf times, every weight 1 (calc_rank_or in tsrank.c).
-_RANKS = [sum(1.0 / (j * j) for j in range(1, tf + 1)) / 1.64493406685 for tf in range(1, MAX_TF + 1)]
-# width_bucket(rank, THRESHOLDS) is tf: 0 below the first, tf between tf's rank and the next.
-THRESHOLDS = [_RANKS[0] / 2] + [(a + b) / 2 for a, b in zip(_RANKS, _RANKS[1:], strict=False)]
+MAX_TF = 64  # positions kept per token: the highest term frequency a search tells apart
 # Per search transaction: the GIN index, never a scan testing `@@` on every row; no JIT for
-# statements whose cost estimate the disabled scan inflates. A select list: the search's first
-# statement sets it while reading the index version (one round trip).
-TUNING = "set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"
+# statements whose cost estimate the disabled scan inflates; room for the per-listing pivot of
+# the postings (a broad query's spilled to disk at the default 4 MB). A select list: the
+# search's first statement sets it while reading the index version (one round trip).
+TUNING = ("set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true), "
+          "set_config('work_mem', '16MB', true)")
 
 SORTS = {
     "price": ["price_fen", "listing_id"],
@@ -48,8 +47,6 @@ def float_array(values: tuple[float, ...]) -> str:
     search; repr writes each float so that PostgreSQL reads back the very same value."""
     return "'{" + ",".join(map(repr, values)) + "}'::float8[]"
 
-
-TF_BUCKETS = float_array(tuple(THRESHOLDS))
 
 
 @functools.lru_cache(maxsize=256)
@@ -78,12 +75,6 @@ def tsquery_text(plan) -> str | None:
     return " | ".join(f"({a})" for a in alternatives) or None
 
 
-def plan_lexemes(plans) -> list[str]:
-    """Every lexeme a list of plans names, once, in order."""
-    return list(dict.fromkeys(lexeme(f, t) for plan in plans for _weight, words in plan
-                              for ways in words for f, texts, _boost in ways for t in texts))
-
-
 class Bound:
     """Bound parameters for one statement (named p0, p1, ...), the same value bound once."""
 
@@ -109,8 +100,8 @@ class Bound:
 
 
 class Scores:
-    """SQL for rows' scores over the matched rows' cut-down tsvector `t`: each distinct lexeme's
-    term frequency is a column (tf0, tf1, ...), read once per row."""
+    """SQL for listings' scores and matches from their term frequencies: each distinct lexeme's
+    term frequency is a column (tf0, tf1, ...) of the `tf` CTE (postings_sql), 0 when absent."""
 
     def __init__(self, sql: Bound):
         self.sql = sql
@@ -122,13 +113,27 @@ class Scores:
             name = self.columns[lexeme_text] = f"tf{len(self.columns)}"
         return name
 
-    def column_sql(self) -> str:
-        unit = "'{1,1,1,1}'::real[]"
-        return ", ".join(f"width_bucket(ts_rank({unit}, t, {self.sql.bind(quote(lex), 'tsquery')}, 0), "
-                         f"{TF_BUCKETS}) AS {name}" for lex, name in self.columns.items())
+    def postings_sql(self, term_ids: dict[str, int]) -> str:
+        """Per listing holding any of the lexemes, each one's tf, from the postings index alone."""
+        numbers = {lex: int(term_ids[lex]) for lex in self.columns}  # integers: safe in the SQL text
+        pivot = ", ".join(f"coalesce(max(tf) FILTER (WHERE term = {numbers[lex]}), 0) AS {name}"
+                          for lex, name in self.columns.items())
+        wanted = ",".join(map(str, numbers.values()))
+        return (f"SELECT listing_id, {pivot} FROM search_postings "
+                f"WHERE term = ANY('{{{wanted}}}'::bigint[]) GROUP BY listing_id")
 
     def saturated(self, fieldname: str, term: str, boost: float) -> str:
         return f"({saturation(boost)})[{self.tf(lexeme(fieldname, term))} + 1]"
+
+    def words_match(self, words) -> str:
+        """Whether a listing has all the words (tsquery_text's `&` of `|` of `&`)."""
+        return " AND ".join(
+            "(" + " OR ".join("(" + " AND ".join(f"{self.tf(lexeme(f, t))} > 0" for t in texts) + ")"
+                              for f, texts, _boost in ways) + ")" for ways in words)
+
+    def matches(self, plan) -> str:
+        """Whether a listing matches a concept's plan (as `terms @@ tsquery_text(plan)`)."""
+        return " OR ".join(f"({self.words_match(words)})" for _weight, words in plan) or "FALSE"
 
     def concept(self, plan) -> str:
         """One concept's score of a row (WhooshBackend._concept_scores, term for term)."""
@@ -147,9 +152,8 @@ class Scores:
             if len(word_sql) == 1:
                 alternatives.append(f"{sql.weight(weight)} * {total}")
             else:
-                tsquery = sql.bind(tsquery_text([(weight, words)]), "tsquery")
                 alternatives.append(
-                    f"CASE WHEN t @@ {tsquery} THEN {sql.weight(weight)} * {total} ELSE 0 END")
+                    f"CASE WHEN {self.words_match(words)} THEN {sql.weight(weight)} * {total} ELSE 0 END")
         return alternatives[0] if len(alternatives) == 1 else "GREATEST(" + ", ".join(alternatives) + ")"
 
     def relevance(self, plans, idf: list[tuple[int, float]] | None) -> str:
@@ -199,29 +203,30 @@ def where(filter_sql: list[str], match: str | None) -> str:
 
 
 def matched_page_and_facets(sql: Bound, where_sql: str, order: list[str], limit: int, offset: int,
-                            lexemes: Iterable[str] = (), scores: Scores | None = None,
-                            facets: bool = True) -> str:
+                            facets: bool = True, postings: str | None = None,
+                            postings_match: str | None = None) -> str:
     """One statement over the matched rows: rows (g, kind, province, home_id, price_band, count)
     of GROUPING SETS for the total and the facets (unless `facets` is false: known already),
     then (-1, NULL, NULL, listing_id, NULL, NULL) for each listing of the page, in order. With
-    `lexemes`, the rows carry `t`: their tsvector cut down to those lexemes (what `order` and
-    `scores` read)."""
-    lexemes = list(lexemes)
-    cut = (f", ts_filter(setweight(terms, 'A', {sql.bind(lexemes, 'text[]')}), '{{a}}') AS t"
-           if lexemes else "")
-    scored = "matched"
-    if scores is not None and scores.columns:
-        scored = f"(SELECT *, {scores.column_sql()} FROM matched OFFSET 0) AS scored"
-    counted = ("facets AS (SELECT GROUPING(kind, province, home_id, price_band) AS g, kind, province, "
-               "home_id, price_band, count(*) AS n FROM matched "
-               "GROUP BY GROUPING SETS ((kind), (province), (home_id), (price_band), ())) ")
+    `postings` (Scores.postings_sql), `order` may read the term frequencies; with
+    `postings_match` too (no filter, counts known), the page is found from them alone."""
+    page_from = "matched"
+    if postings is not None:
+        page_from = (f"tf WHERE {postings_match}" if postings_match and not facets
+                     else "tf JOIN matched USING (listing_id)")
+    with_tf = f"tf AS ({postings})" if postings is not None else ""
+    with_matched = ("matched AS MATERIALIZED (SELECT listing_id, kind, province, home_id, price_band, "
+                    f"price_fen, next_date FROM search_documents WHERE {where_sql})")
+    ctes = [with_tf] if page_from.startswith("tf WHERE") else [with_tf, with_matched]
+    if facets:
+        ctes.append("facets AS (SELECT GROUPING(kind, province, home_id, price_band) AS g, kind, province, "
+                    "home_id, price_band, count(*) AS n FROM matched "
+                    "GROUP BY GROUPING SETS ((kind), (province), (home_id), (price_band), ()))")
     return (
-        "WITH matched AS MATERIALIZED (SELECT listing_id, kind, province, home_id, price_band, "
-        f"price_fen, next_date{cut} FROM search_documents WHERE {where_sql})"
-        + (f", {counted}SELECT g, kind, province, home_id, price_band, n FROM facets UNION ALL "
-           if facets else " ")
+        "WITH " + ", ".join(cte for cte in ctes if cte) + " "
+        + ("SELECT g, kind, province, home_id, price_band, n FROM facets UNION ALL " if facets else "")
         + "SELECT -1, NULL, NULL, listing_id, NULL, NULL FROM "
-        f"(SELECT listing_id FROM {scored} ORDER BY {', '.join(order)} "
+        f"(SELECT listing_id FROM {page_from} ORDER BY {', '.join(order)} "
         f"LIMIT {int(limit)} OFFSET {int(offset)}) AS page")
 
 

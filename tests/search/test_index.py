@@ -339,6 +339,18 @@ def test_postgres_booking_re_sorts_soonest_at_once_without_a_queue(catalog, clie
     assert soonest_tours()[0] == "red-stories"
 
 
+def postings_match_rows() -> bool:
+    """search_postings holds exactly each row's lexemes with their term frequencies."""
+    from sqlalchemy import text
+
+    db.session.commit()
+    postings = set(db.session.execute(text("SELECT listing_id, term, tf FROM search_postings")).all())
+    derived = set(db.session.execute(text(
+        "SELECT listing_id, hashtextextended(lexeme, 0), cardinality(positions) "
+        "FROM search_documents, unnest(terms)")).all())
+    return bool(postings) and postings == derived
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("search_backend", ["postgres"])
 def test_postgres_reindex_matches_incremental_and_keeps_a_change_made_meanwhile(app, catalog, make):
@@ -349,6 +361,7 @@ def test_postgres_reindex_matches_incremental_and_keeps_a_change_made_meanwhile(
     db.session.commit()
     make.listing(catalog["hebei"], "produce", slug="millet", title_zh="小米", title_en="Millet")
     incremental = snapshot()
+    assert postings_match_rows()  # an edit, an archive and a deletion left no stale posting
     result = app.test_cli_runner().invoke(args=["search", "reindex"])
     assert result.exit_code == 0 and "Indexed 7 listings" in result.output
     assert snapshot() == incremental
@@ -366,6 +379,11 @@ def test_postgres_reindex_matches_incremental_and_keeps_a_change_made_meanwhile(
     assert indexing.backend().rebuild(read_then_a_change_commits()) == 7
     assert slugs("mid-rebuild") == ["green-tea"]
     assert indexed_ids() == {d.listing_id for d in read}
+    assert postings_match_rows()
+    # a rebuild that no longer lists a listing removes its row and its postings
+    gone = read[0].listing_id
+    assert indexing.backend().rebuild(iter(read[1:])) == 6
+    assert gone not in indexed_ids() and postings_match_rows()
 
 
 def test_postgres_backend_on_sqlite_refuses_to_start(tmp_path):

@@ -76,10 +76,9 @@ def test_an_unchanged_index_answers_term_look_ups_from_the_cache(servers):
     count = len(statements)
     statements.clear()
     assert _answers(other) == first
-    # per search only the page (and the relaxed page when nothing matched every word); the
-    # total and the facets are not counted again
-    assert len(statements) <= 2 * len(QUERIES) < count
-    assert not any("unnest" in s or "ts_stat" in s or "EXISTS" in s or "GROUPING" in s for s in statements)
+    # the total and the facets are not counted again, and an unfiltered page is ranked from the
+    # postings alone (search_postings): no statement reads the documents
+    assert count > 0 and statements == []
 
 
 def test_the_cached_counts_and_facets_follow_the_filters(servers):

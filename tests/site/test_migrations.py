@@ -174,3 +174,22 @@ def test_fund_sums_migration_backfills_the_summary_from_the_postings(migrated_ap
     upgrade(directory=MIGRATIONS)
     assert sums.stored() == kept
     assert verify_ledger(crosscheck=False).ok  # the fund records are invented ids
+
+
+@pytest.mark.postgres
+def test_search_postings_migration_fills_them_from_the_rows_already_indexed(migrated_app):
+    """0025_pgsearchpostings: the term frequencies of every indexed listing, as the backend
+    writes them, so searches rank alike before and after a reindex."""
+    downgrade(directory=MIGRATIONS, revision="0024_pgsearchplain")
+    with db.engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO search_documents (listing_id, kind, province, home_id, price_band, price_fen, "
+            "next_date, terms, spell, indexed_at) VALUES (7, 'craft', '安徽省', 1, 'mid', 12800, 99999999, "
+            "CAST(:terms AS tsvector), '', now())"), {"terms": "'t:宣纸':1,2,3 'k:craft':1 'e:paper':1,2"})
+    upgrade(directory=MIGRATIONS)
+    with db.engine.connect() as connection:
+        postings = connection.execute(text(
+            "SELECT hashtextextended(lex, 0), tf FROM (VALUES ('t:宣纸', 3), ('k:craft', 1), ('e:paper', 2)) "
+            "AS v (lex, tf)")).all()
+        stored = connection.execute(text("SELECT term, tf FROM search_postings WHERE listing_id = 7")).all()
+    assert sorted(stored) == sorted(postings)
