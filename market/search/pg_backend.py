@@ -7,7 +7,8 @@ Each listing is one row (models/search.py): its facets and sort keys as columns,
 "g:" (character pairs), "k:" (kind). The tokens are stored as they are, with no further
 normalisation (PostgreSQL's `simple` configuration would only lower-case them again), a token
 repeated once per occurrence (positions 1..tf, at most 64) so the term frequency can be read
-back. A GIN index (no pending list) answers `terms @@ query`.
+back. A GIN index (no pending list) answers `terms @@ query`; `search_postings` holds the same
+lexemes one row each with their term frequency, which a ranking reads (models/search.py).
 
 This module writes the rows and plans a query exactly as on Whoosh (planning.py: a concept's
 alternatives, each word's fields, run-together words, typos through the same symmetric-delete
@@ -344,7 +345,7 @@ class PostgresBackend(Planner, SearchBackend):
                 joiner, concepts = needed
                 postings_match = joiner.join(f"({scores.matches(plan)})" for plan in concepts)
             postings = scores.postings_sql(reader.term_ids(scores.columns))
-        statement = pg_query.matched_page_and_facets(sql, where_sql, order, query.limit, query.offset,
+        statement = pg_query.matched_page_and_facets(where_sql, order, query.limit, query.offset,
                                                      facets=known is None, postings=postings,
                                                      postings_match=postings_match)
         total, facets, ids = pg_query.read_page_and_facets(

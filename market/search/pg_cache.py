@@ -79,10 +79,9 @@ class VersionedCache:
 
 
 class Reader:
-    """A search's view of the index through one version's answers (term look-ups, tsquery
-    matches, idf counts, lexeme numbers). `(field, term) in reader`:
-    whether any listing has the term, looked up in batches; and whether any listing matches a
-    tsquery: each asked once per index version."""
+    """A search's view of the index through one version's answers, each asked once per index
+    version: `(field, term) in reader`, whether any listing has the term (looked up in
+    batches); whether any listing matches a tsquery; the concepts' idf; lexemes' numbers."""
 
     def __init__(self, connection, answers: Answers):
         self.connection = connection

@@ -48,7 +48,6 @@ def float_array(values: tuple[float, ...]) -> str:
     return "'{" + ",".join(map(repr, values)) + "}'::float8[]"
 
 
-
 @functools.lru_cache(maxsize=256)
 def saturation(boost: float) -> str:
     """A way's score by term frequency 0..MAX_TF (the Whoosh backend's formula) as SQL."""
@@ -202,28 +201,26 @@ def where(filter_sql: list[str], match: str | None) -> str:
     return " AND ".join(filter_sql + [match or "FALSE"])
 
 
-def matched_page_and_facets(sql: Bound, where_sql: str, order: list[str], limit: int, offset: int,
-                            facets: bool = True, postings: str | None = None,
-                            postings_match: str | None = None) -> str:
+def matched_page_and_facets(where_sql: str, order: list[str], limit: int, offset: int, facets: bool = True,
+                            postings: str | None = None, postings_match: str | None = None) -> str:
     """One statement over the matched rows: rows (g, kind, province, home_id, price_band, count)
     of GROUPING SETS for the total and the facets (unless `facets` is false: known already),
     then (-1, NULL, NULL, listing_id, NULL, NULL) for each listing of the page, in order. With
     `postings` (Scores.postings_sql), `order` may read the term frequencies; with
     `postings_match` too (no filter, counts known), the page is found from them alone."""
-    page_from = "matched"
-    if postings is not None:
-        page_from = (f"tf WHERE {postings_match}" if postings_match and not facets
-                     else "tf JOIN matched USING (listing_id)")
-    with_tf = f"tf AS ({postings})" if postings is not None else ""
-    with_matched = ("matched AS MATERIALIZED (SELECT listing_id, kind, province, home_id, price_band, "
+    alone = postings is not None and postings_match is not None and not facets
+    ctes = [f"tf AS ({postings})"] if postings is not None else []
+    if not alone:
+        ctes.append("matched AS MATERIALIZED (SELECT listing_id, kind, province, home_id, price_band, "
                     f"price_fen, next_date FROM search_documents WHERE {where_sql})")
-    ctes = [with_tf] if page_from.startswith("tf WHERE") else [with_tf, with_matched]
     if facets:
         ctes.append("facets AS (SELECT GROUPING(kind, province, home_id, price_band) AS g, kind, province, "
                     "home_id, price_band, count(*) AS n FROM matched "
                     "GROUP BY GROUPING SETS ((kind), (province), (home_id), (price_band), ()))")
+    page_from = ("matched" if postings is None else f"tf WHERE {postings_match}" if alone
+                 else "tf JOIN matched USING (listing_id)")
     return (
-        "WITH " + ", ".join(cte for cte in ctes if cte) + " "
+        "WITH " + ", ".join(ctes) + " "
         + ("SELECT g, kind, province, home_id, price_band, n FROM facets UNION ALL " if facets else "")
         + "SELECT -1, NULL, NULL, listing_id, NULL, NULL FROM "
         f"(SELECT listing_id FROM {page_from} ORDER BY {', '.join(order)} "
