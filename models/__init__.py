@@ -32,7 +32,7 @@ from models.ledger import Account, Cosignature, JournalEntry, Posting, TreeHead,
 from models.notify import NotificationSetting  # noqa: F401
 from models.orders import Order, OrderEvent, OrderLine, RoomNight, ShippingRate  # noqa: F401
 from models.payments import Dispute, Payment, PaymentDifference, Refund, WebhookEvent  # noqa: F401
-from models.search import SearchDocument, SearchQueue, SearchVersion, search_postings  # noqa: F401
+from models.search import SearchDocument, SearchQueue, SearchVersion, search_postings, search_spellings  # noqa: F401
 from models.timebank import (  # noqa: F401
     Recognition,
     RecognitionAward,

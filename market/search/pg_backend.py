@@ -12,7 +12,7 @@ lexemes one row each with their term frequency, which a ranking reads (models/se
 
 This module writes the rows and plans a query exactly as on Whoosh (planning.py: a concept's
 alternatives, each word's fields, run-together words, typos through the same symmetric-delete
-vocabulary, read from the `spell` column with ts_stat and cached until a row changes); the SQL
+vocabulary, read from search_spellings and cached until a row changes); the SQL
 that answers it, and the scoring (the Whoosh backend's formula, term for term, so both backends
 rank alike), are in pg_query.py.
 
@@ -32,7 +32,6 @@ from market.search.backend import FACETS, Alternative, Concept, Document, Query,
 from market.search.pg_cache import READ, Reader, VersionedCache, bump
 from market.search.pg_query import MAX_TF, PREFIX, SORTS, TUNING, Bound, Scores, quote, tsquery_text
 from market.search.planning import FUZZY_MIN_LETTERS, GRAMS_FIELD, IGNORED, Planner
-from market.search.typos import Vocabulary
 from market.search.whoosh_schema import NO_DATE, to_fields
 
 BATCH = 500
@@ -54,6 +53,20 @@ POSTINGS = """
 INSERT INTO search_postings (listing_id, term, tf)
 SELECT listing_id, hashtextextended(lexeme, 0), cardinality(positions)
 FROM search_documents, unnest(terms) WHERE listing_id = ANY(:ids)
+"""
+# The typo vocabulary's counts: the listings' spelling words taken out before their rows change,
+# put back as the rows then stand, words no listing holds any more dropped.
+SPELLINGS = """
+SELECT word, count(*) AS listings FROM search_documents, unnest(tsvector_to_array(spell)) AS word
+WHERE listing_id = ANY(:ids) GROUP BY word
+"""
+FORGET_SPELLINGS = f"""
+UPDATE search_spellings AS known SET listings = known.listings - old.listings
+FROM ({SPELLINGS}) AS old WHERE known.word = old.word
+"""
+LEARN_SPELLINGS = f"""
+INSERT INTO search_spellings (word, listings) {SPELLINGS}
+ON CONFLICT (word) DO UPDATE SET listings = search_spellings.listings + EXCLUDED.listings
 """
 
 
@@ -90,10 +103,14 @@ class PostgresBackend(Planner, SearchBackend):
 
         removed_ids = sorted(set(removed_ids))
         rows = [self.row(doc) for doc in documents]
-        if removed_ids or rows:
-            # First, before any search row is locked: writers then queue on the version row
-            # alone and can never hold a search row while waiting for it (no deadlock).
-            bump(connection)
+        listing_ids = removed_ids + [row["listing_id"] for row in rows]
+        if not listing_ids:
+            return
+        # First, before any search row is locked: writers then queue on the version row alone
+        # and can never hold a search row while waiting for it (no deadlock), nor count words
+        # another writer is changing.
+        bump(connection)
+        connection.execute(text(FORGET_SPELLINGS), {"ids": listing_ids})
         if removed_ids:
             connection.execute(delete(SearchDocument).where(SearchDocument.listing_id.in_(removed_ids)))
         if rows:
@@ -103,16 +120,18 @@ class PostgresBackend(Planner, SearchBackend):
                 for row in rows:
                     row["older_than"] = older_than
             connection.execute(text(statement), rows)
-        self._write_postings(connection, removed_ids + [row["listing_id"] for row in rows])
+        self._derive(connection, listing_ids)
 
     @staticmethod
-    def _write_postings(connection, listing_ids: list[int]) -> None:
-        """The postings of these listings as their rows now stand (none for a removed one)."""
-        from models import search_postings
+    def _derive(connection, listing_ids: list[int]) -> None:
+        """The postings and spelling counts of these listings as their rows now stand (none
+        for a removed one); their old spelling counts were taken out before (FORGET_SPELLINGS)."""
+        from models import search_postings, search_spellings
 
-        if listing_ids:
-            connection.execute(delete(search_postings).where(search_postings.c.listing_id.in_(listing_ids)))
-            connection.execute(text(POSTINGS), {"ids": listing_ids})
+        connection.execute(delete(search_postings).where(search_postings.c.listing_id.in_(listing_ids)))
+        connection.execute(text(POSTINGS), {"ids": listing_ids})
+        connection.execute(text(LEARN_SPELLINGS), {"ids": listing_ids})
+        connection.execute(delete(search_spellings).where(search_spellings.c.listings <= 0))
 
     def index(self, documents: Iterable[Document]) -> None:
         self.update(documents, ())
@@ -142,16 +161,16 @@ class PostgresBackend(Planner, SearchBackend):
                 count, batch = count + len(batch), []
         with self.engine().begin() as connection:
             self.write(connection, batch, (), older_than=started)
-            bump(connection)
-            stale = connection.execute(delete(SearchDocument).where(SearchDocument.indexed_at < started)
-                                       .returning(SearchDocument.listing_id)).scalars().all()
-            self._write_postings(connection, list(stale))
+            bump(connection)  # no other writer from here to the commit
+            stale = connection.execute(select(SearchDocument.listing_id)
+                                       .where(SearchDocument.indexed_at < started)).scalars().all()
+            self.write(connection, (), stale)
         count += len(batch)
         # A rebuild rewrote every row: the old versions are dead and the visibility map empty,
         # so each search would check every matched row's visibility (and could not read the
         # postings from their index alone) until autovacuum came by.
         with self.engine().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM (ANALYZE) search_documents, search_postings"))
+            connection.execute(text("VACUUM (ANALYZE) search_documents, search_postings, search_spellings"))
         if after_swap is not None:
             after_swap()
         return count
@@ -178,15 +197,6 @@ class PostgresBackend(Planner, SearchBackend):
             return set(connection.execute(text("SELECT listing_id FROM search_documents")).scalars())
 
     # ---- reading -----------------------------------------------------------------------
-
-    @staticmethod
-    def _vocabulary(reader: Reader) -> tuple[Vocabulary, dict[str, int]]:
-        """The spelling words with their listing counts, read once per index version."""
-        if reader.answers.vocabulary is None:
-            frequency = dict(reader.connection.execute(text(
-                "SELECT word, ndoc FROM ts_stat('SELECT spell FROM search_documents')")).all())
-            reader.answers.vocabulary = (Vocabulary(w for w in frequency if w.isalpha()), frequency)
-        return reader.answers.vocabulary
 
     def _alternatives(self, word: str, reader, vocabulary=None):
         """Planner._alternatives, with the terms it may ask about looked up in a few batches:
@@ -254,16 +264,9 @@ class PostgresBackend(Planner, SearchBackend):
             concepts = [Concept(w, (Alternative((w,)),)) for w in query.words]
         reader.lookup(pair for concept in concepts for alternative in concept.alternatives
                       for word in alternative.words for pair in self.candidate_terms(word))
-        words_memo: list = []
-
-        def vocabulary():  # read at most once per search
-            if not words_memo:
-                words_memo.append(self._vocabulary(reader))
-            return words_memo[0][0]
-
         plans, kept = [], []
         for concept in concepts:
-            plan = self._concept_plan(reader, concept, vocabulary)
+            plan = self._concept_plan(reader, concept, lambda: reader.vocabulary()[0])
             if plan is IGNORED:
                 continue
             if plan is None:
@@ -339,15 +342,14 @@ class PostgresBackend(Planner, SearchBackend):
             order += [scores.relevance(plans, idf) + " DESC", "listing_id DESC"]
         else:
             order += SORTS.get(query.sort, ["listing_id DESC"])
-        postings = postings_match = None
+        postings = None
         if scores.columns:
-            if not filters and query.sort == "relevance":
-                joiner, concepts = needed
-                postings_match = joiner.join(f"({scores.matches(plan)})" for plan in concepts)
+            joiner, concepts = needed
+            match = joiner.join(f"({scores.matches(plan)})" for plan in concepts)
             postings = scores.postings_sql(reader.term_ids(scores.columns))
-        statement = pg_query.matched_page_and_facets(where_sql, order, query.limit, query.offset,
+        statement = pg_query.matched_page_and_facets(filters, match, order, query.limit, query.offset,
                                                      facets=known is None, postings=postings,
-                                                     postings_match=postings_match)
+                                                     sorted_by_columns=query.sort in SORTS)
         total, facets, ids = pg_query.read_page_and_facets(
             reader.connection.execute(text(statement), sql.params), FACETS)
         if known is None:
@@ -363,8 +365,8 @@ class PostgresBackend(Planner, SearchBackend):
         key = (tuple(words), found_only)
         if key not in reader.answers.suggestions:
             suggestion = self._suggest(words, known=lambda f, t: (f, t) in reader,
-                                       vocabulary=lambda: self._vocabulary(reader)[0],
-                                       spell_frequency=lambda word: self._vocabulary(reader)[1].get(word, 0))
+                                       vocabulary=lambda: reader.vocabulary()[0],
+                                       spell_frequency=lambda word: reader.vocabulary()[1].get(word, 0))
             if found_only and suggestion is not None and not self._finds_all(reader, suggestion):
                 suggestion = None
             reader.answers.suggestions[key] = suggestion

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from sqlalchemy import text
 
 from market.search.pg_query import idf_counts, lexeme
+from market.search.typos import Vocabulary
 
 # Bumped in the writing transaction. A missing row (emptied table) starts again at a random
 # number, so it never meets a version a process has cached under.
@@ -81,7 +82,8 @@ class VersionedCache:
 class Reader:
     """A search's view of the index through one version's answers, each asked once per index
     version: `(field, term) in reader`, whether any listing has the term (looked up in
-    batches); whether any listing matches a tsquery; the concepts' idf; lexemes' numbers."""
+    batches); whether any listing matches a tsquery; the concepts' idf; the typo vocabulary;
+    lexemes' numbers."""
 
     def __init__(self, connection, answers: Answers):
         self.connection = connection
@@ -124,6 +126,14 @@ class Reader:
         size, counts = cached[""], [cached.get(q, 0) if q else 0 for q in tsqueries]
         order = sorted(range(len(tsqueries)), key=lambda i: counts[i])
         return [(i, math.log(1 + size / max(1, counts[i]))) for i in order]
+
+    def vocabulary(self) -> tuple[Vocabulary, dict[str, int]]:
+        """The typo vocabulary and each spelling word's listing count (models/search.py)."""
+        if self.answers.vocabulary is None:
+            words = self.connection.execute(text("SELECT word, listings FROM search_spellings")).all()
+            frequency = dict(words)
+            self.answers.vocabulary = (Vocabulary(w for w in frequency if w.isalpha()), frequency)
+        return self.answers.vocabulary
 
     def term_ids(self, lexemes: Iterable[str]) -> dict[str, int]:
         """Each lexeme's number in search_postings (hashtextextended, as the rows were written)."""

@@ -201,24 +201,34 @@ def where(filter_sql: list[str], match: str | None) -> str:
     return " AND ".join(filter_sql + [match or "FALSE"])
 
 
-def matched_page_and_facets(where_sql: str, order: list[str], limit: int, offset: int, facets: bool = True,
-                            postings: str | None = None, postings_match: str | None = None) -> str:
+COLUMNS = "kind, province, home_id, price_band, price_fen, next_date"  # ix_search_documents_facets
+
+
+def matched_page_and_facets(filter_sql: list[str], match: str, order: list[str], limit: int, offset: int,
+                            facets: bool = True, postings: str | None = None,
+                            sorted_by_columns: bool = False) -> str:
     """One statement over the matched rows: rows (g, kind, province, home_id, price_band, count)
     of GROUPING SETS for the total and the facets (unless `facets` is false: known already),
-    then (-1, NULL, NULL, listing_id, NULL, NULL) for each listing of the page, in order. With
-    `postings` (Scores.postings_sql), `order` may read the term frequencies; with
-    `postings_match` too (no filter, counts known), the page is found from them alone."""
-    alone = postings is not None and postings_match is not None and not facets
+    then (-1, NULL, NULL, listing_id, NULL, NULL) for each listing of the page, in order.
+    Without `postings`, `match` is a tsquery match of the documents (GIN). With `postings`
+    (Scores.postings_sql), `match` and `order` read the term frequencies, and the documents
+    only give their facet and sort columns (an index-only scan of ix_search_documents_facets):
+    not even that when there is no filter, nothing to count and no `sorted_by_columns`."""
+    where_sql = where(filter_sql, match)
+    needs_columns = facets or filter_sql or sorted_by_columns
     ctes = [f"tf AS ({postings})"] if postings is not None else []
-    if not alone:
-        ctes.append("matched AS MATERIALIZED (SELECT listing_id, kind, province, home_id, price_band, "
-                    f"price_fen, next_date FROM search_documents WHERE {where_sql})")
+    if postings is None:
+        ctes.append(f"matched AS MATERIALIZED (SELECT listing_id, {COLUMNS} FROM search_documents "
+                    f"WHERE {where_sql})")
+    elif needs_columns:
+        ctes.append(f"matched AS MATERIALIZED (SELECT tf.*, {COLUMNS} FROM tf JOIN "
+                    f"(SELECT listing_id, {COLUMNS} FROM search_documents) AS d USING (listing_id) "
+                    f"WHERE {where_sql})")
     if facets:
         ctes.append("facets AS (SELECT GROUPING(kind, province, home_id, price_band) AS g, kind, province, "
                     "home_id, price_band, count(*) AS n FROM matched "
                     "GROUP BY GROUPING SETS ((kind), (province), (home_id), (price_band), ()))")
-    page_from = ("matched" if postings is None else f"tf WHERE {postings_match}" if alone
-                 else "tf JOIN matched USING (listing_id)")
+    page_from = f"tf WHERE {where_sql}" if postings is not None and not needs_columns else "matched"
     return (
         "WITH " + ", ".join(ctes) + " "
         + ("SELECT g, kind, province, home_id, price_band, n FROM facets UNION ALL " if facets else "")

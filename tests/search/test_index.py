@@ -339,8 +339,9 @@ def test_postgres_booking_re_sorts_soonest_at_once_without_a_queue(catalog, clie
     assert soonest_tours()[0] == "red-stories"
 
 
-def postings_match_rows() -> bool:
-    """search_postings holds exactly each row's lexemes with their term frequencies."""
+def derived_tables_match_rows() -> bool:
+    """search_postings holds exactly each row's lexemes with their term frequencies, and
+    search_spellings each spelling word with the number of rows holding it (as ts_stat counts)."""
     from sqlalchemy import text
 
     db.session.commit()
@@ -348,7 +349,10 @@ def postings_match_rows() -> bool:
     derived = set(db.session.execute(text(
         "SELECT listing_id, hashtextextended(lexeme, 0), cardinality(positions) "
         "FROM search_documents, unnest(terms)")).all())
-    return bool(postings) and postings == derived
+    spellings = set(db.session.execute(text("SELECT word, listings FROM search_spellings")).all())
+    counted = set(db.session.execute(text(
+        "SELECT word, ndoc FROM ts_stat('SELECT spell FROM search_documents')")).all())
+    return bool(postings) and postings == derived and bool(spellings) and spellings == counted
 
 
 @pytest.mark.postgres
@@ -361,7 +365,7 @@ def test_postgres_reindex_matches_incremental_and_keeps_a_change_made_meanwhile(
     db.session.commit()
     make.listing(catalog["hebei"], "produce", slug="millet", title_zh="小米", title_en="Millet")
     incremental = snapshot()
-    assert postings_match_rows()  # an edit, an archive and a deletion left no stale posting
+    assert derived_tables_match_rows()  # an edit, an archive and a deletion left no stale posting or count
     result = app.test_cli_runner().invoke(args=["search", "reindex"])
     assert result.exit_code == 0 and "Indexed 7 listings" in result.output
     assert snapshot() == incremental
@@ -379,11 +383,11 @@ def test_postgres_reindex_matches_incremental_and_keeps_a_change_made_meanwhile(
     assert indexing.backend().rebuild(read_then_a_change_commits()) == 7
     assert slugs("mid-rebuild") == ["green-tea"]
     assert indexed_ids() == {d.listing_id for d in read}
-    assert postings_match_rows()
+    assert derived_tables_match_rows()
     # a rebuild that no longer lists a listing removes its row and its postings
     gone = read[0].listing_id
     assert indexing.backend().rebuild(iter(read[1:])) == 6
-    assert gone not in indexed_ids() and postings_match_rows()
+    assert gone not in indexed_ids() and derived_tables_match_rows()
 
 
 def test_postgres_backend_on_sqlite_refuses_to_start(tmp_path):

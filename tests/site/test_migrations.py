@@ -193,3 +193,20 @@ def test_search_postings_migration_fills_them_from_the_rows_already_indexed(migr
             "AS v (lex, tf)")).all()
         stored = connection.execute(text("SELECT term, tf FROM search_postings WHERE listing_id = 7")).all()
     assert sorted(stored) == sorted(postings)
+
+
+@pytest.mark.postgres
+def test_search_spellings_migration_counts_the_words_of_the_rows_already_indexed(migrated_app):
+    """0026_pgsearchspellings: the typo vocabulary with each word's listing count, as ts_stat
+    counted it before, so typos are corrected alike before and after a reindex."""
+    downgrade(directory=MIGRATIONS, revision="0025_pgsearchpostings")
+    with db.engine.begin() as connection:
+        for listing_id, spell in ((7, "paper rice xuanzhi"), (8, "paper tea")):
+            connection.execute(text(
+                "INSERT INTO search_documents (listing_id, kind, province, home_id, price_band, price_fen, "
+                "next_date, terms, spell, indexed_at) VALUES (:id, 'craft', '安徽省', 1, 'mid', 12800, 99999999, "
+                "'''k:craft''', CAST(:spell AS tsvector), now())"), {"id": listing_id, "spell": spell})
+    upgrade(directory=MIGRATIONS)
+    with db.engine.connect() as connection:
+        stored = dict(connection.execute(text("SELECT word, listings FROM search_spellings")).all())
+    assert stored == {"paper": 2, "rice": 1, "xuanzhi": 1, "tea": 1}
