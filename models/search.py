@@ -103,9 +103,11 @@ search_spellings = db.Table(
 class SearchVersion(db.Model):
     """One row (id 1): a counter bumped in the same transaction as any write to search_documents,
     so every server's search caches (term look-ups, listing counts, typo vocabulary) know
-    exactly when the index changed (market/search/pg_backend.py). Missing: nothing is cached."""
+    exactly when the index changed (market/search/pg_backend.py), and the number of rows then,
+    which every ranking of several words needs (its idf). Missing: nothing is cached."""
 
     __tablename__ = "search_version"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(BigInteger)
+    listings: Mapped[int | None] = mapped_column(Integer)

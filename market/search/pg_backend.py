@@ -29,7 +29,7 @@ from sqlalchemy import delete, func, select, text
 from market.search import pg_query
 from market.search.analysis import has_cjk, query_grams
 from market.search.backend import FACETS, Alternative, Concept, Document, Query, Results, SearchBackend
-from market.search.pg_cache import READ, Reader, VersionedCache, bump
+from market.search.pg_cache import READ, Reader, VersionedCache, bump, recount
 from market.search.pg_query import MAX_TF, PREFIX, SORTS, TUNING, Bound, Scores, quote, tsquery_text
 from market.search.planning import FUZZY_MIN_LETTERS, GRAMS_FIELD, IGNORED, Planner
 from market.search.whoosh_schema import NO_DATE, to_fields
@@ -121,6 +121,7 @@ class PostgresBackend(Planner, SearchBackend):
                     row["older_than"] = older_than
             connection.execute(text(statement), rows)
         self._derive(connection, listing_ids)
+        recount(connection)
 
     @staticmethod
     def _derive(connection, listing_ids: list[int]) -> None:
@@ -245,8 +246,8 @@ class PostgresBackend(Planner, SearchBackend):
         if query.only_ids == set():
             return Results([], 0, {name: {} for name in FACETS})
         with self.engine().connect() as connection:
-            version = connection.execute(text(f"SELECT ({READ}), {TUNING}")).scalar()
-            return self._search(Reader(connection, self.cache.answers(version)), query)
+            version, listings, *_tuned = connection.execute(text(f"SELECT {READ}, {TUNING}")).one()
+            return self._search(Reader(connection, self.cache.answers(version), listings), query)
 
     def _plans(self, reader: Reader, query: Query) -> tuple[list, list, str | None]:
         """(each kept concept's plan, the kept concepts, None) worked out once per index
@@ -277,7 +278,10 @@ class PostgresBackend(Planner, SearchBackend):
             kept.append(concept)
         if concepts and not plans:
             return [], [], NOTHING
-        return plans, kept, None
+        # relevance sums the concepts in the order of their words, whatever the query's order
+        # (WhooshBackend.search)
+        order = sorted(range(len(kept)), key=lambda i: kept[i].word)
+        return [plans[i] for i in order], [kept[i] for i in order], None
 
     def _search(self, reader: Reader, query: Query) -> Results:
         empty = Results([], 0, {name: {} for name in FACETS})
@@ -298,12 +302,10 @@ class PostgresBackend(Planner, SearchBackend):
             match = None
         else:
             match = pg_query.all_of(sql, tsqueries)
-        ranked = bool(plans) and query.sort == "relevance"
-        idf = reader.idf(tsqueries) if ranked and len(plans) > 1 else None
         total, facets, ids, partial = 0, {name: {} for name in FACETS}, [], False
         if match is not None:
             needed = (" OR ", [p for p in plans if p]) if query.any_word else (" AND ", plans)
-            total, facets, ids = self._page(reader, sql, query, plans, idf, filters, match, needed,
+            total, facets, ids = self._page(reader, sql, query, plans, filters, match, needed,
                                             partial=False)
         if total == 0 and query.relax and not query.any_word and len(plans) > 1:
             any_strong = any(concept.strong for concept in kept)
@@ -311,7 +313,7 @@ class PostgresBackend(Planner, SearchBackend):
                      if tsqueries[i] and (concept.strong or not any_strong)]
             if loose:
                 match = pg_query.any_of(sql, [tsqueries[i] for i in loose])
-                total, facets, ids = self._page(reader, sql, query, plans, idf, filters, match,
+                total, facets, ids = self._page(reader, sql, query, plans, filters, match,
                                                 (" OR ", [plans[i] for i in loose]), partial=True)
                 partial = total > 0
         suggestion = None
@@ -320,7 +322,7 @@ class PostgresBackend(Planner, SearchBackend):
         return Results(ids, total, facets, suggestion, partial)
 
     @staticmethod
-    def _page(reader: Reader, sql: Bound, query: Query, plans, idf, filters: list[str], match: str,
+    def _page(reader: Reader, sql: Bound, query: Query, plans, filters: list[str], match: str,
               needed: tuple[str, list], partial: bool):
         """(total, facets, page ids) in one statement, the total and facets counted once per
         index version and set of matched listings (not when availability chose the listings:
@@ -339,7 +341,8 @@ class PostgresBackend(Planner, SearchBackend):
         if partial:
             order.append(" + ".join(f"({scores.matches(plan)})::int" for plan in plans if plan) + " DESC")
         if plans and query.sort == "relevance":
-            order += [scores.relevance(plans, idf) + " DESC", "listing_id DESC"]
+            relevance = scores.relevance(plans, reader.listings, reader.answers.counts)
+            order += [relevance + " DESC", "listing_id DESC"]
         else:
             order += SORTS.get(query.sort, ["listing_id DESC"])
         postings = None
@@ -349,9 +352,11 @@ class PostgresBackend(Planner, SearchBackend):
             postings = scores.postings_sql(reader.term_ids(scores.columns))
         statement = pg_query.matched_page_and_facets(filters, match, order, query.limit, query.offset,
                                                      facets=known is None, postings=postings,
+                                                     counts=scores.counts_sql(),
                                                      sorted_by_columns=query.sort in SORTS)
-        total, facets, ids = pg_query.read_page_and_facets(
+        total, facets, ids, counts = pg_query.read_page_and_facets(
             reader.connection.execute(text(statement), sql.params), FACETS)
+        reader.answers.counts.update(zip(map(tsquery_text, scores.uncounted), counts, strict=True))
         if known is None:
             known = (total, facets)
             if counted is not None:

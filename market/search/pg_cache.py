@@ -9,14 +9,13 @@ through one server empties the others' caches on their next search: a cache neve
 index it did not see.
 """
 
-import math
 import random
 import threading
 from collections.abc import Iterable
 
 from sqlalchemy import text
 
-from market.search.pg_query import idf_counts, lexeme
+from market.search.pg_query import lexeme
 from market.search.typos import Vocabulary
 
 # Bumped in the writing transaction. A missing row (emptied table) starts again at a random
@@ -25,13 +24,22 @@ BUMP = """
 INSERT INTO search_version (id, version) VALUES (1, :start)
 ON CONFLICT (id) DO UPDATE SET version = search_version.version + 1
 """
-READ = "SELECT version FROM search_version WHERE id = 1"
+# The version, and how many listings the index holds (kept in the same row by every write;
+# counted when there is no row).
+READ = ("(SELECT version FROM search_version WHERE id = 1), coalesce((SELECT listings FROM search_version "
+        "WHERE id = 1), (SELECT count(*) FROM search_documents))")
 # Past this many answers a cache starts again (a bound on memory, not a policy).
 MAX_ENTRIES = 200_000
 
 
 def bump(connection) -> None:
     connection.execute(text(BUMP), {"start": random.randrange(1 << 40, 1 << 52)})
+
+
+def recount(connection) -> None:
+    """The listings indexed, into the version row, after a write (bump) changed the rows."""
+    connection.execute(text(
+        "UPDATE search_version SET listings = (SELECT count(*) FROM search_documents) WHERE id = 1"))
 
 
 class Answers:
@@ -42,7 +50,7 @@ class Answers:
         self.version = version
         self.known: dict = {}
         self.matched: dict = {}
-        self.counts: dict = {}
+        self.counts: dict[str, int] = {}
         self.plans: dict = {}
         self.suggestions: dict = {}
         self.facets: dict = {}
@@ -85,9 +93,10 @@ class Reader:
     batches); whether any listing matches a tsquery; the concepts' idf; the typo vocabulary;
     lexemes' numbers."""
 
-    def __init__(self, connection, answers: Answers):
+    def __init__(self, connection, answers: Answers, listings: int = 0):
         self.connection = connection
         self.answers = answers
+        self.listings = listings
         self.known: dict[tuple[str, str], bool] = answers.known
         self.matched: dict[str, bool] = answers.matched
 
@@ -112,20 +121,6 @@ class Reader:
             {"lexemes": lexemes}).scalars())
         for pair, lex in zip(missing, lexemes, strict=True):
             self.known[pair] = lex in found
-
-    def idf(self, tsqueries: list[str | None]) -> list[tuple[int, float]]:
-        """[(concept index, log(1 + N / listings matching it))], the rarest concept first;
-        the counts are asked once per index version."""
-        cached = self.answers.counts
-        missing = [q if q and q not in cached else None for q in tsqueries]
-        if "" not in cached or any(missing):
-            statement, params = idf_counts(missing)
-            size, *counts = self.connection.execute(text(statement), params).one()
-            cached[""] = size
-            cached.update((q, n) for q, n in zip(missing, counts, strict=True) if q)
-        size, counts = cached[""], [cached.get(q, 0) if q else 0 for q in tsqueries]
-        order = sorted(range(len(tsqueries)), key=lambda i: counts[i])
-        return [(i, math.log(1 + size / max(1, counts[i]))) for i in order]
 
     def vocabulary(self) -> tuple[Vocabulary, dict[str, int]]:
         """The typo vocabulary and each spelling word's listing count (models/search.py)."""

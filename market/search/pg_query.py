@@ -105,6 +105,7 @@ class Scores:
     def __init__(self, sql: Bound):
         self.sql = sql
         self.columns: dict[str, str] = {}  # lexeme -> column name
+        self.uncounted: list = []  # the plans whose listings the statement counts (counts_sql)
 
     def tf(self, lexeme_text: str) -> str:
         name = self.columns.get(lexeme_text)
@@ -155,23 +156,33 @@ class Scores:
                     f"CASE WHEN {self.words_match(words)} THEN {sql.weight(weight)} * {total} ELSE 0 END")
         return alternatives[0] if len(alternatives) == 1 else "GREATEST(" + ", ".join(alternatives) + ")"
 
-    def relevance(self, plans, idf: list[tuple[int, float]] | None) -> str:
-        """Σ idf × the concept's score, the rarest concept first (the Whoosh backend's order);
-        `idf` is [(concept index, log(1 + N / listings matching it))] in that order, None for
-        one concept (its idf only scales)."""
-        if idf is None:
+    def relevance(self, plans, listings: int, counted: dict[str, int]) -> str:
+        """Σ idf × the concept's score, in the plans' order (the Whoosh backend's: by the
+        concepts' words), idf = ln(1 + N / listings matching the concept), N = `listings`, the
+        count from `counted` (by the concept's tsquery text) or else from the `counts` CTE
+        (counts_sql); each a float operation as Whoosh's, so the sums are bit for bit equal.
+        One concept alone: its score (its idf only scales)."""
+        if len(plans) == 1:
             return self.concept(plans[0]) if plans[0] else "0"
-        return "(" + " + ".join(
-            f"{self.sql.bind(value, 'float8')} * ({self.concept(plans[i]) if plans[i] else '0'})"
-            for i, value in idf) + ")"
+        parts = []
+        for plan in filter(None, plans):
+            count = counted.get(tsquery_text(plan))
+            if count is None:
+                self.uncounted.append(plan)
+                count = f"(SELECT n FROM counts WHERE i = {len(self.uncounted) - 1})"
+            idf = f"ln(1 + {int(listings)}::float8 / greatest(1, {count})::float8)"
+            parts.append(f"{idf} * ({self.concept(plan)})")
+        return "(" + " + ".join(parts) + ")"
 
-
-def idf_counts(tsqueries: list[str | None]) -> tuple[str, dict]:
-    """One statement: the listings, and the listings matching each concept."""
-    counted = ", ".join(["(SELECT count(*) FROM search_documents)"] + [
-        f"(SELECT count(*) FROM search_documents WHERE terms @@ CAST(:q{i} AS tsquery))" if q else "0"
-        for i, q in enumerate(tsqueries)])
-    return f"SELECT {counted}", {f"q{i}": q for i, q in enumerate(tsqueries) if q}
+    def counts_sql(self) -> str | None:
+        """Rows (i, n): how many listings match each concept relevance() had no count for,
+        counted on the `tf` rows (a listing matching a concept holds one of its lexemes)."""
+        if not self.uncounted:
+            return None
+        counted = ", ".join(f"count(*) FILTER (WHERE {self.matches(plan)}) AS n{i}"
+                            for i, plan in enumerate(self.uncounted))
+        rows = ", ".join(f"({i}, n{i})" for i in range(len(self.uncounted)))
+        return f"SELECT i, n FROM (SELECT {counted} FROM tf) AS counted, LATERAL (VALUES {rows}) AS v (i, n)"
 
 
 def filters(sql: Bound, query) -> list[str]:
@@ -205,45 +216,57 @@ COLUMNS = "kind, province, home_id, price_band, price_fen, next_date"  # ix_sear
 
 
 def matched_page_and_facets(filter_sql: list[str], match: str, order: list[str], limit: int, offset: int,
-                            facets: bool = True, postings: str | None = None,
+                            facets: bool = True, postings: str | None = None, counts: str | None = None,
                             sorted_by_columns: bool = False) -> str:
     """One statement over the matched rows: rows (g, kind, province, home_id, price_band, count)
     of GROUPING SETS for the total and the facets (unless `facets` is false: known already),
     then (-1, NULL, NULL, listing_id, NULL, NULL) for each listing of the page, in order.
     Without `postings`, `match` is a tsquery match of the documents (GIN). With `postings`
-    (Scores.postings_sql), `match` and `order` read the term frequencies, and the documents
-    only give their facet and sort columns (an index-only scan of ix_search_documents_facets):
-    not even that when there is no filter, nothing to count and no `sorted_by_columns`."""
-    where_sql = where(filter_sql, match)
-    needs_columns = facets or filter_sql or sorted_by_columns
-    ctes = [f"tf AS ({postings})"] if postings is not None else []
+    (Scores.postings_sql), `match` and `order` read the term frequencies (the `hits`), and the
+    documents only give their facet and sort columns (an index-only scan of
+    ix_search_documents_facets): joined to the hits for a filter or `sorted_by_columns`, else
+    probed for the hits' facets alone, or not read at all. With `counts` (Scores.counts_sql),
+    which `order` may read, also (-2, NULL, NULL, i, NULL, n) for each of its rows."""
+    ctes, page_from, counted_from = [], "matched", "matched"
     if postings is None:
         ctes.append(f"matched AS MATERIALIZED (SELECT listing_id, {COLUMNS} FROM search_documents "
-                    f"WHERE {where_sql})")
-    elif needs_columns:
-        ctes.append(f"matched AS MATERIALIZED (SELECT tf.*, {COLUMNS} FROM tf JOIN "
-                    f"(SELECT listing_id, {COLUMNS} FROM search_documents) AS d USING (listing_id) "
-                    f"WHERE {where_sql})")
+                    f"WHERE {where(filter_sql, match)})")
+    else:
+        ctes += [f"tf AS ({postings})", f"hits AS (SELECT * FROM tf WHERE {match})"]
+        if filter_sql or sorted_by_columns:
+            ctes.append(f"matched AS MATERIALIZED (SELECT hits.*, {COLUMNS} FROM hits JOIN "
+                        f"(SELECT listing_id, {COLUMNS} FROM search_documents) AS d USING (listing_id) "
+                        f"WHERE {where(filter_sql, 'TRUE')})")
+        else:
+            # each hit probed in the index: hashing every listing's row to join them cost more
+            page_from = "hits"
+            counted_from = (f"(SELECT {COLUMNS} FROM search_documents "
+                            "WHERE listing_id IN (SELECT listing_id FROM hits)) AS d")
+    if counts is not None:
+        ctes.append(f"counts AS ({counts})")
     if facets:
         ctes.append("facets AS (SELECT GROUPING(kind, province, home_id, price_band) AS g, kind, province, "
-                    "home_id, price_band, count(*) AS n FROM matched "
+                    f"home_id, price_band, count(*) AS n FROM {counted_from} "
                     "GROUP BY GROUPING SETS ((kind), (province), (home_id), (price_band), ()))")
-    page_from = f"tf WHERE {where_sql}" if postings is not None and not needs_columns else "matched"
     return (
         "WITH " + ", ".join(ctes) + " "
         + ("SELECT g, kind, province, home_id, price_band, n FROM facets UNION ALL " if facets else "")
+        + ("SELECT -2, NULL, NULL, i, NULL, n FROM counts UNION ALL " if counts is not None else "")
         + "SELECT -1, NULL, NULL, listing_id, NULL, NULL FROM "
         f"(SELECT listing_id FROM {page_from} ORDER BY {', '.join(order)} "
         f"LIMIT {int(limit)} OFFSET {int(offset)}) AS page")
 
 
-def read_page_and_facets(rows, facet_names) -> tuple[int, dict[str, dict[str, int]], list[int]]:
-    """(total, facets, page ids) from the rows of matched_page_and_facets."""
+def read_page_and_facets(rows, facet_names) -> tuple[int, dict[str, dict[str, int]], list[int], list[int]]:
+    """(total, facets, page ids, the counts n0, n1, ...) from the rows of matched_page_and_facets."""
     facets: dict[str, dict[str, int]] = {name: {} for name in facet_names}
-    total, ids = 0, []
+    total, ids, counts = 0, [], {}
     for grouping, kind, province, home_id, band, count in rows:
         if grouping == -1:  # a page row: its listing id is in the home_id column
             ids.append(home_id)
+            continue
+        if grouping == -2:  # a concept's count: its number (counts.n<i>) in the home_id column
+            counts[home_id] = count
             continue
         if grouping == 0b1111:
             total = count
@@ -251,4 +274,4 @@ def read_page_and_facets(rows, facet_names) -> tuple[int, dict[str, dict[str, in
                                  ("home", 0b1101, home_id), ("price_band", 0b1110, band)):
             if grouping == bit and value not in (None, ""):
                 facets[name][str(value)] = count
-    return total, facets, ids
+    return total, facets, ids, [counts[i] for i in range(len(counts))]

@@ -111,8 +111,9 @@ class WhooshQueries(Planner):
         if concepts is None:
             concepts = [Concept(w, (Alternative((w,)),)) for w in query.words]
         arrays = self._arrays(searcher)
-        # Each concept's scores over all documents, with how many documents it matches. The
-        # rarest first, so relevance sums in the same order whatever the query's order.
+        # Each concept's scores over all documents, with how many documents it matches; summed
+        # in the order of the concepts' words, the same whatever the query's order (and on
+        # PostgreSQL, which learns the counts only inside the statement that sums).
         per_concept, kept = [], []
         for concept in concepts:
             scores = self._concept_scores(arrays, reader, concept,
@@ -129,7 +130,7 @@ class WhooshQueries(Planner):
         if concepts and not per_concept:
             return empty
         unsorted = list(per_concept)
-        per_concept.sort(key=lambda pair: pair[0])
+        per_concept = [unsorted[i] for i in sorted(range(len(kept)), key=lambda i: kept[i].word)]
         mask = self._filter_mask(arrays, query)
         covered = np.zeros(arrays.size, np.int32)
         for _count, scores in per_concept:

@@ -340,8 +340,9 @@ def test_postgres_booking_re_sorts_soonest_at_once_without_a_queue(catalog, clie
 
 
 def derived_tables_match_rows() -> bool:
-    """search_postings holds exactly each row's lexemes with their term frequencies, and
-    search_spellings each spelling word with the number of rows holding it (as ts_stat counts)."""
+    """search_postings holds exactly each row's lexemes with their term frequencies,
+    search_spellings each spelling word with the number of rows holding it (as ts_stat counts),
+    and the version row the number of rows."""
     from sqlalchemy import text
 
     db.session.commit()
@@ -352,7 +353,10 @@ def derived_tables_match_rows() -> bool:
     spellings = set(db.session.execute(text("SELECT word, listings FROM search_spellings")).all())
     counted = set(db.session.execute(text(
         "SELECT word, ndoc FROM ts_stat('SELECT spell FROM search_documents')")).all())
-    return bool(postings) and postings == derived and bool(spellings) and spellings == counted
+    listings = db.session.execute(text(
+        "SELECT listings = (SELECT count(*) FROM search_documents) FROM search_version")).scalar()
+    return (bool(postings) and postings == derived and bool(spellings) and spellings == counted
+            and listings)
 
 
 @pytest.mark.postgres

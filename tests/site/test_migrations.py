@@ -204,8 +204,9 @@ def test_search_spellings_migration_counts_the_words_of_the_rows_already_indexed
         for listing_id, spell in ((7, "paper rice xuanzhi"), (8, "paper tea")):
             connection.execute(text(
                 "INSERT INTO search_documents (listing_id, kind, province, home_id, price_band, price_fen, "
-                "next_date, terms, spell, indexed_at) VALUES (:id, 'craft', '安徽省', 1, 'mid', 12800, 99999999, "
-                "'''k:craft''', CAST(:spell AS tsvector), now())"), {"id": listing_id, "spell": spell})
+                "next_date, terms, spell, indexed_at) VALUES (:id, 'craft', '安徽省', 1, 'mid', 12800, "
+                "99999999, '''k:craft''', CAST(:spell AS tsvector), now())"),
+                {"id": listing_id, "spell": spell})
     upgrade(directory=MIGRATIONS)
     with db.engine.connect() as connection:
         stored = dict(connection.execute(text("SELECT word, listings FROM search_spellings")).all())

@@ -1,16 +1,17 @@
-"""PostgreSQL search speed (issue 21): search_spellings, the typo vocabulary with each word's
-listing count, kept in step with search_documents instead of counted from every row's `spell`
-by each server after each change, filled here from the rows already indexed; and an index of
+"""PostgreSQL search speed after a change (issue 21): search_spellings, the typo vocabulary with
+each word's listing count, kept in step with search_documents instead of counted from every
+row's `spell` by each server after each change; the number of listings indexed, kept in the
+search_version row; both filled here from the rows already indexed. And an index of
 search_documents' facet and sort columns, which a ranked search reads alone (models/search.py).
 
-Revision ID: 0026_pgsearchspellings
+Revision ID: 0026_pgsearchcold
 Revises: 0025_pgsearchpostings
 """
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0026_pgsearchspellings'
+revision = '0026_pgsearchcold'
 down_revision = '0025_pgsearchpostings'
 branch_labels = None
 depends_on = None
@@ -25,6 +26,8 @@ def upgrade():
         sa.Column('listings', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('word', name=op.f('pk_search_spellings')),
     )
+    op.add_column('search_version', sa.Column('listings', sa.Integer(), nullable=True))
+    op.execute("UPDATE search_version SET listings = (SELECT count(*) FROM search_documents)")
     if op.get_bind().dialect.name == 'postgresql':
         op.execute("INSERT INTO search_spellings (word, listings) "
                    "SELECT word, count(*) FROM search_documents, unnest(tsvector_to_array(spell)) AS word "
@@ -32,5 +35,6 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_column('search_version', 'listings')
     op.drop_index('ix_search_documents_facets', table_name='search_documents')
     op.drop_table('search_spellings')
