@@ -60,7 +60,7 @@ class SearchDocument(db.Model):
     terms: Mapped[str] = mapped_column(TSVector)
     spell: Mapped[str] = mapped_column(TSVector)
     # Naive UTC, written by the database's clock_timestamp(): a rebuild keeps rows written after
-    # it began, and the typo vocabulary is re-read when the newest one changes.
+    # it began.
     indexed_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 

@@ -90,8 +90,9 @@ class VersionedCache:
 class Reader:
     """A search's view of the index through one version's answers, each asked once per index
     version: `(field, term) in reader`, whether any listing has the term (looked up in
-    batches); whether any listing matches a tsquery; the concepts' idf; the typo vocabulary;
-    lexemes' numbers."""
+    batches); whether any listing matches a tsquery; the typo vocabulary; lexemes' numbers;
+    and, in `answers.counts`, how many listings each concept matches (its idf), which the
+    statement ranking the concepts counts the first time (pg_query.Scores.counts_sql)."""
 
     def __init__(self, connection, answers: Answers, listings: int = 0):
         self.connection = connection

@@ -6,18 +6,19 @@ occurrence (positions 1..tf, at most MAX_TF), and search_postings holds each lis
 with their term frequencies, by number (models/search.py).
 
 Where the time goes, and why the statement is shaped as it is:
-- matching uses the GIN index (a bitmap scan of the rows holding the query's lexemes); the
-  planner, which takes `@@` for cheap, would otherwise read and test every row, so a search
-  turns sequential scans off for its own transaction (TUNING);
-- the matched rows are read once (a MATERIALIZED CTE) for the total, the facets (GROUPING SETS)
-  and the page, in one round trip; once the total and facets are cached for this index version
-  (pg_cache.py), the same statement without them answers the page;
-- the term frequencies a ranking needs come from the postings index alone (an index-only scan
-  of the query's lexemes, one row per listing and lexeme, pivoted per listing by one hash
-  aggregate): reading them from each matched row's tsvector cost three times as much. A ranked
-  search with no filter never reads search_documents for its page: which listings match is
-  told by the same term frequencies (a lexeme is in a listing's terms exactly when it has a
-  posting).
+- a ranked search reads the term frequencies it needs from the postings index alone (an
+  index-only scan of the query's lexemes, one row per listing and lexeme, pivoted per listing
+  by one hash aggregate): reading them from each matched row's tsvector cost three times as
+  much. Which listings match (the hits) is told by the same term frequencies (a lexeme is in a
+  listing's terms exactly when it has a posting), and so are, the first time, how many
+  listings each of several concepts matches (their idf): no count of the documents beforehand;
+- the documents give only their facet and sort columns, from an index that includes them
+  (ix_search_documents_facets), and only for a filter, a sort by them, or the facets' first
+  count; the total and facets are counted in the same round trip (GROUPING SETS) and cached
+  for this index version (pg_cache.py);
+- a search with nothing to rank matches with the GIN index (a bitmap scan of the rows holding
+  the query's lexemes); the planner, which takes `@@` for cheap, would otherwise read and test
+  every row, so a search turns sequential scans off for its own transaction (TUNING).
 """
 
 import functools
@@ -236,7 +237,7 @@ def matched_page_and_facets(filter_sql: list[str], match: str, order: list[str],
         if filter_sql or sorted_by_columns:
             ctes.append(f"matched AS MATERIALIZED (SELECT hits.*, {COLUMNS} FROM hits JOIN "
                         f"(SELECT listing_id, {COLUMNS} FROM search_documents) AS d USING (listing_id) "
-                        f"WHERE {where(filter_sql, 'TRUE')})")
+                        f"WHERE {' AND '.join(filter_sql) or 'TRUE'})")
         else:
             # each hit probed in the index: hashing every listing's row to join them cost more
             page_from = "hits"
