@@ -346,7 +346,7 @@ class PostgresBackend(Planner, SearchBackend):
         else:
             order += SORTS.get(query.sort, ["listing_id DESC"])
         postings = None
-        if scores.columns:
+        if scores.columns:  # ranked: matched by the term frequencies, not by the GIN index
             joiner, concepts = needed
             match = joiner.join(f"({scores.matches(plan)})" for plan in concepts)
             postings = scores.postings_sql(reader.term_ids(scores.columns))

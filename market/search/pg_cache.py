@@ -94,7 +94,7 @@ class Reader:
     and, in `answers.counts`, how many listings each concept matches (its idf), which the
     statement ranking the concepts counts the first time (pg_query.Scores.counts_sql)."""
 
-    def __init__(self, connection, answers: Answers, listings: int = 0):
+    def __init__(self, connection, answers: Answers, listings: int):
         self.connection = connection
         self.answers = answers
         self.listings = listings
